@@ -1,0 +1,43 @@
+# baton's two commands: `make dev` runs it locally, `make test` runs every test.
+# Everything they need is installed by scripts/setup (idempotent, seconds when ready).
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export WASM_BINDGEN_BIN := $(HOME)/.cargo/bin/wasm-bindgen
+export WRANGLER_SEND_METRICS := false
+
+EDGE_SOURCES := $(shell find edge/src protocol/src -name '*.rs') edge/Cargo.toml protocol/Cargo.toml Cargo.lock
+WEB_SOURCES := $(wildcard web/*.html web/*.ts web/src/*)
+
+.PHONY: dev test setup wasm web bench clean
+
+## Run baton locally on http://127.0.0.1:8787 (BATON_PORT to change) with a ready admin token.
+dev: setup wasm web
+	scripts/dev
+
+## Run every test: unit tests, the wasm build of protocol, and the end-to-end suite.
+test: setup wasm web
+	cargo build -p worker-cli
+	cargo build -p protocol --target wasm32-unknown-unknown
+	cargo test --workspace
+
+## Benchmarks against wrangler dev; figures go to bench/README.md.
+bench: setup wasm web
+	cargo run --release -p bench -- --write bench/README.md
+
+setup:
+	@scripts/setup
+
+wasm: edge/build/index.js
+
+edge/build/index.js: $(EDGE_SOURCES)
+	cd edge && worker-build --release
+	@touch $@
+
+web: web/dist/index.html
+
+web/dist/index.html: $(WEB_SOURCES) package.json
+	vite build web --logLevel warn
+
+clean:
+	rm -rf edge/build web/dist target

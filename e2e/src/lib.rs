@@ -1,0 +1,15 @@
+//! The end-to-end harness, shared by the tests under `e2e/tests` and the benchmark.
+//!
+//! - [`server`] starts the real Worker in `wrangler dev` on free ports with a fresh state
+//!   directory, waits for `/api/health`, and stops it (and its workerd children) even when
+//!   the test process dies;
+//! - [`api`] is a small HTTP client for tests: raw status and JSON, no retries, nothing
+//!   hidden;
+//! - [`cli`] runs the real `baton` binary with an isolated config;
+//! - [`proxy`] is a TCP proxy that can cut every open connection, to test reconnects.
+
+pub mod api;
+pub mod cli;
+pub mod proxy;
+pub mod server;
+pub mod sse;

@@ -1,0 +1,202 @@
+//! Authentication: who is calling. A request carries either `Authorization: Bearer <token>`
+//! (a personal API token) or the web login cookie; both are looked up by their SHA-256 hash.
+//! Anything else is a 401. What the principal may see is decided by each resource, with
+//! [`Principal::visible_clause`] for workspace membership.
+
+use protocol::api::Role;
+use serde::Deserialize;
+use worker::{D1Database, Request};
+
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::secrets;
+
+/// The cookie that carries a web login.
+pub const LOGIN_COOKIE: &str = "baton_login";
+
+/// How often `last_used_at` of a token is refreshed: no write per request.
+const LAST_USED_GRANULARITY_MS: i64 = 10 * 60 * 1000;
+
+/// A credential found in a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Bearer(String),
+    Cookie(String),
+}
+
+/// Finds the credential: a Bearer token wins over the cookie.
+pub fn credential(authorization: Option<&str>, cookie: Option<&str>) -> Option<Credential> {
+    if let Some(value) = authorization {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        let token = token.trim();
+        return (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
+            .then(|| Credential::Bearer(token.to_owned()));
+    }
+    cookie_value(cookie?, LOGIN_COOKIE).map(|v| Credential::Cookie(v.to_owned()))
+}
+
+/// The value of one cookie in a `Cookie:` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name && !v.is_empty()).then_some(v)
+    })
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The hash of the web login this request came with, if it came with one.
+    pub web_login_hash: Option<String>,
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn require_admin(&self, action: &str) -> ApiResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("only an admin may {action}")))
+        }
+    }
+
+    /// SQL that is true when this principal may see workspace `workspace_column`: admins see
+    /// every workspace, members the ones they belong to. Binds `?{admin}` and `?{user}`, see
+    /// [`Principal::visibility_args`].
+    pub fn visible_clause(workspace_column: &str, admin: u8, user: u8) -> String {
+        format!(
+            "(?{admin} = 1 OR EXISTS (SELECT 1 FROM memberships m \
+             WHERE m.workspace_id = {workspace_column} AND m.user_id = ?{user}))"
+        )
+    }
+
+    /// The two arguments of [`Principal::visible_clause`]: (is admin, user id).
+    pub fn visibility_args(&self) -> [wasm_bindgen::JsValue; 2] {
+        [db::int(i64::from(self.is_admin())), db::int(self.user_id)]
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenRow {
+    token_id: Option<i64>,
+    last_used_at: Option<i64>,
+    user_id: i64,
+    username: String,
+    role: String,
+}
+
+pub fn parse_role(text: &str) -> Role {
+    if text == "admin" {
+        Role::Admin
+    } else {
+        Role::Member
+    }
+}
+
+/// Authenticates a request or answers 401.
+pub async fn authenticate(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
+    let headers = req.headers();
+    let authorization = headers.get("authorization").ok().flatten();
+    let cookie = headers.get("cookie").ok().flatten();
+    let found = match credential(authorization.as_deref(), cookie.as_deref()) {
+        None => return Err(ApiError::unauthorized()),
+        Some(Credential::Bearer(token)) => bearer(db, &token, now).await?,
+        Some(Credential::Cookie(token)) => web_login(db, &token, now).await?,
+    };
+    found.ok_or_else(ApiError::unauthorized)
+}
+
+async fn bearer(db: &D1Database, token: &str, now: i64) -> ApiResult<Option<Principal>> {
+    let row: Option<TokenRow> = db::first(db::query(
+        db,
+        "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
+        &[db::text(&secrets::hash(token))],
+    )?)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row
+        .last_used_at
+        .map_or(true, |t| now - t > LAST_USED_GRANULARITY_MS)
+    {
+        if let Some(id) = row.token_id {
+            db::run(db::query(
+                db,
+                "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
+                &[db::int(now), db::int(id)],
+            )?)
+            .await?;
+        }
+    }
+    Ok(Some(Principal {
+        user_id: row.user_id,
+        username: row.username,
+        role: parse_role(&row.role),
+        web_login_hash: None,
+    }))
+}
+
+async fn web_login(db: &D1Database, token: &str, now: i64) -> ApiResult<Option<Principal>> {
+    let hash = secrets::hash(token);
+    let row: Option<TokenRow> = db::first(db::query(
+        db,
+        "SELECT NULL AS token_id, NULL AS last_used_at, u.id AS user_id, u.username, u.role
+         FROM web_logins l JOIN users u ON u.id = l.user_id
+         WHERE l.token_hash = ?1 AND l.expires_at > ?2",
+        &[db::text(&hash), db::int(now)],
+    )?)
+    .await?;
+    Ok(row.map(|row| Principal {
+        user_id: row.user_id,
+        username: row.username,
+        role: parse_role(&row.role),
+        web_login_hash: Some(hash),
+    }))
+}
+
+impl From<&Principal> for protocol::event::Author {
+    fn from(p: &Principal) -> Self {
+        protocol::event::Author {
+            kind: protocol::event::AuthorKind::User,
+            id: p.user_id,
+            name: p.username.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_wins_and_must_be_well_formed() {
+        assert_eq!(
+            credential(Some("Bearer abc"), Some("baton_login=x")),
+            Some(Credential::Bearer("abc".into()))
+        );
+        assert_eq!(
+            credential(Some("bearer  abc "), None),
+            Some(Credential::Bearer("abc".into()))
+        );
+        assert_eq!(credential(Some("Basic abc"), Some("baton_login=x")), None);
+        assert_eq!(credential(Some("Bearer"), None), None);
+        assert_eq!(credential(Some("Bearer "), None), None);
+    }
+
+    #[test]
+    fn the_login_cookie_is_found_among_others() {
+        assert_eq!(
+            credential(None, Some("a=1; baton_login=tok; b=2")),
+            Some(Credential::Cookie("tok".into()))
+        );
+        assert_eq!(credential(None, Some("baton_login=")), None);
+        assert_eq!(credential(None, Some("xbaton_login=tok")), None);
+        assert_eq!(credential(None, None), None);
+    }
+}

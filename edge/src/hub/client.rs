@@ -1,0 +1,51 @@
+//! How the Worker front reaches a Hub. Callers have already authenticated the request and
+//! checked that the principal may see the stream; these functions only forward.
+
+use protocol::event::EventBody;
+use worker::{Env, Method, Request, RequestInit, Response, Stub};
+
+use crate::bindings;
+use crate::error::{ApiError, ApiResult};
+
+/// The name of a stream, which is also the name of its Hub instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamKey(String);
+
+impl StreamKey {
+    pub fn session(id: i64) -> Self {
+        StreamKey(format!("session:{id}"))
+    }
+}
+
+fn stub(env: &Env, key: &StreamKey) -> ApiResult<Stub> {
+    Ok(env.durable_object(bindings::HUB)?.get_by_name(&key.0)?)
+}
+
+/// Appends an event; answers the stored event's JSON text (with `seq` and `at`).
+pub async fn append(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<String> {
+    let json = serde_json::to_string(body).map_err(ApiError::internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(json.into()));
+    let request = Request::new_with_init("https://hub/append", &init)?;
+    let mut response = stub(env, key)?.fetch_with_request(request).await?;
+    if response.status_code() != 201 {
+        return Err(ApiError::internal(format!(
+            "hub append answered {}: {}",
+            response.status_code(),
+            response.text().await.unwrap_or_default()
+        )));
+    }
+    Ok(response.text().await?)
+}
+
+/// A page of the log, answered as the Hub answers it.
+pub async fn page(env: &Env, key: &StreamKey, after: u64, limit: u32) -> ApiResult<Response> {
+    let url = format!("https://hub/events?after={after}&limit={limit}");
+    Ok(stub(env, key)?.fetch_with_str(&url).await?)
+}
+
+/// The SSE stream from just after `after`, answered as the Hub answers it.
+pub async fn stream(env: &Env, key: &StreamKey, after: u64) -> ApiResult<Response> {
+    let url = format!("https://hub/stream?after={after}");
+    Ok(stub(env, key)?.fetch_with_str(&url).await?)
+}

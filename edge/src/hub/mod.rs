@@ -1,0 +1,16 @@
+//! The Hub: one Durable Object class holding an append-only, sequenced event log per stream
+//! key (`session:<id>` now; `worker:<id>` and `project:<id>` later), with replay and live
+//! fan-out over Server-Sent Events.
+//!
+//! - [`replay`] holds the pure rules: where a reader resumes, how an event's JSON is
+//!   enveloped, the bounds of pages, replays and subscriber backlogs;
+//! - [`object`] is the Durable Object that carries them out against its SQLite storage and its
+//!   live subscribers;
+//! - [`client`] is how the Worker front talks to a Hub, after it has authenticated and
+//!   authorized the caller. Nothing else reaches a Hub.
+
+pub mod client;
+pub mod object;
+pub mod replay;
+
+pub use object::Hub;

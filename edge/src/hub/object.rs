@@ -1,0 +1,271 @@
+//! The Hub Durable Object: carries out [`super::replay`]'s rules against the object's SQLite
+//! storage (the truth) and its live SSE subscribers (a cache of open connections).
+//!
+//! Internal API, reached only through [`super::client`]:
+//! - `POST /append` with an event body → 201 with the stored event;
+//! - `GET /events?after=N&limit=M` → a page of the log;
+//! - `GET /stream?after=N` → SSE: the missed events, then live ones.
+//!
+//! Replay and subscription happen in one synchronous step (the SQL API is synchronous and
+//! nothing awaits in between), so no event can fall into the seam between them.
+//! Fan-out writes each frame once into a shared buffer and hands that buffer to every
+//! subscriber's stream writer; a subscriber whose stream errored (the client left) or whose
+//! backlog passed [`MAX_BACKLOG_FRAMES`] is dropped at the next write.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use js_sys::Uint8Array;
+use serde::Deserialize;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+use web_sys::{TransformStream, WritableStreamDefaultWriter};
+use worker::{durable_object, DurableObject, Env, Headers, Request, Response, SqlStorage, State};
+
+use super::replay::{self, Body, KEEPALIVE_SECS, MAX_BACKLOG_FRAMES, MAX_REPLAY};
+use crate::error::{ApiError, ApiResult};
+use crate::{body, clock, respond};
+use protocol::sse;
+
+#[durable_object(fetch)]
+pub struct Hub {
+    state: State,
+    live: Rc<RefCell<Live>>,
+}
+
+/// In-memory state, rebuilt from storage on first use.
+struct Live {
+    schema_ready: bool,
+    last_seq: Option<u64>,
+    subscribers: Vec<WritableStreamDefaultWriter>,
+    keepalive_running: bool,
+    /// Swallows the rejections of writes to streams whose reader has gone.
+    ignore_rejection: Closure<dyn FnMut(JsValue)>,
+}
+
+impl DurableObject for Hub {
+    fn new(state: State, _env: Env) -> Self {
+        Hub {
+            state,
+            live: Rc::new(RefCell::new(Live {
+                schema_ready: false,
+                last_seq: None,
+                subscribers: Vec::new(),
+                keepalive_running: false,
+                ignore_rejection: Closure::new(|_| {}),
+            })),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        Ok(match self.serve(req).await {
+            Ok(response) => response,
+            Err(err) => err.into_response(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct SeqRow {
+    seq: i64,
+}
+
+#[derive(Deserialize)]
+struct FrameRow {
+    seq: i64,
+    r#type: String,
+    data: String,
+}
+
+impl Hub {
+    async fn serve(&self, mut req: Request) -> ApiResult<Response> {
+        self.ensure_schema()?;
+        let url = req.url()?;
+        let query = crate::query::Query::from_url(&url);
+        match (req.method(), url.path()) {
+            (worker::Method::Post, "/append") => {
+                let text = body::read_limited(&mut req, body::MAX_BODY_BYTES).await?;
+                let text = String::from_utf8(text)
+                    .map_err(|_| ApiError::invalid_field("event", "is not UTF-8"))?;
+                let event = self.append(&Body::parse(&text)?)?;
+                Ok(respond::raw_json(event.into_bytes(), 201))
+            }
+            (worker::Method::Get, "/events") => {
+                let after = replay::resume_after(None, query.get("after"))?;
+                let limit = replay::page_limit(query.get("limit"))?;
+                Ok(respond::raw_json(
+                    self.page(after, limit)?.into_bytes(),
+                    200,
+                ))
+            }
+            (worker::Method::Get, "/stream") => {
+                let after = replay::resume_after(None, query.get("after"))?;
+                self.subscribe(after)
+            }
+            _ => Err(ApiError::not_found("hub route")),
+        }
+    }
+
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    fn ensure_schema(&self) -> ApiResult<()> {
+        if self.live.borrow().schema_ready {
+            return Ok(());
+        }
+        self.sql().exec(
+            "CREATE TABLE IF NOT EXISTS events (
+               seq  INTEGER PRIMARY KEY,
+               type TEXT NOT NULL,
+               at   INTEGER NOT NULL,
+               data TEXT NOT NULL)",
+            None,
+        )?;
+        self.live.borrow_mut().schema_ready = true;
+        Ok(())
+    }
+
+    fn last_seq(&self) -> ApiResult<u64> {
+        if let Some(seq) = self.live.borrow().last_seq {
+            return Ok(seq);
+        }
+        let row: SeqRow = self
+            .sql()
+            .exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM events", None)?
+            .one()?;
+        let seq = u64::try_from(row.seq).unwrap_or(0);
+        self.live.borrow_mut().last_seq = Some(seq);
+        Ok(seq)
+    }
+
+    /// Stores the event with the next sequence number and sends it to every subscriber.
+    fn append(&self, body: &Body) -> ApiResult<String> {
+        let seq = self.last_seq()? + 1;
+        let at_ms = clock::now_ms();
+        let data = body.envelope(seq, &protocol::time::rfc3339_from_ms(at_ms));
+        self.sql().exec(
+            "INSERT INTO events (seq, type, at, data) VALUES (?, ?, ?, ?)",
+            vec![
+                (seq as i64).into(),
+                body.event_type.as_str().into(),
+                at_ms.into(),
+                data.as_str().into(),
+            ],
+        )?;
+        let mut live = self.live.borrow_mut();
+        live.last_seq = Some(seq);
+        let chunk = Uint8Array::from(sse::frame(seq, &body.event_type, &data).as_bytes());
+        live.broadcast(&chunk);
+        Ok(data)
+    }
+
+    fn page(&self, after: u64, limit: u32) -> ApiResult<String> {
+        let rows: Vec<FrameRow> = self
+            .sql()
+            .exec(
+                "SELECT seq, type, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                vec![(after as i64).into(), i64::from(limit).into()],
+            )?
+            .to_array()?;
+        let next_after = if rows.len() == limit as usize {
+            rows.last().map_or("null".to_owned(), |r| r.seq.to_string())
+        } else {
+            "null".to_owned()
+        };
+        let items: Vec<&str> = rows.iter().map(|r| r.data.as_str()).collect();
+        Ok(format!(
+            "{{\"items\":[{}],\"next_after\":{next_after},\"last_seq\":{}}}",
+            items.join(","),
+            self.last_seq()?
+        ))
+    }
+
+    /// Opens an SSE stream: missed events first, then live ones.
+    fn subscribe(&self, after: u64) -> ApiResult<Response> {
+        let rows: Vec<FrameRow> = self
+            .sql()
+            .exec(
+                "SELECT seq, type, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                vec![(after as i64).into(), i64::from(MAX_REPLAY + 1).into()],
+            )?
+            .to_array()?;
+        let more_than_one_replay = rows.len() > MAX_REPLAY as usize;
+        let mut replay = String::from("retry: 1000\n\n");
+        for row in rows.iter().take(MAX_REPLAY as usize) {
+            replay.push_str(&sse::frame(row.seq as u64, &row.r#type, &row.data));
+        }
+
+        let pipe = TransformStream::new().map_err(js_error)?;
+        let writer = pipe.writable().get_writer().map_err(js_error)?;
+        let mut live = self.live.borrow_mut();
+        let _ = writer
+            .write_with_chunk(&Uint8Array::from(replay.as_bytes()))
+            .catch(&live.ignore_rejection);
+        if more_than_one_replay {
+            // The reader resumes from the last id it got; see MAX_REPLAY.
+            let _ = writer.close().catch(&live.ignore_rejection);
+        } else {
+            live.subscribers.push(writer);
+            if !live.keepalive_running {
+                live.keepalive_running = true;
+                wasm_bindgen_futures::spawn_local(keepalive(Rc::clone(&self.live)));
+            }
+        }
+        drop(live);
+
+        let headers = Headers::new();
+        headers.set("content-type", "text/event-stream; charset=utf-8")?;
+        headers.set("cache-control", "no-cache, no-store")?;
+        headers.set("x-accel-buffering", "no")?;
+        Ok(Response::builder()
+            .with_headers(headers)
+            .stream(pipe.readable()))
+    }
+}
+
+impl Live {
+    fn broadcast(&mut self, chunk: &Uint8Array) {
+        let ignore = &self.ignore_rejection;
+        self.subscribers
+            .retain(|writer| offer(writer, chunk, ignore));
+    }
+}
+
+/// Hands a frame to one subscriber; false when the subscriber must be dropped.
+fn offer(
+    writer: &WritableStreamDefaultWriter,
+    chunk: &Uint8Array,
+    ignore: &Closure<dyn FnMut(JsValue)>,
+) -> bool {
+    match writer.desired_size() {
+        Ok(Some(room)) if room > -MAX_BACKLOG_FRAMES => {
+            let _ = writer.write_with_chunk(chunk).catch(ignore);
+            true
+        }
+        _ => {
+            let _ = writer.abort().catch(ignore);
+            false
+        }
+    }
+}
+
+/// Sends a keepalive comment every [`KEEPALIVE_SECS`] while anyone is subscribed; it also
+/// prunes subscribers that left while the stream was quiet.
+async fn keepalive(live: Rc<RefCell<Live>>) {
+    let chunk = Uint8Array::from(sse::KEEPALIVE.as_bytes());
+    loop {
+        worker::Delay::from(Duration::from_secs(KEEPALIVE_SECS)).await;
+        let mut state = live.borrow_mut();
+        state.broadcast(&chunk);
+        if state.subscribers.is_empty() {
+            state.keepalive_running = false;
+            return;
+        }
+    }
+}
+
+fn js_error(err: JsValue) -> ApiError {
+    ApiError::internal(format!("{err:?}"))
+}

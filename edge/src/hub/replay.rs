@@ -1,0 +1,134 @@
+//! Pure rules of the Hub: resume points, the event envelope, and the bounds that keep one
+//! reader from holding the others back.
+
+use crate::error::{ApiError, ApiResult};
+
+/// Default and maximum page size of `GET .../events`.
+pub const DEFAULT_PAGE: u32 = 100;
+pub const MAX_PAGE: u32 = 1000;
+
+/// At most this many missed events are replayed on one SSE connection. A reader further
+/// behind gets them and then the end of the stream, and resumes from the last `id:` it saw,
+/// so a huge backlog is paged rather than buffered whole.
+pub const MAX_REPLAY: u32 = 5000;
+
+/// A subscriber whose unread backlog passes this many frames is dropped (it reconnects with
+/// `Last-Event-ID` and loses nothing), so one slow reader never holds memory hostage.
+pub const MAX_BACKLOG_FRAMES: f64 = 1024.0;
+
+/// Idle SSE connections get a keepalive comment this often (well under the 25 s the design
+/// requires, so proxies never see a silent minute).
+pub const KEEPALIVE_SECS: u64 = 20;
+
+/// Where a reader resumes: after the `Last-Event-ID` header if present (a reconnecting
+/// `EventSource` sends it while its URL keeps the original `?after=`), else after `?after=`,
+/// else from the start.
+pub fn resume_after(last_event_id: Option<&str>, after: Option<&str>) -> ApiResult<u64> {
+    if let Some(id) = last_event_id.map(str::trim).filter(|s| !s.is_empty()) {
+        return id.parse().map_err(|_| {
+            ApiError::invalid_parameter("Last-Event-ID", "must be a sequence number")
+        });
+    }
+    match after {
+        None | Some("") => Ok(0),
+        Some(text) => text.parse().map_err(|_| {
+            ApiError::invalid_parameter("after", "must be a sequence number (0 or more)")
+        }),
+    }
+}
+
+/// Parses `?limit=` of an events page.
+pub fn page_limit(limit: Option<&str>) -> ApiResult<u32> {
+    match limit {
+        None | Some("") => Ok(DEFAULT_PAGE),
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid_parameter("limit", format!("must be 1 to {MAX_PAGE}"))
+            }),
+    }
+}
+
+/// A validated event body: a JSON object with a string `type`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    pub event_type: String,
+    /// The body's compact JSON text, an object with at least the `type` member.
+    json: String,
+}
+
+impl Body {
+    pub fn parse(text: &str) -> ApiResult<Self> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ApiError::invalid_field("event", format!("is not JSON: {e}")))?;
+        let event_type = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty() && t.len() <= 64)
+            .ok_or_else(|| ApiError::invalid_field("type", "must be a non-empty string"))?
+            .to_owned();
+        if value.get("seq").is_some() || value.get("at").is_some() {
+            return Err(ApiError::invalid_field(
+                "event",
+                "`seq` and `at` are set by the Hub",
+            ));
+        }
+        let json = serde_json::to_string(&value).map_err(ApiError::internal)?;
+        Ok(Body { event_type, json })
+    }
+
+    /// The stored and sent form: `{"seq":N,"at":"...",<the body's members>}`.
+    pub fn envelope(&self, seq: u64, at: &str) -> String {
+        // `json` is a non-empty object (it has `type`), so it starts with '{' and has a member.
+        format!("{{\"seq\":{seq},\"at\":\"{at}\",{}", &self.json[1..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::event::{Event, EventBody};
+
+    #[test]
+    fn last_event_id_wins_over_after() {
+        assert_eq!(resume_after(Some("7"), Some("3")).unwrap(), 7);
+        assert_eq!(resume_after(None, Some("3")).unwrap(), 3);
+        assert_eq!(resume_after(Some(""), None).unwrap(), 0);
+        assert!(resume_after(Some("x"), None).is_err());
+        assert!(resume_after(None, Some("-1")).is_err());
+    }
+
+    #[test]
+    fn page_limits_are_bounded() {
+        assert_eq!(page_limit(None).unwrap(), DEFAULT_PAGE);
+        assert_eq!(page_limit(Some("1000")).unwrap(), 1000);
+        assert!(page_limit(Some("0")).is_err());
+        assert!(page_limit(Some("1001")).is_err());
+    }
+
+    #[test]
+    fn the_envelope_is_an_event_the_protocol_reads() {
+        let body = Body::parse(r#"{"type":"system_notice","text":"hi"}"#).unwrap();
+        assert_eq!(body.event_type, "system_notice");
+        let text = body.envelope(5, "2026-11-21T00:00:00.000Z");
+        let event: Event = serde_json::from_str(&text).unwrap();
+        assert_eq!(event.seq, 5);
+        assert_eq!(event.body, EventBody::SystemNotice { text: "hi".into() });
+    }
+
+    #[test]
+    fn bodies_without_a_type_or_with_envelope_fields_are_refused() {
+        for bad in [
+            "{}",
+            "[]",
+            "1",
+            r#"{"type":""}"#,
+            r#"{"type":3}"#,
+            r#"{"type":"a","seq":1}"#,
+        ] {
+            assert!(Body::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

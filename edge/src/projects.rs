@@ -1,0 +1,99 @@
+//! Projects: named per workspace (a clash is 409), visible to the workspace's members. Owns
+//! the `projects` table.
+
+use protocol::api::{CreateProject, Page, Project};
+use serde::Deserialize;
+use worker::{Request, Response};
+
+use crate::auth::Principal;
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::PageRequest;
+use crate::{body, db, query::Query, respond, validate, workspaces};
+
+#[derive(Deserialize)]
+pub struct ProjectRow {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    pub created_at: i64,
+}
+
+impl From<ProjectRow> for Project {
+    fn from(row: ProjectRow) -> Self {
+        Project {
+            id: row.id,
+            workspace_id: row.workspace_id,
+            name: row.name,
+            created_at: protocol::time::rfc3339_from_ms(row.created_at),
+        }
+    }
+}
+
+/// The project if `who` may see its workspace, else 404.
+pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<ProjectRow> {
+    let [admin, user] = who.visibility_args();
+    let sql = format!(
+        "SELECT p.id, p.workspace_id, p.name, p.created_at FROM projects p WHERE p.id = ?1 AND {}",
+        Principal::visible_clause("p.workspace_id", 2, 3)
+    );
+    db::first(db::query(&ctx.db, &sql, &[db::int(id), admin, user])?)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("project {id}")))
+}
+
+/// `POST /api/projects`.
+pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    let input: CreateProject = body::read_json(req).await?;
+    let name = validate::name("name", &input.name)?;
+    let workspace = workspaces::find_visible(ctx, who, input.workspace_id).await?;
+    let row: Option<ProjectRow> = db::first(db::query(
+        &ctx.db,
+        "INSERT INTO projects (workspace_id, name, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (workspace_id, name) DO NOTHING
+         RETURNING id, workspace_id, name, created_at",
+        &[db::int(workspace.id), db::text(&name), db::int(ctx.now)],
+    )?)
+    .await?;
+    let row = row.ok_or_else(|| {
+        ApiError::conflict(format!(
+            "workspace {:?} already has a project named {name:?}",
+            workspace.name
+        ))
+    })?;
+    Ok(respond::created(&Project::from(row)))
+}
+
+/// `GET /api/projects/:id`.
+pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    Ok(respond::ok(&Project::from(
+        find_visible(ctx, who, id).await?,
+    )))
+}
+
+/// `GET /api/workspaces/:id/projects`.
+pub async fn list(
+    ctx: &Ctx,
+    who: &Principal,
+    workspace_id: i64,
+    query: &Query,
+) -> ApiResult<Response> {
+    workspaces::find_visible(ctx, who, workspace_id).await?;
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let rows: Vec<ProjectRow> = db::all(db::query(
+        &ctx.db,
+        "SELECT id, workspace_id, name, created_at FROM projects
+         WHERE workspace_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        &[
+            db::int(workspace_id),
+            db::int(page.after_id),
+            db::int(page.fetch_count().into()),
+        ],
+    )?)
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(respond::ok(&Page {
+        items: rows.into_iter().map(Project::from).collect::<Vec<_>>(),
+        next_cursor,
+    }))
+}

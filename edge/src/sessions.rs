@@ -1,0 +1,161 @@
+//! Sessions: one conversation with a coding agent in a project. D1 holds the metadata (the
+//! `sessions` table, owned here); the transcript is the session's Hub stream
+//! (`session:<id>`), which this module appends to and lets visible callers read and watch.
+
+use protocol::api::{CreateSession, Page, PostMessage, Session};
+use protocol::event::EventBody;
+use protocol::handle::{Handle, HandleKind};
+use serde::Deserialize;
+use worker::{Request, Response};
+
+use crate::auth::Principal;
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::hub::client::{self as hub, StreamKey};
+use crate::hub::replay;
+use crate::pagination::PageRequest;
+use crate::{body, db, projects, query::Query, respond, validate};
+
+#[derive(Deserialize)]
+struct SessionRow {
+    id: i64,
+    project_id: i64,
+    name: Option<String>,
+    created_at: i64,
+}
+
+impl From<SessionRow> for Session {
+    fn from(row: SessionRow) -> Self {
+        Session {
+            id: row.id,
+            handle: Handle::new(HandleKind::Session, row.id as u64).to_string(),
+            project_id: row.project_id,
+            worker_id: None,
+            name: row.name,
+            created_at: protocol::time::rfc3339_from_ms(row.created_at),
+        }
+    }
+}
+
+async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionRow> {
+    let [admin, user] = who.visibility_args();
+    let sql = format!(
+        "SELECT s.id, s.project_id, s.name, s.created_at
+         FROM sessions s JOIN projects p ON p.id = s.project_id
+         WHERE s.id = ?1 AND {}",
+        Principal::visible_clause("p.workspace_id", 2, 3)
+    );
+    db::first(db::query(&ctx.db, &sql, &[db::int(id), admin, user])?)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("session S-{id}")))
+}
+
+/// `POST /api/sessions`.
+pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    let input: CreateSession = body::read_json(req).await?;
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| validate::name("name", n))
+        .transpose()?;
+    if input.worker_id.is_some() {
+        return Err(ApiError::invalid_field(
+            "worker_id",
+            "no worker with this id is registered in the project",
+        ));
+    }
+    let project = projects::find_visible(ctx, who, input.project_id).await?;
+    let row: Option<SessionRow> = db::first(db::query(
+        &ctx.db,
+        "INSERT INTO sessions (project_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)
+         RETURNING id, project_id, name, created_at",
+        &[
+            db::int(project.id),
+            db::opt_text(name.as_deref()),
+            db::int(who.user_id),
+            db::int(ctx.now),
+        ],
+    )?)
+    .await?;
+    let row = row.ok_or_else(|| ApiError::internal("session insert returned no row"))?;
+    let notice = EventBody::SystemNotice {
+        text: format!("session created by {}", who.username),
+    };
+    hub::append(&ctx.env, &StreamKey::session(row.id), &notice).await?;
+    Ok(respond::created(&Session::from(row)))
+}
+
+/// `GET /api/sessions/:id`.
+pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    Ok(respond::ok(&Session::from(
+        find_visible(ctx, who, id).await?,
+    )))
+}
+
+/// `GET /api/projects/:id/sessions`.
+pub async fn list(
+    ctx: &Ctx,
+    who: &Principal,
+    project_id: i64,
+    query: &Query,
+) -> ApiResult<Response> {
+    projects::find_visible(ctx, who, project_id).await?;
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let rows: Vec<SessionRow> = db::all(db::query(
+        &ctx.db,
+        "SELECT id, project_id, name, created_at FROM sessions
+         WHERE project_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        &[
+            db::int(project_id),
+            db::int(page.after_id),
+            db::int(page.fetch_count().into()),
+        ],
+    )?)
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(respond::ok(&Page {
+        items: rows.into_iter().map(Session::from).collect::<Vec<_>>(),
+        next_cursor,
+    }))
+}
+
+/// `POST /api/sessions/:id/messages`: appends the message to the transcript; answers 201
+/// with the stored event (its `seq` is where a watcher will see it).
+pub async fn post_message(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    req: &mut Request,
+) -> ApiResult<Response> {
+    let input: PostMessage = body::read_json(req).await?;
+    validate::text("text", &input.text)?;
+    let session = find_visible(ctx, who, id).await?;
+    let event = EventBody::UserMessage {
+        text: input.text,
+        author: who.into(),
+    };
+    let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
+    Ok(respond::raw_json(stored.into_bytes(), 201))
+}
+
+/// `GET /api/sessions/:id/events?after=&limit=`.
+pub async fn events(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
+    let after = replay::resume_after(None, query.get("after"))?;
+    let limit = replay::page_limit(query.get("limit"))?;
+    let session = find_visible(ctx, who, id).await?;
+    hub::page(&ctx.env, &StreamKey::session(session.id), after, limit).await
+}
+
+/// `GET /api/sessions/:id/stream`: SSE, resuming after `Last-Event-ID` or `?after=`.
+pub async fn stream(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    req: &Request,
+    query: &Query,
+) -> ApiResult<Response> {
+    let last_event_id = req.headers().get("last-event-id").ok().flatten();
+    let after = replay::resume_after(last_event_id.as_deref(), query.get("after"))?;
+    let session = find_visible(ctx, who, id).await?;
+    hub::stream(&ctx.env, &StreamKey::session(session.id), after).await
+}

@@ -1,0 +1,160 @@
+//! Workspaces and their membership. Admins create workspaces and add members; members see
+//! only the workspaces they belong to, and anything else answers 404. Owns the `workspaces`
+//! and `memberships` tables.
+
+use protocol::api::{AddMember, CreateWorkspace, Member, Page, Workspace};
+use serde::Deserialize;
+use worker::{Request, Response};
+
+use crate::auth::Principal;
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::PageRequest;
+use crate::{body, db, query::Query, respond, users, validate};
+
+use protocol::time::rfc3339_from_ms;
+
+#[derive(Deserialize)]
+pub struct WorkspaceRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+}
+
+impl From<WorkspaceRow> for Workspace {
+    fn from(row: WorkspaceRow) -> Self {
+        Workspace {
+            id: row.id,
+            name: row.name,
+            created_at: rfc3339_from_ms(row.created_at),
+        }
+    }
+}
+
+/// The workspace if `who` may see it, else 404.
+pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<WorkspaceRow> {
+    let [admin, user] = who.visibility_args();
+    let sql = format!(
+        "SELECT w.id, w.name, w.created_at FROM workspaces w WHERE w.id = ?1 AND {}",
+        Principal::visible_clause("w.id", 2, 3)
+    );
+    db::first(db::query(&ctx.db, &sql, &[db::int(id), admin, user])?)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("workspace {id}")))
+}
+
+/// `POST /api/workspaces` (admin): the creator becomes a member.
+pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    who.require_admin("create workspaces")?;
+    let input: CreateWorkspace = body::read_json(req).await?;
+    let name = validate::name("name", &input.name)?;
+    let row: Option<WorkspaceRow> = db::first(db::query(
+        &ctx.db,
+        "INSERT INTO workspaces (name, created_by, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO NOTHING RETURNING id, name, created_at",
+        &[db::text(&name), db::int(who.user_id), db::int(ctx.now)],
+    )?)
+    .await?;
+    let row = row
+        .ok_or_else(|| ApiError::conflict(format!("a workspace named {name:?} already exists")))?;
+    add_membership(ctx, row.id, who.user_id).await?;
+    Ok(respond::created(&Workspace::from(row)))
+}
+
+async fn add_membership(ctx: &Ctx, workspace_id: i64, user_id: i64) -> ApiResult<usize> {
+    db::run(db::query(
+        &ctx.db,
+        "INSERT INTO memberships (workspace_id, user_id, added_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+        &[db::int(workspace_id), db::int(user_id), db::int(ctx.now)],
+    )?)
+    .await
+}
+
+/// `GET /api/workspaces`: the ones the caller may see.
+pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let [admin, user] = who.visibility_args();
+    let sql = format!(
+        "SELECT w.id, w.name, w.created_at FROM workspaces w
+         WHERE w.id > ?1 AND {} ORDER BY w.id LIMIT ?4",
+        Principal::visible_clause("w.id", 2, 3)
+    );
+    let rows: Vec<WorkspaceRow> = db::all(db::query(
+        &ctx.db,
+        &sql,
+        &[
+            db::int(page.after_id),
+            admin,
+            user,
+            db::int(page.fetch_count().into()),
+        ],
+    )?)
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(respond::ok(&Page {
+        items: rows.into_iter().map(Workspace::from).collect::<Vec<_>>(),
+        next_cursor,
+    }))
+}
+
+/// `GET /api/workspaces/:id`.
+pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    Ok(respond::ok(&Workspace::from(
+        find_visible(ctx, who, id).await?,
+    )))
+}
+
+#[derive(Deserialize)]
+struct MemberRow {
+    user_id: i64,
+    username: String,
+    added_at: i64,
+}
+
+/// `GET /api/workspaces/:id/members`.
+pub async fn members(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
+    find_visible(ctx, who, id).await?;
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let rows: Vec<MemberRow> = db::all(db::query(
+        &ctx.db,
+        "SELECT m.user_id, u.username, m.added_at FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.workspace_id = ?1 AND m.user_id > ?2 ORDER BY m.user_id LIMIT ?3",
+        &[db::int(id), db::int(page.after_id), db::int(page.fetch_count().into())],
+    )?)
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.user_id);
+    let items = rows
+        .into_iter()
+        .map(|r| Member {
+            user_id: r.user_id,
+            username: r.username,
+            added_at: rfc3339_from_ms(r.added_at),
+        })
+        .collect();
+    Ok(respond::ok(&Page { items, next_cursor }))
+}
+
+/// `POST /api/workspaces/:id/members` (admin).
+pub async fn add_member(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    req: &mut Request,
+) -> ApiResult<Response> {
+    find_visible(ctx, who, id).await?;
+    who.require_admin("add members")?;
+    let input: AddMember = body::read_json(req).await?;
+    let user = users::find_by_name(ctx, &input.username).await?;
+    if add_membership(ctx, id, user.id).await? == 0 {
+        return Err(ApiError::conflict(format!(
+            "{} is already a member",
+            user.username
+        )));
+    }
+    Ok(respond::created(&Member {
+        user_id: user.id,
+        username: user.username,
+        added_at: rfc3339_from_ms(ctx.now),
+    }))
+}

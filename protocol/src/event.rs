@@ -1,0 +1,102 @@
+//! The events of a Hub stream.
+//!
+//! On the wire an event is one JSON object: the envelope fields `seq` (the stream's sequence
+//! number, also the SSE `id:`) and `at` (RFC 3339), and the body's fields flattened beside
+//! them, with the body's `type` (also the SSE `event:`). Readers must tolerate types they do
+//! not know: they deserialize as [`EventBody::Unknown`].
+
+use serde::{Deserialize, Serialize};
+
+/// One event of a stream, as stored and as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: String,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// Who said something in a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub kind: AuthorKind,
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    User,
+    Worker,
+}
+
+/// What happened. Internally tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventBody {
+    /// A person (or an agent on their behalf) wrote into the session.
+    UserMessage { text: String, author: Author },
+    /// Something the system wants the reader to know (session created, renamed, ...).
+    SystemNotice { text: String },
+    /// A type this version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl EventBody {
+    /// The value of the `type` tag, which is also the SSE `event:` name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventBody::UserMessage { .. } => "user_message",
+            EventBody::SystemNotice { .. } => "system_notice",
+            EventBody::Unknown => "unknown",
+        }
+    }
+}
+
+/// The answer to `GET /api/sessions/:id/events`: a page of the log. `next_after` is the
+/// `after=` to ask for next; `last_seq` is the newest sequence number in the stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub items: Vec<Event>,
+    pub next_after: Option<u64>,
+    pub last_seq: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const USER_MESSAGE: &str = r#"{"seq":3,"at":"2026-11-21T10:00:00.000Z","type":"user_message","text":"fix the build","author":{"kind":"user","id":1,"name":"ada"}}"#;
+
+    #[test]
+    fn user_message_round_trips_the_documented_example() {
+        let event: Event = serde_json::from_str(USER_MESSAGE).unwrap();
+        assert_eq!(event.seq, 3);
+        assert_eq!(event.body.type_name(), "user_message");
+        let EventBody::UserMessage { text, author } = &event.body else {
+            unreachable!("parsed as {:?}", event.body)
+        };
+        assert_eq!(text, "fix the build");
+        assert_eq!(author.kind, AuthorKind::User);
+        assert_eq!(serde_json::to_string(&event).unwrap(), USER_MESSAGE);
+    }
+
+    #[test]
+    fn unknown_event_types_are_tolerated() {
+        let text =
+            r#"{"seq":9,"at":"2026-11-21T10:00:00.000Z","type":"from_the_future","x":[1,2]}"#;
+        let event: Event = serde_json::from_str(text).unwrap();
+        assert_eq!(event.seq, 9);
+        assert_eq!(event.body, EventBody::Unknown);
+    }
+
+    #[test]
+    fn system_notice_round_trips() {
+        let text = r#"{"seq":1,"at":"2026-11-21T10:00:00.000Z","type":"system_notice","text":"session created"}"#;
+        let event: Event = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&event).unwrap(), text);
+    }
+}

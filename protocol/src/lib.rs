@@ -1,0 +1,24 @@
+//! baton's wire protocol: everything the edge (the Worker), the `baton` CLI and the web UI
+//! must agree on, and nothing else.
+//!
+//! - [`error`]: the JSON error envelope and its codes;
+//! - [`handle`]: the handles people type (`R-3`, `T-12`, `W-2`);
+//! - [`api`]: request and response bodies of the HTTP API;
+//! - [`event`]: the events of a Hub stream (a session's transcript, later worker commands
+//!   and project changes);
+//! - [`sse`]: Server-Sent Events framing, both writing frames and parsing them incrementally;
+//! - [`time`]: RFC 3339 formatting of the Unix milliseconds the server stores.
+//!
+//! This crate is serde-only and builds for native and `wasm32-unknown-unknown`; it performs no
+//! I/O and reads no clock.
+
+pub mod api;
+pub mod error;
+pub mod event;
+pub mod handle;
+pub mod sse;
+pub mod time;
+
+/// The version of this wire protocol. The CLI and the server exchange it (`/api/health`) so a
+/// mismatch can say which side to upgrade.
+pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,0 +1,205 @@
+//! `baton session create|ls|send|log|watch`.
+
+use anyhow::Result;
+use protocol::api::{CreateSession, PostMessage, Session};
+use protocol::event::{Event, EventBody, EventPage};
+
+use super::Env;
+use crate::watch::Follower;
+use crate::{output, resolve};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create a session in a project
+    #[command(
+        after_help = "Example:\n  baton session create --project web --name 'fix flaky test'"
+    )]
+    Create {
+        /// The project, by id or name
+        #[arg(long, short)]
+        project: String,
+        /// The workspace, by id or name, when the project name is not unique
+        #[arg(long, short)]
+        workspace: Option<String>,
+        /// A name for the session
+        #[arg(long, short)]
+        name: Option<String>,
+    },
+    /// List the sessions of a project
+    Ls {
+        #[arg(long, short)]
+        project: String,
+        #[arg(long, short)]
+        workspace: Option<String>,
+    },
+    /// Send a message into a session
+    #[command(after_help = "Example:\n  baton session send S-1 'add a test for the parser'")]
+    Send {
+        /// The session: id or handle (S-1)
+        session: String,
+        /// The message
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Print a session's transcript so far
+    Log {
+        session: String,
+        /// Start after this sequence number
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+    },
+    /// Print a session's events as they happen; reconnects by itself without losing any
+    #[command(
+        after_help = "Example:\n  baton session watch S-1\n  baton session watch S-1 --after 10 --count 5 --json"
+    )]
+    Watch {
+        session: String,
+        /// Start after this sequence number (0: the whole transcript first)
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// Exit after printing this many events
+        #[arg(long)]
+        count: Option<u64>,
+    },
+}
+
+pub async fn run(command: &Command, env: &Env) -> Result<()> {
+    match command {
+        Command::Create {
+            project,
+            workspace,
+            name,
+        } => {
+            let p = resolve::project(&env.client, project, workspace.as_deref()).await?;
+            let body = CreateSession {
+                project_id: p.id,
+                worker_id: None,
+                name: name.clone(),
+            };
+            let s: Session = env
+                .client
+                .post("create session", "/api/sessions", &body)
+                .await?;
+            if env.json {
+                output::json(&s)?;
+            } else {
+                output::line(&format!(
+                    "Created session {} in project {}.",
+                    s.handle, p.name
+                ))?;
+            }
+        }
+        Command::Ls { project, workspace } => {
+            let p = resolve::project(&env.client, project, workspace.as_deref()).await?;
+            let path = format!("/api/projects/{}/sessions", p.id);
+            let all: Vec<Session> = resolve::all_pages(&env.client, "list sessions", &path).await?;
+            if env.json {
+                output::json(&all)?;
+            } else {
+                let rows: Vec<Vec<String>> = all
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            s.handle.clone(),
+                            s.name.clone().unwrap_or_default(),
+                            s.created_at.clone(),
+                        ]
+                    })
+                    .collect();
+                output::table(&["SESSION", "NAME", "CREATED"], &rows)?;
+            }
+        }
+        Command::Send { session, text } => {
+            let id = resolve::session_id(session)?;
+            let body = PostMessage {
+                text: text.join(" "),
+            };
+            let path = format!("/api/sessions/{id}/messages");
+            let event: Event = env.client.post("send message", &path, &body).await?;
+            if env.json {
+                output::json(&event)?;
+            } else {
+                output::line(&format!("Sent as #{} in S-{id}.", event.seq))?;
+            }
+        }
+        Command::Log { session, after } => {
+            let id = resolve::session_id(session)?;
+            let mut after = *after;
+            loop {
+                let path = format!("/api/sessions/{id}/events?after={after}&limit=1000");
+                let page: EventPage = env.client.get("read transcript", &path).await?;
+                for event in &page.items {
+                    print_event(env, event, None)?;
+                }
+                match page.next_after {
+                    Some(next) => after = next,
+                    None => break,
+                }
+            }
+        }
+        Command::Watch {
+            session,
+            after,
+            count,
+        } => {
+            let id = resolve::session_id(session)?;
+            let mut follower = Follower::new(
+                env.client.clone(),
+                format!("/api/sessions/{id}/stream"),
+                *after,
+            );
+            let mut printed = 0u64;
+            let mut reconnects = 0;
+            while count.map_or(true, |c| printed < c) {
+                let received = follower.next().await?;
+                if follower.reconnects() != reconnects {
+                    reconnects = follower.reconnects();
+                    eprintln!(
+                        "baton: reconnected to S-{id}; continuing after #{}",
+                        received.event.seq - 1
+                    );
+                }
+                print_event(env, &received.event, Some(&received.raw))?;
+                printed += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_event(env: &Env, event: &Event, raw: Option<&str>) -> std::io::Result<()> {
+    if env.json {
+        match raw {
+            Some(raw) => output::line(raw),
+            None => output::line(&serde_json::to_string(event).map_err(std::io::Error::other)?),
+        }
+    } else {
+        output::line(&render_event(event))
+    }
+}
+
+/// One transcript line for people: `#seq HH:MM:SS who: text`.
+pub fn render_event(event: &Event) -> String {
+    let time = event.at.get(11..19).unwrap_or(&event.at);
+    match &event.body {
+        EventBody::UserMessage { text, author } => {
+            format!("#{} {time} {}: {text}", event.seq, author.name)
+        }
+        EventBody::SystemNotice { text } => format!("#{} {time} -- {text}", event.seq),
+        other => format!("#{} {time} [{}]", event.seq, other.type_name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_render_on_one_line() {
+        let event: Event = serde_json::from_str(
+            r#"{"seq":3,"at":"2026-11-21T10:11:12.000Z","type":"user_message","text":"hi","author":{"kind":"user","id":1,"name":"ada"}}"#,
+        )
+        .unwrap();
+        assert_eq!(render_event(&event), "#3 10:11:12 ada: hi");
+    }
+}

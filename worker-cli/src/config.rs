@@ -1,0 +1,172 @@
+//! Where the server is and which token to use.
+//!
+//! Precedence, resolved in [`resolve`] alone: defaults < the config file < `BATON_URL` /
+//! `BATON_TOKEN` < `--url` / `--token`. The file is `$BATON_CONFIG`, else
+//! `<config dir>/baton/config.json` (`~/.config/baton/config.json` on Linux), written with
+//! mode 600 because it holds a token.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_URL: &str = "http://127.0.0.1:8787";
+
+/// What the config file holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// Values from one source that may override the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub url: Option<String>,
+    pub token: Option<String>,
+}
+
+/// The settings a command runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub url: String,
+    pub token: Option<String>,
+}
+
+/// defaults < file < environment < flags.
+pub fn resolve(file: &ConfigFile, env: &Overrides, flags: &Overrides) -> Settings {
+    let pick = |f: &Option<String>, e: &Option<String>, c: &Option<String>| {
+        f.clone()
+            .or_else(|| e.clone())
+            .or_else(|| c.clone())
+            .filter(|s| !s.is_empty())
+    };
+    Settings {
+        url: pick(&flags.url, &env.url, &file.url)
+            .unwrap_or_else(|| DEFAULT_URL.to_owned())
+            .trim_end_matches('/')
+            .to_owned(),
+        token: pick(&flags.token, &env.token, &file.token),
+    }
+}
+
+/// The environment's overrides.
+pub fn from_env() -> Overrides {
+    Overrides {
+        url: std::env::var("BATON_URL").ok(),
+        token: std::env::var("BATON_TOKEN").ok(),
+    }
+}
+
+/// The config file's path.
+pub fn path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("BATON_CONFIG") {
+        return Ok(PathBuf::from(p));
+    }
+    let dir = dirs::config_dir().context("cannot find a config directory: set BATON_CONFIG")?;
+    Ok(dir.join("baton").join("config.json"))
+}
+
+/// Reads the file; a missing file is an empty config.
+pub fn load(path: &Path) -> Result<ConfigFile> {
+    match fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not valid baton config JSON: fix or delete it",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes the file atomically, readable by its owner only.
+pub fn save(path: &Path, config: &ConfigFile) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = path.with_extension("json.tmp");
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    file.write_all(serde_json::to_string_pretty(config)?.as_bytes())?;
+    file.sync_all()?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(url: Option<&str>, token: Option<&str>) -> Overrides {
+        Overrides {
+            url: url.map(Into::into),
+            token: token.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file_beat_defaults() {
+        let file = ConfigFile {
+            url: Some("http://file".into()),
+            token: Some("tf".into()),
+        };
+        assert_eq!(
+            resolve(&ConfigFile::default(), &o(None, None), &o(None, None)).url,
+            DEFAULT_URL
+        );
+        assert_eq!(
+            resolve(&file, &o(None, None), &o(None, None)).url,
+            "http://file"
+        );
+        let s = resolve(&file, &o(Some("http://env/"), None), &o(None, None));
+        assert_eq!(
+            (s.url.as_str(), s.token.as_deref()),
+            ("http://env", Some("tf"))
+        );
+        let s = resolve(
+            &file,
+            &o(Some("http://env"), Some("te")),
+            &o(Some("http://flag"), None),
+        );
+        assert_eq!(
+            (s.url.as_str(), s.token.as_deref()),
+            ("http://flag", Some("te"))
+        );
+        assert_eq!(
+            resolve(&file, &o(None, Some("")), &o(None, None)).token,
+            None
+        );
+    }
+
+    #[test]
+    fn saved_config_is_private_and_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baton").join("config.json");
+        assert_eq!(load(&path).unwrap(), ConfigFile::default());
+        let config = ConfigFile {
+            url: Some("http://x".into()),
+            token: Some("btp_x".into()),
+        };
+        save(&path, &config).unwrap();
+        assert_eq!(load(&path).unwrap(), config);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The `baton` binary: parses the command line, resolves settings, runs the command, and
+//! maps failures to exit codes (0 success, 1 failure, 2 usage; a closed stdout pipe is 0).
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use baton::cli::{Cli, Command};
+use baton::client::Client;
+use baton::commands::{self, Env};
+use baton::config::{self, Overrides};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("baton: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("baton: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let file = config::load(&config::path()?)?;
+    let flags = Overrides {
+        url: cli.url.clone(),
+        token: cli.token.clone(),
+    };
+    let settings = config::resolve(&file, &config::from_env(), &flags);
+    let client = Client::new(&settings)?;
+    let env = Env {
+        settings,
+        client,
+        json: cli.json,
+    };
+    match &cli.command {
+        Command::Login(args) => commands::login::run(args, &env).await,
+        Command::Workspace(cmd) => commands::workspace::run(cmd, &env).await,
+        Command::Project(cmd) => commands::project::run(cmd, &env).await,
+        Command::Session(cmd) => commands::session::run(cmd, &env).await,
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,56 @@
+//! Every user-facing error text of the CLI, each naming what failed, on what, and what to do
+//! next. Kept together so they stay consistent and testable.
+
+use protocol::error::ErrorCode;
+
+pub fn unreachable(url: &str, cause: &str) -> String {
+    format!(
+        "cannot reach {url} ({cause}): is baton running (`make dev`)? \
+         set --url or BATON_URL, or run `baton login --url URL --token TOKEN`"
+    )
+}
+
+pub fn no_token(url: &str) -> String {
+    format!(
+        "no API token for {url}: run `baton login --url {url} --token TOKEN` \
+         (`make dev` prints a ready token), or set BATON_TOKEN"
+    )
+}
+
+/// An error answered by the API, for the action that was attempted.
+pub fn api_error(action: &str, status: u16, code: ErrorCode, message: &str) -> String {
+    let next = match code {
+        ErrorCode::Unauthorized => {
+            " (the server did not accept the token: run `baton login --url URL --token TOKEN`)"
+        }
+        ErrorCode::NotFound => {
+            " (check the id or name; things outside your workspaces are not shown)"
+        }
+        ErrorCode::Forbidden => " (ask an admin)",
+        _ => "",
+    };
+    format!("{action} failed: {message} [{status}]{next}")
+}
+
+pub fn not_json(action: &str, status: u16) -> String {
+    format!("{action} failed: the server answered {status} without a JSON body; is --url a baton server?")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_next_step() {
+        assert!(unreachable("http://x", "refused").contains("BATON_URL"));
+        assert!(no_token("http://x").contains("baton login --url http://x"));
+        let m = api_error(
+            "create workspace",
+            401,
+            ErrorCode::Unauthorized,
+            "bad token",
+        );
+        assert!(m.starts_with("create workspace failed: bad token [401]"));
+        assert!(m.contains("baton login"));
+    }
+}

@@ -1,0 +1,106 @@
+//! Turning what people type into ids: a workspace or project given by id or by name, a
+//! session by id or `S-N` handle.
+
+use anyhow::{anyhow, bail, Result};
+use protocol::api::{Page, Project, Workspace};
+use protocol::handle::{Handle, HandleKind};
+use serde::de::DeserializeOwned;
+
+use crate::client::Client;
+
+/// Reads every page of a list.
+pub async fn all_pages<T: DeserializeOwned>(
+    client: &Client,
+    action: &str,
+    path: &str,
+) -> Result<Vec<T>> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = match &cursor {
+            Some(c) => format!("{path}{sep}limit=200&cursor={c}"),
+            None => format!("{path}{sep}limit=200"),
+        };
+        let page: Page<T> = client.get(action, &url).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
+/// A workspace by id or (case-insensitive) name.
+pub async fn workspace(client: &Client, given: &str) -> Result<Workspace> {
+    if let Ok(id) = given.parse::<i64>() {
+        return client
+            .get("find workspace", &format!("/api/workspaces/{id}"))
+            .await;
+    }
+    let all: Vec<Workspace> = all_pages(client, "list workspaces", "/api/workspaces").await?;
+    all.into_iter()
+        .find(|w| w.name.eq_ignore_ascii_case(given))
+        .ok_or_else(|| {
+            anyhow!("no workspace named {given:?} is visible to you: see `baton workspace ls`")
+        })
+}
+
+/// A project by id, or by name within `workspace` (or within every visible workspace when
+/// none is given, as long as the name is unambiguous).
+pub async fn project(client: &Client, given: &str, workspace: Option<&str>) -> Result<Project> {
+    if let Ok(id) = given.parse::<i64>() {
+        return client
+            .get("find project", &format!("/api/projects/{id}"))
+            .await;
+    }
+    let workspaces = match workspace {
+        Some(w) => vec![self::workspace(client, w).await?],
+        None => all_pages(client, "list workspaces", "/api/workspaces").await?,
+    };
+    let mut found = Vec::new();
+    for w in &workspaces {
+        let projects: Vec<Project> = all_pages(
+            client,
+            "list projects",
+            &format!("/api/workspaces/{}/projects", w.id),
+        )
+        .await?;
+        found.extend(
+            projects
+                .into_iter()
+                .filter(|p| p.name.eq_ignore_ascii_case(given)),
+        );
+    }
+    match found.len() {
+        0 => bail!("no project named {given:?} is visible to you: see `baton project ls`"),
+        1 => Ok(found.remove(0)),
+        _ => bail!("several workspaces have a project named {given:?}: add --workspace or use the project id"),
+    }
+}
+
+/// A session by id or `S-N`.
+pub fn session_id(given: &str) -> Result<i64> {
+    if let Ok(id) = given.parse::<i64>() {
+        if id > 0 {
+            return Ok(id);
+        }
+    }
+    match given.parse::<Handle>() {
+        Ok(h) if h.kind == HandleKind::Session => Ok(h.number as i64),
+        _ => bail!("{given:?} is not a session: give its id (7) or handle (S-7)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_are_ids_or_s_handles() {
+        assert_eq!(session_id("7").unwrap(), 7);
+        assert_eq!(session_id("S-7").unwrap(), 7);
+        assert!(session_id("T-7").is_err());
+        assert!(session_id("0").is_err());
+    }
+}
