@@ -1,1 +1,79 @@
-fn main() {}
+//! `baton-bench`: measures baton against `wrangler dev` on this machine and writes the
+//! figures into `bench/README.md` (between its bench markers).
+//!
+//! - the floor: a trivial route (`GET /api/health`), sequential latency and concurrent
+//!   throughput, which is what the local runtime itself can do;
+//! - message POST throughput on one session, also as a ratio to the floor;
+//! - SSE fan-out latency from the start of a message POST to its receipt by each of 1, 100
+//!   and 1,000 subscribers of one session (p50 and p99 over every subscriber and message).
+//!
+//! Request loops are bounded in count and time and only talk to the local server.
+
+mod fanout;
+mod load;
+mod report;
+
+use std::time::Duration;
+
+use anyhow::Result;
+use e2e::api::{bootstrap, new_session, Api};
+use e2e::server::Server;
+
+pub struct Settings {
+    pub load_seconds: u64,
+    pub concurrency: usize,
+    pub fanout_sizes: Vec<usize>,
+    pub fanout_messages: usize,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let write_to = args.iter().position(|a| a == "--write").and_then(|i| args.get(i + 1)).cloned();
+    let quick = args.iter().any(|a| a == "--quick");
+    let settings = if quick {
+        Settings { load_seconds: 2, concurrency: 16, fanout_sizes: vec![1, 100], fanout_messages: 20 }
+    } else {
+        Settings { load_seconds: 8, concurrency: 16, fanout_sizes: vec![1, 100, 1000], fanout_messages: 100 }
+    };
+
+    eprintln!("bench: starting wrangler dev");
+    let server = Server::start()?;
+    let token = bootstrap(&server.url).await?;
+    let api = Api::new(&server.url, Some(&token));
+    let duration = Duration::from_secs(settings.load_seconds);
+
+    eprintln!("bench: floor (GET /api/health)");
+    let floor_latency = load::sequential_latency(&api, 300, |api| api.request(reqwest::Method::GET, "/api/health")).await;
+    let floor = load::throughput(&api, settings.concurrency, duration, |api| {
+        api.request(reqwest::Method::GET, "/api/health")
+    })
+    .await;
+
+    eprintln!("bench: message POST throughput");
+    let (_, session) = new_session(&api).await;
+    let path = format!("/api/sessions/{session}/messages");
+    let post_latency = load::sequential_latency(&api, 200, |api| {
+        api.request(reqwest::Method::POST, &path).json(&serde_json::json!({"text": "bench"}))
+    })
+    .await;
+    let posts = load::throughput(&api, settings.concurrency, duration, move |api| {
+        api.request(reqwest::Method::POST, &path).json(&serde_json::json!({"text": "bench"}))
+    })
+    .await;
+
+    let mut fanouts = Vec::new();
+    for &subscribers in &settings.fanout_sizes {
+        eprintln!("bench: fan-out to {subscribers} subscribers");
+        fanouts.push(fanout::run(&api, subscribers, settings.fanout_messages).await?);
+    }
+    drop(server);
+
+    let text = report::render(&report::Figures { floor_latency, floor, post_latency, posts, fanouts, settings: &settings });
+    println!("{text}");
+    if let Some(path) = write_to {
+        report::write_into(&path, &text)?;
+        eprintln!("bench: figures written into {path}");
+    }
+    Ok(())
+}

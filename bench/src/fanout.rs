@@ -1,0 +1,104 @@
+//! SSE fan-out: N subscribers on one session, messages posted one at a time, latency from
+//! the start of each POST to each subscriber's receipt of that event.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use e2e::api::{new_session, Api};
+use futures_util::StreamExt;
+use protocol::sse::Parser;
+use tokio::sync::Mutex;
+
+use crate::load::{percentiles, Latency};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Fanout {
+    pub subscribers: usize,
+    pub messages: usize,
+    pub latency: Latency,
+    pub delivered: usize,
+    pub expected: usize,
+}
+
+pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanout> {
+    let (_, session) = new_session(api).await;
+    let path = format!("/api/sessions/{session}/stream?after=1");
+    // Seq 1 is the creation notice; messages get 2..=messages+1.
+    let last = messages as u64 + 1;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
+    let receipts: Arc<Mutex<Vec<HashMap<u64, Instant>>>> = Arc::new(Mutex::new(Vec::new()));
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
+    let mut readers = Vec::new();
+    for _ in 0..subscribers {
+        let request = http
+            .get(format!("{}{path}", api.url))
+            .bearer_auth(api.token.clone().unwrap_or_default());
+        let receipts = Arc::clone(&receipts);
+        let ready = ready_tx.clone();
+        readers.push(tokio::spawn(async move {
+            let Ok(response) = request.send().await else { return };
+            let mut stream = response.bytes_stream();
+            let mut parser = Parser::new();
+            let mut seen = HashMap::new();
+            let mut announced = false;
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline.into(), stream.next()).await {
+                if !announced {
+                    announced = true;
+                    let _ = ready.send(()).await;
+                }
+                let now = Instant::now();
+                for frame in parser.push(&chunk) {
+                    if let Some(seq) = frame.id.and_then(|i| i.parse::<u64>().ok()) {
+                        seen.insert(seq, now);
+                    }
+                }
+                if seen.contains_key(&last) {
+                    break;
+                }
+            }
+            receipts.lock().await.push(seen);
+        }));
+    }
+    drop(ready_tx);
+    for _ in 0..subscribers {
+        if tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await.ok().flatten().is_none() {
+            bail!("not every subscriber connected within 60 s");
+        }
+    }
+
+    let mut sent = HashMap::new();
+    for i in 0..messages {
+        let start = Instant::now();
+        let response = api
+            .request(reqwest::Method::POST, &format!("/api/sessions/{session}/messages"))
+            .json(&serde_json::json!({"text": format!("fan-out {i}")}))
+            .send()
+            .await?;
+        let event: serde_json::Value = response.json().await?;
+        let Some(seq) = event["seq"].as_u64() else { bail!("POST answered {event}") };
+        sent.insert(seq, start);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for reader in readers {
+        let _ = reader.await;
+    }
+    let receipts = receipts.lock().await;
+    let mut samples = Vec::new();
+    for seen in receipts.iter() {
+        for (seq, start) in &sent {
+            if let Some(at) = seen.get(seq) {
+                samples.push(at.saturating_duration_since(*start).as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    Ok(Fanout {
+        subscribers,
+        messages,
+        delivered: samples.len(),
+        expected: subscribers * messages,
+        latency: percentiles(samples),
+    })
+}

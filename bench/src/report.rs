@@ -1,0 +1,88 @@
+//! The figures as Markdown, and their place in `bench/README.md`.
+
+use anyhow::{Context, Result};
+
+use crate::fanout::Fanout;
+use crate::load::{Latency, Throughput};
+use crate::Settings;
+
+pub struct Figures<'a> {
+    pub floor_latency: Latency,
+    pub floor: Throughput,
+    pub post_latency: Latency,
+    pub posts: Throughput,
+    pub fanouts: Vec<Fanout>,
+    pub settings: &'a Settings,
+}
+
+const BEGIN: &str = "<!-- bench:begin -->";
+const END: &str = "<!-- bench:end -->";
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| t.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or("?".into(), |kb| format!("{:.0} GiB", kb / 1024.0 / 1024.0));
+    format!("{cores} cores ({cpu}), {mem} RAM; client and server on the same machine")
+}
+
+pub fn render(f: &Figures) -> String {
+    let ratio = |x: f64| format!("{:.0}%", 100.0 * x / f.floor.per_second);
+    let mut out = String::new();
+    out.push_str(&format!("Machine: {}.\n", machine()));
+    out.push_str(&format!(
+        "Load: {} concurrent clients for {} s per throughput figure.\n\n",
+        f.settings.concurrency, f.settings.load_seconds
+    ));
+    out.push_str("| figure | value | vs. floor |\n|---|---|---|\n");
+    out.push_str(&format!(
+        "| floor: `GET /api/health` throughput | {:.0} req/s ({} requests, p99 {:.1} ms) | 100% |\n",
+        f.floor.per_second, f.floor.requests, f.floor.latency.p99
+    ));
+    out.push_str(&format!(
+        "| floor: `GET /api/health` sequential latency p50 / p99 ({} requests) | {:.1} / {:.1} ms | |\n",
+        f.floor_latency.samples, f.floor_latency.p50, f.floor_latency.p99
+    ));
+    out.push_str(&format!(
+        "| message POST throughput (one session) | {:.0} req/s ({} requests, {} errors, p99 {:.1} ms) | {} |\n",
+        f.posts.per_second,
+        f.posts.requests,
+        f.posts.errors,
+        f.posts.latency.p99,
+        ratio(f.posts.per_second)
+    ));
+    out.push_str(&format!(
+        "| message POST sequential latency p50 / p99 | {:.1} / {:.1} ms | {:.1}x p50 |\n",
+        f.post_latency.p50,
+        f.post_latency.p99,
+        f.post_latency.p50 / f.floor_latency.p50
+    ));
+    for fan in &f.fanouts {
+        out.push_str(&format!(
+            "| SSE fan-out, {} subscriber(s): POST→receipt p50 / p99 ({} messages, {}/{} delivered) | {:.1} / {:.1} ms | {:.1}x floor p50 |\n",
+            fan.subscribers,
+            fan.messages,
+            fan.delivered,
+            fan.expected,
+            fan.latency.p50,
+            fan.latency.p99,
+            fan.latency.p50 / f.floor_latency.p50
+        ));
+    }
+    out
+}
+
+/// Replaces the text between the bench markers of `path` with `text`.
+pub fn write_into(path: &str, text: &str) -> Result<()> {
+    let old = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+    let (Some(begin), Some(end)) = (old.find(BEGIN), old.find(END)) else {
+        anyhow::bail!("{path} has no {BEGIN} ... {END} section to fill");
+    };
+    let new = format!("{}{BEGIN}\n{text}{}", &old[..begin], &old[end..]);
+    std::fs::write(path, new).with_context(|| format!("cannot write {path}"))
+}
