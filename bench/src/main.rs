@@ -62,6 +62,18 @@ async fn main() -> Result<()> {
     })
     .await;
 
+    eprintln!("bench: where a POST's time goes (a session read; a Hub page read)");
+    let session_path = format!("/api/sessions/{session}");
+    let session_reads = load::throughput(&api, settings.concurrency, duration, move |api| {
+        api.request(reqwest::Method::GET, &session_path)
+    })
+    .await;
+    let page_path = format!("/api/sessions/{session}/events?after=0&limit=1");
+    let hub_reads = load::throughput(&api, settings.concurrency, duration, move |api| {
+        api.request(reqwest::Method::GET, &page_path)
+    })
+    .await;
+
     let mut fanouts = Vec::new();
     for &subscribers in &settings.fanout_sizes {
         eprintln!("bench: fan-out to {subscribers} subscribers");
@@ -69,7 +81,16 @@ async fn main() -> Result<()> {
     }
     drop(server);
 
-    let text = report::render(&report::Figures { floor_latency, floor, post_latency, posts, fanouts, settings: &settings });
+    let text = report::render(&report::Figures {
+        floor_latency,
+        floor,
+        post_latency,
+        posts,
+        session_reads,
+        hub_reads,
+        fanouts,
+        settings: &settings,
+    });
     println!("{text}");
     if let Some(path) = write_to {
         report::write_into(&path, &text)?;

@@ -11,6 +11,8 @@ pub struct Figures<'a> {
     pub floor: Throughput,
     pub post_latency: Latency,
     pub posts: Throughput,
+    pub session_reads: Throughput,
+    pub hub_reads: Throughput,
     pub fanouts: Vec<Fanout>,
     pub settings: &'a Settings,
 }
@@ -61,6 +63,16 @@ pub fn render(f: &Figures) -> String {
         f.post_latency.p50,
         f.post_latency.p99,
         f.post_latency.p50 / f.floor_latency.p50
+    ));
+    out.push_str(&format!(
+        "| `GET /api/sessions/:id` throughput (auth + visibility, no Hub) | {:.0} req/s | {} |\n",
+        f.session_reads.per_second,
+        ratio(f.session_reads.per_second)
+    ));
+    out.push_str(&format!(
+        "| `GET /api/sessions/:id/events?limit=1` throughput (a Hub read) | {:.0} req/s | {} |\n",
+        f.hub_reads.per_second,
+        ratio(f.hub_reads.per_second)
     ));
     for fan in &f.fanouts {
         out.push_str(&format!(

@@ -3,10 +3,13 @@
 //! Anything else is a 401. What the principal may see is decided by each resource, with
 //! [`Principal::visible_clause`] for workspace membership.
 
+use std::cell::RefCell;
+
 use protocol::api::Role;
 use serde::Deserialize;
 use worker::{D1Database, Request};
 
+use crate::cache::{TtlCache, AUTH_TTL_MS};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::secrets;
@@ -99,25 +102,51 @@ pub fn parse_role(text: &str) -> Role {
     }
 }
 
+thread_local! {
+    /// Credential hash → principal, for [`AUTH_TTL_MS`]; see `cache` for the trade-off.
+    static PRINCIPALS: RefCell<TtlCache<String, Principal>> =
+        RefCell::new(TtlCache::new(AUTH_TTL_MS, 10_000));
+}
+
+/// Makes this isolate forget a credential at once (revoked token, ended login).
+pub fn forget_credential(hash: &str) {
+    PRINCIPALS.with(|c| c.borrow_mut().remove(&hash.to_owned()));
+}
+
+/// Makes this isolate forget every credential of a user.
+pub fn forget_user(user_id: i64) {
+    PRINCIPALS.with(|c| c.borrow_mut().forget_where(|_, p| p.user_id == user_id));
+}
+
 /// Authenticates a request or answers 401.
 pub async fn authenticate(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
     let headers = req.headers();
     let authorization = headers.get("authorization").ok().flatten();
     let cookie = headers.get("cookie").ok().flatten();
-    let found = match credential(authorization.as_deref(), cookie.as_deref()) {
-        None => return Err(ApiError::unauthorized()),
-        Some(Credential::Bearer(token)) => bearer(db, &token, now).await?,
-        Some(Credential::Cookie(token)) => web_login(db, &token, now).await?,
+    let Some(credential) = credential(authorization.as_deref(), cookie.as_deref()) else {
+        return Err(ApiError::unauthorized());
     };
-    found.ok_or_else(ApiError::unauthorized)
+    let hash = match &credential {
+        Credential::Bearer(token) | Credential::Cookie(token) => secrets::hash(token),
+    };
+    if let Some(principal) = PRINCIPALS.with(|c| c.borrow_mut().get(&hash, now)) {
+        return Ok(principal);
+    }
+    let found = match credential {
+        Credential::Bearer(_) => bearer(db, &hash, now).await?,
+        Credential::Cookie(_) => web_login(db, &hash, now).await?,
+    };
+    let principal = found.ok_or_else(ApiError::unauthorized)?;
+    PRINCIPALS.with(|c| c.borrow_mut().insert(hash, principal.clone(), now));
+    Ok(principal)
 }
 
-async fn bearer(db: &D1Database, token: &str, now: i64) -> ApiResult<Option<Principal>> {
+async fn bearer(db: &D1Database, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
     let row: Option<TokenRow> = db::first(db::query(
         db,
         "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
-        &[db::text(&secrets::hash(token))],
+        &[db::text(hash)],
     )?)
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -142,21 +171,20 @@ async fn bearer(db: &D1Database, token: &str, now: i64) -> ApiResult<Option<Prin
     }))
 }
 
-async fn web_login(db: &D1Database, token: &str, now: i64) -> ApiResult<Option<Principal>> {
-    let hash = secrets::hash(token);
+async fn web_login(db: &D1Database, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
     let row: Option<TokenRow> = db::first(db::query(
         db,
         "SELECT NULL AS token_id, NULL AS last_used_at, u.id AS user_id, u.username, u.role
          FROM web_logins l JOIN users u ON u.id = l.user_id
          WHERE l.token_hash = ?1 AND l.expires_at > ?2",
-        &[db::text(&hash), db::int(now)],
+        &[db::text(hash), db::int(now)],
     )?)
     .await?;
     Ok(row.map(|row| Principal {
         user_id: row.user_id,
         username: row.username,
         role: parse_role(&row.role),
-        web_login_hash: Some(hash),
+        web_login_hash: Some(hash.to_owned()),
     }))
 }
 

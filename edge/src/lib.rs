@@ -29,6 +29,7 @@ pub mod routes;
 
 // Rules and adapters.
 pub mod bindings;
+pub mod cache;
 pub mod clock;
 pub mod db;
 pub mod pagination;

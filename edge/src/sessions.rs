@@ -2,6 +2,8 @@
 //! `sessions` table, owned here); the transcript is the session's Hub stream
 //! (`session:<id>`), which this module appends to and lets visible callers read and watch.
 
+use std::cell::RefCell;
+
 use protocol::api::{CreateSession, Page, PostMessage, Session};
 use protocol::event::EventBody;
 use protocol::handle::{Handle, HandleKind};
@@ -9,6 +11,7 @@ use serde::Deserialize;
 use worker::{Request, Response};
 
 use crate::auth::Principal;
+use crate::cache::{TtlCache, AUTH_TTL_MS};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::client::{self as hub, StreamKey};
@@ -16,7 +19,7 @@ use crate::hub::replay;
 use crate::pagination::PageRequest;
 use crate::{body, db, projects, query::Query, respond, validate};
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct SessionRow {
     id: i64,
     project_id: i64,
@@ -37,7 +40,24 @@ impl From<SessionRow> for Session {
     }
 }
 
+thread_local! {
+    /// (user, session) → the session, for [`AUTH_TTL_MS`]: the hot path of message posting
+    /// and watching skips the visibility query; see `cache` for the trade-off.
+    static VISIBLE: RefCell<TtlCache<(i64, i64), SessionRow>> =
+        RefCell::new(TtlCache::new(AUTH_TTL_MS, 10_000));
+}
+
 async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionRow> {
+    let key = (who.user_id, id);
+    if let Some(row) = VISIBLE.with(|c| c.borrow_mut().get(&key, ctx.now)) {
+        return Ok(row);
+    }
+    let row = query_visible(ctx, who, id).await?;
+    VISIBLE.with(|c| c.borrow_mut().insert(key, row.clone(), ctx.now));
+    Ok(row)
+}
+
+async fn query_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionRow> {
     let [admin, user] = who.visibility_args();
     let sql = format!(
         "SELECT s.id, s.project_id, s.name, s.created_at

@@ -5,7 +5,7 @@ use protocol::api::{CreateToken, Page, TokenCreated, TokenInfo};
 use serde::Deserialize;
 use worker::{Request, Response};
 
-use crate::auth::Principal;
+use crate::auth::{self, Principal};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::PageRequest;
@@ -82,14 +82,17 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
 
 /// `DELETE /api/tokens/:id`: revokes one of the caller's tokens.
 pub async fn revoke(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
-    let changed = db::run(db::query(
+    #[derive(Deserialize)]
+    struct Revoked {
+        token_hash: String,
+    }
+    let revoked: Option<Revoked> = db::first(db::query(
         &ctx.db,
-        "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
+        "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2 RETURNING token_hash",
         &[db::int(id), db::int(who.user_id)],
     )?)
     .await?;
-    if changed == 0 {
-        return Err(ApiError::not_found(format!("token {id}")));
-    }
+    let revoked = revoked.ok_or_else(|| ApiError::not_found(format!("token {id}")))?;
+    auth::forget_credential(&revoked.token_hash);
     Ok(respond::no_content())
 }

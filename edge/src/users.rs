@@ -140,6 +140,7 @@ const DUMMY_HASH: &str =
 /// so the cookie is worthless even if kept) and clears the cookie.
 pub async fn logout(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
     if let Some(hash) = &who.web_login_hash {
+        auth::forget_credential(hash);
         db::run(db::query(
             &ctx.db,
             "DELETE FROM web_logins WHERE token_hash = ?1",

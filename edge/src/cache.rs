@@ -1,0 +1,106 @@
+//! A small time-bounded cache, used per isolate for authorization decisions on the hot path
+//! (who a token belongs to; whether a user may see a session).
+//!
+//! Why: a message POST otherwise costs two D1 reads before it reaches the Hub, which caps
+//! message throughput far below what the Hub can take. The price is staleness: a revoked
+//! token, an ended web login or a removed membership keeps working for at most [`AUTH_TTL_MS`]
+//! on isolates other than the one that served the revocation (that one forgets at once).
+//!
+//! Pure: `now` is an argument, so the rules are tested with a fake clock.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// How long a cached authorization decision is trusted.
+pub const AUTH_TTL_MS: i64 = 5_000;
+
+pub struct TtlCache<K, V> {
+    entries: HashMap<K, (V, i64)>,
+    ttl_ms: i64,
+    capacity: usize,
+}
+
+impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
+    pub fn new(ttl_ms: i64, capacity: usize) -> Self {
+        TtlCache { entries: HashMap::new(), ttl_ms, capacity }
+    }
+
+    /// The value stored for `key` less than the TTL ago.
+    pub fn get(&mut self, key: &K, now: i64) -> Option<V> {
+        match self.entries.get(key) {
+            Some((value, expires)) if *expires > now => Some(value.clone()),
+            Some(_) => {
+                self.entries.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Stores a value; when full, drops expired entries first and everything if that is not
+    /// enough (a cache miss costs one query, so a crude eviction is fine).
+    pub fn insert(&mut self, key: K, value: V, now: i64) {
+        if self.entries.len() >= self.capacity {
+            self.entries.retain(|_, (_, expires)| *expires > now);
+            if self.entries.len() >= self.capacity {
+                self.entries.clear();
+            }
+        }
+        self.entries.insert(key, (value, now + self.ttl_ms));
+    }
+
+    pub fn remove(&mut self, key: &K) {
+        self.entries.remove(key);
+    }
+
+    /// Forgets every entry for which `stale` is true.
+    pub fn forget_where(&mut self, stale: impl Fn(&K, &V) -> bool) {
+        self.entries.retain(|k, (v, _)| !stale(k, v));
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_live_exactly_the_ttl() {
+        let mut cache = TtlCache::new(100, 10);
+        cache.insert("a", 1, 1000);
+        assert_eq!(cache.get(&"a", 1099), Some(1));
+        assert_eq!(cache.get(&"a", 1100), None);
+        assert!(cache.is_empty(), "expired entries are dropped on read");
+    }
+
+    #[test]
+    fn a_full_cache_evicts_expired_entries_then_everything() {
+        let mut cache = TtlCache::new(100, 2);
+        cache.insert(1, 1, 0);
+        cache.insert(2, 2, 50);
+        cache.insert(3, 3, 120); // 1 expired: evicted
+        assert_eq!((cache.get(&1, 120), cache.get(&2, 120), cache.get(&3, 120)), (None, Some(2), Some(3)));
+        cache.insert(4, 4, 130); // nothing expired: cleared
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.get(&4, 130), Some(4));
+    }
+
+    #[test]
+    fn forgetting_removes_matching_entries_at_once() {
+        let mut cache = TtlCache::new(100, 10);
+        cache.insert((1, 7), "x", 0);
+        cache.insert((2, 7), "y", 0);
+        cache.forget_where(|(user, _), _| *user == 1);
+        assert_eq!(cache.get(&(1, 7), 1), None);
+        assert_eq!(cache.get(&(2, 7), 1), Some("y"));
+        cache.remove(&(2, 7));
+        assert!(cache.is_empty());
+    }
+}
