@@ -27,7 +27,9 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
     let path = format!("/api/sessions/{session}/stream?after=1");
     // Seq 1 is the creation notice; messages get 2..=messages+1.
     let last = messages as u64 + 1;
-    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()?;
     let receipts: Arc<Mutex<Vec<HashMap<u64, Instant>>>> = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
     let mut readers = Vec::new();
@@ -38,13 +40,17 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
         let receipts = Arc::clone(&receipts);
         let ready = ready_tx.clone();
         readers.push(tokio::spawn(async move {
-            let Ok(response) = request.send().await else { return };
+            let Ok(response) = request.send().await else {
+                return;
+            };
             let mut stream = response.bytes_stream();
             let mut parser = Parser::new();
             let mut seen = HashMap::new();
             let mut announced = false;
             let deadline = Instant::now() + Duration::from_secs(120);
-            while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline.into(), stream.next()).await {
+            while let Ok(Some(Ok(chunk))) =
+                tokio::time::timeout_at(deadline.into(), stream.next()).await
+            {
                 if !announced {
                     announced = true;
                     let _ = ready.send(()).await;
@@ -64,7 +70,12 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
     }
     drop(ready_tx);
     for _ in 0..subscribers {
-        if tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await.ok().flatten().is_none() {
+        if tokio::time::timeout(Duration::from_secs(60), ready_rx.recv())
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+        {
             bail!("not every subscriber connected within 60 s");
         }
     }
@@ -73,12 +84,17 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
     for i in 0..messages {
         let start = Instant::now();
         let response = api
-            .request(reqwest::Method::POST, &format!("/api/sessions/{session}/messages"))
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/sessions/{session}/messages"),
+            )
             .json(&serde_json::json!({"text": format!("fan-out {i}")}))
             .send()
             .await?;
         let event: serde_json::Value = response.json().await?;
-        let Some(seq) = event["seq"].as_u64() else { bail!("POST answered {event}") };
+        let Some(seq) = event["seq"].as_u64() else {
+            bail!("POST answered {event}")
+        };
         sent.insert(seq, start);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -10,7 +10,10 @@ use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::query::Query;
 use crate::routes::{self, Matched, Method, NoMatch, Route};
-use crate::{clock, projects, respond, sessions, tokens, users, workspaces};
+use crate::{
+    clock, comments, items, openapi, projects, requirements, respond, sessions, tasks, tokens,
+    users, workspaces,
+};
 use protocol::error::ErrorCode;
 
 /// Serves one request. Never fails: every error becomes a JSON response.
@@ -43,21 +46,38 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
             ),
         ),
     })?;
-    if matched.route == Route::Health {
-        return Ok(respond::ok(&Health {
-            status: "ok".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            protocol: protocol::PROTOCOL_VERSION,
-        }));
-    }
-    let ctx = Ctx::new(env, clock::now_ms())?;
     match matched.route {
-        Route::AuthBootstrap => return users::bootstrap(&ctx, &mut req).await,
-        Route::AuthLogin => return users::login(&ctx, &mut req).await,
+        Route::Health => {
+            return Ok(respond::ok(&Health {
+                status: "ok".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                protocol: protocol::PROTOCOL_VERSION,
+            }))
+        }
+        Route::OpenApi => return Ok(openapi::response()),
         _ => {}
     }
-    let who = auth::authenticate(&req, &ctx.db, ctx.now).await?;
-    dispatch(&ctx, &who, &matched, &mut req, &query).await
+    let ctx = Ctx::new(env, clock::now_ms())?;
+    let response = match matched.route {
+        Route::AuthBootstrap => users::bootstrap(&ctx, &mut req).await,
+        Route::AuthLogin => users::login(&ctx, &mut req).await,
+        _ => match auth::authenticate(&req, &ctx.db, ctx.now).await {
+            Ok(who) => dispatch(&ctx, &who, &matched, &mut req, &query).await,
+            Err(err) => Err(err),
+        },
+    }
+    .unwrap_or_else(ApiError::into_response);
+    Ok(with_d1_cost(response, &ctx))
+}
+
+/// Reports the request's D1 cost. Responses relayed from a Hub have immutable headers and
+/// go without.
+fn with_d1_cost(response: Response, ctx: &Ctx) -> Response {
+    let (read, written) = ctx.db.cost();
+    let headers = response.headers();
+    let _ = headers.set("x-baton-d1-rows-read", &read.to_string());
+    let _ = headers.set("x-baton-d1-rows-written", &written.to_string());
+    response
 }
 
 async fn dispatch(
@@ -68,23 +88,49 @@ async fn dispatch(
     query: &Query,
 ) -> ApiResult<Response> {
     let session = Some(HandleKind::Session);
+    let id = || m.id(0, None);
     match m.route {
         Route::AuthLogout => users::logout(ctx, who).await,
         Route::AuthMe => users::me(ctx, who).await,
+        Route::AuthPassword => users::change_password(ctx, who, req).await,
         Route::TokensCreate => tokens::create(ctx, who, req).await,
         Route::TokensList => tokens::list(ctx, who, query).await,
-        Route::TokensRevoke => tokens::revoke(ctx, who, m.id(0, None)?).await,
+        Route::TokensRevoke => tokens::revoke(ctx, who, id()?).await,
         Route::UsersCreate => users::create(ctx, who, req).await,
         Route::UsersList => users::list(ctx, who, query).await,
         Route::WorkspacesCreate => workspaces::create(ctx, who, req).await,
         Route::WorkspacesList => workspaces::list(ctx, who, query).await,
-        Route::WorkspacesGet => workspaces::get(ctx, who, m.id(0, None)?).await,
-        Route::WorkspaceMembersList => workspaces::members(ctx, who, m.id(0, None)?, query).await,
-        Route::WorkspaceMembersAdd => workspaces::add_member(ctx, who, m.id(0, None)?, req).await,
-        Route::WorkspaceProjectsList => projects::list(ctx, who, m.id(0, None)?, query).await,
+        Route::WorkspacesGet => workspaces::get(ctx, who, id()?).await,
+        Route::WorkspacesUpdate => workspaces::rename(ctx, who, id()?, req).await,
+        Route::WorkspacesDelete => workspaces::delete(ctx, who, id()?).await,
+        Route::WorkspaceMembersRemove => {
+            workspaces::remove_member(ctx, who, id()?, m.id(1, None)?).await
+        }
+        Route::WorkspaceMembersList => workspaces::members(ctx, who, id()?, query).await,
+        Route::WorkspaceMembersAdd => workspaces::add_member(ctx, who, id()?, req).await,
+        Route::WorkspaceProjectsList => projects::list(ctx, who, id()?, query).await,
         Route::ProjectsCreate => projects::create(ctx, who, req).await,
-        Route::ProjectsGet => projects::get(ctx, who, m.id(0, None)?).await,
-        Route::ProjectSessionsList => sessions::list(ctx, who, m.id(0, None)?, query).await,
+        Route::ProjectsGet => projects::get(ctx, who, id()?).await,
+        Route::ProjectsUpdate => projects::rename(ctx, who, id()?, req).await,
+        Route::ProjectsDelete => projects::delete(ctx, who, id()?).await,
+        Route::ProjectStream => projects::stream(ctx, who, id()?, req, query).await,
+        Route::ProjectEventsList => projects::events(ctx, who, id()?, query).await,
+        Route::ProjectItemGet => {
+            items::get(ctx, who, id()?, m.params.get(1).map_or("", String::as_str)).await
+        }
+        Route::RequirementsCreate => requirements::create(ctx, who, id()?, req).await,
+        Route::RequirementsList => requirements::list(ctx, who, id()?, query).await,
+        Route::RequirementsGet => requirements::get(ctx, who, id()?).await,
+        Route::RequirementsUpdate => requirements::update(ctx, who, id()?, req).await,
+        Route::RequirementsDelete => requirements::delete(ctx, who, id()?).await,
+        Route::TasksCreate => tasks::create(ctx, who, id()?, req).await,
+        Route::TasksList => tasks::list(ctx, who, id()?, query).await,
+        Route::TasksGet => tasks::get(ctx, who, id()?).await,
+        Route::TasksUpdate => tasks::update(ctx, who, id()?, req).await,
+        Route::TasksDelete => tasks::delete(ctx, who, id()?).await,
+        Route::TaskCommentsCreate => comments::create(ctx, who, id()?, req).await,
+        Route::TaskCommentsList => comments::list(ctx, who, id()?, query).await,
+        Route::ProjectSessionsList => sessions::list(ctx, who, id()?, query).await,
         Route::SessionsCreate => sessions::create(ctx, who, req).await,
         Route::SessionsGet => sessions::get(ctx, who, m.id(0, session)?).await,
         Route::SessionMessagesPost => {
@@ -92,7 +138,7 @@ async fn dispatch(
         }
         Route::SessionEventsList => sessions::events(ctx, who, m.id(0, session)?, query).await,
         Route::SessionStream => sessions::stream(ctx, who, m.id(0, session)?, req, query).await,
-        Route::Health | Route::AuthBootstrap | Route::AuthLogin => {
+        Route::Health | Route::OpenApi | Route::AuthBootstrap | Route::AuthLogin => {
             Err(ApiError::internal("unauthenticated route reached dispatch"))
         }
     }

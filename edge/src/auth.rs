@@ -7,10 +7,10 @@ use std::cell::RefCell;
 
 use protocol::api::Role;
 use serde::Deserialize;
-use worker::{D1Database, Request};
+use worker::Request;
 
 use crate::cache::{TtlCache, AUTH_TTL_MS};
-use crate::db;
+use crate::db::{self, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::secrets;
 
@@ -119,7 +119,7 @@ pub fn forget_user(user_id: i64) {
 }
 
 /// Authenticates a request or answers 401.
-pub async fn authenticate(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
+pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Principal> {
     let headers = req.headers();
     let authorization = headers.get("authorization").ok().flatten();
     let cookie = headers.get("cookie").ok().flatten();
@@ -141,25 +141,24 @@ pub async fn authenticate(req: &Request, db: &D1Database, now: i64) -> ApiResult
     Ok(principal)
 }
 
-async fn bearer(db: &D1Database, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
-    let row: Option<TokenRow> = db::first(db::query(
-        db,
-        "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role
+async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
+    let row: Option<TokenRow> = db
+        .first(
+            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
-        &[db::text(hash)],
-    )?)
-    .await?;
+            &[db::text(hash)],
+        )
+        .await?;
     let Some(row) = row else { return Ok(None) };
     if row
         .last_used_at
-        .map_or(true, |t| now - t > LAST_USED_GRANULARITY_MS)
+        .is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS)
     {
         if let Some(id) = row.token_id {
-            db::run(db::query(
-                db,
+            db.run(
                 "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
                 &[db::int(now), db::int(id)],
-            )?)
+            )
             .await?;
         }
     }
@@ -171,15 +170,15 @@ async fn bearer(db: &D1Database, hash: &str, now: i64) -> ApiResult<Option<Princ
     }))
 }
 
-async fn web_login(db: &D1Database, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
-    let row: Option<TokenRow> = db::first(db::query(
-        db,
-        "SELECT NULL AS token_id, NULL AS last_used_at, u.id AS user_id, u.username, u.role
+async fn web_login(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
+    let row: Option<TokenRow> = db
+        .first(
+            "SELECT NULL AS token_id, NULL AS last_used_at, u.id AS user_id, u.username, u.role
          FROM web_logins l JOIN users u ON u.id = l.user_id
          WHERE l.token_hash = ?1 AND l.expires_at > ?2",
-        &[db::text(hash), db::int(now)],
-    )?)
-    .await?;
+            &[db::text(hash), db::int(now)],
+        )
+        .await?;
     Ok(row.map(|row| Principal {
         user_id: row.user_id,
         username: row.username,

@@ -17,7 +17,7 @@ pub async fn read_limited(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>>
         if declared
             .trim()
             .parse::<u64>()
-            .map_or(false, |n| n > limit as u64)
+            .is_ok_and(|n| n > limit as u64)
         {
             return Err(ApiError::too_large(limit));
         }

@@ -1,20 +1,20 @@
 //! What every handler gets: the environment, the database and the time of the request.
 
-use worker::{D1Database, Env};
+use worker::Env;
 
-use crate::db;
+use crate::db::Db;
 use crate::error::ApiResult;
 
 pub struct Ctx {
     pub env: Env,
-    pub db: D1Database,
+    pub db: Db,
     /// Unix milliseconds at which the request arrived.
     pub now: i64,
 }
 
 impl Ctx {
     pub fn new(env: Env, now: i64) -> ApiResult<Self> {
-        let db = db::database(&env)?;
+        let db = Db::open(&env)?;
         Ok(Ctx { env, db, now })
     }
 }

@@ -1,15 +1,22 @@
-//! Thin helpers over D1: binding arguments, reading typed rows, counting changes. Queries
-//! themselves live in the module of the resource they touch.
+//! D1 access: binding arguments, reading typed rows, counting changes, and metering what
+//! each request costs (`rows_read` and `rows_written` from D1's result metadata, answered in
+//! the `x-baton-d1-rows-read` / `-written` headers so tests and benchmarks can hold every
+//! endpoint to its budget). Queries themselves live in the module of the resource they touch.
+
+use std::cell::Cell;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, Env};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 use crate::bindings;
 use crate::error::ApiResult;
 
-pub fn database(env: &Env) -> ApiResult<D1Database> {
-    Ok(env.d1(bindings::DB)?)
+/// One request's handle on D1.
+pub struct Db {
+    inner: D1Database,
+    rows_read: Cell<usize>,
+    rows_written: Cell<usize>,
 }
 
 /// An integer argument. Row ids and Unix milliseconds stay far below 2^53.
@@ -25,23 +32,71 @@ pub fn opt_text(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-/// Prepares `sql` with `args` bound in order (`?1`, `?2`, ...).
-pub fn query(db: &D1Database, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
-    Ok(db.prepare(sql).bind(args)?)
+pub fn opt_int(value: Option<i64>) -> JsValue {
+    value.map_or(JsValue::NULL, int)
 }
 
-/// The first row, if any.
-pub async fn first<T: DeserializeOwned>(statement: D1PreparedStatement) -> ApiResult<Option<T>> {
-    Ok(statement.first(None).await?)
-}
+impl Db {
+    pub fn open(env: &Env) -> ApiResult<Db> {
+        Ok(Db {
+            inner: env.d1(bindings::DB)?,
+            rows_read: Cell::new(0),
+            rows_written: Cell::new(0),
+        })
+    }
 
-/// Every row.
-pub async fn all<T: DeserializeOwned>(statement: D1PreparedStatement) -> ApiResult<Vec<T>> {
-    Ok(statement.all().await?.results()?)
-}
+    /// (rows read, rows written) so far in this request.
+    pub fn cost(&self) -> (usize, usize) {
+        (self.rows_read.get(), self.rows_written.get())
+    }
 
-/// Runs a write; answers how many rows it changed.
-pub async fn run(statement: D1PreparedStatement) -> ApiResult<usize> {
-    let result = statement.run().await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
+    /// Prepares `sql` with `args` bound in order (`?1`, `?2`, ...), for [`Db::batch`].
+    pub fn prepare(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
+        Ok(self.inner.prepare(sql).bind(args)?)
+    }
+
+    fn meter(&self, result: &D1Result) -> ApiResult<()> {
+        if let Some(meta) = result.meta()? {
+            self.rows_read
+                .set(self.rows_read.get() + meta.rows_read.unwrap_or(0));
+            self.rows_written
+                .set(self.rows_written.get() + meta.rows_written.unwrap_or(0));
+        }
+        Ok(())
+    }
+
+    async fn execute(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1Result> {
+        let result = self.prepare(sql, args)?.all().await?;
+        self.meter(&result)?;
+        Ok(result)
+    }
+
+    /// Every row.
+    pub async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> ApiResult<Vec<T>> {
+        Ok(self.execute(sql, args).await?.results()?)
+    }
+
+    /// The first row, if any.
+    pub async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> ApiResult<Option<T>> {
+        Ok(self.all(sql, args).await?.into_iter().next())
+    }
+
+    /// Runs a write; answers how many rows it changed.
+    pub async fn run(&self, sql: &str, args: &[JsValue]) -> ApiResult<usize> {
+        let result = self.execute(sql, args).await?;
+        Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
+    }
+
+    /// Runs statements atomically, in order; answers each one's result.
+    pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
+        let results = self.inner.batch(statements).await?;
+        for result in &results {
+            self.meter(result)?;
+        }
+        Ok(results)
+    }
 }

@@ -8,8 +8,13 @@
 //! plain modules with native unit tests; the rest is I/O at the edges.
 
 // Resources, one module each.
+pub mod comments;
+pub mod items;
+pub mod openapi;
 pub mod projects;
+pub mod requirements;
 pub mod sessions;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 pub mod workspaces;
@@ -21,6 +26,7 @@ pub mod hub;
 pub mod app;
 pub mod auth;
 pub mod body;
+pub mod changes;
 pub mod context;
 pub mod error;
 pub mod query;

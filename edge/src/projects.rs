@@ -8,8 +8,10 @@ use worker::{Request, Response};
 use crate::auth::Principal;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
+use crate::hub::client::{self as hub, StreamKey};
 use crate::pagination::PageRequest;
-use crate::{body, db, query::Query, respond, validate, workspaces};
+use crate::{body, changes, db, query::Query, respond, validate, workspaces};
+use protocol::event::{Action, Entity};
 
 #[derive(Deserialize)]
 pub struct ProjectRow {
@@ -37,7 +39,8 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Proj
         "SELECT p.id, p.workspace_id, p.name, p.created_at FROM projects p WHERE p.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    db::first(db::query(&ctx.db, &sql, &[db::int(id), admin, user])?)
+    ctx.db
+        .first(&sql, &[db::int(id), admin, user])
         .await?
         .ok_or_else(|| ApiError::not_found(format!("project {id}")))
 }
@@ -47,14 +50,15 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
     let input: CreateProject = body::read_json(req).await?;
     let name = validate::name("name", &input.name)?;
     let workspace = workspaces::find_visible(ctx, who, input.workspace_id).await?;
-    let row: Option<ProjectRow> = db::first(db::query(
-        &ctx.db,
-        "INSERT INTO projects (workspace_id, name, created_at) VALUES (?1, ?2, ?3)
+    let row: Option<ProjectRow> = ctx
+        .db
+        .first(
+            "INSERT INTO projects (workspace_id, name, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (workspace_id, name) DO NOTHING
          RETURNING id, workspace_id, name, created_at",
-        &[db::int(workspace.id), db::text(&name), db::int(ctx.now)],
-    )?)
-    .await?;
+            &[db::int(workspace.id), db::text(&name), db::int(ctx.now)],
+        )
+        .await?;
     let row = row.ok_or_else(|| {
         ApiError::conflict(format!(
             "workspace {:?} already has a project named {name:?}",
@@ -80,20 +84,82 @@ pub async fn list(
 ) -> ApiResult<Response> {
     workspaces::find_visible(ctx, who, workspace_id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<ProjectRow> = db::all(db::query(
-        &ctx.db,
-        "SELECT id, workspace_id, name, created_at FROM projects
+    let rows: Vec<ProjectRow> = ctx
+        .db
+        .all(
+            "SELECT id, workspace_id, name, created_at FROM projects
          WHERE workspace_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-        &[
-            db::int(workspace_id),
-            db::int(page.after_id),
-            db::int(page.fetch_count().into()),
-        ],
-    )?)
-    .await?;
+            &[
+                db::int(workspace_id),
+                db::int(page.after_id),
+                db::int(page.fetch_count().into()),
+            ],
+        )
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     Ok(respond::ok(&Page {
         items: rows.into_iter().map(Project::from).collect::<Vec<_>>(),
         next_cursor,
     }))
+}
+
+/// `PATCH /api/projects/:id`: rename; a name taken in the same workspace is 409.
+pub async fn rename(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
+    let input: protocol::api::Rename = body::read_json(req).await?;
+    let name = validate::name("name", &input.name)?;
+    let current = find_visible(ctx, who, id).await?;
+    let row: Option<ProjectRow> = ctx
+        .db
+        .first(
+            "UPDATE projects SET name = ?2 WHERE id = ?1
+               AND NOT EXISTS (SELECT 1 FROM projects WHERE workspace_id = ?3 AND name = ?2 AND id != ?1)
+             RETURNING id, workspace_id, name, created_at",
+            &[db::int(id), db::text(&name), db::int(current.workspace_id)],
+        )
+        .await?;
+    let row = row.ok_or_else(|| {
+        ApiError::conflict(format!(
+            "the workspace already has a project named {name:?}"
+        ))
+    })?;
+    changes::emit(ctx, row.id, Entity::Project, Action::Updated, row.id, None).await;
+    Ok(respond::ok(&Project::from(row)))
+}
+
+/// `DELETE /api/projects/:id`: the project with its requirements, tasks, comments and
+/// sessions.
+pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    let current = find_visible(ctx, who, id).await?;
+    ctx.db
+        .run("DELETE FROM projects WHERE id = ?1", &[db::int(current.id)])
+        .await?;
+    crate::sessions::forget_all();
+    changes::emit(
+        ctx,
+        current.id,
+        Entity::Project,
+        Action::Deleted,
+        current.id,
+        None,
+    )
+    .await;
+    Ok(respond::no_content())
+}
+
+/// `GET /api/projects/:id/events?after=&limit=`: the project's change log.
+pub async fn events(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
+    let project = find_visible(ctx, who, id).await?;
+    hub::serve_page(&ctx.env, &StreamKey::project(project.id), query).await
+}
+
+/// `GET /api/projects/:id/stream`: the project's changes live over SSE, with resume.
+pub async fn stream(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    req: &Request,
+    query: &Query,
+) -> ApiResult<Response> {
+    let project = find_visible(ctx, who, id).await?;
+    hub::serve_stream(&ctx.env, &StreamKey::project(project.id), req, query).await
 }

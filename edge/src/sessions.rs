@@ -15,9 +15,9 @@ use crate::cache::{TtlCache, AUTH_TTL_MS};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::client::{self as hub, StreamKey};
-use crate::hub::replay;
 use crate::pagination::PageRequest;
-use crate::{body, db, projects, query::Query, respond, validate};
+use crate::{body, changes, db, projects, query::Query, respond, validate};
+use protocol::event::{Action, Entity};
 
 #[derive(Clone, Deserialize)]
 struct SessionRow {
@@ -47,6 +47,16 @@ thread_local! {
         RefCell::new(TtlCache::new(AUTH_TTL_MS, 10_000));
 }
 
+/// Makes this isolate forget what a user may see (membership removed).
+pub fn forget_user(user_id: i64) {
+    VISIBLE.with(|c| c.borrow_mut().forget_where(|(user, _), _| *user == user_id));
+}
+
+/// Makes this isolate forget every cached visibility (a project or workspace was deleted).
+pub fn forget_all() {
+    VISIBLE.with(|c| c.borrow_mut().forget_where(|_, _| true));
+}
+
 async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionRow> {
     let key = (who.user_id, id);
     if let Some(row) = VISIBLE.with(|c| c.borrow_mut().get(&key, ctx.now)) {
@@ -65,7 +75,8 @@ async fn query_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Session
          WHERE s.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    db::first(db::query(&ctx.db, &sql, &[db::int(id), admin, user])?)
+    ctx.db
+        .first(&sql, &[db::int(id), admin, user])
         .await?
         .ok_or_else(|| ApiError::not_found(format!("session S-{id}")))
 }
@@ -85,8 +96,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
         ));
     }
     let project = projects::find_visible(ctx, who, input.project_id).await?;
-    let row: Option<SessionRow> = db::first(db::query(
-        &ctx.db,
+    let row: Option<SessionRow> = ctx.db.first(
         "INSERT INTO sessions (project_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)
          RETURNING id, project_id, name, created_at",
         &[
@@ -95,13 +105,22 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
             db::int(who.user_id),
             db::int(ctx.now),
         ],
-    )?)
+    )
     .await?;
     let row = row.ok_or_else(|| ApiError::internal("session insert returned no row"))?;
     let notice = EventBody::SystemNotice {
         text: format!("session created by {}", who.username),
     };
     hub::append(&ctx.env, &StreamKey::session(row.id), &notice).await?;
+    changes::emit(
+        ctx,
+        row.project_id,
+        Entity::Session,
+        Action::Created,
+        row.id,
+        Some(format!("S-{}", row.id)),
+    )
+    .await;
     Ok(respond::created(&Session::from(row)))
 }
 
@@ -121,17 +140,18 @@ pub async fn list(
 ) -> ApiResult<Response> {
     projects::find_visible(ctx, who, project_id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<SessionRow> = db::all(db::query(
-        &ctx.db,
-        "SELECT id, project_id, name, created_at FROM sessions
+    let rows: Vec<SessionRow> = ctx
+        .db
+        .all(
+            "SELECT id, project_id, name, created_at FROM sessions
          WHERE project_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-        &[
-            db::int(project_id),
-            db::int(page.after_id),
-            db::int(page.fetch_count().into()),
-        ],
-    )?)
-    .await?;
+            &[
+                db::int(project_id),
+                db::int(page.after_id),
+                db::int(page.fetch_count().into()),
+            ],
+        )
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     Ok(respond::ok(&Page {
         items: rows.into_iter().map(Session::from).collect::<Vec<_>>(),
@@ -160,10 +180,8 @@ pub async fn post_message(
 
 /// `GET /api/sessions/:id/events?after=&limit=`.
 pub async fn events(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
-    let after = replay::resume_after(None, query.get("after"))?;
-    let limit = replay::page_limit(query.get("limit"))?;
     let session = find_visible(ctx, who, id).await?;
-    hub::page(&ctx.env, &StreamKey::session(session.id), after, limit).await
+    hub::serve_page(&ctx.env, &StreamKey::session(session.id), query).await
 }
 
 /// `GET /api/sessions/:id/stream`: SSE, resuming after `Last-Event-ID` or `?after=`.
@@ -174,8 +192,6 @@ pub async fn stream(
     req: &Request,
     query: &Query,
 ) -> ApiResult<Response> {
-    let last_event_id = req.headers().get("last-event-id").ok().flatten();
-    let after = replay::resume_after(last_event_id.as_deref(), query.get("after"))?;
     let session = find_visible(ctx, who, id).await?;
-    hub::stream(&ctx.env, &StreamKey::session(session.id), after).await
+    hub::serve_stream(&ctx.env, &StreamKey::session(session.id), req, query).await
 }

@@ -25,18 +25,19 @@ struct TokenRow {
 /// Mints a token for `user_id` and stores its hash; the returned secret is never stored.
 pub async fn mint_for(ctx: &Ctx, user_id: i64, name: &str) -> ApiResult<TokenCreated> {
     let token = secrets::mint(TokenKind::Personal)?;
-    let row: Option<TokenRow> = db::first(db::query(
-        &ctx.db,
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+    let row: Option<TokenRow> = ctx
+        .db
+        .first(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
          RETURNING id, name, created_at, last_used_at",
-        &[
-            db::int(user_id),
-            db::text(name),
-            db::text(&secrets::hash(&token)),
-            db::int(ctx.now),
-        ],
-    )?)
-    .await?;
+            &[
+                db::int(user_id),
+                db::text(name),
+                db::text(&secrets::hash(&token)),
+                db::int(ctx.now),
+            ],
+        )
+        .await?;
     let row = row.ok_or_else(|| ApiError::internal("token insert returned no row"))?;
     Ok(TokenCreated {
         id: row.id,
@@ -56,17 +57,18 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
 /// `GET /api/tokens`: the caller's own tokens.
 pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Response> {
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<TokenRow> = db::all(db::query(
-        &ctx.db,
-        "SELECT id, name, created_at, last_used_at FROM api_tokens
+    let rows: Vec<TokenRow> = ctx
+        .db
+        .all(
+            "SELECT id, name, created_at, last_used_at FROM api_tokens
          WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-        &[
-            db::int(who.user_id),
-            db::int(page.after_id),
-            db::int(page.fetch_count().into()),
-        ],
-    )?)
-    .await?;
+            &[
+                db::int(who.user_id),
+                db::int(page.after_id),
+                db::int(page.fetch_count().into()),
+            ],
+        )
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     let items = rows
         .into_iter()
@@ -86,12 +88,13 @@ pub async fn revoke(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
     struct Revoked {
         token_hash: String,
     }
-    let revoked: Option<Revoked> = db::first(db::query(
-        &ctx.db,
-        "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2 RETURNING token_hash",
-        &[db::int(id), db::int(who.user_id)],
-    )?)
-    .await?;
+    let revoked: Option<Revoked> = ctx
+        .db
+        .first(
+            "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2 RETURNING token_hash",
+            &[db::int(id), db::int(who.user_id)],
+        )
+        .await?;
     let revoked = revoked.ok_or_else(|| ApiError::not_found(format!("token {id}")))?;
     auth::forget_credential(&revoked.token_hash);
     Ok(respond::no_content())

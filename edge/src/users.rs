@@ -57,14 +57,15 @@ pub async fn bootstrap(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     }
     let username = validate::username(&input.username)?;
     let hash = password::hash_new(validate::password(&input.password)?).await?;
-    let row: Option<UserRow> = db::first(db::query(
-        &ctx.db,
-        "INSERT INTO users (username, password_hash, role, created_at)
+    let row: Option<UserRow> = ctx
+        .db
+        .first(
+            "INSERT INTO users (username, password_hash, role, created_at)
          SELECT ?1, ?2, 'admin', ?3 WHERE NOT EXISTS (SELECT 1 FROM users)
          RETURNING id, username, role, created_at",
-        &[db::text(&username), db::text(&hash), db::int(ctx.now)],
-    )?)
-    .await?;
+            &[db::text(&username), db::text(&hash), db::int(ctx.now)],
+        )
+        .await?;
     let Some(row) = row else {
         return Err(ApiError::conflict(
             "baton is already bootstrapped: log in as an existing admin instead",
@@ -88,12 +89,13 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
         created_at: i64,
         password_hash: String,
     }
-    let row: Option<Row> = db::first(db::query(
-        &ctx.db,
-        "SELECT id, username, role, created_at, password_hash FROM users WHERE username = ?1",
-        &[db::text(&input.username)],
-    )?)
-    .await?;
+    let row: Option<Row> = ctx
+        .db
+        .first(
+            "SELECT id, username, role, created_at, password_hash FROM users WHERE username = ?1",
+            &[db::text(&input.username)],
+        )
+        .await?;
     // An unknown user costs the same hashing as a wrong password, so timing tells nothing.
     let stored = row
         .as_ref()
@@ -106,8 +108,7 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
         ));
     };
     let token = secrets::mint(TokenKind::WebLogin)?;
-    db::run(db::query(
-        &ctx.db,
+    ctx.db.run(
         "INSERT INTO web_logins (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
         &[
             db::text(&secrets::hash(&token)),
@@ -115,7 +116,7 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
             db::int(ctx.now),
             db::int(ctx.now + LOGIN_TTL_MS),
         ],
-    )?)
+    )
     .await?;
     let user = User::from(UserRow {
         id: row.id,
@@ -141,12 +142,12 @@ const DUMMY_HASH: &str =
 pub async fn logout(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
     if let Some(hash) = &who.web_login_hash {
         auth::forget_credential(hash);
-        db::run(db::query(
-            &ctx.db,
-            "DELETE FROM web_logins WHERE token_hash = ?1",
-            &[db::text(hash)],
-        )?)
-        .await?;
+        ctx.db
+            .run(
+                "DELETE FROM web_logins WHERE token_hash = ?1",
+                &[db::text(hash)],
+            )
+            .await?;
     }
     let response = respond::no_content();
     response.headers().set(
@@ -165,23 +166,23 @@ pub async fn me(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
 }
 
 async fn find(ctx: &Ctx, id: i64) -> ApiResult<Option<UserRow>> {
-    db::first(db::query(
-        &ctx.db,
-        "SELECT id, username, role, created_at FROM users WHERE id = ?1",
-        &[db::int(id)],
-    )?)
-    .await
+    ctx.db
+        .first(
+            "SELECT id, username, role, created_at FROM users WHERE id = ?1",
+            &[db::int(id)],
+        )
+        .await
 }
 
 /// Finds a user by name (for membership), or 404.
 pub async fn find_by_name(ctx: &Ctx, username: &str) -> ApiResult<UserRow> {
-    db::first(db::query(
-        &ctx.db,
-        "SELECT id, username, role, created_at FROM users WHERE username = ?1",
-        &[db::text(username)],
-    )?)
-    .await?
-    .ok_or_else(|| ApiError::not_found(format!("user {username:?}")))
+    ctx.db
+        .first(
+            "SELECT id, username, role, created_at FROM users WHERE username = ?1",
+            &[db::text(username)],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {username:?}")))
 }
 
 /// `POST /api/users` (admin).
@@ -190,18 +191,19 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
     let input: CreateUser = body::read_json(req).await?;
     let username = validate::username(&input.username)?;
     let hash = password::hash_new(validate::password(&input.password)?).await?;
-    let row: Option<UserRow> = db::first(db::query(
-        &ctx.db,
-        "INSERT INTO users (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)
+    let row: Option<UserRow> = ctx
+        .db
+        .first(
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (username) DO NOTHING RETURNING id, username, role, created_at",
-        &[
-            db::text(&username),
-            db::text(&hash),
-            db::text(role_text(input.role)),
-            db::int(ctx.now),
-        ],
-    )?)
-    .await?;
+            &[
+                db::text(&username),
+                db::text(&hash),
+                db::text(role_text(input.role)),
+                db::int(ctx.now),
+            ],
+        )
+        .await?;
     let row = row.ok_or_else(|| ApiError::conflict(format!("username {username:?} is taken")))?;
     Ok(respond::created(&User::from(row)))
 }
@@ -210,15 +212,52 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
 pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Response> {
     who.require_admin("list users")?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<UserRow> = db::all(db::query(
-        &ctx.db,
-        "SELECT id, username, role, created_at FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
-        &[db::int(page.after_id), db::int(page.fetch_count().into())],
-    )?)
-    .await?;
+    let rows: Vec<UserRow> = ctx
+        .db
+        .all(
+            "SELECT id, username, role, created_at FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
+            &[db::int(page.after_id), db::int(page.fetch_count().into())],
+        )
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     Ok(respond::ok(&Page {
         items: rows.into_iter().map(User::from).collect::<Vec<_>>(),
         next_cursor,
     }))
+}
+
+/// `POST /api/auth/password`: checks the current password, stores the new one, and ends
+/// every web login of the user (API tokens stay: revoke them with `DELETE /api/tokens/:id`).
+pub async fn change_password(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    let input: protocol::api::ChangePassword = body::read_json(req).await?;
+    validate::password(&input.new_password).map_err(|e| {
+        ApiError::invalid_field("new_password", e.message.trim_start_matches("password: "))
+    })?;
+    #[derive(Deserialize)]
+    struct Stored {
+        password_hash: String,
+    }
+    let stored: Stored = ctx
+        .db
+        .first(
+            "SELECT password_hash FROM users WHERE id = ?1",
+            &[db::int(who.user_id)],
+        )
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    if !password::verify(&input.current_password, &stored.password_hash).await? {
+        return Err(ApiError::forbidden("current_password is wrong"));
+    }
+    let hash = password::hash_new(&input.new_password).await?;
+    let update = ctx.db.prepare(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        &[db::int(who.user_id), db::text(&hash)],
+    )?;
+    let logout = ctx.db.prepare(
+        "DELETE FROM web_logins WHERE user_id = ?1",
+        &[db::int(who.user_id)],
+    )?;
+    ctx.db.batch(vec![update, logout]).await?;
+    auth::forget_user(who.user_id);
+    Ok(respond::no_content())
 }

@@ -77,6 +77,86 @@ pub fn text(field: &str, value: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Longest requirement or task title in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest requirement description in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+/// Most resources on one requirement, and most dependencies of one task.
+pub const MAX_LIST_ITEMS: usize = 50;
+
+/// A title: like a name, up to [`MAX_TITLE_CHARS`].
+pub fn title(value: &str) -> ApiResult<String> {
+    let trimmed = value.trim();
+    if trimmed.chars().count() > MAX_TITLE_CHARS {
+        return Err(ApiError::invalid_field(
+            "title",
+            format!("must be at most {MAX_TITLE_CHARS} characters"),
+        ));
+    }
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid_field("title", "must not be empty"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            "title",
+            "must not contain control characters",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Optional Markdown or prose: may be empty, bounded in bytes.
+pub fn prose(field: &str, value: &str, max_bytes: usize) -> ApiResult<String> {
+    if value.len() > max_bytes {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("must be at most {max_bytes} bytes"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A requirement's resources: at most [`MAX_LIST_ITEMS`]; links and docs are http(s) URLs,
+/// files are relative paths inside the repository.
+pub fn resources(list: &[protocol::model::Resource]) -> ApiResult<()> {
+    use protocol::model::ResourceKind;
+    if list.len() > MAX_LIST_ITEMS {
+        return Err(ApiError::invalid_field(
+            "resources",
+            format!("at most {MAX_LIST_ITEMS} entries"),
+        ));
+    }
+    for (i, r) in list.iter().enumerate() {
+        let field = format!("resources[{i}].target");
+        let t = r.target.trim();
+        if t.is_empty() || t.len() > 2000 || t.chars().any(char::is_control) {
+            return Err(ApiError::invalid_field(
+                &field,
+                "must be 1 to 2000 characters, no control characters",
+            ));
+        }
+        let ok = match r.kind {
+            ResourceKind::Link | ResourceKind::Doc => {
+                t.starts_with("https://") || t.starts_with("http://")
+            }
+            ResourceKind::File => {
+                !t.starts_with('/') && !t.split(['/', '\\']).any(|part| part == "..")
+            }
+        };
+        if !ok {
+            let why = match r.kind {
+                ResourceKind::File => "must be a relative path inside the repository",
+                _ => "must be an http(s) URL",
+            };
+            return Err(ApiError::invalid_field(&field, why));
+        }
+        if let Some(title) = &r.title {
+            name(&format!("resources[{i}].title"), title)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +179,30 @@ mod tests {
         for bad in ["", "-ada", "ada lovelace", "ådá", &"a".repeat(65)] {
             assert!(username(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn resources_are_urls_or_repository_paths() {
+        use protocol::model::{Resource, ResourceKind};
+        let r = |kind, target: &str| Resource {
+            kind,
+            target: target.into(),
+            title: None,
+        };
+        assert!(resources(&[
+            r(ResourceKind::Link, "https://x.org"),
+            r(ResourceKind::File, "src/lib.rs")
+        ])
+        .is_ok());
+        assert!(resources(&[r(ResourceKind::Doc, "ftp://x")]).is_err());
+        assert!(resources(&[r(ResourceKind::File, "/etc/passwd")]).is_err());
+        let err = resources(&[
+            r(ResourceKind::File, "ok"),
+            r(ResourceKind::File, "a/../../b"),
+        ])
+        .unwrap_err();
+        assert!(err.message.starts_with("resources[1].target"));
+        assert!(title(&"t".repeat(201)).is_err() && title(" x ").unwrap() == "x");
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Work
         "SELECT w.id, w.name, w.created_at FROM workspaces w WHERE w.id = ?1 AND {}",
         Principal::visible_clause("w.id", 2, 3)
     );
-    db::first(db::query(&ctx.db, &sql, &[db::int(id), admin, user])?)
+    ctx.db
+        .first(&sql, &[db::int(id), admin, user])
         .await?
         .ok_or_else(|| ApiError::not_found(format!("workspace {id}")))
 }
@@ -48,13 +49,14 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
     who.require_admin("create workspaces")?;
     let input: CreateWorkspace = body::read_json(req).await?;
     let name = validate::name("name", &input.name)?;
-    let row: Option<WorkspaceRow> = db::first(db::query(
-        &ctx.db,
-        "INSERT INTO workspaces (name, created_by, created_at) VALUES (?1, ?2, ?3)
+    let row: Option<WorkspaceRow> = ctx
+        .db
+        .first(
+            "INSERT INTO workspaces (name, created_by, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (name) DO NOTHING RETURNING id, name, created_at",
-        &[db::text(&name), db::int(who.user_id), db::int(ctx.now)],
-    )?)
-    .await?;
+            &[db::text(&name), db::int(who.user_id), db::int(ctx.now)],
+        )
+        .await?;
     let row = row
         .ok_or_else(|| ApiError::conflict(format!("a workspace named {name:?} already exists")))?;
     add_membership(ctx, row.id, who.user_id).await?;
@@ -62,13 +64,13 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
 }
 
 async fn add_membership(ctx: &Ctx, workspace_id: i64, user_id: i64) -> ApiResult<usize> {
-    db::run(db::query(
-        &ctx.db,
-        "INSERT INTO memberships (workspace_id, user_id, added_at) VALUES (?1, ?2, ?3)
+    ctx.db
+        .run(
+            "INSERT INTO memberships (workspace_id, user_id, added_at) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
-        &[db::int(workspace_id), db::int(user_id), db::int(ctx.now)],
-    )?)
-    .await
+            &[db::int(workspace_id), db::int(user_id), db::int(ctx.now)],
+        )
+        .await
 }
 
 /// `GET /api/workspaces`: the ones the caller may see.
@@ -80,17 +82,18 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
          WHERE w.id > ?1 AND {} ORDER BY w.id LIMIT ?4",
         Principal::visible_clause("w.id", 2, 3)
     );
-    let rows: Vec<WorkspaceRow> = db::all(db::query(
-        &ctx.db,
-        &sql,
-        &[
-            db::int(page.after_id),
-            admin,
-            user,
-            db::int(page.fetch_count().into()),
-        ],
-    )?)
-    .await?;
+    let rows: Vec<WorkspaceRow> = ctx
+        .db
+        .all(
+            &sql,
+            &[
+                db::int(page.after_id),
+                admin,
+                user,
+                db::int(page.fetch_count().into()),
+            ],
+        )
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     Ok(respond::ok(&Page {
         items: rows.into_iter().map(Workspace::from).collect::<Vec<_>>(),
@@ -116,12 +119,11 @@ struct MemberRow {
 pub async fn members(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<MemberRow> = db::all(db::query(
-        &ctx.db,
+    let rows: Vec<MemberRow> = ctx.db.all(
         "SELECT m.user_id, u.username, m.added_at FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.workspace_id = ?1 AND m.user_id > ?2 ORDER BY m.user_id LIMIT ?3",
         &[db::int(id), db::int(page.after_id), db::int(page.fetch_count().into())],
-    )?)
+    )
     .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.user_id);
     let items = rows
@@ -157,4 +159,61 @@ pub async fn add_member(
         username: user.username,
         added_at: rfc3339_from_ms(ctx.now),
     }))
+}
+
+/// `PATCH /api/workspaces/:id` (admin): rename; a name taken by another workspace is 409.
+pub async fn rename(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
+    find_visible(ctx, who, id).await?;
+    who.require_admin("rename workspaces")?;
+    let input: protocol::api::Rename = body::read_json(req).await?;
+    let name = validate::name("name", &input.name)?;
+    let row: Option<WorkspaceRow> = ctx
+        .db
+        .first(
+            "UPDATE workspaces SET name = ?2 WHERE id = ?1
+               AND NOT EXISTS (SELECT 1 FROM workspaces WHERE name = ?2 AND id != ?1)
+             RETURNING id, name, created_at",
+            &[db::int(id), db::text(&name)],
+        )
+        .await?;
+    let row = row
+        .ok_or_else(|| ApiError::conflict(format!("a workspace named {name:?} already exists")))?;
+    Ok(respond::ok(&Workspace::from(row)))
+}
+
+/// `DELETE /api/workspaces/:id` (admin): the workspace with its projects, requirements,
+/// tasks, comments and sessions.
+pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    find_visible(ctx, who, id).await?;
+    who.require_admin("delete workspaces")?;
+    ctx.db
+        .run("DELETE FROM workspaces WHERE id = ?1", &[db::int(id)])
+        .await?;
+    crate::sessions::forget_all();
+    Ok(respond::no_content())
+}
+
+/// `DELETE /api/workspaces/:id/members/:user_id` (admin).
+pub async fn remove_member(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    user_id: i64,
+) -> ApiResult<Response> {
+    find_visible(ctx, who, id).await?;
+    who.require_admin("remove members")?;
+    let removed = ctx
+        .db
+        .run(
+            "DELETE FROM memberships WHERE workspace_id = ?1 AND user_id = ?2",
+            &[db::int(id), db::int(user_id)],
+        )
+        .await?;
+    if removed == 0 {
+        return Err(ApiError::not_found(format!(
+            "member {user_id} of workspace {id}"
+        )));
+    }
+    crate::sessions::forget_user(user_id);
+    Ok(respond::no_content())
 }

@@ -78,6 +78,14 @@ fn default_role() -> Role {
     Role::Member
 }
 
+/// `POST /api/auth/password`: changes the caller's password and ends their web logins.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
 /// `POST /api/tokens`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,6 +123,13 @@ pub struct Workspace {
     pub id: i64,
     pub name: String,
     pub created_at: String,
+}
+
+/// `PATCH /api/workspaces/:id` and `PATCH /api/projects/:id`: a rename.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    pub name: String,
 }
 
 /// `POST /api/workspaces/:id/members`.

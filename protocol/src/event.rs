@@ -31,6 +31,32 @@ pub enum AuthorKind {
     Worker,
 }
 
+/// What kind of object a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Entity {
+    Project,
+    Requirement,
+    Task,
+    Comment,
+    Session,
+    Worker,
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+    #[serde(other)]
+    Unknown,
+}
+
 /// What happened. Internally tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -40,6 +66,15 @@ pub enum EventBody {
     UserMessage { text: String, author: Author },
     /// Something the system wants the reader to know (session created, renamed, ...).
     SystemNotice { text: String },
+    /// Something in a project changed (the `project:<id>` stream): a small signal, not the
+    /// object; readers fetch what they need.
+    Change {
+        entity: Entity,
+        action: Action,
+        id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handle: Option<String>,
+    },
     /// A type this version does not know.
     #[serde(other)]
     Unknown,
@@ -51,6 +86,7 @@ impl EventBody {
         match self {
             EventBody::UserMessage { .. } => "user_message",
             EventBody::SystemNotice { .. } => "system_notice",
+            EventBody::Change { .. } => "change",
             EventBody::Unknown => "unknown",
         }
     }
@@ -91,6 +127,24 @@ mod tests {
         let event: Event = serde_json::from_str(text).unwrap();
         assert_eq!(event.seq, 9);
         assert_eq!(event.body, EventBody::Unknown);
+    }
+
+    #[test]
+    fn a_change_round_trips_and_tolerates_new_entities() {
+        let text = r#"{"seq":4,"at":"2026-11-21T10:00:00.000Z","type":"change","entity":"task","action":"created","id":9,"handle":"T-3"}"#;
+        let event: Event = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&event).unwrap(), text);
+        let newer =
+            r#"{"seq":5,"at":"x","type":"change","entity":"gizmo","action":"exploded","id":1}"#;
+        let event: Event = serde_json::from_str(newer).unwrap();
+        assert!(matches!(
+            event.body,
+            EventBody::Change {
+                entity: Entity::Unknown,
+                action: Action::Unknown,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -4,8 +4,10 @@
 use protocol::event::EventBody;
 use worker::{Env, Method, Request, RequestInit, Response, Stub};
 
+use super::replay;
 use crate::bindings;
 use crate::error::{ApiError, ApiResult};
+use crate::query::Query;
 
 /// The name of a stream, which is also the name of its Hub instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +16,10 @@ pub struct StreamKey(String);
 impl StreamKey {
     pub fn session(id: i64) -> Self {
         StreamKey(format!("session:{id}"))
+    }
+
+    pub fn project(id: i64) -> Self {
+        StreamKey(format!("project:{id}"))
     }
 }
 
@@ -48,4 +54,24 @@ pub async fn page(env: &Env, key: &StreamKey, after: u64, limit: u32) -> ApiResu
 pub async fn stream(env: &Env, key: &StreamKey, after: u64) -> ApiResult<Response> {
     let url = format!("https://hub/stream?after={after}");
     Ok(stub(env, key)?.fetch_with_str(&url).await?)
+}
+
+/// `GET .../events?after=&limit=` of a stream the caller may see.
+pub async fn serve_page(env: &Env, key: &StreamKey, query: &Query) -> ApiResult<Response> {
+    let after = replay::resume_after(None, query.get("after"))?;
+    let limit = replay::page_limit(query.get("limit"))?;
+    page(env, key, after, limit).await
+}
+
+/// `GET .../stream` of a stream the caller may see: SSE resuming after `Last-Event-ID` or
+/// `?after=`.
+pub async fn serve_stream(
+    env: &Env,
+    key: &StreamKey,
+    req: &Request,
+    query: &Query,
+) -> ApiResult<Response> {
+    let last_event_id = req.headers().get("last-event-id").ok().flatten();
+    let after = replay::resume_after(last_event_id.as_deref(), query.get("after"))?;
+    stream(env, key, after).await
 }

@@ -150,7 +150,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             );
             let mut printed = 0u64;
             let mut reconnects = 0;
-            while count.map_or(true, |c| printed < c) {
+            while count.is_none_or(|c| printed < c) {
                 let received = follower.next().await?;
                 if follower.reconnects() != reconnects {
                     reconnects = follower.reconnects();

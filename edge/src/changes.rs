@@ -1,0 +1,35 @@
+//! The change stream of a project (`project:<id>`): every create, update and delete of a
+//! requirement, task, comment, session or worker appends a small `change` event, so a UI or
+//! an agent can follow the project live (with resume) instead of polling.
+//!
+//! A change is recorded after the write it reports has committed. If the append fails the
+//! write stands and the failure is logged: the caller's request succeeded, and a follower
+//! that missed the signal still sees the object on its next read.
+
+use protocol::event::{Action, Entity, EventBody};
+
+use crate::context::Ctx;
+use crate::hub::client::{self as hub, StreamKey};
+
+/// Appends one change to the project's stream.
+pub async fn emit(
+    ctx: &Ctx,
+    project_id: i64,
+    entity: Entity,
+    action: Action,
+    id: i64,
+    handle: Option<String>,
+) {
+    let body = EventBody::Change {
+        entity,
+        action,
+        id,
+        handle,
+    };
+    if let Err(err) = hub::append(&ctx.env, &StreamKey::project(project_id), &body).await {
+        worker::console_error!(
+            "change event for project {project_id} lost: {}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! The planning model of a project: requirements (`R-N`), tasks (`T-N`) with dependencies,
+//! and task comments; their request bodies, and the pure rules about their statuses.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::Author;
+use crate::handle::Handle;
+
+/// A reference people type: a row id (`12`) or a handle (`"T-3"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ItemRef {
+    Id(i64),
+    Handle(Handle),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequirementStatus {
+    Active,
+    Done,
+    Cancelled,
+}
+
+impl RequirementStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequirementStatus::Active => "active",
+            RequirementStatus::Done => "done",
+            RequirementStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Todo,
+    InProgress,
+    Blocked,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+/// Why a task may not take a status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusRefusal {
+    /// The move itself is not allowed (`done` → `blocked`, say).
+    NotAllowed { from: TaskStatus, to: TaskStatus },
+    /// Work cannot start or finish while a dependency is not done.
+    WaitsFor,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 6] = [
+        TaskStatus::Todo,
+        TaskStatus::InProgress,
+        TaskStatus::Blocked,
+        TaskStatus::Done,
+        TaskStatus::Failed,
+        TaskStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Todo => "todo",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Blocked => "blocked",
+            TaskStatus::Done => "done",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+    }
+
+    /// The lifecycle: open work moves freely between todo, in progress and blocked and ends
+    /// done, failed or cancelled; an ended task can only be reopened (to todo), and a failed
+    /// one retried (to in progress). Staying put is always allowed.
+    pub fn can_become(self, to: TaskStatus) -> bool {
+        use TaskStatus::*;
+        if self == to {
+            return true;
+        }
+        match self {
+            Todo | InProgress | Blocked => true,
+            Done | Cancelled => to == Todo,
+            Failed => matches!(to, Todo | InProgress),
+        }
+    }
+
+    /// Checks a status change, given whether every dependency is done. Starting or finishing
+    /// work needs every dependency done.
+    pub fn change(
+        self,
+        to: TaskStatus,
+        dependencies_done: bool,
+    ) -> Result<TaskStatus, StatusRefusal> {
+        if !self.can_become(to) {
+            return Err(StatusRefusal::NotAllowed { from: self, to });
+        }
+        if self != to
+            && matches!(to, TaskStatus::InProgress | TaskStatus::Done)
+            && !dependencies_done
+        {
+            return Err(StatusRefusal::WaitsFor);
+        }
+        Ok(to)
+    }
+
+    /// Ready: to do, with every dependency done.
+    pub fn is_ready(self, dependencies_done: bool) -> bool {
+        self == TaskStatus::Todo && dependencies_done
+    }
+}
+
+/// What a requirement points at: a document, a link or a file in the repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    /// A URL for `link` and `doc`, a repository path for `file`.
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Doc,
+    Link,
+    File,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requirement {
+    pub id: i64,
+    pub handle: String,
+    pub project_id: i64,
+    pub title: String,
+    pub description: String,
+    /// Markdown.
+    pub body: String,
+    pub resources: Vec<Resource>,
+    pub status: RequirementStatus,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /api/projects/:id/requirements`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequirement {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub resources: Option<Vec<Resource>>,
+    #[serde(default)]
+    pub status: Option<RequirementStatus>,
+}
+
+/// `PATCH /api/requirements/:id`: absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequirement {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<Resource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<RequirementStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: i64,
+    pub handle: String,
+    pub project_id: i64,
+    pub requirement_id: i64,
+    /// The requirement's handle.
+    pub requirement: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    pub status: TaskStatus,
+    /// Handles of the tasks this one waits for.
+    pub depends_on: Vec<String>,
+    /// To do, with every dependency done.
+    pub ready: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /api/projects/:id/tasks`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTask {
+    /// The requirement, by id or handle (`"R-2"`).
+    pub requirement_id: ItemRef,
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub depends_on: Option<Vec<ItemRef>>,
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+}
+
+/// `PATCH /api/tasks/:id`: absent fields stay as they are; `depends_on` replaces the set.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTask {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TaskStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depends_on: Option<Vec<ItemRef>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement_id: Option<ItemRef>,
+}
+
+/// A task comment. Comments are append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub task_id: i64,
+    pub author: Author,
+    /// Markdown.
+    pub body: String,
+    pub created_at: String,
+}
+
+/// `POST /api/tasks/:id/comments`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateComment {
+    pub body: String,
+}
+
+/// `GET /api/projects/:id/items/:handle`: whatever the handle names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Item {
+    Requirement(Requirement),
+    Task(Task),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskStatus::*;
+
+    #[test]
+    fn every_legal_and_illegal_move() {
+        let legal = |from: TaskStatus, to: TaskStatus| match from {
+            Todo | InProgress | Blocked => true,
+            Done | Cancelled => to == Todo || to == from,
+            Failed => matches!(to, Todo | InProgress | Failed),
+        };
+        for from in TaskStatus::ALL {
+            for to in TaskStatus::ALL {
+                assert_eq!(from.can_become(to), legal(from, to), "{from:?} -> {to:?}");
+            }
+        }
+        assert_eq!(
+            Done.change(Blocked, true),
+            Err(StatusRefusal::NotAllowed {
+                from: Done,
+                to: Blocked
+            })
+        );
+    }
+
+    #[test]
+    fn work_waits_for_dependencies() {
+        assert_eq!(Todo.change(InProgress, false), Err(StatusRefusal::WaitsFor));
+        assert_eq!(InProgress.change(Done, false), Err(StatusRefusal::WaitsFor));
+        assert_eq!(Todo.change(Blocked, false), Ok(Blocked));
+        assert_eq!(Todo.change(Cancelled, false), Ok(Cancelled));
+        assert_eq!(
+            InProgress.change(InProgress, false),
+            Ok(InProgress),
+            "staying put is fine"
+        );
+        assert_eq!(Todo.change(InProgress, true), Ok(InProgress));
+        assert!(Todo.is_ready(true) && !Todo.is_ready(false) && !Blocked.is_ready(true));
+    }
+
+    #[test]
+    fn references_are_ids_or_handles() {
+        let refs: Vec<ItemRef> = serde_json::from_str(r#"[3, "T-4"]"#).unwrap();
+        assert_eq!(refs[0], ItemRef::Id(3));
+        assert_eq!(refs[1], ItemRef::Handle("T-4".parse().unwrap()));
+        assert!(serde_json::from_str::<ItemRef>(r#""X-4""#).is_err());
+    }
+
+    #[test]
+    fn statuses_parse_their_wire_names() {
+        for s in TaskStatus::ALL {
+            assert_eq!(TaskStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(
+            RequirementStatus::parse("done"),
+            Some(RequirementStatus::Done)
+        );
+        assert_eq!(TaskStatus::parse("doing"), None);
+    }
+
+    #[test]
+    fn an_item_is_tagged_with_its_kind() {
+        let text = r#"{"kind":"requirement","id":1,"handle":"R-1","project_id":2,"title":"t","description":"","body":"","resources":[{"kind":"link","target":"https://x"}],"status":"active","created_at":"a","updated_at":"b"}"#;
+        let item: Item = serde_json::from_str(text).unwrap();
+        assert!(matches!(item, Item::Requirement(ref r) if r.handle == "R-1"));
+        assert_eq!(serde_json::to_string(&item).unwrap(), text);
+    }
+}
