@@ -19,6 +19,7 @@ CREATE TABLE requirements (
   updated_at  INTEGER NOT NULL,
   UNIQUE (project_id, number)
 );
+CREATE INDEX requirements_by_project ON requirements(project_id, id);
 CREATE INDEX requirements_by_status ON requirements(project_id, status, id);
 
 CREATE TABLE tasks (
@@ -40,6 +41,7 @@ CREATE TABLE tasks (
   updated_at     INTEGER NOT NULL,
   UNIQUE (project_id, number)
 );
+CREATE INDEX tasks_by_project ON tasks(project_id, id);
 CREATE INDEX tasks_by_status ON tasks(project_id, status, id);
 CREATE INDEX tasks_ready ON tasks(project_id, open_dependencies, status, id);
 CREATE INDEX tasks_by_requirement ON tasks(requirement_id, id);

@@ -348,14 +348,14 @@ pub async fn list(
             )
         })?),
     };
+    // Only `ready=true`: it is served by an index, where "not ready" would be a scan.
     let ready = match query.get("ready") {
-        None | Some("") => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
+        None | Some("") => false,
+        Some("true") => true,
         Some(_) => {
             return Err(ApiError::invalid_parameter(
                 "ready",
-                "must be true or false",
+                "only ready=true is supported",
             ))
         }
     };
@@ -391,10 +391,8 @@ pub async fn list(
         args.push(db::int(requirement.id));
         sql.push_str(&format!(" AND t.requirement_id = ?{}", args.len()));
     }
-    match ready {
-        Some(true) => sql.push_str(" AND t.open_dependencies = 0 AND t.status = 'todo'"),
-        Some(false) => sql.push_str(" AND NOT (t.open_dependencies = 0 AND t.status = 'todo')"),
-        None => {}
+    if ready {
+        sql.push_str(" AND t.open_dependencies = 0 AND t.status = 'todo'");
     }
     args.push(db::int(page.fetch_count().into()));
     sql.push_str(&format!(" ORDER BY t.id LIMIT ?{}", args.len()));
