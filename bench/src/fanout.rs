@@ -27,9 +27,7 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
     let path = format!("/api/sessions/{session}/stream?after=1");
     // Seq 1 is the creation notice; messages get 2..=messages+1.
     let last = messages as u64 + 1;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()?;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
     let receipts: Arc<Mutex<Vec<HashMap<u64, Instant>>>> = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
     let mut readers = Vec::new();
@@ -48,9 +46,7 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
             let mut seen = HashMap::new();
             let mut announced = false;
             let deadline = Instant::now() + Duration::from_secs(120);
-            while let Ok(Some(Ok(chunk))) =
-                tokio::time::timeout_at(deadline.into(), stream.next()).await
-            {
+            while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline.into(), stream.next()).await {
                 if !announced {
                     announced = true;
                     let _ = ready.send(()).await;
@@ -84,10 +80,7 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
     for i in 0..messages {
         let start = Instant::now();
         let response = api
-            .request(
-                reqwest::Method::POST,
-                &format!("/api/sessions/{session}/messages"),
-            )
+            .request(reqwest::Method::POST, &format!("/api/sessions/{session}/messages"))
             .json(&serde_json::json!({"text": format!("fan-out {i}")}))
             .send()
             .await?;

@@ -29,11 +29,7 @@ pub fn percentiles(mut samples_ms: Vec<f64>) -> Latency {
 }
 
 /// `count` requests one after another.
-pub async fn sequential_latency(
-    api: &Api,
-    count: usize,
-    make: impl Fn(&Api) -> reqwest::RequestBuilder,
-) -> Latency {
+pub async fn sequential_latency(api: &Api, count: usize, make: impl Fn(&Api) -> reqwest::RequestBuilder) -> Latency {
     let mut samples = Vec::with_capacity(count);
     for _ in 0..count {
         let start = Instant::now();

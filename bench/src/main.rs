@@ -58,10 +58,8 @@ async fn main() -> Result<()> {
     let duration = Duration::from_secs(settings.load_seconds);
 
     eprintln!("bench: floor (GET /api/health)");
-    let floor_latency = load::sequential_latency(&api, 300, |api| {
-        api.request(reqwest::Method::GET, "/api/health")
-    })
-    .await;
+    let floor_latency =
+        load::sequential_latency(&api, 300, |api| api.request(reqwest::Method::GET, "/api/health")).await;
     let floor = load::throughput(&api, settings.concurrency, duration, |api| {
         api.request(reqwest::Method::GET, "/api/health")
     })

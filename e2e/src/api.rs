@@ -73,8 +73,7 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(self.request(Method::POST, path).json(&body))
-            .await
+        self.send(self.request(Method::POST, path).json(&body)).await
     }
 
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
@@ -119,9 +118,7 @@ pub fn unique(prefix: &str) -> String {
 pub fn bootstrap_blocking(url: &str) -> Result<String> {
     let url = url.to_owned();
     std::thread::spawn(move || -> Result<String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         runtime.block_on(bootstrap(&url))
     })
     .join()
@@ -147,15 +144,10 @@ pub async fn bootstrap(url: &str) -> Result<String> {
 
 /// A workspace and a project in it, created by `admin`: (workspace id, project id).
 pub async fn workspace_with_project(admin: &Api) -> (i64, i64) {
-    let ws = admin
-        .create("/api/workspaces", json!({"name": unique("ws")}))
-        .await;
+    let ws = admin.create("/api/workspaces", json!({"name": unique("ws")})).await;
     let ws_id = ws["id"].as_i64().expect("workspace id");
     let project = admin
-        .create(
-            "/api/projects",
-            json!({"workspace_id": ws_id, "name": "proj"}),
-        )
+        .create("/api/projects", json!({"workspace_id": ws_id, "name": "proj"}))
         .await;
     (ws_id, project["id"].as_i64().expect("project id"))
 }
@@ -163,9 +155,7 @@ pub async fn workspace_with_project(admin: &Api) -> (i64, i64) {
 /// A session in a fresh project: (project id, session id).
 pub async fn new_session(admin: &Api) -> (i64, i64) {
     let (_, project_id) = workspace_with_project(admin).await;
-    let session = admin
-        .create("/api/sessions", json!({"project_id": project_id}))
-        .await;
+    let session = admin.create("/api/sessions", json!({"project_id": project_id})).await;
     (project_id, session["id"].as_i64().expect("session id"))
 }
 
@@ -173,10 +163,7 @@ pub async fn new_session(admin: &Api) -> (i64, i64) {
 pub async fn new_member(admin: &Api, username: &str) -> Api {
     let password = "member password 123";
     admin
-        .create(
-            "/api/users",
-            json!({"username": username, "password": password}),
-        )
+        .create("/api/users", json!({"username": username, "password": password}))
         .await;
     let http = reqwest::Client::new();
     let login = http

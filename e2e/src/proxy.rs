@@ -27,8 +27,7 @@ impl Proxy {
                 };
                 let mut cut_rx = cut_tx.subscribe();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target_port)).await
-                    else {
+                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else {
                         return;
                     };
                     tokio::select! {
@@ -38,11 +37,7 @@ impl Proxy {
                 });
             }
         });
-        Proxy {
-            url,
-            cut,
-            _task: task,
-        }
+        Proxy { url, cut, _task: task }
     }
 
     /// Drops every connection open right now; new ones are accepted as before.

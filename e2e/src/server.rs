@@ -70,20 +70,14 @@ impl Server {
             .args(["--inspector-port", &inspector.to_string()])
             .args(["--persist-to", &state_dir.to_string_lossy()])
             .args(["--var", &format!("BATON_SETUP_SECRET:{SETUP_SECRET}")])
-            .args([
-                "--show-interactive-dev-session=false",
-                "--log-level",
-                "warn",
-            ])
+            .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .env("PATH", path_with_node())
             .env("WRANGLER_SEND_METRICS", "false")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
             .process_group(0);
-        let child = command
-            .spawn()
-            .context("cannot start wrangler: run scripts/setup")?;
+        let child = command.spawn().context("cannot start wrangler: run scripts/setup")?;
         spawn_watchdog(child.id())?;
         let url = format!("http://127.0.0.1:{port}");
         let mut server = Server {
@@ -157,14 +151,7 @@ fn path_with_node() -> String {
 fn apply_migrations(state_dir: &Path) -> Result<()> {
     let output = Command::new(node_bin().join("wrangler"))
         .current_dir(repo_root())
-        .args([
-            "d1",
-            "migrations",
-            "apply",
-            "baton",
-            "--local",
-            "--persist-to",
-        ])
+        .args(["d1", "migrations", "apply", "baton", "--local", "--persist-to"])
         .arg(state_dir)
         .env("PATH", path_with_node())
         .env("WRANGLER_SEND_METRICS", "false")
@@ -184,9 +171,7 @@ fn apply_migrations(state_dir: &Path) -> Result<()> {
 
 /// A dependency-free health probe, so starting a server needs no async runtime.
 fn health_ok(port: u16) -> bool {
-    let Ok(mut stream) =
-        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500))
-    else {
+    let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)) else {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
@@ -232,8 +217,8 @@ static SHARED: OnceLock<Shared> = OnceLock::new();
 pub fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
         let server = Server::start().unwrap_or_else(|e| panic!("cannot start wrangler dev: {e:#}"));
-        let admin_token = crate::api::bootstrap_blocking(&server.url)
-            .unwrap_or_else(|e| panic!("cannot bootstrap the admin: {e:#}"));
+        let admin_token =
+            crate::api::bootstrap_blocking(&server.url).unwrap_or_else(|e| panic!("cannot bootstrap the admin: {e:#}"));
         Shared {
             url: server.url.clone(),
             admin_token,

@@ -10,8 +10,7 @@ use reqwest::Method;
 use crate::api::Api;
 
 pub struct SseReader {
-    stream:
-        std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
     parser: Parser,
     ready: std::collections::VecDeque<Frame>,
     /// Every byte received, keepalive comments included.
@@ -50,10 +49,7 @@ impl SseReader {
             if let Some(frame) = self.ready.pop_front() {
                 return Some(frame);
             }
-            let chunk = tokio::time::timeout(wait, self.stream.next())
-                .await
-                .ok()??
-                .ok()?;
+            let chunk = tokio::time::timeout(wait, self.stream.next()).await.ok()??.ok()?;
             self.raw.push_str(&String::from_utf8_lossy(&chunk));
             self.ready.extend(self.parser.push(&chunk));
         }
@@ -77,10 +73,6 @@ impl SseReader {
 pub fn ids(frames: &[Frame]) -> Vec<u64> {
     frames
         .iter()
-        .map(|f| {
-            f.id.as_deref()
-                .and_then(|i| i.parse().ok())
-                .expect("numeric id")
-        })
+        .map(|f| f.id.as_deref().and_then(|i| i.parse().ok()).expect("numeric id"))
         .collect()
 }

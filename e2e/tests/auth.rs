@@ -20,12 +20,7 @@ async fn login(api: &Api, username: &str, password: &str) -> (u16, Option<String
     (status, cookie, response.json().await.unwrap())
 }
 
-fn with_cookie(
-    api: &Api,
-    method: reqwest::Method,
-    path: &str,
-    cookie: &str,
-) -> reqwest::RequestBuilder {
+fn with_cookie(api: &Api, method: reqwest::Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
     api.http
         .request(method, format!("{}{path}", api.url))
         .header("cookie", cookie)
@@ -43,10 +38,7 @@ async fn a_password_login_sets_a_strict_http_only_cookie_and_logout_ends_it() {
         .await;
 
     let (status, _, body) = login(&admin, &name, "wrong password!").await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (401, Some("unauthorized"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
     let (status, _, _) = login(&admin, "nobody-at-all", "wrong password!").await;
     assert_eq!(status, 401);
 
@@ -56,42 +48,21 @@ async fn a_password_login_sets_a_strict_http_only_cookie_and_logout_ends_it() {
     assert_eq!(user["role"], "member");
     let cookie = cookie.expect("a cookie");
     for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
-        assert!(
-            cookie.contains(attribute),
-            "{attribute} missing in {cookie}"
-        );
+        assert!(cookie.contains(attribute), "{attribute} missing in {cookie}");
     }
     let pair = cookie.split(';').next().unwrap().to_owned();
     assert!(pair.starts_with("baton_login=btl_"));
 
     let me = admin
-        .send(with_cookie(
-            &admin,
-            reqwest::Method::GET,
-            "/api/auth/me",
-            &pair,
-        ))
+        .send(with_cookie(&admin, reqwest::Method::GET, "/api/auth/me", &pair))
         .await;
-    assert_eq!(
-        (me.0, me.1["username"].as_str()),
-        (200, Some(name.as_str()))
-    );
+    assert_eq!((me.0, me.1["username"].as_str()), (200, Some(name.as_str())));
     let out = admin
-        .send(with_cookie(
-            &admin,
-            reqwest::Method::POST,
-            "/api/auth/logout",
-            &pair,
-        ))
+        .send(with_cookie(&admin, reqwest::Method::POST, "/api/auth/logout", &pair))
         .await;
     assert_eq!(out.0, 204);
     let after = admin
-        .send(with_cookie(
-            &admin,
-            reqwest::Method::GET,
-            "/api/auth/me",
-            &pair,
-        ))
+        .send(with_cookie(&admin, reqwest::Method::GET, "/api/auth/me", &pair))
         .await;
     assert_eq!(after.0, 401, "the old cookie is worthless after logout");
 }
@@ -110,10 +81,7 @@ async fn tokens_are_shown_once_listed_without_secret_and_revocable() {
 
     let list = admin.fetch("/api/tokens?limit=200").await;
     let text = list.to_string();
-    assert!(
-        !text.contains(&secret),
-        "a listed token never shows its secret"
-    );
+    assert!(!text.contains(&secret), "a listed token never shows its secret");
     let mine = list["items"]
         .as_array()
         .unwrap()
@@ -123,21 +91,9 @@ async fn tokens_are_shown_once_listed_without_secret_and_revocable() {
     assert_eq!(mine["name"], "laptop");
     assert!(mine["last_used_at"].is_string(), "used once above: {mine}");
 
-    assert_eq!(
-        admin
-            .delete(&format!("/api/tokens/{}", created["id"]))
-            .await
-            .0,
-        204
-    );
+    assert_eq!(admin.delete(&format!("/api/tokens/{}", created["id"])).await.0, 204);
     assert_eq!(laptop.get("/api/auth/me").await.0, 401);
-    assert_eq!(
-        admin
-            .delete(&format!("/api/tokens/{}", created["id"]))
-            .await
-            .0,
-        404
-    );
+    assert_eq!(admin.delete(&format!("/api/tokens/{}", created["id"])).await.0, 404);
 }
 
 #[tokio::test]

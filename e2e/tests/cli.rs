@@ -18,25 +18,12 @@ fn parse(text: &str) -> Value {
 async fn login_then_workspace_project_session_send_log_and_watch() {
     let shared = e2e::server::shared();
     let baton = Baton::new();
-    let out = baton.ok(&[
-        "login",
-        "--url",
-        &shared.url,
-        "--token",
-        &shared.admin_token,
-    ]);
-    assert!(
-        out.contains("Logged in to") && out.contains("as admin"),
-        "{out}"
-    );
+    let out = baton.ok(&["login", "--url", &shared.url, "--token", &shared.admin_token]);
+    assert!(out.contains("Logged in to") && out.contains("as admin"), "{out}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(baton.config_path())
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = std::fs::metadata(baton.config_path()).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "the config holds a token");
     }
 
@@ -73,10 +60,7 @@ async fn login_then_workspace_project_session_send_log_and_watch() {
     assert!(lines[1].starts_with("#2 ") && lines[1].ends_with("admin: fix the build"));
 
     let watched = baton.ok(&["session", "watch", &handle, "--count", "2", "--json"]);
-    let seqs: Vec<u64> = watched
-        .lines()
-        .map(|l| parse(l)["seq"].as_u64().unwrap())
-        .collect();
+    let seqs: Vec<u64> = watched.lines().map(|l| parse(l)["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, vec![1, 2]);
 }
 
@@ -91,14 +75,7 @@ async fn watch_reconnects_after_a_cut_and_prints_every_event_once() {
     let baton = Baton::new();
     let mut child = tokio::process::Command::from(baton.command())
         .args(["--url", &proxy.url, "--token", &shared.admin_token])
-        .args([
-            "session",
-            "watch",
-            &format!("S-{session}"),
-            "--count",
-            "9",
-            "--json",
-        ])
+        .args(["session", "watch", &format!("S-{session}"), "--count", "9", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -132,9 +109,7 @@ async fn watch_reconnects_after_a_cut_and_prints_every_event_once() {
     for i in 5..=8 {
         post(i).await;
     }
-    while let Ok(Ok(Some(line))) =
-        tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await
-    {
+    while let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await {
         seqs.push(parse(&line)["seq"].as_u64().unwrap());
     }
     let status = child.wait().await.unwrap();
@@ -154,14 +129,7 @@ async fn watch_reconnects_after_a_cut_and_prints_every_event_once() {
 fn errors_say_what_to_do_next() {
     let baton = Baton::new();
     // Nothing listens on port 9 (discard) on loopback.
-    let out = baton.run(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--token",
-        "x",
-        "workspace",
-        "ls",
-    ]);
+    let out = baton.run(&["--url", "http://127.0.0.1:9", "--token", "x", "workspace", "ls"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -179,10 +147,7 @@ fn errors_say_what_to_do_next() {
     let out = baton.run(&["login", "--url", &shared.url, "--token", "btp_wrong"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("[401]"));
-    assert!(
-        !baton.config_path().exists(),
-        "a failed login saves nothing"
-    );
+    assert!(!baton.config_path().exists(), "a failed login saves nothing");
 
     let out = baton.run(&["session", "send"]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
@@ -192,13 +157,7 @@ fn errors_say_what_to_do_next() {
 fn help_teaches_with_examples() {
     let baton = Baton::new();
     let top = baton.ok(&["--help"]);
-    assert!(
-        top.contains("baton login --url") && top.contains("Exit codes"),
-        "{top}"
-    );
+    assert!(top.contains("baton login --url") && top.contains("Exit codes"), "{top}");
     let watch = baton.ok(&["session", "watch", "--help"]);
-    assert!(
-        watch.contains("Example") && watch.contains("--count"),
-        "{watch}"
-    );
+    assert!(watch.contains("Example") && watch.contains("--count"), "{watch}");
 }

@@ -17,20 +17,9 @@ fn message(body: &Value) -> &str {
 #[tokio::test]
 async fn malformed_json_is_400_invalid_json() {
     let admin = Api::admin();
-    for body in [
-        "{",
-        "{\"name\":}",
-        "not json",
-        "[1,2]",
-        "",
-        "{\"name\":\"a\"} trailing",
-    ] {
+    for body in ["{", "{\"name\":}", "not json", "[1,2]", "", "{\"name\":\"a\"} trailing"] {
         let (status, value) = admin.post_raw("/api/workspaces", body.to_owned()).await;
-        assert_eq!(
-            (status, code(&value)),
-            (400, "invalid_json"),
-            "body {body:?}: {value}"
-        );
+        assert_eq!((status, code(&value)), (400, "invalid_json"), "body {body:?}: {value}");
     }
 }
 
@@ -41,11 +30,7 @@ async fn missing_unknown_and_mistyped_fields_are_400_naming_the_field() {
     let cases = [
         ("/api/workspaces", json!({}), "name: is required"),
         ("/api/workspaces", json!({"name": 5}), "name: invalid type"),
-        (
-            "/api/workspaces",
-            json!({"name": "   "}),
-            "name: must not be empty",
-        ),
+        ("/api/workspaces", json!({"name": "   "}), "name: must not be empty"),
         (
             "/api/workspaces",
             json!({"name": "x".repeat(101)}),
@@ -56,11 +41,7 @@ async fn missing_unknown_and_mistyped_fields_are_400_naming_the_field() {
             json!({"name": "a", "colour": "red"}),
             "colour: is not a known field",
         ),
-        (
-            "/api/projects",
-            json!({"name": "p"}),
-            "workspace_id: is required",
-        ),
+        ("/api/projects", json!({"name": "p"}), "workspace_id: is required"),
         (
             "/api/projects",
             json!({"workspace_id": "one", "name": "p"}),
@@ -76,16 +57,8 @@ async fn missing_unknown_and_mistyped_fields_are_400_naming_the_field() {
             json!({"project_id": project, "name": 7}),
             "name: invalid type",
         ),
-        (
-            "/api/sessions",
-            json!({"project_id": 1.5}),
-            "project_id: invalid type",
-        ),
-        (
-            "/api/tokens",
-            json!({"name": ""}),
-            "name: must not be empty",
-        ),
+        ("/api/sessions", json!({"project_id": 1.5}), "project_id: invalid type"),
+        ("/api/tokens", json!({"name": ""}), "name: must not be empty"),
         (
             "/api/users",
             json!({"username": "bad name", "password": "long enough pw"}),
@@ -104,15 +77,8 @@ async fn missing_unknown_and_mistyped_fields_are_400_naming_the_field() {
     ];
     for (path, body, expected) in cases {
         let (status, value) = admin.post(path, body.clone()).await;
-        assert_eq!(
-            (status, code(&value)),
-            (400, "invalid_field"),
-            "{path} {body}: {value}"
-        );
-        assert!(
-            message(&value).starts_with(expected),
-            "{path} {body}: {value}"
-        );
+        assert_eq!((status, code(&value)), (400, "invalid_field"), "{path} {body}: {value}");
+        assert!(message(&value).starts_with(expected), "{path} {body}: {value}");
     }
     let (_, session) = new_session(&admin).await;
     let path = format!("/api/sessions/{session}/messages");
@@ -120,10 +86,7 @@ async fn missing_unknown_and_mistyped_fields_are_400_naming_the_field() {
         (json!({}), "text: is required"),
         (json!({"text": " \n "}), "text: must not be empty"),
         (json!({"text": ["a"]}), "text: invalid type"),
-        (
-            json!({"text": "x".repeat(65 * 1024)}),
-            "text: must be at most",
-        ),
+        (json!({"text": "x".repeat(65 * 1024)}), "text: must be at most"),
     ] {
         let (status, value) = admin.post(&path, body).await;
         assert_eq!(status, 400, "{value}");
@@ -145,11 +108,7 @@ async fn bad_query_and_path_parameters_are_400() {
         format!("/api/sessions/{session}/stream?after=x"),
     ] {
         let (status, value) = admin.get(&path).await;
-        assert_eq!(
-            (status, code(&value)),
-            (400, "invalid_parameter"),
-            "{path}: {value}"
-        );
+        assert_eq!((status, code(&value)), (400, "invalid_parameter"), "{path}: {value}");
     }
     let bad_header = admin
         .request(Method::GET, &format!("/api/sessions/{session}/stream"))
@@ -192,22 +151,14 @@ async fn another_workspaces_session_is_404_exactly_like_a_missing_one() {
             (Method::GET, format!("/api/sessions/{id}/stream")),
             (Method::POST, format!("/api/sessions/{id}/messages")),
         ] {
-            let request = member
-                .request(method.clone(), &path)
-                .json(&json!({"text": "hi"}));
+            let request = member.request(method.clone(), &path).json(&json!({"text": "hi"}));
             let (status, value) = member.send(request).await;
-            assert_eq!(
-                (status, code(&value)),
-                (404, "not_found"),
-                "{method} {path}"
-            );
+            assert_eq!((status, code(&value)), (404, "not_found"), "{method} {path}");
             assert_eq!(message(&value), format!("session S-{id} not found"));
         }
     }
     // Nothing was appended by the refused message.
-    let page = admin
-        .fetch(&format!("/api/sessions/{session}/events"))
-        .await;
+    let page = admin.fetch(&format!("/api/sessions/{session}/events")).await;
     assert_eq!(page["last_seq"], 1);
 }
 
@@ -220,34 +171,21 @@ async fn members_see_their_workspaces_only_and_cannot_administer() {
     assert_eq!(member.get(&format!("/api/workspaces/{ws}")).await.0, 404);
     assert_eq!(member.get(&format!("/api/projects/{project}")).await.0, 404);
     let (status, _) = member
-        .post(
-            "/api/projects",
-            json!({"workspace_id": ws, "name": "sneaky"}),
-        )
+        .post("/api/projects", json!({"workspace_id": ws, "name": "sneaky"}))
         .await;
     assert_eq!(status, 404);
 
     admin
-        .create(
-            &format!("/api/workspaces/{ws}/members"),
-            json!({"username": name}),
-        )
+        .create(&format!("/api/workspaces/{ws}/members"), json!({"username": name}))
         .await;
     assert_eq!(member.get(&format!("/api/workspaces/{ws}")).await.0, 200);
-    let session = member
-        .create("/api/sessions", json!({"project_id": project}))
-        .await;
+    let session = member.create("/api/sessions", json!({"project_id": project})).await;
     assert_eq!(session["handle"], format!("S-{}", session["id"]));
 
-    let (status, value) = member
-        .post("/api/workspaces", json!({"name": unique("mine")}))
-        .await;
+    let (status, value) = member.post("/api/workspaces", json!({"name": unique("mine")})).await;
     assert_eq!((status, code(&value)), (403, "forbidden"));
     let (status, _) = member
-        .post(
-            &format!("/api/workspaces/{ws}/members"),
-            json!({"username": "admin"}),
-        )
+        .post(&format!("/api/workspaces/{ws}/members"), json!({"username": "admin"}))
         .await;
     assert_eq!(status, 403);
     assert_eq!(member.get("/api/users").await.0, 403);
@@ -273,20 +211,17 @@ async fn duplicates_are_409() {
     assert_eq!(status, 409);
     let user = unique("twice");
     admin
-        .create(
-            "/api/users",
-            json!({"username": user, "password": "long enough pw"}),
-        )
+        .create("/api/users", json!({"username": user, "password": "long enough pw"}))
         .await;
     let (status, _) = admin
-        .post(
-            "/api/users",
-            json!({"username": user, "password": "long enough pw"}),
-        )
+        .post("/api/users", json!({"username": user, "password": "long enough pw"}))
         .await;
     assert_eq!(status, 409);
     let (status, value) = admin
-        .post("/api/auth/bootstrap", json!({"secret": e2e::server::SETUP_SECRET, "username": "x", "password": "long enough pw"}))
+        .post(
+            "/api/auth/bootstrap",
+            json!({"secret": e2e::server::SETUP_SECRET, "username": "x", "password": "long enough pw"}),
+        )
         .await;
     assert_eq!((status, code(&value)), (409, "conflict"));
     let (status, _) = admin
@@ -303,14 +238,10 @@ async fn unknown_routes_are_404_and_wrong_methods_405_both_json() {
     let admin = Api::admin();
     let (status, value) = admin.get("/api/does-not-exist").await;
     assert_eq!((status, code(&value)), (404, "not_found"));
-    let (status, value) = admin
-        .send(admin.request(Method::DELETE, "/api/health"))
-        .await;
+    let (status, value) = admin.send(admin.request(Method::DELETE, "/api/health")).await;
     assert_eq!((status, code(&value)), (405, "method_not_allowed"));
     assert!(message(&value).contains("GET"));
-    let (status, value) = admin
-        .send(admin.request(Method::PUT, "/api/workspaces"))
-        .await;
+    let (status, value) = admin.send(admin.request(Method::PUT, "/api/workspaces")).await;
     assert_eq!((status, code(&value)), (405, "method_not_allowed"));
 }
 

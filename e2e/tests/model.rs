@@ -25,23 +25,18 @@ async fn requirement(api: &Api, project: i64, title: &str) -> Value {
 }
 
 async fn task(api: &Api, project: i64, body: Value) -> Value {
-    api.create(&format!("/api/projects/{project}/tasks"), body)
-        .await
+    api.create(&format!("/api/projects/{project}/tasks"), body).await
 }
 
 async fn set_status(api: &Api, task: &Value, status: &str) -> (u16, Value) {
     let request = api
-        .request(
-            reqwest::Method::PATCH,
-            &format!("/api/tasks/{}", task["id"]),
-        )
+        .request(reqwest::Method::PATCH, &format!("/api/tasks/{}", task["id"]))
         .json(&json!({"status": status}));
     api.send(request).await
 }
 
 async fn patch(api: &Api, path: &str, body: Value) -> (u16, Value) {
-    api.send(api.request(reqwest::Method::PATCH, path).json(&body))
-        .await
+    api.send(api.request(reqwest::Method::PATCH, path).json(&body)).await
 }
 
 #[tokio::test]
@@ -67,10 +62,7 @@ async fn requirements_are_numbered_validated_listed_and_updated() {
     for (body, field) in [
         (json!({}), "title: is required"),
         (json!({"title": ""}), "title: must not be empty"),
-        (
-            json!({"title": "x", "status": "finished"}),
-            "status: unknown variant",
-        ),
+        (json!({"title": "x", "status": "finished"}), "status: unknown variant"),
         (
             json!({"title": "x", "resources": [{"kind": "file", "target": "../../etc"}]}),
             "resources[0].target",
@@ -79,16 +71,10 @@ async fn requirements_are_numbered_validated_listed_and_updated() {
             json!({"title": "x", "resources": [{"kind": "video", "target": "a"}]}),
             "resources[0].kind",
         ),
-        (
-            json!({"title": "x", "priority": 1}),
-            "priority: is not a known field",
-        ),
+        (json!({"title": "x", "priority": 1}), "priority: is not a known field"),
     ] {
         let (status, value) = admin
-            .post(
-                &format!("/api/projects/{project}/requirements"),
-                body.clone(),
-            )
+            .post(&format!("/api/projects/{project}/requirements"), body.clone())
             .await;
         assert_eq!(status, 400, "{body}: {value}");
         assert!(message(&value).starts_with(field), "{body}: {value}");
@@ -106,9 +92,7 @@ async fn requirements_are_numbered_validated_listed_and_updated() {
     );
     assert_eq!(done["description"], "", "absent fields stay as they were");
     let active = admin
-        .fetch(&format!(
-            "/api/projects/{project}/requirements?status=active"
-        ))
+        .fetch(&format!("/api/projects/{project}/requirements?status=active"))
         .await;
     let handles: Vec<&str> = active["items"]
         .as_array()
@@ -118,15 +102,11 @@ async fn requirements_are_numbered_validated_listed_and_updated() {
         .collect();
     assert_eq!(handles, vec!["R-1"]);
     let (status, value) = admin
-        .get(&format!(
-            "/api/projects/{project}/requirements?status=finished"
-        ))
+        .get(&format!("/api/projects/{project}/requirements?status=finished"))
         .await;
     assert_eq!((status, code(&value)), (400, "invalid_parameter"));
     assert_eq!(
-        admin
-            .fetch(&format!("/api/requirements/{}", r1["id"]))
-            .await["title"],
+        admin.fetch(&format!("/api/requirements/{}", r1["id"])).await["title"],
         "Login"
     );
 }
@@ -136,12 +116,7 @@ async fn tasks_depend_on_tasks_and_become_ready_when_those_are_done() {
     let admin = Api::admin();
     let (_, project) = workspace_with_project(&admin).await;
     let r = requirement(&admin, project, "Search").await;
-    let t1 = task(
-        &admin,
-        project,
-        json!({"requirement_id": "R-1", "title": "Index"}),
-    )
-    .await;
+    let t1 = task(&admin, project, json!({"requirement_id": "R-1", "title": "Index"})).await;
     let t2 = task(
         &admin,
         project,
@@ -166,15 +141,9 @@ async fn tasks_depend_on_tasks_and_become_ready_when_those_are_done() {
     assert_eq!(t3["requirement"], "R-1");
 
     let (status, value) = set_status(&admin, &t2, "in_progress").await;
-    assert_eq!(
-        (status, code(&value)),
-        (409, "conflict"),
-        "T-2 waits for T-1"
-    );
+    assert_eq!((status, code(&value)), (409, "conflict"), "T-2 waits for T-1");
     assert!(message(&value).contains("waits for"));
-    let ready = admin
-        .fetch(&format!("/api/projects/{project}/tasks?ready=true"))
-        .await;
+    let ready = admin.fetch(&format!("/api/projects/{project}/tasks?ready=true")).await;
     assert_eq!(
         ready["items"]
             .as_array()
@@ -199,19 +168,14 @@ async fn tasks_depend_on_tasks_and_become_ready_when_those_are_done() {
     let (status, value) = set_status(&admin, &t1, "blocked").await;
     assert_eq!((status, code(&value)), (409, "conflict"));
     assert_eq!(set_status(&admin, &t1, "todo").await.0, 200);
-    assert_eq!(
-        admin.fetch(&format!("/api/tasks/{}", t2["id"])).await["ready"],
-        false
-    );
+    assert_eq!(admin.fetch(&format!("/api/tasks/{}", t2["id"])).await["ready"], false);
 
     let of_r1 = admin
         .fetch(&format!("/api/projects/{project}/tasks?requirement=R-1"))
         .await;
     assert_eq!(of_r1["items"].as_array().unwrap().len(), 3);
     let todo = admin
-        .fetch(&format!(
-            "/api/projects/{project}/tasks?status=todo&limit=2"
-        ))
+        .fetch(&format!("/api/projects/{project}/tasks?status=todo&limit=2"))
         .await;
     assert_eq!(todo["items"].as_array().unwrap().len(), 2);
     assert!(todo["next_cursor"].is_string());
@@ -222,14 +186,8 @@ async fn tasks_depend_on_tasks_and_become_ready_when_those_are_done() {
         "requirement=T-1",
         "requirement=R-99",
     ] {
-        let (status, value) = admin
-            .get(&format!("/api/projects/{project}/tasks?{bad}"))
-            .await;
-        assert_eq!(
-            (status, code(&value)),
-            (400, "invalid_parameter"),
-            "{bad}: {value}"
-        );
+        let (status, value) = admin.get(&format!("/api/projects/{project}/tasks?{bad}")).await;
+        assert_eq!((status, code(&value)), (400, "invalid_parameter"), "{bad}: {value}");
     }
 }
 
@@ -240,12 +198,7 @@ async fn cycles_foreign_dependencies_and_bad_references_are_refused() {
     let (_, other) = workspace_with_project(&admin).await;
     requirement(&admin, project, "A").await;
     requirement(&admin, other, "B").await;
-    let t1 = task(
-        &admin,
-        project,
-        json!({"requirement_id": "R-1", "title": "one"}),
-    )
-    .await;
+    let t1 = task(&admin, project, json!({"requirement_id": "R-1", "title": "one"})).await;
     let t2 = task(
         &admin,
         project,
@@ -258,12 +211,7 @@ async fn cycles_foreign_dependencies_and_bad_references_are_refused() {
         json!({"requirement_id": "R-1", "title": "three", "depends_on": ["T-2"]}),
     )
     .await;
-    let foreign = task(
-        &admin,
-        other,
-        json!({"requirement_id": "R-1", "title": "elsewhere"}),
-    )
-    .await;
+    let foreign = task(&admin, other, json!({"requirement_id": "R-1", "title": "elsewhere"})).await;
 
     let (status, value) = patch(
         &admin,
@@ -279,10 +227,7 @@ async fn cycles_foreign_dependencies_and_bad_references_are_refused() {
         json!({"depends_on": ["T-1"]}),
     )
     .await;
-    assert!(
-        status == 400 && message(&value).contains("itself"),
-        "{value}"
-    );
+    assert!(status == 400 && message(&value).contains("itself"), "{value}");
     let (status, value) = patch(
         &admin,
         &format!("/api/tasks/{}", t3["id"]),
@@ -314,10 +259,7 @@ async fn cycles_foreign_dependencies_and_bad_references_are_refused() {
             json!({"requirement_id": "R-1", "title": "x", "status": "started"}),
             "status: unknown variant",
         ),
-        (
-            json!({"requirement_id": "Q-1", "title": "x"}),
-            "requirement_id: ",
-        ),
+        (json!({"requirement_id": "Q-1", "title": "x"}), "requirement_id: "),
     ] {
         let (status, value) = admin
             .post(&format!("/api/projects/{project}/tasks"), body.clone())
@@ -375,13 +317,8 @@ async fn twenty_concurrent_creates_get_twenty_distinct_gapless_handles_never_reu
     }
     numbers.sort();
     assert_eq!(numbers, (1..=20).collect::<Vec<_>>());
-    let last = admin
-        .fetch(&format!("/api/projects/{project}/items/T-20"))
-        .await;
-    assert_eq!(
-        admin.delete(&format!("/api/tasks/{}", last["id"])).await.0,
-        204
-    );
+    let last = admin.fetch(&format!("/api/projects/{project}/items/T-20")).await;
+    assert_eq!(admin.delete(&format!("/api/tasks/{}", last["id"])).await.0, 204);
     let next = task(
         &admin,
         project,
@@ -396,16 +333,9 @@ async fn comments_are_appended_attributed_and_listed_oldest_first() {
     let admin = Api::admin();
     let (_, project) = workspace_with_project(&admin).await;
     requirement(&admin, project, "C").await;
-    let t = task(
-        &admin,
-        project,
-        json!({"requirement_id": "R-1", "title": "talk"}),
-    )
-    .await;
+    let t = task(&admin, project, json!({"requirement_id": "R-1", "title": "talk"})).await;
     let path = format!("/api/tasks/{}/comments", t["id"]);
-    let first = admin
-        .create(&path, json!({"body": "started; see PR #4"}))
-        .await;
+    let first = admin.create(&path, json!({"body": "started; see PR #4"})).await;
     assert_eq!(
         first["author"],
         json!({"kind": "user", "id": first["author"]["id"], "name": "admin"})
@@ -428,45 +358,18 @@ async fn handles_resolve_through_the_items_endpoint() {
     let admin = Api::admin();
     let (_, project) = workspace_with_project(&admin).await;
     requirement(&admin, project, "I").await;
-    task(
-        &admin,
-        project,
-        json!({"requirement_id": "R-1", "title": "item"}),
-    )
-    .await;
-    let r = admin
-        .fetch(&format!("/api/projects/{project}/items/R-1"))
-        .await;
+    task(&admin, project, json!({"requirement_id": "R-1", "title": "item"})).await;
+    let r = admin.fetch(&format!("/api/projects/{project}/items/R-1")).await;
     assert_eq!(
         (r["kind"].as_str(), r["title"].as_str()),
         (Some("requirement"), Some("I"))
     );
-    let t = admin
-        .fetch(&format!("/api/projects/{project}/items/t-1"))
-        .await;
+    let t = admin.fetch(&format!("/api/projects/{project}/items/t-1")).await;
+    assert_eq!((t["kind"].as_str(), t["handle"].as_str()), (Some("task"), Some("T-1")));
+    assert_eq!(admin.get(&format!("/api/projects/{project}/items/T-2")).await.0, 404);
+    assert_eq!(admin.get(&format!("/api/projects/{project}/items/W-1")).await.0, 400);
     assert_eq!(
-        (t["kind"].as_str(), t["handle"].as_str()),
-        (Some("task"), Some("T-1"))
-    );
-    assert_eq!(
-        admin
-            .get(&format!("/api/projects/{project}/items/T-2"))
-            .await
-            .0,
-        404
-    );
-    assert_eq!(
-        admin
-            .get(&format!("/api/projects/{project}/items/W-1"))
-            .await
-            .0,
-        400
-    );
-    assert_eq!(
-        admin
-            .get(&format!("/api/projects/{project}/items/nonsense"))
-            .await
-            .0,
+        admin.get(&format!("/api/projects/{project}/items/nonsense")).await.0,
         400
     );
 }
@@ -477,12 +380,7 @@ async fn deleting_a_requirement_deletes_its_tasks_and_comments_and_reports_each(
     let (_, project) = workspace_with_project(&admin).await;
     let doomed = requirement(&admin, project, "Doomed").await;
     requirement(&admin, project, "Kept").await;
-    let a = task(
-        &admin,
-        project,
-        json!({"requirement_id": "R-1", "title": "a"}),
-    )
-    .await;
+    let a = task(&admin, project, json!({"requirement_id": "R-1", "title": "a"})).await;
     let b = task(
         &admin,
         project,
@@ -496,33 +394,19 @@ async fn deleting_a_requirement_deletes_its_tasks_and_comments_and_reports_each(
     )
     .await;
     admin
-        .create(
-            &format!("/api/tasks/{}/comments", a["id"]),
-            json!({"body": "note"}),
-        )
+        .create(&format!("/api/tasks/{}/comments", a["id"]), json!({"body": "note"}))
         .await;
-    let before = admin
-        .fetch(&format!("/api/projects/{project}/events?limit=1000"))
-        .await["last_seq"]
+    let before = admin.fetch(&format!("/api/projects/{project}/events?limit=1000")).await["last_seq"]
         .as_u64()
         .unwrap();
 
     assert_eq!(
-        admin
-            .delete(&format!("/api/requirements/{}", doomed["id"]))
-            .await
-            .0,
+        admin.delete(&format!("/api/requirements/{}", doomed["id"])).await.0,
         204
     );
     for t in [&a, &b] {
         assert_eq!(admin.get(&format!("/api/tasks/{}", t["id"])).await.0, 404);
-        assert_eq!(
-            admin
-                .get(&format!("/api/tasks/{}/comments", t["id"]))
-                .await
-                .0,
-            404
-        );
+        assert_eq!(admin.get(&format!("/api/tasks/{}/comments", t["id"])).await.0, 404);
     }
     let kept = admin.fetch(&format!("/api/tasks/{}", kept["id"])).await;
     assert_eq!(
@@ -551,35 +435,21 @@ async fn deleting_a_requirement_deletes_its_tasks_and_comments_and_reports_each(
         changes.contains(&expected("task", "T-1")) && changes.contains(&expected("task", "T-2")),
         "{changes:?}"
     );
-    assert!(
-        changes.contains(&expected("requirement", "R-1")),
-        "{changes:?}"
-    );
+    assert!(changes.contains(&expected("requirement", "R-1")), "{changes:?}");
 }
 
 #[tokio::test]
 async fn the_project_stream_carries_every_change_live() {
     let admin = Api::admin();
     let (_, project) = workspace_with_project(&admin).await;
-    let mut stream =
-        SseReader::open(&admin, &format!("/api/projects/{project}/stream"), None).await;
+    let mut stream = SseReader::open(&admin, &format!("/api/projects/{project}/stream"), None).await;
     requirement(&admin, project, "Live").await;
-    let t = task(
-        &admin,
-        project,
-        json!({"requirement_id": "R-1", "title": "watch me"}),
-    )
-    .await;
+    let t = task(&admin, project, json!({"requirement_id": "R-1", "title": "watch me"})).await;
     set_status(&admin, &t, "in_progress").await;
     admin
-        .create(
-            &format!("/api/tasks/{}/comments", t["id"]),
-            json!({"body": "hi"}),
-        )
+        .create(&format!("/api/tasks/{}/comments", t["id"]), json!({"body": "hi"}))
         .await;
-    admin
-        .create("/api/sessions", json!({"project_id": project}))
-        .await;
+    admin.create("/api/sessions", json!({"project_id": project})).await;
     admin.delete(&format!("/api/tasks/{}", t["id"])).await;
     let frames = stream.take(6, Duration::from_secs(20)).await;
     let seen: Vec<String> = frames
@@ -612,57 +482,26 @@ async fn the_project_stream_carries_every_change_live() {
 async fn renames_clash_with_409_and_deletes_take_everything_inside() {
     let admin = Api::admin();
     let (ws, project) = workspace_with_project(&admin).await;
-    let other = admin
-        .create("/api/workspaces", json!({"name": unique("taken")}))
-        .await;
-    let (status, value) = patch(
-        &admin,
-        &format!("/api/workspaces/{ws}"),
-        json!({"name": other["name"]}),
-    )
-    .await;
+    let other = admin.create("/api/workspaces", json!({"name": unique("taken")})).await;
+    let (status, value) = patch(&admin, &format!("/api/workspaces/{ws}"), json!({"name": other["name"]})).await;
     assert_eq!((status, code(&value)), (409, "conflict"));
     let new_name = unique("renamed");
-    let (status, value) = patch(
-        &admin,
-        &format!("/api/workspaces/{ws}"),
-        json!({"name": new_name}),
-    )
-    .await;
-    assert_eq!(
-        (status, value["name"].as_str()),
-        (200, Some(new_name.as_str()))
-    );
+    let (status, value) = patch(&admin, &format!("/api/workspaces/{ws}"), json!({"name": new_name})).await;
+    assert_eq!((status, value["name"].as_str()), (200, Some(new_name.as_str())));
 
     admin
-        .create(
-            "/api/projects",
-            json!({"workspace_id": ws, "name": "second"}),
-        )
+        .create("/api/projects", json!({"workspace_id": ws, "name": "second"}))
         .await;
-    let (status, _) = patch(
-        &admin,
-        &format!("/api/projects/{project}"),
-        json!({"name": "SECOND"}),
-    )
-    .await;
+    let (status, _) = patch(&admin, &format!("/api/projects/{project}"), json!({"name": "SECOND"})).await;
     assert_eq!(
         status, 409,
         "project names are unique per workspace, case-insensitively"
     );
-    let (status, value) = patch(
-        &admin,
-        &format!("/api/projects/{project}"),
-        json!({"name": "first"}),
-    )
-    .await;
+    let (status, value) = patch(&admin, &format!("/api/projects/{project}"), json!({"name": "first"})).await;
     assert_eq!((status, value["name"].as_str()), (200, Some("first")));
 
     requirement(&admin, project, "gone soon").await;
-    assert_eq!(
-        admin.delete(&format!("/api/projects/{project}")).await.0,
-        204
-    );
+    assert_eq!(admin.delete(&format!("/api/projects/{project}")).await.0, 204);
     assert_eq!(admin.get(&format!("/api/projects/{project}")).await.0, 404);
     assert_eq!(admin.delete(&format!("/api/workspaces/{ws}")).await.0, 204);
     assert_eq!(admin.get(&format!("/api/workspaces/{ws}")).await.0, 404);
@@ -675,10 +514,7 @@ async fn members_lose_access_when_removed_and_members_cannot_administer() {
     let name = unique("temp");
     let member = new_member(&admin, &name).await;
     let added = admin
-        .create(
-            &format!("/api/workspaces/{ws}/members"),
-            json!({"username": name}),
-        )
+        .create(&format!("/api/workspaces/{ws}/members"), json!({"username": name}))
         .await;
     let r = member
         .create(
@@ -691,12 +527,7 @@ async fn members_lose_access_when_removed_and_members_cannot_administer() {
         .send(member.request(reqwest::Method::DELETE, &format!("/api/workspaces/{ws}")))
         .await;
     assert_eq!(status, 403);
-    let (status, _) = patch(
-        &member,
-        &format!("/api/workspaces/{ws}"),
-        json!({"name": "mine"}),
-    )
-    .await;
+    let (status, _) = patch(&member, &format!("/api/workspaces/{ws}"), json!({"name": "mine"})).await;
     assert_eq!(status, 403);
     let members = admin.fetch(&format!("/api/workspaces/{ws}/members")).await;
     assert!(members["items"]
@@ -705,43 +536,22 @@ async fn members_lose_access_when_removed_and_members_cannot_administer() {
         .iter()
         .any(|m| m["username"] == name.as_str()));
     let (status, value) = admin
-        .post(
-            &format!("/api/workspaces/{ws}/members"),
-            json!({"username": name}),
-        )
+        .post(&format!("/api/workspaces/{ws}/members"), json!({"username": name}))
         .await;
     assert_eq!((status, code(&value)), (409, "conflict"));
 
     assert_eq!(
         admin
-            .delete(&format!(
-                "/api/workspaces/{ws}/members/{}",
-                added["user_id"]
-            ))
+            .delete(&format!("/api/workspaces/{ws}/members/{}", added["user_id"]))
             .await
             .0,
         204
     );
-    assert_eq!(
-        member
-            .get(&format!("/api/requirements/{}", r["id"]))
-            .await
-            .0,
-        404
-    );
-    assert_eq!(
-        member
-            .get(&format!("/api/projects/{project}/tasks"))
-            .await
-            .0,
-        404
-    );
+    assert_eq!(member.get(&format!("/api/requirements/{}", r["id"])).await.0, 404);
+    assert_eq!(member.get(&format!("/api/projects/{project}/tasks")).await.0, 404);
     assert_eq!(
         admin
-            .delete(&format!(
-                "/api/workspaces/{ws}/members/{}",
-                added["user_id"]
-            ))
+            .delete(&format!("/api/workspaces/{ws}/members/{}", added["user_id"]))
             .await
             .0,
         404
@@ -753,13 +563,9 @@ async fn a_password_change_needs_the_current_one_and_ends_web_logins() {
     let admin = Api::admin();
     let name = unique("pw");
     let member = new_member(&admin, &name).await;
-    let change =
-        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
     let (status, _) = member
-        .post(
-            "/api/auth/password",
-            change("wrong password", "a brand new password"),
-        )
+        .post("/api/auth/password", change("wrong password", "a brand new password"))
         .await;
     assert_eq!(status, 403);
     let (status, value) = member
@@ -785,10 +591,7 @@ async fn a_password_change_needs_the_current_one_and_ends_web_logins() {
         async move {
             admin
                 .with_token(None)
-                .post(
-                    "/api/auth/login",
-                    json!({"username": name, "password": password}),
-                )
+                .post("/api/auth/login", json!({"username": name, "password": password}))
                 .await
                 .0
         }
@@ -816,11 +619,7 @@ async fn no_list_reads_more_rows_than_its_page_plus_a_constant() {
     let (ws, project) = workspace_with_project(&admin).await;
     requirement(&admin, project, "Cost").await;
     for i in 0..12 {
-        let deps = if i > 0 {
-            json!([format!("T-{i}")])
-        } else {
-            json!([])
-        };
+        let deps = if i > 0 { json!([format!("T-{i}")]) } else { json!([]) };
         task(
             &admin,
             project,
@@ -829,9 +628,7 @@ async fn no_list_reads_more_rows_than_its_page_plus_a_constant() {
         .await;
         requirement(&admin, project, &format!("r{i}")).await;
     }
-    let t1 = admin
-        .fetch(&format!("/api/projects/{project}/items/T-1"))
-        .await;
+    let t1 = admin.fetch(&format!("/api/projects/{project}/items/T-1")).await;
     for i in 0..12 {
         admin
             .create(
@@ -851,21 +648,14 @@ async fn no_list_reads_more_rows_than_its_page_plus_a_constant() {
         format!("/api/workspaces/{ws}/projects?limit={page}"),
         format!("/api/tokens?limit={page}"),
     ] {
-        let response = admin
-            .request(reqwest::Method::GET, &path)
-            .send()
-            .await
-            .unwrap();
+        let response = admin.request(reqwest::Method::GET, &path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let read: usize = response.headers()["x-baton-d1-rows-read"]
             .to_str()
             .unwrap()
             .parse()
             .unwrap();
-        assert!(
-            read <= page + 1 + 6,
-            "{path} read {read} rows for a page of {page}"
-        );
+        assert!(read <= page + 1 + 6, "{path} read {read} rows for a page of {page}");
         assert!(read >= 1, "{path}: the meter reports reads");
     }
 }

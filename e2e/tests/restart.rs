@@ -24,11 +24,7 @@ async fn state_and_sequence_numbers_survive_a_restart() {
     }
     server.stop();
     assert!(
-        api.http
-            .get(format!("{}/api/health", server.url))
-            .send()
-            .await
-            .is_err(),
+        api.http.get(format!("{}/api/health", server.url)).send().await.is_err(),
         "the server is down"
     );
 
@@ -44,17 +40,10 @@ async fn state_and_sequence_numbers_survive_a_restart() {
     assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
     assert_eq!(page["items"][5]["text"], "before 5");
 
-    let mut reader =
-        SseReader::open(&api, &format!("/api/sessions/{session}/stream"), Some(4)).await;
+    let mut reader = SseReader::open(&api, &format!("/api/sessions/{session}/stream"), Some(4)).await;
     let after = api
-        .create(
-            &format!("/api/sessions/{session}/messages"),
-            json!({"text": "after"}),
-        )
+        .create(&format!("/api/sessions/{session}/messages"), json!({"text": "after"}))
         .await;
     assert_eq!(after["seq"], 7, "numbering continues");
-    assert_eq!(
-        ids(&reader.take(3, Duration::from_secs(20)).await),
-        vec![5, 6, 7]
-    );
+    assert_eq!(ids(&reader.take(3, Duration::from_secs(20)).await), vec![5, 6, 7]);
 }

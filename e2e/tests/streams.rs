@@ -77,19 +77,9 @@ async fn after_query_and_last_event_id_agree_and_the_header_wins() {
     let admin = Api::admin();
     let (_, session) = new_session(&admin).await;
     post_messages(&admin, session, 1..=4).await;
-    let mut by_query = SseReader::open(
-        &admin,
-        &format!("/api/sessions/{session}/stream?after=3"),
-        None,
-    )
-    .await;
+    let mut by_query = SseReader::open(&admin, &format!("/api/sessions/{session}/stream?after=3"), None).await;
     assert_eq!(ids(&by_query.take(2, WAIT).await), vec![4, 5]);
-    let mut both = SseReader::open(
-        &admin,
-        &format!("/api/sessions/{session}/stream?after=1"),
-        Some(4),
-    )
-    .await;
+    let mut both = SseReader::open(&admin, &format!("/api/sessions/{session}/stream?after=1"), Some(4)).await;
     assert_eq!(ids(&both.take(1, WAIT).await), vec![5]);
 }
 
@@ -109,9 +99,7 @@ async fn fifty_subscribers_each_receive_every_event_of_a_burst_of_200_in_order()
     let posters: Vec<_> = (0..4)
         .map(|lane| {
             let admin = admin.clone();
-            tokio::spawn(async move {
-                post_messages(&admin, session, lane * 50 + 1..=lane * 50 + 50).await
-            })
+            tokio::spawn(async move { post_messages(&admin, session, lane * 50 + 1..=lane * 50 + 50).await })
         })
         .collect();
     for p in posters {
@@ -127,12 +115,7 @@ async fn fifty_subscribers_each_receive_every_event_of_a_burst_of_200_in_order()
 async fn an_idle_stream_gets_a_keepalive_within_25_seconds() {
     let admin = Api::admin();
     let (_, session) = new_session(&admin).await;
-    let mut reader = SseReader::open(
-        &admin,
-        &format!("/api/sessions/{session}/stream?after=1"),
-        None,
-    )
-    .await;
+    let mut reader = SseReader::open(&admin, &format!("/api/sessions/{session}/stream?after=1"), None).await;
     let started = std::time::Instant::now();
     while !reader.raw.contains(": keepalive") {
         assert!(
@@ -156,10 +139,7 @@ async fn the_events_page_pages_through_the_log() {
         .fetch(&format!("/api/sessions/{session}/events?after=0&limit=5"))
         .await;
     let items: Vec<Event> = serde_json::from_value(page["items"].clone()).unwrap();
-    assert_eq!(
-        items.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4, 5]
-    );
+    assert_eq!(items.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
     assert_eq!(page["next_after"], 5);
     assert_eq!(page["last_seq"], 8);
     let rest = admin
@@ -167,9 +147,7 @@ async fn the_events_page_pages_through_the_log() {
         .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 3);
     assert!(rest["next_after"].is_null());
-    let (status, body) = admin
-        .get(&format!("/api/sessions/{session}/events?limit=5000"))
-        .await;
+    let (status, body) = admin.get(&format!("/api/sessions/{session}/events?limit=5000")).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_parameter"))

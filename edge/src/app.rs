@@ -11,8 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::query::Query;
 use crate::routes::{self, Matched, Method, NoMatch, Route};
 use crate::{
-    clock, comments, items, openapi, projects, requirements, respond, sessions, tasks, tokens,
-    users, workspaces,
+    clock, comments, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users, workspaces,
 };
 use protocol::error::ErrorCode;
 
@@ -30,19 +29,13 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
     let method = Method::parse(req.method().as_ref())
         .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed"))?;
     let matched = routes::match_route(method, url.path()).map_err(|no| match no {
-        NoMatch::NotFound => {
-            ApiError::not_found(format!("route {} {}", method.as_str(), url.path()))
-        }
+        NoMatch::NotFound => ApiError::not_found(format!("route {} {}", method.as_str(), url.path())),
         NoMatch::MethodNotAllowed(allowed) => ApiError::new(
             ErrorCode::MethodNotAllowed,
             format!(
                 "{} is not allowed here; use {}",
                 method.as_str(),
-                allowed
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
             ),
         ),
     })?;
@@ -80,13 +73,7 @@ fn with_d1_cost(response: Response, ctx: &Ctx) -> Response {
     response
 }
 
-async fn dispatch(
-    ctx: &Ctx,
-    who: &Principal,
-    m: &Matched,
-    req: &mut Request,
-    query: &Query,
-) -> ApiResult<Response> {
+async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, query: &Query) -> ApiResult<Response> {
     let session = Some(HandleKind::Session);
     let id = || m.id(0, None);
     match m.route {
@@ -103,9 +90,7 @@ async fn dispatch(
         Route::WorkspacesGet => workspaces::get(ctx, who, id()?).await,
         Route::WorkspacesUpdate => workspaces::rename(ctx, who, id()?, req).await,
         Route::WorkspacesDelete => workspaces::delete(ctx, who, id()?).await,
-        Route::WorkspaceMembersRemove => {
-            workspaces::remove_member(ctx, who, id()?, m.id(1, None)?).await
-        }
+        Route::WorkspaceMembersRemove => workspaces::remove_member(ctx, who, id()?, m.id(1, None)?).await,
         Route::WorkspaceMembersList => workspaces::members(ctx, who, id()?, query).await,
         Route::WorkspaceMembersAdd => workspaces::add_member(ctx, who, id()?, req).await,
         Route::WorkspaceProjectsList => projects::list(ctx, who, id()?, query).await,
@@ -115,9 +100,7 @@ async fn dispatch(
         Route::ProjectsDelete => projects::delete(ctx, who, id()?).await,
         Route::ProjectStream => projects::stream(ctx, who, id()?, req, query).await,
         Route::ProjectEventsList => projects::events(ctx, who, id()?, query).await,
-        Route::ProjectItemGet => {
-            items::get(ctx, who, id()?, m.params.get(1).map_or("", String::as_str)).await
-        }
+        Route::ProjectItemGet => items::get(ctx, who, id()?, m.params.get(1).map_or("", String::as_str)).await,
         Route::RequirementsCreate => requirements::create(ctx, who, id()?, req).await,
         Route::RequirementsList => requirements::list(ctx, who, id()?, query).await,
         Route::RequirementsGet => requirements::get(ctx, who, id()?).await,
@@ -133,9 +116,7 @@ async fn dispatch(
         Route::ProjectSessionsList => sessions::list(ctx, who, id()?, query).await,
         Route::SessionsCreate => sessions::create(ctx, who, req).await,
         Route::SessionsGet => sessions::get(ctx, who, m.id(0, session)?).await,
-        Route::SessionMessagesPost => {
-            sessions::post_message(ctx, who, m.id(0, session)?, req).await
-        }
+        Route::SessionMessagesPost => sessions::post_message(ctx, who, m.id(0, session)?, req).await,
         Route::SessionEventsList => sessions::events(ctx, who, m.id(0, session)?, query).await,
         Route::SessionStream => sessions::stream(ctx, who, m.id(0, session)?, req, query).await,
         Route::Health | Route::OpenApi | Route::AuthBootstrap | Route::AuthLogin => {

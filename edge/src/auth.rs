@@ -150,10 +150,7 @@ async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
         )
         .await?;
     let Some(row) = row else { return Ok(None) };
-    if row
-        .last_used_at
-        .is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS)
-    {
+    if row.last_used_at.is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS) {
         if let Some(id) = row.token_id {
             db.run(
                 "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",

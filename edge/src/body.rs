@@ -14,11 +14,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Reads the body, refusing (413) anything over `limit` without buffering more than that.
 pub async fn read_limited(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
     if let Some(declared) = req.headers().get("content-length").ok().flatten() {
-        if declared
-            .trim()
-            .parse::<u64>()
-            .is_ok_and(|n| n > limit as u64)
-        {
+        if declared.trim().parse::<u64>().is_ok_and(|n| n > limit as u64) {
             return Err(ApiError::too_large(limit));
         }
     }
@@ -75,10 +71,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
 fn not_json(err: &serde_json::Error) -> ApiError {
     ApiError::new(
         ErrorCode::InvalidJson,
-        format!(
-            "request body is not valid JSON: {}",
-            strip_position(&err.to_string())
-        ),
+        format!("request body is not valid JSON: {}", strip_position(&err.to_string())),
     )
 }
 
@@ -167,17 +160,9 @@ mod tests {
         assert!(err(r#"{"name":5}"#)
             .message
             .starts_with("name: invalid type: integer `5`"));
-        assert!(err(r#"{"name":"a","count":-1}"#)
-            .message
-            .starts_with("count: "));
-        assert_eq!(
-            err(r#"{"name":"a","nmae":1}"#).message,
-            "nmae: is not a known field"
-        );
-        assert_eq!(
-            err(r#"{"name":"a","inner":{}}"#).message,
-            "inner.flag: is required"
-        );
+        assert!(err(r#"{"name":"a","count":-1}"#).message.starts_with("count: "));
+        assert_eq!(err(r#"{"name":"a","nmae":1}"#).message, "nmae: is not a known field");
+        assert_eq!(err(r#"{"name":"a","inner":{}}"#).message, "inner.flag: is required");
         assert_eq!(err("{}").code, ErrorCode::InvalidField);
     }
 

@@ -45,12 +45,7 @@ impl From<CommentRow> for Comment {
 }
 
 /// `POST /api/tasks/:id/comments`.
-pub async fn create(
-    ctx: &Ctx,
-    who: &Principal,
-    task_id: i64,
-    req: &mut Request,
-) -> ApiResult<Response> {
+pub async fn create(ctx: &Ctx, who: &Principal, task_id: i64, req: &mut Request) -> ApiResult<Response> {
     let input: CreateComment = body::read_json(req).await?;
     validate::text("body", &input.body)?;
     let task = tasks::find_visible(ctx, who, task_id).await?;
@@ -60,7 +55,13 @@ pub async fn create(
             "INSERT INTO task_comments (task_id, author_kind, author_id, author_name, body, created_at)
              VALUES (?1, 'user', ?2, ?3, ?4, ?5)
              RETURNING id, task_id, author_kind, author_id, author_name, body, created_at",
-            &[db::int(task.id), db::int(who.user_id), db::text(&who.username), db::text(&input.body), db::int(ctx.now)],
+            &[
+                db::int(task.id),
+                db::int(who.user_id),
+                db::text(&who.username),
+                db::text(&input.body),
+                db::int(ctx.now),
+            ],
         )
         .await?
         .ok_or_else(|| ApiError::internal("comment insert returned no row"))?;
@@ -85,7 +86,11 @@ pub async fn list(ctx: &Ctx, who: &Principal, task_id: i64, query: &Query) -> Ap
         .all(
             "SELECT id, task_id, author_kind, author_id, author_name, body, created_at FROM task_comments
              WHERE task_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            &[db::int(task.id), db::int(page.after_id), db::int(page.fetch_count().into())],
+            &[
+                db::int(task.id),
+                db::int(page.after_id),
+                db::int(page.fetch_count().into()),
+            ],
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);

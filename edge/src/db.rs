@@ -57,8 +57,7 @@ impl Db {
 
     fn meter(&self, result: &D1Result) -> ApiResult<()> {
         if let Some(meta) = result.meta()? {
-            self.rows_read
-                .set(self.rows_read.get() + meta.rows_read.unwrap_or(0));
+            self.rows_read.set(self.rows_read.get() + meta.rows_read.unwrap_or(0));
             self.rows_written
                 .set(self.rows_written.get() + meta.rows_written.unwrap_or(0));
         }
@@ -77,11 +76,7 @@ impl Db {
     }
 
     /// The first row, if any.
-    pub async fn first<T: DeserializeOwned>(
-        &self,
-        sql: &str,
-        args: &[JsValue],
-    ) -> ApiResult<Option<T>> {
+    pub async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> ApiResult<Option<T>> {
         Ok(self.all(sql, args).await?.into_iter().next())
     }
 

@@ -11,9 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::{projects, requirements, respond, tasks};
 
 pub async fn get(ctx: &Ctx, who: &Principal, project_id: i64, handle: &str) -> ApiResult<Response> {
-    let parsed: Handle = handle
-        .parse()
-        .map_err(|e| ApiError::invalid_parameter("handle", e))?;
+    let parsed: Handle = handle.parse().map_err(|e| ApiError::invalid_parameter("handle", e))?;
     let project = projects::find_visible(ctx, who, project_id).await?;
     let number = parsed.number as i64;
     let item = match parsed.kind {
@@ -30,7 +28,6 @@ pub async fn get(ctx: &Ctx, who: &Principal, project_id: i64, handle: &str) -> A
             ))
         }
     };
-    let item =
-        item.ok_or_else(|| ApiError::not_found(format!("{parsed} in project {}", project.id)))?;
+    let item = item.ok_or_else(|| ApiError::not_found(format!("{parsed} in project {}", project.id)))?;
     Ok(respond::ok(&item))
 }

@@ -55,10 +55,7 @@ mod tests {
         }
         let missing: Vec<_> = router.difference(&documented).collect();
         let extra: Vec<_> = documented.difference(&router).collect();
-        assert!(
-            missing.is_empty(),
-            "routes missing from openapi.json: {missing:?}"
-        );
+        assert!(missing.is_empty(), "routes missing from openapi.json: {missing:?}");
         assert!(
             extra.is_empty(),
             "openapi.json documents routes the router lacks: {extra:?}"
@@ -71,14 +68,8 @@ mod tests {
         assert_eq!(doc["openapi"], "3.1.0");
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
-                assert!(
-                    op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-                    "{method} {path}"
-                );
-                assert!(
-                    !op["responses"].as_object().unwrap().is_empty(),
-                    "{method} {path}"
-                );
+                assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{method} {path}");
+                assert!(!op["responses"].as_object().unwrap().is_empty(), "{method} {path}");
             }
         }
         let mut refs = Vec::new();

@@ -29,15 +29,12 @@ impl PageRequest {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ApiError::invalid_parameter("limit", format!("must be 1 to {MAX_LIMIT}"))
-                })?,
+                .ok_or_else(|| ApiError::invalid_parameter("limit", format!("must be 1 to {MAX_LIMIT}")))?,
         };
         let after_id = match cursor {
             None | Some("") => 0,
-            Some(text) => decode_cursor(text).ok_or_else(|| {
-                ApiError::invalid_parameter("cursor", "is not a cursor this server issued")
-            })?,
+            Some(text) => decode_cursor(text)
+                .ok_or_else(|| ApiError::invalid_parameter("cursor", "is not a cursor this server issued"))?,
         };
         Ok(PageRequest { after_id, limit })
     }
@@ -48,11 +45,7 @@ impl PageRequest {
     }
 
     /// Cuts the fetched rows to the page and computes the next cursor.
-    pub fn finish<T>(
-        &self,
-        mut rows: Vec<T>,
-        id_of: impl Fn(&T) -> i64,
-    ) -> (Vec<T>, Option<String>) {
+    pub fn finish<T>(&self, mut rows: Vec<T>, id_of: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
         if rows.len() > self.limit as usize {
             rows.truncate(self.limit as usize);
             let next = rows.last().map(|r| encode_cursor(id_of(r)));

@@ -41,11 +41,7 @@ impl StoredHash {
         let iterations = parts.next()?.parse().ok()?;
         let salt = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
         let hash = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
-        parts.next().is_none().then_some(StoredHash {
-            iterations,
-            salt,
-            hash,
-        })
+        parts.next().is_none().then_some(StoredHash { iterations, salt, hash })
     }
 }
 
@@ -77,15 +73,13 @@ async fn pbkdf2(password: &str, salt: &[u8], iterations: u32) -> ApiResult<Vec<u
 }
 
 async fn derive(password: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>, JsValue> {
-    let crypto: web_sys::Crypto =
-        Reflect::get(&js_sys::global(), &"crypto".into())?.unchecked_into();
+    let crypto: web_sys::Crypto = Reflect::get(&js_sys::global(), &"crypto".into())?.unchecked_into();
     let subtle = crypto.subtle();
     let key_data = Uint8Array::from(password.as_bytes());
     let usages = js_sys::Array::of1(&"deriveBits".into());
-    let key =
-        JsFuture::from(subtle.import_key_with_str("raw", &key_data, "PBKDF2", false, &usages)?)
-            .await?
-            .unchecked_into::<web_sys::CryptoKey>();
+    let key = JsFuture::from(subtle.import_key_with_str("raw", &key_data, "PBKDF2", false, &usages)?)
+        .await?
+        .unchecked_into::<web_sys::CryptoKey>();
     let params = Object::new();
     Reflect::set(&params, &"name".into(), &"PBKDF2".into())?;
     Reflect::set(&params, &"hash".into(), &"SHA-256".into())?;

@@ -70,18 +70,11 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
 
 /// `GET /api/projects/:id`.
 pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
-    Ok(respond::ok(&Project::from(
-        find_visible(ctx, who, id).await?,
-    )))
+    Ok(respond::ok(&Project::from(find_visible(ctx, who, id).await?)))
 }
 
 /// `GET /api/workspaces/:id/projects`.
-pub async fn list(
-    ctx: &Ctx,
-    who: &Principal,
-    workspace_id: i64,
-    query: &Query,
-) -> ApiResult<Response> {
+pub async fn list(ctx: &Ctx, who: &Principal, workspace_id: i64, query: &Query) -> ApiResult<Response> {
     workspaces::find_visible(ctx, who, workspace_id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
     let rows: Vec<ProjectRow> = ctx
@@ -117,11 +110,7 @@ pub async fn rename(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
             &[db::int(id), db::text(&name), db::int(current.workspace_id)],
         )
         .await?;
-    let row = row.ok_or_else(|| {
-        ApiError::conflict(format!(
-            "the workspace already has a project named {name:?}"
-        ))
-    })?;
+    let row = row.ok_or_else(|| ApiError::conflict(format!("the workspace already has a project named {name:?}")))?;
     changes::emit(ctx, row.id, Entity::Project, Action::Updated, row.id, None).await;
     Ok(respond::ok(&Project::from(row)))
 }
@@ -134,15 +123,7 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
         .run("DELETE FROM projects WHERE id = ?1", &[db::int(current.id)])
         .await?;
     crate::sessions::forget_all();
-    changes::emit(
-        ctx,
-        current.id,
-        Entity::Project,
-        Action::Deleted,
-        current.id,
-        None,
-    )
-    .await;
+    changes::emit(ctx, current.id, Entity::Project, Action::Deleted, current.id, None).await;
     Ok(respond::no_content())
 }
 
@@ -153,13 +134,7 @@ pub async fn events(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiRe
 }
 
 /// `GET /api/projects/:id/stream`: the project's changes live over SSE, with resume.
-pub async fn stream(
-    ctx: &Ctx,
-    who: &Principal,
-    id: i64,
-    req: &Request,
-    query: &Query,
-) -> ApiResult<Response> {
+pub async fn stream(ctx: &Ctx, who: &Principal, id: i64, req: &Request, query: &Query) -> ApiResult<Response> {
     let project = find_visible(ctx, who, id).await?;
     hub::serve_stream(&ctx.env, &StreamKey::project(project.id), req, query).await
 }

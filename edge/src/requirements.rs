@@ -69,25 +69,13 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Requ
 }
 
 /// A requirement of a project (already checked visible) by its number.
-pub async fn by_number(
-    ctx: &Ctx,
-    project_id: i64,
-    number: i64,
-) -> ApiResult<Option<RequirementRow>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM requirements r WHERE r.project_id = ?1 AND r.number = ?2");
-    ctx.db
-        .first(&sql, &[db::int(project_id), db::int(number)])
-        .await
+pub async fn by_number(ctx: &Ctx, project_id: i64, number: i64) -> ApiResult<Option<RequirementRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM requirements r WHERE r.project_id = ?1 AND r.number = ?2");
+    ctx.db.first(&sql, &[db::int(project_id), db::int(number)]).await
 }
 
 /// `POST /api/projects/:id/requirements`.
-pub async fn create(
-    ctx: &Ctx,
-    who: &Principal,
-    project_id: i64,
-    req: &mut Request,
-) -> ApiResult<Response> {
+pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Request) -> ApiResult<Response> {
     let input: CreateRequirement = body::read_json(req).await?;
     let title = validate::title(&input.title)?;
     let description = validate::prose(
@@ -95,11 +83,7 @@ pub async fn create(
         input.description.as_deref().unwrap_or(""),
         validate::MAX_DESCRIPTION_CHARS,
     )?;
-    let text = validate::prose(
-        "body",
-        input.body.as_deref().unwrap_or(""),
-        validate::MAX_TEXT_BYTES,
-    )?;
+    let text = validate::prose("body", input.body.as_deref().unwrap_or(""), validate::MAX_TEXT_BYTES)?;
     let resources = input.resources.unwrap_or_default();
     validate::resources(&resources)?;
     let status = input.status.unwrap_or(RequirementStatus::Active);
@@ -148,18 +132,14 @@ pub async fn create(
 }
 
 /// `GET /api/projects/:id/requirements?status=`.
-pub async fn list(
-    ctx: &Ctx,
-    who: &Principal,
-    project_id: i64,
-    query: &Query,
-) -> ApiResult<Response> {
+pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, query: &Query) -> ApiResult<Response> {
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
     let status = match query.get("status") {
         None | Some("") => None,
-        Some(s) => Some(RequirementStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid_parameter("status", "must be active, done or cancelled")
-        })?),
+        Some(s) => Some(
+            RequirementStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid_parameter("status", "must be active, done or cancelled"))?,
+        ),
     };
     projects::find_visible(ctx, who, project_id).await?;
     let sql = format!(
@@ -188,9 +168,7 @@ pub async fn list(
 
 /// `GET /api/requirements/:id`.
 pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
-    Ok(respond::ok(&Requirement::from(
-        find_visible(ctx, who, id).await?,
-    )))
+    Ok(respond::ok(&Requirement::from(find_visible(ctx, who, id).await?)))
 }
 
 /// `PATCH /api/requirements/:id`.
@@ -271,10 +249,10 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
     for task in &tasks {
         statements.extend(crate::tasks::release_dependents(ctx, task.id)?);
     }
-    statements.push(ctx.db.prepare(
-        "DELETE FROM requirements WHERE id = ?1",
-        &[db::int(current.id)],
-    )?);
+    statements.push(
+        ctx.db
+            .prepare("DELETE FROM requirements WHERE id = ?1", &[db::int(current.id)])?,
+    );
     ctx.db.batch(statements).await?;
     for task in tasks {
         changes::emit(

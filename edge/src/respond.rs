@@ -9,8 +9,7 @@ pub fn json<T: Serialize>(value: &T, status: u16) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => raw_json(body, status),
         Err(_) => raw_json(
-            br#"{"error":{"code":"internal","message":"internal error; it has been logged"}}"#
-                .to_vec(),
+            br#"{"error":{"code":"internal","message":"internal error; it has been logged"}}"#.to_vec(),
             500,
         ),
     }

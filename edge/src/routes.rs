@@ -97,11 +97,7 @@ pub struct RouteSpec {
 }
 
 const fn spec(method: Method, pattern: &'static str, route: Route) -> RouteSpec {
-    RouteSpec {
-        method,
-        pattern,
-        route,
-    }
+    RouteSpec { method, pattern, route }
 }
 
 use Method::{Delete, Get, Patch, Post};
@@ -125,47 +121,23 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Get, "/api/workspaces/:id", Route::WorkspacesGet),
     spec(Patch, "/api/workspaces/:id", Route::WorkspacesUpdate),
     spec(Delete, "/api/workspaces/:id", Route::WorkspacesDelete),
-    spec(
-        Get,
-        "/api/workspaces/:id/members",
-        Route::WorkspaceMembersList,
-    ),
-    spec(
-        Post,
-        "/api/workspaces/:id/members",
-        Route::WorkspaceMembersAdd,
-    ),
+    spec(Get, "/api/workspaces/:id/members", Route::WorkspaceMembersList),
+    spec(Post, "/api/workspaces/:id/members", Route::WorkspaceMembersAdd),
     spec(
         Delete,
         "/api/workspaces/:id/members/:user_id",
         Route::WorkspaceMembersRemove,
     ),
-    spec(
-        Get,
-        "/api/workspaces/:id/projects",
-        Route::WorkspaceProjectsList,
-    ),
+    spec(Get, "/api/workspaces/:id/projects", Route::WorkspaceProjectsList),
     spec(Post, "/api/projects", Route::ProjectsCreate),
     spec(Get, "/api/projects/:id", Route::ProjectsGet),
     spec(Patch, "/api/projects/:id", Route::ProjectsUpdate),
     spec(Delete, "/api/projects/:id", Route::ProjectsDelete),
     spec(Get, "/api/projects/:id/stream", Route::ProjectStream),
     spec(Get, "/api/projects/:id/events", Route::ProjectEventsList),
-    spec(
-        Get,
-        "/api/projects/:id/items/:handle",
-        Route::ProjectItemGet,
-    ),
-    spec(
-        Post,
-        "/api/projects/:id/requirements",
-        Route::RequirementsCreate,
-    ),
-    spec(
-        Get,
-        "/api/projects/:id/requirements",
-        Route::RequirementsList,
-    ),
+    spec(Get, "/api/projects/:id/items/:handle", Route::ProjectItemGet),
+    spec(Post, "/api/projects/:id/requirements", Route::RequirementsCreate),
+    spec(Get, "/api/projects/:id/requirements", Route::RequirementsList),
     spec(Get, "/api/requirements/:id", Route::RequirementsGet),
     spec(Patch, "/api/requirements/:id", Route::RequirementsUpdate),
     spec(Delete, "/api/requirements/:id", Route::RequirementsDelete),
@@ -176,18 +148,10 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Delete, "/api/tasks/:id", Route::TasksDelete),
     spec(Post, "/api/tasks/:id/comments", Route::TaskCommentsCreate),
     spec(Get, "/api/tasks/:id/comments", Route::TaskCommentsList),
-    spec(
-        Get,
-        "/api/projects/:id/sessions",
-        Route::ProjectSessionsList,
-    ),
+    spec(Get, "/api/projects/:id/sessions", Route::ProjectSessionsList),
     spec(Post, "/api/sessions", Route::SessionsCreate),
     spec(Get, "/api/sessions/:id", Route::SessionsGet),
-    spec(
-        Post,
-        "/api/sessions/:id/messages",
-        Route::SessionMessagesPost,
-    ),
+    spec(Post, "/api/sessions/:id/messages", Route::SessionMessagesPost),
     spec(Get, "/api/sessions/:id/events", Route::SessionEventsList),
     spec(Get, "/api/sessions/:id/stream", Route::SessionStream),
 ];
@@ -205,9 +169,7 @@ impl Matched {
     pub fn id(&self, index: usize, kind: Option<HandleKind>) -> ApiResult<i64> {
         let text = self.params.get(index).map(String::as_str).unwrap_or("");
         parse_id(text, kind).ok_or_else(|| {
-            let hint = kind.map_or(String::new(), |k| {
-                format!(" or a handle like {}-1", k.prefix())
-            });
+            let hint = kind.map_or(String::new(), |k| format!(" or a handle like {}-1", k.prefix()));
             ApiError::invalid_parameter("id", format!("{text:?} is not a positive integer{hint}"))
         })
     }
@@ -231,10 +193,7 @@ pub enum NoMatch {
 
 /// Finds the route for a method and a path (without query string).
 pub fn match_route(method: Method, path: &str) -> Result<Matched, NoMatch> {
-    let path = path
-        .strip_suffix('/')
-        .filter(|p| !p.is_empty())
-        .unwrap_or(path);
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
     let mut allowed = Vec::new();
     for spec in ROUTES {
         if let Some(params) = match_pattern(spec.pattern, path) {
@@ -274,10 +233,7 @@ mod tests {
 
     #[test]
     fn matches_static_and_parameterized_paths() {
-        assert_eq!(
-            match_route(Get, "/api/health").unwrap().route,
-            Route::Health
-        );
+        assert_eq!(match_route(Get, "/api/health").unwrap().route, Route::Health);
         let m = match_route(Post, "/api/sessions/12/messages").unwrap();
         assert_eq!(m.route, Route::SessionMessagesPost);
         assert_eq!(m.params, vec!["12"]);
@@ -290,10 +246,7 @@ mod tests {
     #[test]
     fn unknown_paths_and_wrong_methods_are_told_apart() {
         assert_eq!(match_route(Get, "/api/nope"), Err(NoMatch::NotFound));
-        assert_eq!(
-            match_route(Get, "/api/sessions//messages"),
-            Err(NoMatch::NotFound)
-        );
+        assert_eq!(match_route(Get, "/api/sessions//messages"), Err(NoMatch::NotFound));
         assert_eq!(
             match_route(Delete, "/api/health"),
             Err(NoMatch::MethodNotAllowed(vec![Get]))

@@ -65,10 +65,7 @@ mod tests {
         let t = token_from_bytes(TokenKind::Personal, &[7u8; 32]);
         assert!(t.starts_with("btp_"));
         assert_eq!(URL_SAFE_NO_PAD.decode(&t[4..]).unwrap(), vec![7u8; 32]);
-        assert_ne!(
-            mint(TokenKind::WebLogin).unwrap(),
-            mint(TokenKind::WebLogin).unwrap()
-        );
+        assert_ne!(mint(TokenKind::WebLogin).unwrap(), mint(TokenKind::WebLogin).unwrap());
     }
 
     #[test]

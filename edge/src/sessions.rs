@@ -84,11 +84,7 @@ async fn query_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Session
 /// `POST /api/sessions`.
 pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
     let input: CreateSession = body::read_json(req).await?;
-    let name = input
-        .name
-        .as_deref()
-        .map(|n| validate::name("name", n))
-        .transpose()?;
+    let name = input.name.as_deref().map(|n| validate::name("name", n)).transpose()?;
     if input.worker_id.is_some() {
         return Err(ApiError::invalid_field(
             "worker_id",
@@ -96,17 +92,19 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
         ));
     }
     let project = projects::find_visible(ctx, who, input.project_id).await?;
-    let row: Option<SessionRow> = ctx.db.first(
-        "INSERT INTO sessions (project_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)
+    let row: Option<SessionRow> = ctx
+        .db
+        .first(
+            "INSERT INTO sessions (project_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)
          RETURNING id, project_id, name, created_at",
-        &[
-            db::int(project.id),
-            db::opt_text(name.as_deref()),
-            db::int(who.user_id),
-            db::int(ctx.now),
-        ],
-    )
-    .await?;
+            &[
+                db::int(project.id),
+                db::opt_text(name.as_deref()),
+                db::int(who.user_id),
+                db::int(ctx.now),
+            ],
+        )
+        .await?;
     let row = row.ok_or_else(|| ApiError::internal("session insert returned no row"))?;
     let notice = EventBody::SystemNotice {
         text: format!("session created by {}", who.username),
@@ -126,18 +124,11 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
 
 /// `GET /api/sessions/:id`.
 pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
-    Ok(respond::ok(&Session::from(
-        find_visible(ctx, who, id).await?,
-    )))
+    Ok(respond::ok(&Session::from(find_visible(ctx, who, id).await?)))
 }
 
 /// `GET /api/projects/:id/sessions`.
-pub async fn list(
-    ctx: &Ctx,
-    who: &Principal,
-    project_id: i64,
-    query: &Query,
-) -> ApiResult<Response> {
+pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, query: &Query) -> ApiResult<Response> {
     projects::find_visible(ctx, who, project_id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
     let rows: Vec<SessionRow> = ctx
@@ -161,12 +152,7 @@ pub async fn list(
 
 /// `POST /api/sessions/:id/messages`: appends the message to the transcript; answers 201
 /// with the stored event (its `seq` is where a watcher will see it).
-pub async fn post_message(
-    ctx: &Ctx,
-    who: &Principal,
-    id: i64,
-    req: &mut Request,
-) -> ApiResult<Response> {
+pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
     let input: PostMessage = body::read_json(req).await?;
     validate::text("text", &input.text)?;
     let session = find_visible(ctx, who, id).await?;
@@ -185,13 +171,7 @@ pub async fn events(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiRe
 }
 
 /// `GET /api/sessions/:id/stream`: SSE, resuming after `Last-Event-ID` or `?after=`.
-pub async fn stream(
-    ctx: &Ctx,
-    who: &Principal,
-    id: i64,
-    req: &Request,
-    query: &Query,
-) -> ApiResult<Response> {
+pub async fn stream(ctx: &Ctx, who: &Principal, id: i64, req: &Request, query: &Query) -> ApiResult<Response> {
     let session = find_visible(ctx, who, id).await?;
     hub::serve_stream(&ctx.env, &StreamKey::session(session.id), req, query).await
 }

@@ -91,17 +91,11 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Task
 /// A task of a project (already checked visible) by its number.
 pub async fn by_number(ctx: &Ctx, project_id: i64, number: i64) -> ApiResult<Option<TaskRow>> {
     let sql = format!("SELECT {COLUMNS} FROM tasks t WHERE t.project_id = ?1 AND t.number = ?2");
-    ctx.db
-        .first(&sql, &[db::int(project_id), db::int(number)])
-        .await
+    ctx.db.first(&sql, &[db::int(project_id), db::int(number)]).await
 }
 
 /// A requirement reference (`requirement_id`: an id or `R-N`) within the project.
-async fn resolve_requirement(
-    ctx: &Ctx,
-    project_id: i64,
-    reference: &ItemRef,
-) -> ApiResult<RequirementRow> {
+async fn resolve_requirement(ctx: &Ctx, project_id: i64, reference: &ItemRef) -> ApiResult<RequirementRow> {
     let (found, shown) = match reference {
         ItemRef::Handle(h) if h.kind == HandleKind::Requirement => (
             requirements::by_number(ctx, project_id, h.number as i64).await?,
@@ -114,14 +108,11 @@ async fn resolve_requirement(
             ));
         }
         ItemRef::Id(id) => {
-            let sql =
-                "SELECT r.id, r.project_id, r.number, r.title, r.description, r.body, r.resources,
+            let sql = "SELECT r.id, r.project_id, r.number, r.title, r.description, r.body, r.resources,
                               r.status, r.created_at, r.updated_at
                        FROM requirements r WHERE r.id = ?1 AND r.project_id = ?2";
             (
-                ctx.db
-                    .first(sql, &[db::int(*id), db::int(project_id)])
-                    .await?,
+                ctx.db.first(sql, &[db::int(*id), db::int(project_id)]).await?,
                 id.to_string(),
             )
         }
@@ -147,11 +138,7 @@ fn all_done(deps: &[Dependency]) -> bool {
 
 /// Resolves `depends_on` references within the project: 400 naming the first that is not a
 /// task of it. Answers the tasks sorted by number, without duplicates.
-async fn resolve_dependencies(
-    ctx: &Ctx,
-    project_id: i64,
-    refs: &[ItemRef],
-) -> ApiResult<Vec<Dependency>> {
+async fn resolve_dependencies(ctx: &Ctx, project_id: i64, refs: &[ItemRef]) -> ApiResult<Vec<Dependency>> {
     if refs.len() > validate::MAX_LIST_ITEMS {
         return Err(ApiError::invalid_field(
             "depends_on",
@@ -251,10 +238,7 @@ pub fn release_dependents(ctx: &Ctx, task_id: i64) -> ApiResult<Vec<D1PreparedSt
     ])
 }
 
-fn first_row<T: serde::de::DeserializeOwned>(
-    results: &[worker::D1Result],
-    index: usize,
-) -> ApiResult<Option<T>> {
+fn first_row<T: serde::de::DeserializeOwned>(results: &[worker::D1Result], index: usize) -> ApiResult<Option<T>> {
     match results.get(index) {
         Some(result) => Ok(result.results::<T>()?.into_iter().next()),
         None => Ok(None),
@@ -262,23 +246,13 @@ fn first_row<T: serde::de::DeserializeOwned>(
 }
 
 /// `POST /api/projects/:id/tasks`.
-pub async fn create(
-    ctx: &Ctx,
-    who: &Principal,
-    project_id: i64,
-    req: &mut Request,
-) -> ApiResult<Response> {
+pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Request) -> ApiResult<Response> {
     let input: CreateTask = body::read_json(req).await?;
     let title = validate::title(&input.title)?;
-    let text = validate::prose(
-        "body",
-        input.body.as_deref().unwrap_or(""),
-        validate::MAX_TEXT_BYTES,
-    )?;
+    let text = validate::prose("body", input.body.as_deref().unwrap_or(""), validate::MAX_TEXT_BYTES)?;
     let project = projects::find_visible(ctx, who, project_id).await?;
     let requirement = resolve_requirement(ctx, project.id, &input.requirement_id).await?;
-    let deps =
-        resolve_dependencies(ctx, project.id, input.depends_on.as_deref().unwrap_or(&[])).await?;
+    let deps = resolve_dependencies(ctx, project.id, input.depends_on.as_deref().unwrap_or(&[])).await?;
     let (handles, dep_ids) = dependency_columns(&deps);
     let status = TaskStatus::Todo
         .change(input.status.unwrap_or(TaskStatus::Todo), all_done(&deps))
@@ -317,8 +291,7 @@ pub async fn create(
         &[db::int(project.id), db::text(&dep_ids)],
     )?;
     let results = ctx.db.batch(vec![bump, insert, edges]).await?;
-    let row: TaskRow =
-        first_row(&results, 1)?.ok_or_else(|| ApiError::internal("task insert returned no row"))?;
+    let row: TaskRow = first_row(&results, 1)?.ok_or_else(|| ApiError::internal("task insert returned no row"))?;
     changes::emit(
         ctx,
         row.project_id,
@@ -332,12 +305,7 @@ pub async fn create(
 }
 
 /// `GET /api/projects/:id/tasks?status=&requirement=&ready=`.
-pub async fn list(
-    ctx: &Ctx,
-    who: &Principal,
-    project_id: i64,
-    query: &Query,
-) -> ApiResult<Response> {
+pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, query: &Query) -> ApiResult<Response> {
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
     let status = match query.get("status") {
         None | Some("") => None,
@@ -352,31 +320,20 @@ pub async fn list(
     let ready = match query.get("ready") {
         None | Some("") => false,
         Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::invalid_parameter(
-                "ready",
-                "only ready=true is supported",
-            ))
-        }
+        Some(_) => return Err(ApiError::invalid_parameter("ready", "only ready=true is supported")),
     };
-    let requirement_ref = match query.get("requirement") {
-        None | Some("") => None,
-        Some(text) => Some(parse_ref(text).ok_or_else(|| {
-            ApiError::invalid_parameter("requirement", "must be a requirement id or handle (R-N)")
-        })?),
-    };
+    let requirement_ref =
+        match query.get("requirement") {
+            None | Some("") => None,
+            Some(text) => Some(parse_ref(text).ok_or_else(|| {
+                ApiError::invalid_parameter("requirement", "must be a requirement id or handle (R-N)")
+            })?),
+        };
     let project = projects::find_visible(ctx, who, project_id).await?;
     let requirement = match requirement_ref {
-        Some(r) => Some(
-            resolve_requirement(ctx, project.id, &r)
-                .await
-                .map_err(|e| {
-                    ApiError::invalid_parameter(
-                        "requirement",
-                        e.message.trim_start_matches("requirement_id: "),
-                    )
-                })?,
-        ),
+        Some(r) => Some(resolve_requirement(ctx, project.id, &r).await.map_err(|e| {
+            ApiError::invalid_parameter("requirement", e.message.trim_start_matches("requirement_id: "))
+        })?),
         None => None,
     };
 
@@ -462,10 +419,7 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
 
     let mut statements = Vec::new();
     // Dependents wait for one task fewer (or more) when this one finishes (or reopens).
-    let delta = match (
-        old == TaskStatus::Done,
-        new_status.map(|s| s == TaskStatus::Done),
-    ) {
+    let delta = match (old == TaskStatus::Done, new_status.map(|s| s == TaskStatus::Done)) {
         (false, Some(true)) => -1,
         (true, Some(false)) => 1,
         _ => 0,

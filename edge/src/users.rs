@@ -1,9 +1,7 @@
 //! People: the one-time admin bootstrap, web login and logout, `me`, and the admin's user
 //! management. Owns the `users` and `web_logins` tables.
 
-use protocol::api::{
-    BootstrapRequest, BootstrapResponse, CreateUser, LoginRequest, Page, Role, User,
-};
+use protocol::api::{BootstrapRequest, BootstrapResponse, CreateUser, LoginRequest, Page, Role, User};
 use serde::Deserialize;
 use worker::{Request, Response};
 
@@ -97,9 +95,7 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
         )
         .await?;
     // An unknown user costs the same hashing as a wrong password, so timing tells nothing.
-    let stored = row
-        .as_ref()
-        .map_or(DUMMY_HASH, |r| r.password_hash.as_str());
+    let stored = row.as_ref().map_or(DUMMY_HASH, |r| r.password_hash.as_str());
     let matches = password::verify(&input.password, stored).await?;
     let Some(row) = row.filter(|_| matches) else {
         return Err(ApiError::new(
@@ -108,16 +104,17 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
         ));
     };
     let token = secrets::mint(TokenKind::WebLogin)?;
-    ctx.db.run(
-        "INSERT INTO web_logins (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        &[
-            db::text(&secrets::hash(&token)),
-            db::int(row.id),
-            db::int(ctx.now),
-            db::int(ctx.now + LOGIN_TTL_MS),
-        ],
-    )
-    .await?;
+    ctx.db
+        .run(
+            "INSERT INTO web_logins (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            &[
+                db::text(&secrets::hash(&token)),
+                db::int(row.id),
+                db::int(ctx.now),
+                db::int(ctx.now + LOGIN_TTL_MS),
+            ],
+        )
+        .await?;
     let user = User::from(UserRow {
         id: row.id,
         username: row.username,
@@ -134,8 +131,7 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
 }
 
 /// A valid hash of a random password, verified against when the username is unknown.
-const DUMMY_HASH: &str =
-    "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /// `POST /api/auth/logout`: ends the web login this request came with (the row is deleted,
 /// so the cookie is worthless even if kept) and clears the cookie.
@@ -143,10 +139,7 @@ pub async fn logout(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
     if let Some(hash) = &who.web_login_hash {
         auth::forget_credential(hash);
         ctx.db
-            .run(
-                "DELETE FROM web_logins WHERE token_hash = ?1",
-                &[db::text(hash)],
-            )
+            .run("DELETE FROM web_logins WHERE token_hash = ?1", &[db::text(hash)])
             .await?;
     }
     let response = respond::no_content();
@@ -159,9 +152,7 @@ pub async fn logout(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
 
 /// `GET /api/auth/me`.
 pub async fn me(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
-    let row = find(ctx, who.user_id)
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
+    let row = find(ctx, who.user_id).await?.ok_or_else(ApiError::unauthorized)?;
     Ok(respond::ok(&User::from(row)))
 }
 
@@ -230,19 +221,15 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
 /// every web login of the user (API tokens stay: revoke them with `DELETE /api/tokens/:id`).
 pub async fn change_password(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
     let input: protocol::api::ChangePassword = body::read_json(req).await?;
-    validate::password(&input.new_password).map_err(|e| {
-        ApiError::invalid_field("new_password", e.message.trim_start_matches("password: "))
-    })?;
+    validate::password(&input.new_password)
+        .map_err(|e| ApiError::invalid_field("new_password", e.message.trim_start_matches("password: ")))?;
     #[derive(Deserialize)]
     struct Stored {
         password_hash: String,
     }
     let stored: Stored = ctx
         .db
-        .first(
-            "SELECT password_hash FROM users WHERE id = ?1",
-            &[db::int(who.user_id)],
-        )
+        .first("SELECT password_hash FROM users WHERE id = ?1", &[db::int(who.user_id)])
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     if !password::verify(&input.current_password, &stored.password_hash).await? {
@@ -253,10 +240,9 @@ pub async fn change_password(ctx: &Ctx, who: &Principal, req: &mut Request) -> A
         "UPDATE users SET password_hash = ?2 WHERE id = ?1",
         &[db::int(who.user_id), db::text(&hash)],
     )?;
-    let logout = ctx.db.prepare(
-        "DELETE FROM web_logins WHERE user_id = ?1",
-        &[db::int(who.user_id)],
-    )?;
+    let logout = ctx
+        .db
+        .prepare("DELETE FROM web_logins WHERE user_id = ?1", &[db::int(who.user_id)])?;
     ctx.db.batch(vec![update, logout]).await?;
     auth::forget_user(who.user_id);
     Ok(respond::no_content())

@@ -21,10 +21,7 @@ pub fn name(field: &str, value: &str) -> ApiResult<String> {
         ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::invalid_field(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(ApiError::invalid_field(field, "must not contain control characters"));
     }
     Ok(trimmed.to_owned())
 }
@@ -34,10 +31,7 @@ pub fn name(field: &str, value: &str) -> ApiResult<String> {
 pub fn username(value: &str) -> ApiResult<String> {
     let ok = !value.is_empty()
         && value.len() <= 64
-        && value
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && value.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
@@ -55,10 +49,7 @@ pub fn username(value: &str) -> ApiResult<String> {
 pub fn password(value: &str) -> ApiResult<&str> {
     let n = value.chars().count();
     if !(10..=256).contains(&n) {
-        return Err(ApiError::invalid_field(
-            "password",
-            "must be 10 to 256 characters",
-        ));
+        return Err(ApiError::invalid_field("password", "must be 10 to 256 characters"));
     }
     Ok(value)
 }
@@ -97,10 +88,7 @@ pub fn title(value: &str) -> ApiResult<String> {
         return Err(ApiError::invalid_field("title", "must not be empty"));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::invalid_field(
-            "title",
-            "must not contain control characters",
-        ));
+        return Err(ApiError::invalid_field("title", "must not contain control characters"));
     }
     Ok(trimmed.to_owned())
 }
@@ -136,12 +124,8 @@ pub fn resources(list: &[protocol::model::Resource]) -> ApiResult<()> {
             ));
         }
         let ok = match r.kind {
-            ResourceKind::Link | ResourceKind::Doc => {
-                t.starts_with("https://") || t.starts_with("http://")
-            }
-            ResourceKind::File => {
-                !t.starts_with('/') && !t.split(['/', '\\']).any(|part| part == "..")
-            }
+            ResourceKind::Link | ResourceKind::Doc => t.starts_with("https://") || t.starts_with("http://"),
+            ResourceKind::File => !t.starts_with('/') && !t.split(['/', '\\']).any(|part| part == ".."),
         };
         if !ok {
             let why = match r.kind {
@@ -164,10 +148,7 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(name("name", "  web  ").unwrap(), "web");
-        assert_eq!(
-            name("name", "   ").unwrap_err().message,
-            "name: must not be empty"
-        );
+        assert_eq!(name("name", "   ").unwrap_err().message, "name: must not be empty");
         assert!(name("name", &"x".repeat(101)).is_err());
         assert!(name("name", &"é".repeat(100)).is_ok());
         assert!(name("name", "a\u{7}b").is_err());
@@ -196,11 +177,7 @@ mod tests {
         .is_ok());
         assert!(resources(&[r(ResourceKind::Doc, "ftp://x")]).is_err());
         assert!(resources(&[r(ResourceKind::File, "/etc/passwd")]).is_err());
-        let err = resources(&[
-            r(ResourceKind::File, "ok"),
-            r(ResourceKind::File, "a/../../b"),
-        ])
-        .unwrap_err();
+        let err = resources(&[r(ResourceKind::File, "ok"), r(ResourceKind::File, "a/../../b")]).unwrap_err();
         assert!(err.message.starts_with("resources[1].target"));
         assert!(title(&"t".repeat(201)).is_err() && title(" x ").unwrap() == "x");
     }

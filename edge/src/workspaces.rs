@@ -57,8 +57,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
             &[db::text(&name), db::int(who.user_id), db::int(ctx.now)],
         )
         .await?;
-    let row = row
-        .ok_or_else(|| ApiError::conflict(format!("a workspace named {name:?} already exists")))?;
+    let row = row.ok_or_else(|| ApiError::conflict(format!("a workspace named {name:?} already exists")))?;
     add_membership(ctx, row.id, who.user_id).await?;
     Ok(respond::created(&Workspace::from(row)))
 }
@@ -86,12 +85,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
         .db
         .all(
             &sql,
-            &[
-                db::int(page.after_id),
-                admin,
-                user,
-                db::int(page.fetch_count().into()),
-            ],
+            &[db::int(page.after_id), admin, user, db::int(page.fetch_count().into())],
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
@@ -103,9 +97,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
 
 /// `GET /api/workspaces/:id`.
 pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
-    Ok(respond::ok(&Workspace::from(
-        find_visible(ctx, who, id).await?,
-    )))
+    Ok(respond::ok(&Workspace::from(find_visible(ctx, who, id).await?)))
 }
 
 #[derive(Deserialize)]
@@ -119,12 +111,14 @@ struct MemberRow {
 pub async fn members(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<MemberRow> = ctx.db.all(
-        "SELECT m.user_id, u.username, m.added_at FROM memberships m JOIN users u ON u.id = m.user_id
+    let rows: Vec<MemberRow> = ctx
+        .db
+        .all(
+            "SELECT m.user_id, u.username, m.added_at FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.workspace_id = ?1 AND m.user_id > ?2 ORDER BY m.user_id LIMIT ?3",
-        &[db::int(id), db::int(page.after_id), db::int(page.fetch_count().into())],
-    )
-    .await?;
+            &[db::int(id), db::int(page.after_id), db::int(page.fetch_count().into())],
+        )
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.user_id);
     let items = rows
         .into_iter()
@@ -138,21 +132,13 @@ pub async fn members(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiR
 }
 
 /// `POST /api/workspaces/:id/members` (admin).
-pub async fn add_member(
-    ctx: &Ctx,
-    who: &Principal,
-    id: i64,
-    req: &mut Request,
-) -> ApiResult<Response> {
+pub async fn add_member(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
     who.require_admin("add members")?;
     let input: AddMember = body::read_json(req).await?;
     let user = users::find_by_name(ctx, &input.username).await?;
     if add_membership(ctx, id, user.id).await? == 0 {
-        return Err(ApiError::conflict(format!(
-            "{} is already a member",
-            user.username
-        )));
+        return Err(ApiError::conflict(format!("{} is already a member", user.username)));
     }
     Ok(respond::created(&Member {
         user_id: user.id,
@@ -176,8 +162,7 @@ pub async fn rename(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
             &[db::int(id), db::text(&name)],
         )
         .await?;
-    let row = row
-        .ok_or_else(|| ApiError::conflict(format!("a workspace named {name:?} already exists")))?;
+    let row = row.ok_or_else(|| ApiError::conflict(format!("a workspace named {name:?} already exists")))?;
     Ok(respond::ok(&Workspace::from(row)))
 }
 
@@ -194,12 +179,7 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
 }
 
 /// `DELETE /api/workspaces/:id/members/:user_id` (admin).
-pub async fn remove_member(
-    ctx: &Ctx,
-    who: &Principal,
-    id: i64,
-    user_id: i64,
-) -> ApiResult<Response> {
+pub async fn remove_member(ctx: &Ctx, who: &Principal, id: i64, user_id: i64) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
     who.require_admin("remove members")?;
     let removed = ctx
@@ -210,9 +190,7 @@ pub async fn remove_member(
         )
         .await?;
     if removed == 0 {
-        return Err(ApiError::not_found(format!(
-            "member {user_id} of workspace {id}"
-        )));
+        return Err(ApiError::not_found(format!("member {user_id} of workspace {id}")));
     }
     crate::sessions::forget_user(user_id);
     Ok(respond::no_content())

@@ -96,8 +96,7 @@ mod tests {
 
     #[test]
     fn unknown_codes_from_a_newer_server_are_tolerated() {
-        let body: ErrorBody =
-            serde_json::from_str(r#"{"error":{"code":"teapot","message":"x"}}"#).unwrap();
+        let body: ErrorBody = serde_json::from_str(r#"{"error":{"code":"teapot","message":"x"}}"#).unwrap();
         assert_eq!(body.error.code, ErrorCode::Unknown);
     }
 }

@@ -122,8 +122,7 @@ mod tests {
 
     #[test]
     fn unknown_event_types_are_tolerated() {
-        let text =
-            r#"{"seq":9,"at":"2026-11-21T10:00:00.000Z","type":"from_the_future","x":[1,2]}"#;
+        let text = r#"{"seq":9,"at":"2026-11-21T10:00:00.000Z","type":"from_the_future","x":[1,2]}"#;
         let event: Event = serde_json::from_str(text).unwrap();
         assert_eq!(event.seq, 9);
         assert_eq!(event.body, EventBody::Unknown);
@@ -134,8 +133,7 @@ mod tests {
         let text = r#"{"seq":4,"at":"2026-11-21T10:00:00.000Z","type":"change","entity":"task","action":"created","id":9,"handle":"T-3"}"#;
         let event: Event = serde_json::from_str(text).unwrap();
         assert_eq!(serde_json::to_string(&event).unwrap(), text);
-        let newer =
-            r#"{"seq":5,"at":"x","type":"change","entity":"gizmo","action":"exploded","id":1}"#;
+        let newer = r#"{"seq":5,"at":"x","type":"change","entity":"gizmo","action":"exploded","id":1}"#;
         let event: Event = serde_json::from_str(newer).unwrap();
         assert!(matches!(
             event.body,

@@ -70,10 +70,7 @@ impl FromStr for Handle {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || HandleError(format!("{s:?} is not a handle like R-3, T-12, W-2 or S-7"));
         let mut chars = s.chars();
-        let kind = chars
-            .next()
-            .and_then(HandleKind::from_prefix)
-            .ok_or_else(bad)?;
+        let kind = chars.next().and_then(HandleKind::from_prefix).ok_or_else(bad)?;
         if chars.next() != Some('-') {
             return Err(bad());
         }

@@ -98,18 +98,11 @@ impl TaskStatus {
 
     /// Checks a status change, given whether every dependency is done. Starting or finishing
     /// work needs every dependency done.
-    pub fn change(
-        self,
-        to: TaskStatus,
-        dependencies_done: bool,
-    ) -> Result<TaskStatus, StatusRefusal> {
+    pub fn change(self, to: TaskStatus, dependencies_done: bool) -> Result<TaskStatus, StatusRefusal> {
         if !self.can_become(to) {
             return Err(StatusRefusal::NotAllowed { from: self, to });
         }
-        if self != to
-            && matches!(to, TaskStatus::InProgress | TaskStatus::Done)
-            && !dependencies_done
-        {
+        if self != to && matches!(to, TaskStatus::InProgress | TaskStatus::Done) && !dependencies_done {
             return Err(StatusRefusal::WaitsFor);
         }
         Ok(to)
@@ -317,10 +310,7 @@ mod tests {
         for s in TaskStatus::ALL {
             assert_eq!(TaskStatus::parse(s.as_str()), Some(s));
         }
-        assert_eq!(
-            RequirementStatus::parse("done"),
-            Some(RequirementStatus::Done)
-        );
+        assert_eq!(RequirementStatus::parse("done"), Some(RequirementStatus::Done));
         assert_eq!(TaskStatus::parse("doing"), None);
     }
 

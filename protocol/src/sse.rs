@@ -61,10 +61,7 @@ impl Parser {
         self.buffer.extend_from_slice(bytes);
         let mut frames = Vec::new();
         let mut start = 0;
-        while let Some(rel) = self.buffer[start..]
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-        {
+        while let Some(rel) = self.buffer[start..].iter().position(|&b| b == b'\n' || b == b'\r') {
             let end = start + rel;
             // A lone '\r' at the very end may be the first half of "\r\n": wait for more.
             if self.buffer[end] == b'\r' && end + 1 == self.buffer.len() {
@@ -133,10 +130,7 @@ mod tests {
     #[test]
     fn a_written_frame_parses_back() {
         let text = frame(42, "user_message", r#"{"text":"hi"}"#);
-        assert_eq!(
-            text,
-            "id: 42\nevent: user_message\ndata: {\"text\":\"hi\"}\n\n"
-        );
+        assert_eq!(text, "id: 42\nevent: user_message\ndata: {\"text\":\"hi\"}\n\n");
         let frames = Parser::new().push(text.as_bytes());
         assert_eq!(
             frames,

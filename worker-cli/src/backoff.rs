@@ -12,20 +12,13 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(base: Duration, max: Duration) -> Self {
-        Backoff {
-            base,
-            max,
-            attempt: 0,
-        }
+        Backoff { base, max, attempt: 0 }
     }
 
     /// The delay before the next attempt, given `jitter` in `[0, 1)`: a uniform pick between
     /// half and all of the exponential step, never above `max`.
     pub fn next_delay(&mut self, jitter: f64) -> Duration {
-        let step = self
-            .base
-            .saturating_mul(1u32 << self.attempt.min(16))
-            .min(self.max);
+        let step = self.base.saturating_mul(1u32 << self.attempt.min(16)).min(self.max);
         self.attempt = self.attempt.saturating_add(1);
         step.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
     }

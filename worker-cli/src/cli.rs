@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{login, project, session, workspace};
+use crate::commands::{login, member, project, requirement, session, task, token, use_project, user, workspace};
 
 const EXAMPLES: &str = "\
 Getting started:
@@ -11,7 +11,13 @@ Getting started:
   baton login --url http://127.0.0.1:8787 --token btp_...
   baton workspace create acme
   baton project create web --workspace acme
-  baton session create --project web --name first
+  baton use web                              # the default project from now on
+  baton requirement create 'Sign-in with SSO'
+  baton task create --requirement R-1 'Add the OAuth callback'
+  baton task create --requirement R-1 'Document it' --depends-on T-1
+  baton task ls --ready
+  baton project watch                        # follow every change live
+  baton session create --name first
   baton session send S-1 'fix the failing test'
   baton session watch S-1
 
@@ -50,4 +56,21 @@ pub enum Command {
     /// Create sessions, send them messages, read and watch their transcripts
     #[command(subcommand)]
     Session(session::Command),
+    /// Set the default project for the commands that need one
+    Use(use_project::Args),
+    /// Plan what a project must achieve: requirements (R-N)
+    #[command(subcommand, visible_alias = "req")]
+    Requirement(requirement::Command),
+    /// The work under a requirement: tasks (T-N) with dependencies, statuses and comments
+    #[command(subcommand)]
+    Task(task::Command),
+    /// People (admins add them)
+    #[command(subcommand)]
+    User(user::Command),
+    /// Who belongs to a workspace (admins add and remove)
+    #[command(subcommand)]
+    Member(member::Command),
+    /// Personal API tokens
+    #[command(subcommand)]
+    Token(token::Command),
 }

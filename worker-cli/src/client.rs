@@ -59,15 +59,13 @@ impl Client {
         decode(action, response).await
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(
-        &self,
-        action: &str,
-        path: &str,
-        body: &B,
-    ) -> Result<T> {
-        let response = self
-            .send(self.request(Method::POST, path)?.json(body))
-            .await?;
+    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, action: &str, path: &str, body: &B) -> Result<T> {
+        let response = self.send(self.request(Method::POST, path)?.json(body)).await?;
+        decode(action, response).await
+    }
+
+    pub async fn patch<B: Serialize, T: DeserializeOwned>(&self, action: &str, path: &str, body: &B) -> Result<T> {
+        let response = self.send(self.request(Method::PATCH, path)?.json(body)).await?;
         decode(action, response).await
     }
 

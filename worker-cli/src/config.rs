@@ -1,9 +1,10 @@
-//! Where the server is and which token to use.
+//! Where the server is, which token to use, and the default project.
 //!
-//! Precedence, resolved in [`resolve`] alone: defaults < the config file < `BATON_URL` /
-//! `BATON_TOKEN` < `--url` / `--token`. The file is `$BATON_CONFIG`, else
-//! `<config dir>/baton/config.json` (`~/.config/baton/config.json` on Linux), written with
-//! mode 600 because it holds a token.
+//! Precedence, resolved in [`resolve`] alone: defaults < the config file < a project file
+//! (`.baton.json` in the current directory or a parent; it names only the default project) <
+//! `BATON_URL` / `BATON_TOKEN` / `BATON_PROJECT` < flags. The config file is `$BATON_CONFIG`,
+//! else `<config dir>/baton/config.json` (`~/.config/baton/config.json` on Linux), written
+//! with mode 600 because it holds a token.
 
 use std::fs;
 use std::io::Write;
@@ -21,6 +22,16 @@ pub struct ConfigFile {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The default project (`baton use`), an id or a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+}
+
+/// A project file, `.baton.json`, that a repository can check in so everyone working in it
+/// gets the same default project. It holds no secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectFile {
+    pub project: Option<String>,
 }
 
 /// Values from one source that may override the file.
@@ -28,6 +39,7 @@ pub struct ConfigFile {
 pub struct Overrides {
     pub url: Option<String>,
     pub token: Option<String>,
+    pub project: Option<String>,
 }
 
 /// The settings a command runs with.
@@ -35,22 +47,27 @@ pub struct Overrides {
 pub struct Settings {
     pub url: String,
     pub token: Option<String>,
+    /// The default project, by id or name, for commands not given `--project`.
+    pub project: Option<String>,
 }
 
-/// defaults < file < environment < flags.
-pub fn resolve(file: &ConfigFile, env: &Overrides, flags: &Overrides) -> Settings {
+/// defaults < config file < project file < environment < flags. An empty value counts as
+/// unset (so `BATON_TOKEN=` hides the saved token).
+pub fn resolve(file: &ConfigFile, project_file: &ProjectFile, env: &Overrides, flags: &Overrides) -> Settings {
     let pick = |f: &Option<String>, e: &Option<String>, c: &Option<String>| {
         f.clone()
             .or_else(|| e.clone())
             .or_else(|| c.clone())
             .filter(|s| !s.is_empty())
     };
+    let saved_project = project_file.project.clone().or_else(|| file.project.clone());
     Settings {
         url: pick(&flags.url, &env.url, &file.url)
             .unwrap_or_else(|| DEFAULT_URL.to_owned())
             .trim_end_matches('/')
             .to_owned(),
         token: pick(&flags.token, &env.token, &file.token),
+        project: pick(&flags.project, &env.project, &saved_project),
     }
 }
 
@@ -59,6 +76,7 @@ pub fn from_env() -> Overrides {
     Overrides {
         url: std::env::var("BATON_URL").ok(),
         token: std::env::var("BATON_TOKEN").ok(),
+        project: std::env::var("BATON_PROJECT").ok(),
     }
 }
 
@@ -74,15 +92,28 @@ pub fn path() -> Result<PathBuf> {
 /// Reads the file; a missing file is an empty config.
 pub fn load(path: &Path) -> Result<ConfigFile> {
     match fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{} is not valid baton config JSON: fix or delete it",
-                path.display()
-            )
-        }),
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid baton config JSON: fix or delete it", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
+}
+
+/// The nearest `.baton.json` from `dir` upwards; none is an empty project file.
+pub fn find_project_file(dir: &Path) -> Result<ProjectFile> {
+    for candidate in dir.ancestors().map(|d| d.join(".baton.json")) {
+        if candidate.is_file() {
+            let text =
+                fs::read_to_string(&candidate).with_context(|| format!("cannot read {}", candidate.display()))?;
+            return serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is not a baton project file: write {{\"project\": \"NAME or ID\"}}",
+                    candidate.display()
+                )
+            });
+        }
+    }
+    Ok(ProjectFile::default())
 }
 
 /// Writes the file atomically, readable by its owner only.
@@ -114,41 +145,84 @@ mod tests {
         Overrides {
             url: url.map(Into::into),
             token: token.map(Into::into),
+            project: None,
+        }
+    }
+
+    fn p(project: Option<&str>) -> Overrides {
+        Overrides {
+            project: project.map(Into::into),
+            ..Overrides::default()
         }
     }
 
     #[test]
     fn flags_beat_env_beat_file_beat_defaults() {
+        let none = ProjectFile::default();
         let file = ConfigFile {
             url: Some("http://file".into()),
             token: Some("tf".into()),
+            project: None,
         };
         assert_eq!(
-            resolve(&ConfigFile::default(), &o(None, None), &o(None, None)).url,
+            resolve(&ConfigFile::default(), &none, &o(None, None), &o(None, None)).url,
             DEFAULT_URL
         );
-        assert_eq!(
-            resolve(&file, &o(None, None), &o(None, None)).url,
-            "http://file"
-        );
-        let s = resolve(&file, &o(Some("http://env/"), None), &o(None, None));
-        assert_eq!(
-            (s.url.as_str(), s.token.as_deref()),
-            ("http://env", Some("tf"))
-        );
+        assert_eq!(resolve(&file, &none, &o(None, None), &o(None, None)).url, "http://file");
+        let s = resolve(&file, &none, &o(Some("http://env/"), None), &o(None, None));
+        assert_eq!((s.url.as_str(), s.token.as_deref()), ("http://env", Some("tf")));
         let s = resolve(
             &file,
+            &none,
             &o(Some("http://env"), Some("te")),
             &o(Some("http://flag"), None),
         );
+        assert_eq!((s.url.as_str(), s.token.as_deref()), ("http://flag", Some("te")));
+        assert_eq!(resolve(&file, &none, &o(None, Some("")), &o(None, None)).token, None);
+    }
+
+    #[test]
+    fn the_default_project_comes_from_use_then_the_project_file_then_env_then_flags() {
+        let used = ConfigFile {
+            project: Some("used".into()),
+            ..ConfigFile::default()
+        };
+        let here = ProjectFile {
+            project: Some("here".into()),
+        };
+        let none = ProjectFile::default();
+        assert_eq!(resolve(&ConfigFile::default(), &none, &p(None), &p(None)).project, None);
         assert_eq!(
-            (s.url.as_str(), s.token.as_deref()),
-            ("http://flag", Some("te"))
+            resolve(&used, &none, &p(None), &p(None)).project.as_deref(),
+            Some("used")
         );
         assert_eq!(
-            resolve(&file, &o(None, Some("")), &o(None, None)).token,
-            None
+            resolve(&used, &here, &p(None), &p(None)).project.as_deref(),
+            Some("here")
         );
+        assert_eq!(
+            resolve(&used, &here, &p(Some("env")), &p(None)).project.as_deref(),
+            Some("env")
+        );
+        assert_eq!(
+            resolve(&used, &here, &p(Some("env")), &p(Some("flag")))
+                .project
+                .as_deref(),
+            Some("flag")
+        );
+    }
+
+    #[test]
+    fn the_nearest_project_file_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b");
+        fs::create_dir_all(&deep).unwrap();
+        fs::write(dir.path().join(".baton.json"), r#"{"project":"outer"}"#).unwrap();
+        assert_eq!(find_project_file(&deep).unwrap().project.as_deref(), Some("outer"));
+        fs::write(dir.path().join("a/.baton.json"), r#"{"project":"inner"}"#).unwrap();
+        assert_eq!(find_project_file(&deep).unwrap().project.as_deref(), Some("inner"));
+        fs::write(dir.path().join("a/.baton.json"), "nope").unwrap();
+        assert!(find_project_file(&deep).is_err());
     }
 
     #[test]
@@ -159,6 +233,7 @@ mod tests {
         let config = ConfigFile {
             url: Some("http://x".into()),
             token: Some("btp_x".into()),
+            project: Some("7".into()),
         };
         save(&path, &config).unwrap();
         assert_eq!(load(&path).unwrap(), config);

@@ -35,11 +35,14 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     let file = config::load(&config::path()?)?;
+    let here = std::env::current_dir().unwrap_or_default();
+    let project_file = config::find_project_file(&here)?;
     let flags = Overrides {
         url: cli.url.clone(),
         token: cli.token.clone(),
+        project: None,
     };
-    let settings = config::resolve(&file, &config::from_env(), &flags);
+    let settings = config::resolve(&file, &project_file, &config::from_env(), &flags);
     let client = Client::new(&settings)?;
     let env = Env {
         settings,
@@ -51,6 +54,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Workspace(cmd) => commands::workspace::run(cmd, &env).await,
         Command::Project(cmd) => commands::project::run(cmd, &env).await,
         Command::Session(cmd) => commands::session::run(cmd, &env).await,
+        Command::Use(args) => commands::use_project::run(args, &env).await,
+        Command::Requirement(cmd) => commands::requirement::run(cmd, &env).await,
+        Command::Task(cmd) => commands::task::run(cmd, &env).await,
+        Command::User(cmd) => commands::user::run(cmd, &env).await,
+        Command::Member(cmd) => commands::member::run(cmd, &env).await,
+        Command::Token(cmd) => commands::token::run(cmd, &env).await,
     }
 }
 

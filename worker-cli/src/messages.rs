@@ -20,12 +20,8 @@ pub fn no_token(url: &str) -> String {
 /// An error answered by the API, for the action that was attempted.
 pub fn api_error(action: &str, status: u16, code: ErrorCode, message: &str) -> String {
     let next = match code {
-        ErrorCode::Unauthorized => {
-            " (the server did not accept the token: run `baton login --url URL --token TOKEN`)"
-        }
-        ErrorCode::NotFound => {
-            " (check the id or name; things outside your workspaces are not shown)"
-        }
+        ErrorCode::Unauthorized => " (the server did not accept the token: run `baton login --url URL --token TOKEN`)",
+        ErrorCode::NotFound => " (check the id or name; things outside your workspaces are not shown)",
         ErrorCode::Forbidden => " (ask an admin)",
         _ => "",
     };
@@ -44,12 +40,7 @@ mod tests {
     fn messages_name_the_next_step() {
         assert!(unreachable("http://x", "refused").contains("BATON_URL"));
         assert!(no_token("http://x").contains("baton login --url http://x"));
-        let m = api_error(
-            "create workspace",
-            401,
-            ErrorCode::Unauthorized,
-            "bad token",
-        );
+        let m = api_error("create workspace", 401, ErrorCode::Unauthorized, "bad token");
         assert!(m.starts_with("create workspace failed: bad token [401]"));
         assert!(m.contains("baton login"));
     }

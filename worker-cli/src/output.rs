@@ -33,18 +33,11 @@ pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let render = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         padded.join("  ").trim_end().to_owned()
     };
     let mut lines = vec![render(headers.to_vec())];
-    lines.extend(
-        rows.iter()
-            .map(|r| render(r.iter().map(String::as_str).collect())),
-    );
+    lines.extend(rows.iter().map(|r| render(r.iter().map(String::as_str).collect())));
     lines.join("\n")
 }
 
@@ -56,10 +49,7 @@ mod tests {
     fn columns_align_to_the_widest_cell() {
         let text = render_table(
             &["ID", "NAME"],
-            &[
-                vec!["1".into(), "web".into()],
-                vec!["12".into(), "x".into()],
-            ],
+            &[vec!["1".into(), "web".into()], vec!["12".into(), "x".into()]],
         );
         assert_eq!(text, "ID  NAME\n1   web\n12  x");
     }

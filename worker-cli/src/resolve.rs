@@ -9,11 +9,7 @@ use serde::de::DeserializeOwned;
 use crate::client::Client;
 
 /// Reads every page of a list.
-pub async fn all_pages<T: DeserializeOwned>(
-    client: &Client,
-    action: &str,
-    path: &str,
-) -> Result<Vec<T>> {
+pub async fn all_pages<T: DeserializeOwned>(client: &Client, action: &str, path: &str) -> Result<Vec<T>> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -34,25 +30,19 @@ pub async fn all_pages<T: DeserializeOwned>(
 /// A workspace by id or (case-insensitive) name.
 pub async fn workspace(client: &Client, given: &str) -> Result<Workspace> {
     if let Ok(id) = given.parse::<i64>() {
-        return client
-            .get("find workspace", &format!("/api/workspaces/{id}"))
-            .await;
+        return client.get("find workspace", &format!("/api/workspaces/{id}")).await;
     }
     let all: Vec<Workspace> = all_pages(client, "list workspaces", "/api/workspaces").await?;
     all.into_iter()
         .find(|w| w.name.eq_ignore_ascii_case(given))
-        .ok_or_else(|| {
-            anyhow!("no workspace named {given:?} is visible to you: see `baton workspace ls`")
-        })
+        .ok_or_else(|| anyhow!("no workspace named {given:?} is visible to you: see `baton workspace ls`"))
 }
 
 /// A project by id, or by name within `workspace` (or within every visible workspace when
 /// none is given, as long as the name is unambiguous).
 pub async fn project(client: &Client, given: &str, workspace: Option<&str>) -> Result<Project> {
     if let Ok(id) = given.parse::<i64>() {
-        return client
-            .get("find project", &format!("/api/projects/{id}"))
-            .await;
+        return client.get("find project", &format!("/api/projects/{id}")).await;
     }
     let workspaces = match workspace {
         Some(w) => vec![self::workspace(client, w).await?],
@@ -60,22 +50,51 @@ pub async fn project(client: &Client, given: &str, workspace: Option<&str>) -> R
     };
     let mut found = Vec::new();
     for w in &workspaces {
-        let projects: Vec<Project> = all_pages(
-            client,
-            "list projects",
-            &format!("/api/workspaces/{}/projects", w.id),
-        )
-        .await?;
-        found.extend(
-            projects
-                .into_iter()
-                .filter(|p| p.name.eq_ignore_ascii_case(given)),
-        );
+        let projects: Vec<Project> =
+            all_pages(client, "list projects", &format!("/api/workspaces/{}/projects", w.id)).await?;
+        found.extend(projects.into_iter().filter(|p| p.name.eq_ignore_ascii_case(given)));
     }
     match found.len() {
         0 => bail!("no project named {given:?} is visible to you: see `baton project ls`"),
         1 => Ok(found.remove(0)),
         _ => bail!("several workspaces have a project named {given:?}: add --workspace or use the project id"),
+    }
+}
+
+/// The row id of a requirement or task given by id (`12`) or handle (`R-3`, `T-12`), in a
+/// project.
+pub async fn item_id(client: &Client, project_id: Option<i64>, given: &str, kind: HandleKind) -> Result<i64> {
+    if let Ok(id) = given.parse::<i64>() {
+        if id > 0 {
+            return Ok(id);
+        }
+    }
+    let handle: Handle = given
+        .parse()
+        .map_err(|_| anyhow!("{given:?} is neither an id nor a handle like {}-3", kind.prefix()))?;
+    if handle.kind != kind {
+        bail!("{given} is not a {} handle ({}-N)", kind_name(kind), kind.prefix());
+    }
+    let Some(project_id) = project_id else {
+        bail!("{given} is a handle: say which project with --project, or `baton use PROJECT`");
+    };
+    let item: serde_json::Value = client
+        .get(
+            &format!("find {given}"),
+            &format!("/api/projects/{project_id}/items/{handle}"),
+        )
+        .await?;
+    item["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow!("the server answered no id for {given}"))
+}
+
+fn kind_name(kind: HandleKind) -> &'static str {
+    match kind {
+        HandleKind::Requirement => "requirement",
+        HandleKind::Task => "task",
+        HandleKind::Worker => "worker",
+        HandleKind::Session => "session",
     }
 }
 

@@ -93,10 +93,7 @@ impl Follower {
             };
             if event.seq > self.last_seq {
                 self.last_seq = event.seq;
-                self.pending.push_back(Received {
-                    event,
-                    raw: frame.data,
-                });
+                self.pending.push_back(Received { event, raw: frame.data });
             }
         }
     }

@@ -65,12 +65,7 @@ pub async fn serve_page(env: &Env, key: &StreamKey, query: &Query) -> ApiResult<
 
 /// `GET .../stream` of a stream the caller may see: SSE resuming after `Last-Event-ID` or
 /// `?after=`.
-pub async fn serve_stream(
-    env: &Env,
-    key: &StreamKey,
-    req: &Request,
-    query: &Query,
-) -> ApiResult<Response> {
+pub async fn serve_stream(env: &Env, key: &StreamKey, req: &Request, query: &Query) -> ApiResult<Response> {
     let last_event_id = req.headers().get("last-event-id").ok().flatten();
     let after = replay::resume_after(last_event_id.as_deref(), query.get("after"))?;
     stream(env, key, after).await

@@ -86,18 +86,14 @@ impl Hub {
         match (req.method(), url.path()) {
             (worker::Method::Post, "/append") => {
                 let text = body::read_limited(&mut req, body::MAX_BODY_BYTES).await?;
-                let text = String::from_utf8(text)
-                    .map_err(|_| ApiError::invalid_field("event", "is not UTF-8"))?;
+                let text = String::from_utf8(text).map_err(|_| ApiError::invalid_field("event", "is not UTF-8"))?;
                 let event = self.append(&Body::parse(&text)?)?;
                 Ok(respond::raw_json(event.into_bytes(), 201))
             }
             (worker::Method::Get, "/events") => {
                 let after = replay::resume_after(None, query.get("after"))?;
                 let limit = replay::page_limit(query.get("limit"))?;
-                Ok(respond::raw_json(
-                    self.page(after, limit)?.into_bytes(),
-                    200,
-                ))
+                Ok(respond::raw_json(self.page(after, limit)?.into_bytes(), 200))
             }
             (worker::Method::Get, "/stream") => {
                 let after = replay::resume_after(None, query.get("after"))?;
@@ -219,26 +215,19 @@ impl Hub {
         headers.set("content-type", "text/event-stream; charset=utf-8")?;
         headers.set("cache-control", "no-cache, no-store")?;
         headers.set("x-accel-buffering", "no")?;
-        Ok(Response::builder()
-            .with_headers(headers)
-            .stream(pipe.readable()))
+        Ok(Response::builder().with_headers(headers).stream(pipe.readable()))
     }
 }
 
 impl Live {
     fn broadcast(&mut self, chunk: &Uint8Array) {
         let ignore = &self.ignore_rejection;
-        self.subscribers
-            .retain(|writer| offer(writer, chunk, ignore));
+        self.subscribers.retain(|writer| offer(writer, chunk, ignore));
     }
 }
 
 /// Hands a frame to one subscriber; false when the subscriber must be dropped.
-fn offer(
-    writer: &WritableStreamDefaultWriter,
-    chunk: &Uint8Array,
-    ignore: &Closure<dyn FnMut(JsValue)>,
-) -> bool {
+fn offer(writer: &WritableStreamDefaultWriter, chunk: &Uint8Array, ignore: &Closure<dyn FnMut(JsValue)>) -> bool {
     match writer.desired_size() {
         Ok(Some(room)) if room > -MAX_BACKLOG_FRAMES => {
             let _ = writer.write_with_chunk(chunk).catch(ignore);

@@ -25,15 +25,15 @@ pub const KEEPALIVE_SECS: u64 = 20;
 /// else from the start.
 pub fn resume_after(last_event_id: Option<&str>, after: Option<&str>) -> ApiResult<u64> {
     if let Some(id) = last_event_id.map(str::trim).filter(|s| !s.is_empty()) {
-        return id.parse().map_err(|_| {
-            ApiError::invalid_parameter("Last-Event-ID", "must be a sequence number")
-        });
+        return id
+            .parse()
+            .map_err(|_| ApiError::invalid_parameter("Last-Event-ID", "must be a sequence number"));
     }
     match after {
         None | Some("") => Ok(0),
-        Some(text) => text.parse().map_err(|_| {
-            ApiError::invalid_parameter("after", "must be a sequence number (0 or more)")
-        }),
+        Some(text) => text
+            .parse()
+            .map_err(|_| ApiError::invalid_parameter("after", "must be a sequence number (0 or more)")),
     }
 }
 
@@ -45,9 +45,7 @@ pub fn page_limit(limit: Option<&str>) -> ApiResult<u32> {
             .parse()
             .ok()
             .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid_parameter("limit", format!("must be 1 to {MAX_PAGE}"))
-            }),
+            .ok_or_else(|| ApiError::invalid_parameter("limit", format!("must be 1 to {MAX_PAGE}"))),
     }
 }
 
@@ -61,8 +59,8 @@ pub struct Body {
 
 impl Body {
     pub fn parse(text: &str) -> ApiResult<Self> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| ApiError::invalid_field("event", format!("is not JSON: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ApiError::invalid_field("event", format!("is not JSON: {e}")))?;
         let event_type = value
             .get("type")
             .and_then(|t| t.as_str())
@@ -70,10 +68,7 @@ impl Body {
             .ok_or_else(|| ApiError::invalid_field("type", "must be a non-empty string"))?
             .to_owned();
         if value.get("seq").is_some() || value.get("at").is_some() {
-            return Err(ApiError::invalid_field(
-                "event",
-                "`seq` and `at` are set by the Hub",
-            ));
+            return Err(ApiError::invalid_field("event", "`seq` and `at` are set by the Hub"));
         }
         let json = serde_json::to_string(&value).map_err(ApiError::internal)?;
         Ok(Body { event_type, json })

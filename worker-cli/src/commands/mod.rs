@@ -1,16 +1,57 @@
-//! One module per subcommand, each with its own arguments and `run`.
+//! One module per subcommand, each with its own arguments and `run`, and what they share:
+//! the [`Env`] they run in.
 
 pub mod login;
+pub mod member;
 pub mod project;
+pub mod requirement;
 pub mod session;
+pub mod task;
+pub mod token;
+pub mod use_project;
+pub mod user;
 pub mod workspace;
+
+use anyhow::{bail, Result};
+use protocol::api::Project;
+use serde::Serialize;
 
 use crate::client::Client;
 use crate::config::Settings;
+use crate::{output, resolve};
 
 /// What every command gets: the resolved settings, a client, and the output mode.
 pub struct Env {
     pub settings: Settings,
     pub client: Client,
     pub json: bool,
+}
+
+impl Env {
+    /// The project a command works on: `--project`, else the default (`baton use`,
+    /// `.baton.json`, `BATON_PROJECT`).
+    pub async fn project(&self, given: Option<&str>, workspace: Option<&str>) -> Result<Project> {
+        let Some(project) = given.or(self.settings.project.as_deref()) else {
+            bail!("no project given: pass --project NAME, or set a default with `baton use NAME`");
+        };
+        resolve::project(&self.client, project, workspace).await
+    }
+
+    /// Prints a value as JSON, or as the line(s) `human` makes of it.
+    pub fn print<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+        if self.json {
+            output::json(value)?;
+        } else {
+            output::line(&human(value))?;
+        }
+        Ok(())
+    }
+}
+
+/// Destructive commands need `--yes`: nothing is deleted by a slip of the keyboard.
+pub fn confirm(yes: bool, what: &str) -> Result<()> {
+    if !yes {
+        bail!("this deletes {what} for good: add --yes to confirm");
+    }
+    Ok(())
 }

@@ -11,13 +11,11 @@ use crate::{output, resolve};
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Create a session in a project
-    #[command(
-        after_help = "Example:\n  baton session create --project web --name 'fix flaky test'"
-    )]
+    #[command(after_help = "Example:\n  baton session create --project web --name 'fix flaky test'")]
     Create {
-        /// The project, by id or name
+        /// The project, by id or name [default: see `baton use`]
         #[arg(long, short)]
-        project: String,
+        project: Option<String>,
         /// The workspace, by id or name, when the project name is not unique
         #[arg(long, short)]
         workspace: Option<String>,
@@ -27,8 +25,9 @@ pub enum Command {
     },
     /// List the sessions of a project
     Ls {
+        /// The project, by id or name [default: see `baton use`]
         #[arg(long, short)]
-        project: String,
+        project: Option<String>,
         #[arg(long, short)]
         workspace: Option<String>,
     },
@@ -70,27 +69,21 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             workspace,
             name,
         } => {
-            let p = resolve::project(&env.client, project, workspace.as_deref()).await?;
+            let p = env.project(project.as_deref(), workspace.as_deref()).await?;
             let body = CreateSession {
                 project_id: p.id,
                 worker_id: None,
                 name: name.clone(),
             };
-            let s: Session = env
-                .client
-                .post("create session", "/api/sessions", &body)
-                .await?;
+            let s: Session = env.client.post("create session", "/api/sessions", &body).await?;
             if env.json {
                 output::json(&s)?;
             } else {
-                output::line(&format!(
-                    "Created session {} in project {}.",
-                    s.handle, p.name
-                ))?;
+                output::line(&format!("Created session {} in project {}.", s.handle, p.name))?;
             }
         }
         Command::Ls { project, workspace } => {
-            let p = resolve::project(&env.client, project, workspace.as_deref()).await?;
+            let p = env.project(project.as_deref(), workspace.as_deref()).await?;
             let path = format!("/api/projects/{}/sessions", p.id);
             let all: Vec<Session> = resolve::all_pages(&env.client, "list sessions", &path).await?;
             if env.json {
@@ -111,9 +104,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         }
         Command::Send { session, text } => {
             let id = resolve::session_id(session)?;
-            let body = PostMessage {
-                text: text.join(" "),
-            };
+            let body = PostMessage { text: text.join(" ") };
             let path = format!("/api/sessions/{id}/messages");
             let event: Event = env.client.post("send message", &path, &body).await?;
             if env.json {
@@ -137,17 +128,9 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 }
             }
         }
-        Command::Watch {
-            session,
-            after,
-            count,
-        } => {
+        Command::Watch { session, after, count } => {
             let id = resolve::session_id(session)?;
-            let mut follower = Follower::new(
-                env.client.clone(),
-                format!("/api/sessions/{id}/stream"),
-                *after,
-            );
+            let mut follower = Follower::new(env.client.clone(), format!("/api/sessions/{id}/stream"), *after);
             let mut printed = 0u64;
             let mut reconnects = 0;
             while count.is_none_or(|c| printed < c) {

@@ -1,9 +1,9 @@
-//! `baton workspace create|ls`.
+//! `baton workspace create|ls|get|rename|rm`.
 
 use anyhow::Result;
-use protocol::api::{CreateWorkspace, Workspace};
+use protocol::api::{CreateWorkspace, Rename, Workspace};
 
-use super::Env;
+use super::{confirm, Env};
 use crate::{output, resolve};
 
 #[derive(Debug, clap::Subcommand)]
@@ -13,6 +13,16 @@ pub enum Command {
     Create { name: String },
     /// List the workspaces you can see
     Ls,
+    /// Show one workspace
+    Get { workspace: String },
+    /// Rename a workspace (admins)
+    Rename { workspace: String, name: String },
+    /// Delete a workspace with everything in it (admins)
+    Rm {
+        workspace: String,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
@@ -26,25 +36,42 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                     &CreateWorkspace { name: name.clone() },
                 )
                 .await?;
-            if env.json {
-                output::json(&w)?;
-            } else {
-                output::line(&format!("Created workspace {} (id {}).", w.name, w.id))?;
-            }
+            env.print(&w, |w| format!("Created workspace {} (id {}).", w.name, w.id))
         }
         Command::Ls => {
-            let all: Vec<Workspace> =
-                resolve::all_pages(&env.client, "list workspaces", "/api/workspaces").await?;
+            let all: Vec<Workspace> = resolve::all_pages(&env.client, "list workspaces", "/api/workspaces").await?;
             if env.json {
-                output::json(&all)?;
-            } else {
-                let rows: Vec<Vec<String>> = all
-                    .iter()
-                    .map(|w| vec![w.id.to_string(), w.name.clone(), w.created_at.clone()])
-                    .collect();
-                output::table(&["ID", "NAME", "CREATED"], &rows)?;
+                return Ok(output::json(&all)?);
             }
+            let rows: Vec<Vec<String>> = all
+                .iter()
+                .map(|w| vec![w.id.to_string(), w.name.clone(), w.created_at.clone()])
+                .collect();
+            Ok(output::table(&["ID", "NAME", "CREATED"], &rows)?)
+        }
+        Command::Get { workspace } => {
+            let w = resolve::workspace(&env.client, workspace).await?;
+            env.print(&w, |w| format!("{} (id {}), created {}", w.name, w.id, w.created_at))
+        }
+        Command::Rename { workspace, name } => {
+            let w = resolve::workspace(&env.client, workspace).await?;
+            let renamed: Workspace = env
+                .client
+                .patch(
+                    "rename workspace",
+                    &format!("/api/workspaces/{}", w.id),
+                    &Rename { name: name.clone() },
+                )
+                .await?;
+            env.print(&renamed, |r| format!("Renamed workspace {} to {}.", w.name, r.name))
+        }
+        Command::Rm { workspace, yes } => {
+            confirm(*yes, &format!("workspace {workspace} with all its projects"))?;
+            let w = resolve::workspace(&env.client, workspace).await?;
+            env.client
+                .delete("delete workspace", &format!("/api/workspaces/{}", w.id))
+                .await?;
+            env.print(&w, |w| format!("Deleted workspace {}.", w.name))
         }
     }
-    Ok(())
 }

@@ -1,0 +1,310 @@
+//! `baton task create|ls|get|update|set-status|rm` and `baton task comment add|ls`.
+
+use anyhow::Result;
+use protocol::handle::HandleKind;
+use protocol::model::{Comment, CreateComment, CreateTask, ItemRef, Task, TaskStatus, UpdateTask};
+
+use super::requirement::read_body;
+use super::{confirm, Env};
+use crate::{output, resolve};
+
+#[derive(Debug, clap::Args)]
+pub struct Target {
+    /// The task: its handle (T-12) or id
+    pub task: String,
+    /// The project of a handle [default: see `baton use`]
+    #[arg(long, short)]
+    pub project: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create a task under a requirement
+    #[command(
+        after_help = "Example:\n  baton task create --requirement R-1 'Write the migration' --depends-on T-1,T-2"
+    )]
+    Create {
+        title: String,
+        /// The requirement: handle (R-1) or id
+        #[arg(long, short)]
+        requirement: String,
+        /// Tasks this one waits for, comma-separated handles or ids
+        #[arg(long, value_delimiter = ',')]
+        depends_on: Vec<String>,
+        /// Markdown body
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
+        /// Read the body from a file (- for stdin)
+        #[arg(long, value_name = "PATH")]
+        body_file: Option<String>,
+        #[arg(long, short)]
+        project: Option<String>,
+    },
+    /// List the project's tasks
+    #[command(
+        after_help = "Example:\n  baton task ls --ready\n  baton task ls --status in_progress --requirement R-2"
+    )]
+    Ls {
+        #[arg(long, short)]
+        project: Option<String>,
+        /// Only this status
+        #[arg(long, value_parser = ["todo", "in_progress", "blocked", "done", "failed", "cancelled"])]
+        status: Option<String>,
+        /// Only tasks of this requirement (R-N or id)
+        #[arg(long)]
+        requirement: Option<String>,
+        /// Only ready tasks: to do, with every dependency done
+        #[arg(long)]
+        ready: bool,
+    },
+    /// Show one task
+    Get(Target),
+    /// Change a task's title, body, dependencies or requirement
+    Update {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
+        #[arg(long, value_name = "PATH")]
+        body_file: Option<String>,
+        /// Replace the dependencies (comma-separated; empty string for none)
+        #[arg(long, value_delimiter = ',')]
+        depends_on: Option<Vec<String>>,
+        /// Move it under another requirement
+        #[arg(long)]
+        requirement: Option<String>,
+    },
+    /// Set a task's status
+    #[command(after_help = "Example:\n  baton task set-status T-3 in_progress\n\n\
+Starting (in_progress) or finishing (done) needs every dependency done.")]
+    SetStatus {
+        #[command(flatten)]
+        target: Target,
+        #[arg(value_parser = ["todo", "in_progress", "blocked", "done", "failed", "cancelled"])]
+        status: String,
+    },
+    /// Delete a task and its comments
+    Rm {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Comments on a task
+    #[command(subcommand)]
+    Comment(CommentCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CommentCommand {
+    /// Add a comment
+    #[command(after_help = "Example:\n  baton task comment add T-3 'tests pass; PR #12'")]
+    Add {
+        #[command(flatten)]
+        target: Target,
+        /// The comment (Markdown)
+        text: String,
+    },
+    /// List a task's comments, oldest first
+    Ls(Target),
+}
+
+fn refs(given: &[String]) -> Result<Vec<ItemRef>> {
+    given
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(reference)
+        .collect()
+}
+
+fn reference(given: &str) -> Result<ItemRef> {
+    match given.parse::<i64>() {
+        Ok(id) => Ok(ItemRef::Id(id)),
+        Err(_) => Ok(ItemRef::Handle(given.parse().map_err(|e| anyhow::anyhow!("{e}"))?)),
+    }
+}
+
+async fn id_of(env: &Env, target: &Target) -> Result<i64> {
+    let project = match target.task.parse::<i64>() {
+        Ok(_) => None,
+        Err(_) => Some(env.project(target.project.as_deref(), None).await?.id),
+    };
+    resolve::item_id(&env.client, project, &target.task, HandleKind::Task).await
+}
+
+fn show(t: &Task) -> String {
+    let mut out = format!(
+        "{} {} [{}{}] under {}",
+        t.handle,
+        t.title,
+        t.status.as_str(),
+        if t.ready { ", ready" } else { "" },
+        t.requirement
+    );
+    if !t.depends_on.is_empty() {
+        out.push_str(&format!("\ndepends on {}", t.depends_on.join(", ")));
+    }
+    if !t.body.is_empty() {
+        out.push_str(&format!("\n\n{}", t.body.trim_end()));
+    }
+    out
+}
+
+pub async fn run(command: &Command, env: &Env) -> Result<()> {
+    match command {
+        Command::Create {
+            title,
+            requirement,
+            depends_on,
+            body,
+            body_file,
+            project,
+        } => {
+            let p = env.project(project.as_deref(), None).await?;
+            let create = CreateTask {
+                requirement_id: reference(requirement)?,
+                title: title.clone(),
+                body: read_body(body.as_deref(), body_file.as_deref())?,
+                depends_on: Some(refs(depends_on)?),
+                status: None,
+            };
+            let t: Task = env
+                .client
+                .post("create task", &format!("/api/projects/{}/tasks", p.id), &create)
+                .await?;
+            env.print(&t, |t| {
+                format!(
+                    "Created {} under {}: {}{}",
+                    t.handle,
+                    t.requirement,
+                    t.title,
+                    if t.ready { " (ready)" } else { "" }
+                )
+            })
+        }
+        Command::Ls {
+            project,
+            status,
+            requirement,
+            ready,
+        } => {
+            let p = env.project(project.as_deref(), None).await?;
+            let mut filters = Vec::new();
+            if let Some(s) = status {
+                filters.push(format!("status={s}"));
+            }
+            if let Some(r) = requirement {
+                filters.push(format!("requirement={r}"));
+            }
+            if *ready {
+                filters.push("ready=true".into());
+            }
+            let query = if filters.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", filters.join("&"))
+            };
+            let path = format!("/api/projects/{}/tasks{query}", p.id);
+            let all: Vec<Task> = resolve::all_pages(&env.client, "list tasks", &path).await?;
+            if env.json {
+                return Ok(output::json(&all)?);
+            }
+            let rows: Vec<Vec<String>> = all
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.handle.clone(),
+                        t.status.as_str().into(),
+                        if t.ready { "yes".into() } else { String::new() },
+                        t.requirement.clone(),
+                        t.depends_on.join(","),
+                        t.title.clone(),
+                    ]
+                })
+                .collect();
+            Ok(output::table(
+                &["TASK", "STATUS", "READY", "REQ", "DEPENDS ON", "TITLE"],
+                &rows,
+            )?)
+        }
+        Command::Get(target) => {
+            let id = id_of(env, target).await?;
+            let t: Task = env.client.get("get task", &format!("/api/tasks/{id}")).await?;
+            env.print(&t, show)
+        }
+        Command::Update {
+            target,
+            title,
+            body,
+            body_file,
+            depends_on,
+            requirement,
+        } => {
+            let id = id_of(env, target).await?;
+            let patch = UpdateTask {
+                title: title.clone(),
+                body: read_body(body.as_deref(), body_file.as_deref())?,
+                status: None,
+                depends_on: depends_on.as_deref().map(refs).transpose()?,
+                requirement_id: requirement.as_deref().map(reference).transpose()?,
+            };
+            let t: Task = env
+                .client
+                .patch("update task", &format!("/api/tasks/{id}"), &patch)
+                .await?;
+            env.print(&t, |t| format!("Updated {}.", t.handle))
+        }
+        Command::SetStatus { target, status } => {
+            let id = id_of(env, target).await?;
+            let patch = UpdateTask {
+                status: TaskStatus::parse(status),
+                ..UpdateTask::default()
+            };
+            let t: Task = env
+                .client
+                .patch("set status", &format!("/api/tasks/{id}"), &patch)
+                .await?;
+            env.print(&t, |t| format!("{} is {}.", t.handle, t.status.as_str()))
+        }
+        Command::Rm { target, yes } => {
+            confirm(*yes, &format!("task {} with its comments", target.task))?;
+            let id = id_of(env, target).await?;
+            env.client.delete("delete task", &format!("/api/tasks/{id}")).await?;
+            env.print(&serde_json::json!({"deleted": target.task}), |_| {
+                format!("Deleted {}.", target.task)
+            })
+        }
+        Command::Comment(CommentCommand::Add { target, text }) => {
+            let id = id_of(env, target).await?;
+            let c: Comment = env
+                .client
+                .post(
+                    "comment",
+                    &format!("/api/tasks/{id}/comments"),
+                    &CreateComment { body: text.clone() },
+                )
+                .await?;
+            env.print(&c, |c| format!("Commented on {} (comment {}).", target.task, c.id))
+        }
+        Command::Comment(CommentCommand::Ls(target)) => {
+            let id = id_of(env, target).await?;
+            let all: Vec<Comment> =
+                resolve::all_pages(&env.client, "list comments", &format!("/api/tasks/{id}/comments")).await?;
+            if env.json {
+                return Ok(output::json(&all)?);
+            }
+            for c in &all {
+                output::line(&format!(
+                    "{} {}: {}",
+                    c.created_at.get(..16).unwrap_or(&c.created_at),
+                    c.author.name,
+                    c.body
+                ))?;
+            }
+            Ok(())
+        }
+    }
+}
