@@ -9,6 +9,7 @@
 //!
 //! Request loops are bounded in count and time and only talk to the local server.
 
+mod d1cost;
 mod fanout;
 mod load;
 mod report;
@@ -91,6 +92,9 @@ async fn main() -> Result<()> {
     })
     .await;
 
+    eprintln!("bench: D1 rows per endpoint");
+    let d1 = d1cost::run(&api).await?;
+
     let mut fanouts = Vec::new();
     for &subscribers in &settings.fanout_sizes {
         eprintln!("bench: fan-out to {subscribers} subscribers");
@@ -106,6 +110,7 @@ async fn main() -> Result<()> {
         session_reads,
         hub_reads,
         fanouts,
+        d1,
         settings: &settings,
     });
     println!("{text}");

@@ -166,9 +166,14 @@ async fn resolve_dependencies(ctx: &Ctx, project_id: i64, refs: &[ItemRef]) -> A
     let found: Vec<Dependency> = ctx
         .db
         .all(
-            "SELECT id, number, status FROM tasks WHERE project_id = ?1
-               AND (id IN (SELECT value FROM json_each(?2)) OR number IN (SELECT value FROM json_each(?3)))
-             ORDER BY number",
+            // CROSS JOIN fixes the loop order: one primary-key or (project, number) look-up per
+            // reference, never a scan of the project's tasks.
+            "SELECT t.id, t.number, t.status FROM json_each(?2) j CROSS JOIN tasks t
+             WHERE t.id = j.value AND t.project_id = ?1
+             UNION
+             SELECT t.id, t.number, t.status FROM json_each(?3) j CROSS JOIN tasks t
+             WHERE t.project_id = ?1 AND t.number = j.value
+             ORDER BY 2",
             &[db::int(project_id), db::text(&json(&ids)), db::text(&json(&numbers))],
         )
         .await?;

@@ -1,0 +1,325 @@
+//! D1 cost per endpoint: `rows_read` and `rows_written` as D1 reports them (the Worker
+//! answers them in `x-baton-d1-rows-read` / `-written`), measured on a project that already
+//! holds 60 requirements, 120 tasks with dependencies and 60 comments, so a list that scanned
+//! would show it. Lists are asked for 50 items.
+
+use anyhow::{bail, Result};
+use e2e::api::{workspace_with_project, Api};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+pub struct Cost {
+    pub call: String,
+    pub read: u64,
+    pub written: u64,
+}
+
+async fn measure(
+    api: &Api,
+    costs: &mut Vec<Cost>,
+    label: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value> {
+    let mut request = api.request(method, path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await?;
+    if !response.status().is_success() {
+        bail!("{label} answered {}", response.status());
+    }
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let (read, written) = (header("x-baton-d1-rows-read"), header("x-baton-d1-rows-written"));
+    costs.push(Cost {
+        call: label.to_owned(),
+        read,
+        written,
+    });
+    let bytes = response.bytes().await?;
+    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+pub async fn run(api: &Api) -> Result<Vec<Cost>> {
+    let (ws, project) = workspace_with_project(api).await;
+    for i in 0..60 {
+        api.create(
+            &format!("/api/projects/{project}/requirements"),
+            json!({"title": format!("r{i}")}),
+        )
+        .await;
+    }
+    for i in 0..120 {
+        let deps = if i > 0 { json!([format!("T-{i}")]) } else { json!([]) };
+        api.create(
+            &format!("/api/projects/{project}/tasks"),
+            json!({"requirement_id": "R-1", "title": format!("t{i}"), "depends_on": deps}),
+        )
+        .await;
+    }
+    let first = api.fetch(&format!("/api/projects/{project}/items/T-1")).await;
+    for i in 0..60 {
+        api.create(
+            &format!("/api/tasks/{}/comments", first["id"]),
+            json!({"body": format!("c{i}")}),
+        )
+        .await;
+    }
+
+    let mut costs = Vec::new();
+    let c = &mut costs;
+    // Warm the per-isolate auth cache the way a real client would, then measure from cold too.
+    measure(api, c, "GET /api/auth/me", Method::GET, "/api/auth/me", None).await?;
+    measure(
+        api,
+        c,
+        "GET /api/workspaces?limit=50",
+        Method::GET,
+        "/api/workspaces?limit=50",
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/workspaces/:id",
+        Method::GET,
+        &format!("/api/workspaces/{ws}"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/workspaces/:id/projects?limit=50",
+        Method::GET,
+        &format!("/api/workspaces/{ws}/projects?limit=50"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id",
+        Method::GET,
+        &format!("/api/projects/{project}"),
+        None,
+    )
+    .await?;
+    let r = measure(
+        api,
+        c,
+        "POST /api/projects/:id/requirements",
+        Method::POST,
+        &format!("/api/projects/{project}/requirements"),
+        Some(json!({"title": "measured"})),
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id/requirements?limit=50",
+        Method::GET,
+        &format!("/api/projects/{project}/requirements?limit=50"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id/requirements?status=active&limit=50",
+        Method::GET,
+        &format!("/api/projects/{project}/requirements?status=active&limit=50"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/requirements/:id",
+        Method::GET,
+        &format!("/api/requirements/{}", r["id"]),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "PATCH /api/requirements/:id",
+        Method::PATCH,
+        &format!("/api/requirements/{}", r["id"]),
+        Some(json!({"status": "done"})),
+    )
+    .await?;
+    let t = measure(
+        api,
+        c,
+        "POST /api/projects/:id/tasks (2 dependencies)",
+        Method::POST,
+        &format!("/api/projects/{project}/tasks"),
+        Some(json!({"requirement_id": "R-2", "title": "measured", "depends_on": ["T-1", "T-2"]})),
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id/tasks?limit=50",
+        Method::GET,
+        &format!("/api/projects/{project}/tasks?limit=50"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id/tasks?ready=true&limit=50",
+        Method::GET,
+        &format!("/api/projects/{project}/tasks?ready=true&limit=50"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id/tasks?status=todo&limit=50",
+        Method::GET,
+        &format!("/api/projects/{project}/tasks?status=todo&limit=50"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id/tasks?requirement=R-1&limit=50",
+        Method::GET,
+        &format!("/api/projects/{project}/tasks?requirement=R-1&limit=50"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/tasks/:id",
+        Method::GET,
+        &format!("/api/tasks/{}", t["id"]),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id/items/T-5",
+        Method::GET,
+        &format!("/api/projects/{project}/items/T-5"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "PATCH /api/tasks/:id (status: in_progress)",
+        Method::PATCH,
+        &format!("/api/tasks/{}", first["id"]),
+        Some(json!({"status": "in_progress"})),
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "PATCH /api/tasks/:id (status: done, 1 dependent)",
+        Method::PATCH,
+        &format!("/api/tasks/{}", first["id"]),
+        Some(json!({"status": "done"})),
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "PATCH /api/tasks/:id (depends_on: 3 tasks)",
+        Method::PATCH,
+        &format!("/api/tasks/{}", t["id"]),
+        Some(json!({"depends_on": ["T-3", "T-4", "T-5"]})),
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "POST /api/tasks/:id/comments",
+        Method::POST,
+        &format!("/api/tasks/{}/comments", first["id"]),
+        Some(json!({"body": "measured"})),
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/tasks/:id/comments?limit=50",
+        Method::GET,
+        &format!("/api/tasks/{}/comments?limit=50", first["id"]),
+        None,
+    )
+    .await?;
+    let s = measure(
+        api,
+        c,
+        "POST /api/sessions",
+        Method::POST,
+        "/api/sessions",
+        Some(json!({"project_id": project})),
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "POST /api/sessions/:id/messages",
+        Method::POST,
+        &format!("/api/sessions/{}/messages", s["id"]),
+        Some(json!({"text": "hi"})),
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/projects/:id/sessions?limit=50",
+        Method::GET,
+        &format!("/api/projects/{project}/sessions?limit=50"),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "GET /api/tokens?limit=50",
+        Method::GET,
+        "/api/tokens?limit=50",
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "DELETE /api/tasks/:id",
+        Method::DELETE,
+        &format!("/api/tasks/{}", t["id"]),
+        None,
+    )
+    .await?;
+    measure(
+        api,
+        c,
+        "DELETE /api/requirements/:id (0 tasks)",
+        Method::DELETE,
+        &format!("/api/requirements/{}", r["id"]),
+        None,
+    )
+    .await?;
+    Ok(costs)
+}
