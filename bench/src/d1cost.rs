@@ -31,19 +31,10 @@ async fn measure(
         bail!("{label} answered {}", response.status());
     }
     let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        response.headers().get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
     };
     let (read, written) = (header("x-baton-d1-rows-read"), header("x-baton-d1-rows-written"));
-    costs.push(Cost {
-        call: label.to_owned(),
-        read,
-        written,
-    });
+    costs.push(Cost { call: label.to_owned(), read, written });
     let bytes = response.bytes().await?;
     Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
@@ -51,11 +42,7 @@ async fn measure(
 pub async fn run(api: &Api) -> Result<Vec<Cost>> {
     let (ws, project) = workspace_with_project(api).await;
     for i in 0..60 {
-        api.create(
-            &format!("/api/projects/{project}/requirements"),
-            json!({"title": format!("r{i}")}),
-        )
-        .await;
+        api.create(&format!("/api/projects/{project}/requirements"), json!({"title": format!("r{i}")})).await;
     }
     for i in 0..120 {
         let deps = if i > 0 { json!([format!("T-{i}")]) } else { json!([]) };
@@ -67,35 +54,15 @@ pub async fn run(api: &Api) -> Result<Vec<Cost>> {
     }
     let first = api.fetch(&format!("/api/projects/{project}/items/T-1")).await;
     for i in 0..60 {
-        api.create(
-            &format!("/api/tasks/{}/comments", first["id"]),
-            json!({"body": format!("c{i}")}),
-        )
-        .await;
+        api.create(&format!("/api/tasks/{}/comments", first["id"]), json!({"body": format!("c{i}")})).await;
     }
 
     let mut costs = Vec::new();
     let c = &mut costs;
     // Warm the per-isolate auth cache the way a real client would, then measure from cold too.
     measure(api, c, "GET /api/auth/me", Method::GET, "/api/auth/me", None).await?;
-    measure(
-        api,
-        c,
-        "GET /api/workspaces?limit=50",
-        Method::GET,
-        "/api/workspaces?limit=50",
-        None,
-    )
-    .await?;
-    measure(
-        api,
-        c,
-        "GET /api/workspaces/:id",
-        Method::GET,
-        &format!("/api/workspaces/{ws}"),
-        None,
-    )
-    .await?;
+    measure(api, c, "GET /api/workspaces?limit=50", Method::GET, "/api/workspaces?limit=50", None).await?;
+    measure(api, c, "GET /api/workspaces/:id", Method::GET, &format!("/api/workspaces/{ws}"), None).await?;
     measure(
         api,
         c,
@@ -105,15 +72,7 @@ pub async fn run(api: &Api) -> Result<Vec<Cost>> {
         None,
     )
     .await?;
-    measure(
-        api,
-        c,
-        "GET /api/projects/:id",
-        Method::GET,
-        &format!("/api/projects/{project}"),
-        None,
-    )
-    .await?;
+    measure(api, c, "GET /api/projects/:id", Method::GET, &format!("/api/projects/{project}"), None).await?;
     let r = measure(
         api,
         c,
@@ -141,15 +100,7 @@ pub async fn run(api: &Api) -> Result<Vec<Cost>> {
         None,
     )
     .await?;
-    measure(
-        api,
-        c,
-        "GET /api/requirements/:id",
-        Method::GET,
-        &format!("/api/requirements/{}", r["id"]),
-        None,
-    )
-    .await?;
+    measure(api, c, "GET /api/requirements/:id", Method::GET, &format!("/api/requirements/{}", r["id"]), None).await?;
     measure(
         api,
         c,
@@ -204,15 +155,7 @@ pub async fn run(api: &Api) -> Result<Vec<Cost>> {
         None,
     )
     .await?;
-    measure(
-        api,
-        c,
-        "GET /api/tasks/:id",
-        Method::GET,
-        &format!("/api/tasks/{}", t["id"]),
-        None,
-    )
-    .await?;
+    measure(api, c, "GET /api/tasks/:id", Method::GET, &format!("/api/tasks/{}", t["id"]), None).await?;
     measure(
         api,
         c,
@@ -267,15 +210,8 @@ pub async fn run(api: &Api) -> Result<Vec<Cost>> {
         None,
     )
     .await?;
-    let s = measure(
-        api,
-        c,
-        "POST /api/sessions",
-        Method::POST,
-        "/api/sessions",
-        Some(json!({"project_id": project})),
-    )
-    .await?;
+    let s = measure(api, c, "POST /api/sessions", Method::POST, "/api/sessions", Some(json!({"project_id": project})))
+        .await?;
     measure(
         api,
         c,
@@ -294,24 +230,8 @@ pub async fn run(api: &Api) -> Result<Vec<Cost>> {
         None,
     )
     .await?;
-    measure(
-        api,
-        c,
-        "GET /api/tokens?limit=50",
-        Method::GET,
-        "/api/tokens?limit=50",
-        None,
-    )
-    .await?;
-    measure(
-        api,
-        c,
-        "DELETE /api/tasks/:id",
-        Method::DELETE,
-        &format!("/api/tasks/{}", t["id"]),
-        None,
-    )
-    .await?;
+    measure(api, c, "GET /api/tokens?limit=50", Method::GET, "/api/tokens?limit=50", None).await?;
+    measure(api, c, "DELETE /api/tasks/:id", Method::DELETE, &format!("/api/tasks/{}", t["id"]), None).await?;
     measure(
         api,
         c,

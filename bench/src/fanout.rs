@@ -32,9 +32,7 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
     let mut readers = Vec::new();
     for _ in 0..subscribers {
-        let request = http
-            .get(format!("{}{path}", api.url))
-            .bearer_auth(api.token.clone().unwrap_or_default());
+        let request = http.get(format!("{}{path}", api.url)).bearer_auth(api.token.clone().unwrap_or_default());
         let receipts = Arc::clone(&receipts);
         let ready = ready_tx.clone();
         readers.push(tokio::spawn(async move {
@@ -66,12 +64,7 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
     }
     drop(ready_tx);
     for _ in 0..subscribers {
-        if tokio::time::timeout(Duration::from_secs(60), ready_rx.recv())
-            .await
-            .ok()
-            .flatten()
-            .is_none()
-        {
+        if tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await.ok().flatten().is_none() {
             bail!("not every subscriber connected within 60 s");
         }
     }
@@ -85,9 +78,7 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
             .send()
             .await?;
         let event: serde_json::Value = response.json().await?;
-        let Some(seq) = event["seq"].as_u64() else {
-            bail!("POST answered {event}")
-        };
+        let Some(seq) = event["seq"].as_u64() else { bail!("POST answered {event}") };
         sent.insert(seq, start);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -21,11 +21,7 @@ pub fn percentiles(mut samples_ms: Vec<f64>) -> Latency {
         let i = ((samples_ms.len() as f64 - 1.0) * q).round() as usize;
         samples_ms[i]
     };
-    Latency {
-        p50: at(0.50),
-        p99: at(0.99),
-        samples: samples_ms.len(),
-    }
+    Latency { p50: at(0.50), p99: at(0.99), samples: samples_ms.len() }
 }
 
 /// `count` requests one after another.
@@ -87,12 +83,7 @@ pub async fn throughput(
     }
     let elapsed = start.elapsed().as_secs_f64();
     let requests = all.len();
-    Throughput {
-        per_second: requests as f64 / elapsed,
-        requests,
-        errors,
-        latency: percentiles(all),
-    }
+    Throughput { per_second: requests as f64 / elapsed, requests, errors, latency: percentiles(all) }
 }
 
 #[cfg(test)]

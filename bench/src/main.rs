@@ -30,26 +30,12 @@ pub struct Settings {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let write_to = args
-        .iter()
-        .position(|a| a == "--write")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
+    let write_to = args.iter().position(|a| a == "--write").and_then(|i| args.get(i + 1)).cloned();
     let quick = args.iter().any(|a| a == "--quick");
     let settings = if quick {
-        Settings {
-            load_seconds: 2,
-            concurrency: 16,
-            fanout_sizes: vec![1, 100],
-            fanout_messages: 20,
-        }
+        Settings { load_seconds: 2, concurrency: 16, fanout_sizes: vec![1, 100], fanout_messages: 20 }
     } else {
-        Settings {
-            load_seconds: 8,
-            concurrency: 16,
-            fanout_sizes: vec![1, 100, 1000],
-            fanout_messages: 100,
-        }
+        Settings { load_seconds: 8, concurrency: 16, fanout_sizes: vec![1, 100, 1000], fanout_messages: 100 }
     };
 
     eprintln!("bench: starting wrangler dev");
@@ -61,22 +47,19 @@ async fn main() -> Result<()> {
     eprintln!("bench: floor (GET /api/health)");
     let floor_latency =
         load::sequential_latency(&api, 300, |api| api.request(reqwest::Method::GET, "/api/health")).await;
-    let floor = load::throughput(&api, settings.concurrency, duration, |api| {
-        api.request(reqwest::Method::GET, "/api/health")
-    })
-    .await;
+    let floor =
+        load::throughput(&api, settings.concurrency, duration, |api| api.request(reqwest::Method::GET, "/api/health"))
+            .await;
 
     eprintln!("bench: message POST throughput");
     let (_, session) = new_session(&api).await;
     let path = format!("/api/sessions/{session}/messages");
     let post_latency = load::sequential_latency(&api, 200, |api| {
-        api.request(reqwest::Method::POST, &path)
-            .json(&serde_json::json!({"text": "bench"}))
+        api.request(reqwest::Method::POST, &path).json(&serde_json::json!({"text": "bench"}))
     })
     .await;
     let posts = load::throughput(&api, settings.concurrency, duration, move |api| {
-        api.request(reqwest::Method::POST, &path)
-            .json(&serde_json::json!({"text": "bench"}))
+        api.request(reqwest::Method::POST, &path).json(&serde_json::json!({"text": "bench"}))
     })
     .await;
 

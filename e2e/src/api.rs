@@ -21,11 +21,7 @@ pub struct Api {
 
 impl Api {
     pub fn new(url: &str, token: Option<&str>) -> Api {
-        Api {
-            http: reqwest::Client::new(),
-            url: url.to_owned(),
-            token: token.map(Into::into),
-        }
+        Api { http: reqwest::Client::new(), url: url.to_owned(), token: token.map(Into::into) }
     }
 
     /// The shared server's admin.
@@ -35,11 +31,7 @@ impl Api {
     }
 
     pub fn with_token(&self, token: Option<&str>) -> Api {
-        Api {
-            http: self.http.clone(),
-            url: self.url.clone(),
-            token: token.map(Into::into),
-        }
+        Api { http: self.http.clone(), url: self.url.clone(), token: token.map(Into::into) }
     }
 
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -58,12 +50,8 @@ impl Api {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                panic!(
-                    "status {status} with a non-JSON body: {}",
-                    String::from_utf8_lossy(&bytes)
-                )
-            })
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("status {status} with a non-JSON body: {}", String::from_utf8_lossy(&bytes)))
         };
         (status, body)
     }
@@ -77,10 +65,7 @@ impl Api {
     }
 
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-        let builder = self
-            .request(Method::POST, path)
-            .header("content-type", "application/json")
-            .body(body);
+        let builder = self.request(Method::POST, path).header("content-type", "application/json").body(body);
         self.send(builder).await
     }
 
@@ -95,6 +80,13 @@ impl Api {
         value
     }
 
+    /// POST that must answer 200; answers the body.
+    pub async fn create_ok(&self, path: &str, body: Value) -> Value {
+        let (status, value) = self.post(path, body.clone()).await;
+        assert_eq!(status, 200, "POST {path} {body} answered {status}: {value}");
+        value
+    }
+
     /// GET that must answer 200; answers the body.
     pub async fn fetch(&self, path: &str) -> Value {
         let (status, value) = self.get(path).await;
@@ -106,11 +98,7 @@ impl Api {
 /// A name no other test uses.
 pub fn unique(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{prefix}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Bootstraps the admin of a fresh server and answers its token. Blocking, on a thread of
@@ -136,19 +124,14 @@ pub async fn bootstrap(url: &str) -> Result<String> {
     if status != 201 {
         bail!("bootstrap answered {status}: {body}");
     }
-    body["token"]["token"]
-        .as_str()
-        .map(Into::into)
-        .context("bootstrap answered no token")
+    body["token"]["token"].as_str().map(Into::into).context("bootstrap answered no token")
 }
 
 /// A workspace and a project in it, created by `admin`: (workspace id, project id).
 pub async fn workspace_with_project(admin: &Api) -> (i64, i64) {
     let ws = admin.create("/api/workspaces", json!({"name": unique("ws")})).await;
     let ws_id = ws["id"].as_i64().expect("workspace id");
-    let project = admin
-        .create("/api/projects", json!({"workspace_id": ws_id, "name": "proj"}))
-        .await;
+    let project = admin.create("/api/projects", json!({"workspace_id": ws_id, "name": "proj"})).await;
     (ws_id, project["id"].as_i64().expect("project id"))
 }
 
@@ -162,9 +145,7 @@ pub async fn new_session(admin: &Api) -> (i64, i64) {
 /// A member user (created by `admin`, password login, then a personal token), as a client.
 pub async fn new_member(admin: &Api, username: &str) -> Api {
     let password = "member password 123";
-    admin
-        .create("/api/users", json!({"username": username, "password": password}))
-        .await;
+    admin.create("/api/users", json!({"username": username, "password": password})).await;
     let http = reqwest::Client::new();
     let login = http
         .post(format!("{}/api/auth/login", admin.url))

@@ -9,11 +9,7 @@ pub fn baton_path() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::server::repo_root().join("target"));
     let path = target.join("debug").join("baton");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p worker-cli` (make test does)",
-        path.display()
-    );
+    assert!(path.exists(), "{} is missing: run `cargo build -p worker-cli` (make test does)", path.display());
     path
 }
 
@@ -31,9 +27,7 @@ impl Default for Baton {
 
 impl Baton {
     pub fn new() -> Baton {
-        Baton {
-            config: tempfile::tempdir().expect("a temp dir"),
-        }
+        Baton { config: tempfile::tempdir().expect("a temp dir") }
     }
 
     pub fn config_path(&self) -> PathBuf {

@@ -6,10 +6,12 @@
 //! - [`api`] is a small HTTP client for tests: raw status and JSON, no retries, nothing
 //!   hidden;
 //! - [`cli`] runs the real `baton` binary with an isolated config;
-//! - [`proxy`] is a TCP proxy that can cut every open connection, to test reconnects.
+//! - [`proxy`] is a TCP proxy that can cut every open connection, to test reconnects;
+//! - [`fake_github`] stands in for the GitHub REST API's issue listing, on loopback.
 
 pub mod api;
 pub mod cli;
+pub mod fake_github;
 pub mod proxy;
 pub mod server;
 pub mod sse;

@@ -18,12 +18,11 @@ use anyhow::{bail, Context, Result};
 
 /// The setup secret every test server is started with.
 pub const SETUP_SECRET: &str = "test-setup-secret-0123456789";
+/// The sealing key every test server is started with (32 zero-and-up bytes, base64).
+pub const SEALING_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap_or_else(|_| PathBuf::from(".."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap_or_else(|_| PathBuf::from(".."))
 }
 
 fn node_bin() -> PathBuf {
@@ -46,15 +45,24 @@ pub struct Server {
 impl Server {
     /// Starts a server with a fresh temporary state directory.
     pub fn start() -> Result<Server> {
+        Server::start_with_vars(&[])
+    }
+
+    /// Starts a server with a fresh state directory and extra Worker variables.
+    pub fn start_with_vars(vars: &[(&str, &str)]) -> Result<Server> {
         let temp = tempfile::Builder::new().prefix("baton-e2e-").tempdir()?;
         let dir = temp.path().to_path_buf();
-        let mut server = Server::start_in(&dir)?;
+        let mut server = Server::start_in_with_vars(&dir, vars)?;
         server._temp = Some(temp);
         Ok(server)
     }
 
     /// Starts a server on an existing state directory (migrations are idempotent).
     pub fn start_in(state_dir: &Path) -> Result<Server> {
+        Server::start_in_with_vars(state_dir, &[])
+    }
+
+    fn start_in_with_vars(state_dir: &Path, vars: &[(&str, &str)]) -> Result<Server> {
         let root = repo_root();
         if !root.join("edge/build/index.js").exists() {
             bail!("the Worker is not built: run `make wasm` (or `make test`, which does)");
@@ -70,6 +78,8 @@ impl Server {
             .args(["--inspector-port", &inspector.to_string()])
             .args(["--persist-to", &state_dir.to_string_lossy()])
             .args(["--var", &format!("BATON_SETUP_SECRET:{SETUP_SECRET}")])
+            .args(["--var", &format!("BATON_SEALING_KEY:{SEALING_KEY}")])
+            .args(vars.iter().flat_map(|(k, v)| ["--var".to_owned(), format!("{k}:{v}")]))
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .env("PATH", path_with_node())
             .env("WRANGLER_SEND_METRICS", "false")
@@ -80,13 +90,7 @@ impl Server {
         let child = command.spawn().context("cannot start wrangler: run scripts/setup")?;
         spawn_watchdog(child.id())?;
         let url = format!("http://127.0.0.1:{port}");
-        let mut server = Server {
-            child: Some(child),
-            port,
-            url,
-            state_dir: state_dir.to_path_buf(),
-            _temp: None,
-        };
+        let mut server = Server { child: Some(child), port, url, state_dir: state_dir.to_path_buf(), _temp: None };
         if let Err(err) = server.wait_healthy(Duration::from_secs(90)) {
             let log = std::fs::read_to_string(state_dir.join("wrangler.log")).unwrap_or_default();
             server.stop();
@@ -175,10 +179,7 @@ fn health_ok(port: u16) -> bool {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    if stream
-        .write_all(b"GET /api/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        .is_err()
-    {
+    if stream.write_all(b"GET /api/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
         return false;
     }
     let mut answer = String::new();
@@ -219,10 +220,6 @@ pub fn shared() -> &'static Shared {
         let server = Server::start().unwrap_or_else(|e| panic!("cannot start wrangler dev: {e:#}"));
         let admin_token =
             crate::api::bootstrap_blocking(&server.url).unwrap_or_else(|e| panic!("cannot bootstrap the admin: {e:#}"));
-        Shared {
-            url: server.url.clone(),
-            admin_token,
-            _server: server,
-        }
+        Shared { url: server.url.clone(), admin_token, _server: server }
     })
 }

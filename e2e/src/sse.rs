@@ -26,15 +26,8 @@ impl SseReader {
         }
         let response = request.send().await.expect("stream answers");
         assert_eq!(response.status(), 200, "GET {path}");
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        assert!(
-            content_type.starts_with("text/event-stream"),
-            "content-type {content_type}"
-        );
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(content_type.starts_with("text/event-stream"), "content-type {content_type}");
         SseReader {
             stream: Box::pin(response.bytes_stream()),
             parser: Parser::new(),
@@ -59,10 +52,7 @@ impl SseReader {
     pub async fn take(&mut self, n: usize, wait: Duration) -> Vec<Frame> {
         let mut frames = Vec::with_capacity(n);
         while frames.len() < n {
-            let frame = self
-                .next(wait)
-                .await
-                .unwrap_or_else(|| panic!("only {} of {n} frames arrived", frames.len()));
+            let frame = self.next(wait).await.unwrap_or_else(|| panic!("only {} of {n} frames arrived", frames.len()));
             frames.push(frame);
         }
         frames
@@ -71,8 +61,5 @@ impl SseReader {
 
 /// The `seq` ids of frames.
 pub fn ids(frames: &[Frame]) -> Vec<u64> {
-    frames
-        .iter()
-        .map(|f| f.id.as_deref().and_then(|i| i.parse().ok()).expect("numeric id"))
-        .collect()
+    frames.iter().map(|f| f.id.as_deref().and_then(|i| i.parse().ok()).expect("numeric id")).collect()
 }

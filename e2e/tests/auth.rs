@@ -13,29 +13,19 @@ async fn login(api: &Api, username: &str, password: &str) -> (u16, Option<String
         .await
         .unwrap();
     let status = response.status().as_u16();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().to_owned());
+    let cookie = response.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_owned());
     (status, cookie, response.json().await.unwrap())
 }
 
 fn with_cookie(api: &Api, method: reqwest::Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
-    api.http
-        .request(method, format!("{}{path}", api.url))
-        .header("cookie", cookie)
+    api.http.request(method, format!("{}{path}", api.url)).header("cookie", cookie)
 }
 
 #[tokio::test]
 async fn a_password_login_sets_a_strict_http_only_cookie_and_logout_ends_it() {
     let admin = Api::admin();
     let name = unique("carol");
-    admin
-        .create(
-            "/api/users",
-            json!({"username": name, "password": "carol's long password"}),
-        )
-        .await;
+    admin.create("/api/users", json!({"username": name, "password": "carol's long password"})).await;
 
     let (status, _, body) = login(&admin, &name, "wrong password!").await;
     assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
@@ -53,17 +43,11 @@ async fn a_password_login_sets_a_strict_http_only_cookie_and_logout_ends_it() {
     let pair = cookie.split(';').next().unwrap().to_owned();
     assert!(pair.starts_with("baton_login=btl_"));
 
-    let me = admin
-        .send(with_cookie(&admin, reqwest::Method::GET, "/api/auth/me", &pair))
-        .await;
+    let me = admin.send(with_cookie(&admin, reqwest::Method::GET, "/api/auth/me", &pair)).await;
     assert_eq!((me.0, me.1["username"].as_str()), (200, Some(name.as_str())));
-    let out = admin
-        .send(with_cookie(&admin, reqwest::Method::POST, "/api/auth/logout", &pair))
-        .await;
+    let out = admin.send(with_cookie(&admin, reqwest::Method::POST, "/api/auth/logout", &pair)).await;
     assert_eq!(out.0, 204);
-    let after = admin
-        .send(with_cookie(&admin, reqwest::Method::GET, "/api/auth/me", &pair))
-        .await;
+    let after = admin.send(with_cookie(&admin, reqwest::Method::GET, "/api/auth/me", &pair)).await;
     assert_eq!(after.0, 401, "the old cookie is worthless after logout");
 }
 
@@ -72,22 +56,14 @@ async fn tokens_are_shown_once_listed_without_secret_and_revocable() {
     let admin = Api::admin();
     let created = admin.create("/api/tokens", json!({"name": "laptop"})).await;
     let secret = created["token"].as_str().unwrap().to_owned();
-    assert!(
-        secret.starts_with("btp_") && secret.len() >= 4 + 43,
-        "256 bits: {secret}"
-    );
+    assert!(secret.starts_with("btp_") && secret.len() >= 4 + 43, "256 bits: {secret}");
     let laptop = admin.with_token(Some(&secret));
     assert_eq!(laptop.fetch("/api/auth/me").await["username"], "admin");
 
     let list = admin.fetch("/api/tokens?limit=200").await;
     let text = list.to_string();
     assert!(!text.contains(&secret), "a listed token never shows its secret");
-    let mine = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == created["id"])
-        .expect("listed");
+    let mine = list["items"].as_array().unwrap().iter().find(|t| t["id"] == created["id"]).expect("listed");
     assert_eq!(mine["name"], "laptop");
     assert!(mine["last_used_at"].is_string(), "used once above: {mine}");
 
@@ -103,11 +79,7 @@ async fn lists_page_with_an_opaque_cursor() {
     let mut made = Vec::new();
     for i in 0..5 {
         made.push(
-            admin
-                .create("/api/workspaces", json!({"name": format!("{prefix}-{i}")}))
-                .await["id"]
-                .as_i64()
-                .unwrap(),
+            admin.create("/api/workspaces", json!({"name": format!("{prefix}-{i}")})).await["id"].as_i64().unwrap(),
         );
     }
     // Walk every workspace two at a time, and find ours in order.

@@ -39,15 +39,7 @@ async fn login_then_workspace_project_session_send_log_and_watch() {
     assert_eq!(projects.as_array().unwrap().len(), 1);
     let project_id = projects[0]["id"].as_i64().unwrap().to_string();
 
-    let session = parse(&baton.ok(&[
-        "session",
-        "create",
-        "--project",
-        &project_id,
-        "--name",
-        "first",
-        "--json",
-    ]));
+    let session = parse(&baton.ok(&["session", "create", "--project", &project_id, "--name", "first", "--json"]));
     let handle = session["handle"].as_str().unwrap().to_owned();
     assert_eq!(session["name"], "first");
 
@@ -84,25 +76,14 @@ async fn watch_reconnects_after_a_cut_and_prints_every_event_once() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let post = |i: u32| {
         let admin = admin.clone();
-        async move {
-            admin
-                .create(
-                    &format!("/api/sessions/{session}/messages"),
-                    json!({"text": format!("m{i}")}),
-                )
-                .await
-        }
+        async move { admin.create(&format!("/api/sessions/{session}/messages"), json!({"text": format!("m{i}")})).await }
     };
     for i in 1..=4 {
         post(i).await;
     }
     let mut seqs = Vec::new();
     while seqs.len() < 5 {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
         seqs.push(parse(&line)["seq"].as_u64().unwrap());
     }
     proxy.cut_all();
@@ -114,15 +95,10 @@ async fn watch_reconnects_after_a_cut_and_prints_every_event_once() {
     }
     let status = child.wait().await.unwrap();
     let mut stderr = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr)
-        .await
-        .unwrap();
+    tokio::io::AsyncReadExt::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).await.unwrap();
     assert!(status.success(), "watch failed: {stderr}");
     assert_eq!(seqs, (1..=9).collect::<Vec<u64>>());
-    assert!(
-        stderr.contains("reconnected"),
-        "a reconnect is reported on stderr: {stderr:?}"
-    );
+    assert!(stderr.contains("reconnected"), "a reconnect is reported on stderr: {stderr:?}");
 }
 
 #[test]
@@ -132,16 +108,10 @@ fn errors_say_what_to_do_next() {
     let out = baton.run(&["--url", "http://127.0.0.1:9", "--token", "x", "workspace", "ls"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("cannot reach http://127.0.0.1:9") && stderr.contains("BATON_URL"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("cannot reach http://127.0.0.1:9") && stderr.contains("BATON_URL"), "{stderr}");
 
     let out = baton.run(&["--url", "http://127.0.0.1:9", "workspace", "ls"]);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("baton login --url"),
-        "no token → how to log in"
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("baton login --url"), "no token → how to log in");
 
     let shared = e2e::server::shared();
     let out = baton.run(&["login", "--url", &shared.url, "--token", "btp_wrong"]);

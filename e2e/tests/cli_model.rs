@@ -66,10 +66,7 @@ async fn plan_a_requirement_into_dependent_tasks_and_follow_the_project_live() {
     assert_eq!(r["handle"], "R-1");
     admin.ok(&["task", "create", "--requirement", "R-1", "OAuth callback"]);
     let t2 = admin.ok(&["task", "create", "--requirement", "R-1", "Docs", "--depends-on", "T-1"]);
-    assert!(
-        t2.starts_with("Created T-2 under R-1: Docs") && !t2.contains("(ready)"),
-        "{t2}"
-    );
+    assert!(t2.starts_with("Created T-2 under R-1: Docs") && !t2.contains("(ready)"), "{t2}");
     let ready = admin.ok(&["task", "ls", "--ready"]);
     assert!(ready.contains("T-1") && !ready.contains("T-2"), "{ready}");
 
@@ -80,15 +77,7 @@ async fn plan_a_requirement_into_dependent_tasks_and_follow_the_project_live() {
     admin.ok(&["task", "comment", "add", "T-1", "callback works; PR #7"]);
     admin.ok(&["task", "set-status", "T-1", "done"]);
     let ready: Value = parse(&admin.ok(&["task", "ls", "--ready", "--json"]));
-    assert_eq!(
-        ready
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["handle"].clone())
-            .collect::<Vec<_>>(),
-        vec!["T-2"]
-    );
+    assert_eq!(ready.as_array().unwrap().iter().map(|t| t["handle"].clone()).collect::<Vec<_>>(), vec!["T-2"]);
     let comments = admin.ok(&["task", "comment", "ls", "T-1"]);
     assert!(comments.contains("admin: callback works; PR #7"), "{comments}");
     let shown = admin.ok(&["task", "get", "T-2"]);
@@ -96,11 +85,7 @@ async fn plan_a_requirement_into_dependent_tasks_and_follow_the_project_live() {
 
     let mut changes = Vec::new();
     while changes.len() < 6 {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
         changes.push(line.split_once(' ').unwrap().1.to_owned());
     }
     assert_eq!(
@@ -114,10 +99,7 @@ async fn plan_a_requirement_into_dependent_tasks_and_follow_the_project_live() {
             "task t-1 updated"
         ]
     );
-    assert!(
-        watch.wait().await.unwrap().success(),
-        "watch exits after --count changes"
-    );
+    assert!(watch.wait().await.unwrap().success(), "watch exits after --count changes");
     admin.ok(&["requirement", "set-status", "R-1", "done"]);
 
     // Destructive commands want --yes.
@@ -142,11 +124,7 @@ fn tokens_are_created_listed_and_revoked_from_the_cli() {
     assert!(listed.contains("ci") && !listed.contains(secret), "{listed}");
     let id = minted["id"].to_string();
     admin.ok(&["token", "revoke", &id, "--yes"]);
-    assert_eq!(
-        other.run(&["workspace", "ls"]).status.code(),
-        Some(1),
-        "a revoked token is refused"
-    );
+    assert_eq!(other.run(&["workspace", "ls"]).status.code(), Some(1), "a revoked token is refused");
 }
 
 #[test]
@@ -158,24 +136,12 @@ fn a_project_file_sets_the_default_project_for_a_directory() {
     admin.ok(&["workspace", "create", &ws]);
     let p = parse(&admin.ok(&["project", "create", "here", "--workspace", &ws, "--json"]));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join(".baton.json"),
-        format!("{{\"project\": \"{}\"}}", p["id"]),
-    )
-    .unwrap();
-    let out = admin
-        .command()
-        .current_dir(dir.path())
-        .args(["requirement", "create", "From the repo"])
-        .output()
-        .unwrap();
+    std::fs::write(dir.path().join(".baton.json"), format!("{{\"project\": \"{}\"}}", p["id"])).unwrap();
+    let out =
+        admin.command().current_dir(dir.path()).args(["requirement", "create", "From the repo"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("in here"));
     let elsewhere = admin.run(&["requirement", "ls"]);
-    assert_eq!(
-        elsewhere.status.code(),
-        Some(1),
-        "outside that directory there is no default project"
-    );
+    assert_eq!(elsewhere.status.code(), Some(1), "outside that directory there is no default project");
     assert!(stderr_of(&elsewhere).contains("baton use"));
 }

@@ -5,9 +5,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 fn code(body: &Value) -> &str {
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no error envelope in {body}"))
+    body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error envelope in {body}"))
 }
 
 fn message(body: &Value) -> &str {
@@ -31,49 +29,17 @@ async fn missing_unknown_and_mistyped_fields_are_400_naming_the_field() {
         ("/api/workspaces", json!({}), "name: is required"),
         ("/api/workspaces", json!({"name": 5}), "name: invalid type"),
         ("/api/workspaces", json!({"name": "   "}), "name: must not be empty"),
-        (
-            "/api/workspaces",
-            json!({"name": "x".repeat(101)}),
-            "name: must be at most 100",
-        ),
-        (
-            "/api/workspaces",
-            json!({"name": "a", "colour": "red"}),
-            "colour: is not a known field",
-        ),
+        ("/api/workspaces", json!({"name": "x".repeat(101)}), "name: must be at most 100"),
+        ("/api/workspaces", json!({"name": "a", "colour": "red"}), "colour: is not a known field"),
         ("/api/projects", json!({"name": "p"}), "workspace_id: is required"),
-        (
-            "/api/projects",
-            json!({"workspace_id": "one", "name": "p"}),
-            "workspace_id: invalid type",
-        ),
-        (
-            "/api/projects",
-            json!({"workspace_id": ws, "name": null}),
-            "name: invalid type",
-        ),
-        (
-            "/api/sessions",
-            json!({"project_id": project, "name": 7}),
-            "name: invalid type",
-        ),
+        ("/api/projects", json!({"workspace_id": "one", "name": "p"}), "workspace_id: invalid type"),
+        ("/api/projects", json!({"workspace_id": ws, "name": null}), "name: invalid type"),
+        ("/api/sessions", json!({"project_id": project, "name": 7}), "name: invalid type"),
         ("/api/sessions", json!({"project_id": 1.5}), "project_id: invalid type"),
         ("/api/tokens", json!({"name": ""}), "name: must not be empty"),
-        (
-            "/api/users",
-            json!({"username": "bad name", "password": "long enough pw"}),
-            "username: must be",
-        ),
-        (
-            "/api/users",
-            json!({"username": "shortpw", "password": "x"}),
-            "password: must be",
-        ),
-        (
-            "/api/users",
-            json!({"username": "r", "password": "long enough pw", "role": "king"}),
-            "role: unknown variant",
-        ),
+        ("/api/users", json!({"username": "bad name", "password": "long enough pw"}), "username: must be"),
+        ("/api/users", json!({"username": "shortpw", "password": "x"}), "password: must be"),
+        ("/api/users", json!({"username": "r", "password": "long enough pw", "role": "king"}), "role: unknown variant"),
     ];
     for (path, body, expected) in cases {
         let (status, value) = admin.post(path, body.clone()).await;
@@ -110,9 +76,8 @@ async fn bad_query_and_path_parameters_are_400() {
         let (status, value) = admin.get(&path).await;
         assert_eq!((status, code(&value)), (400, "invalid_parameter"), "{path}: {value}");
     }
-    let bad_header = admin
-        .request(Method::GET, &format!("/api/sessions/{session}/stream"))
-        .header("last-event-id", "seven");
+    let bad_header =
+        admin.request(Method::GET, &format!("/api/sessions/{session}/stream")).header("last-event-id", "seven");
     let (status, value) = admin.send(bad_header).await;
     assert_eq!((status, code(&value)), (400, "invalid_parameter"));
     assert!(message(&value).starts_with("Last-Event-ID"));
@@ -131,10 +96,7 @@ async fn no_or_bad_credentials_are_401() {
         let (status, _) = api.post("/api/workspaces", json!({"name": "x"})).await;
         assert_eq!(status, 401);
     }
-    let basic = admin
-        .http
-        .get(format!("{}/api/workspaces", admin.url))
-        .header("authorization", "Basic YTpi");
+    let basic = admin.http.get(format!("{}/api/workspaces", admin.url)).header("authorization", "Basic YTpi");
     assert_eq!(admin.send(basic).await.0, 401);
 }
 
@@ -170,23 +132,17 @@ async fn members_see_their_workspaces_only_and_cannot_administer() {
     let member = new_member(&admin, &name).await;
     assert_eq!(member.get(&format!("/api/workspaces/{ws}")).await.0, 404);
     assert_eq!(member.get(&format!("/api/projects/{project}")).await.0, 404);
-    let (status, _) = member
-        .post("/api/projects", json!({"workspace_id": ws, "name": "sneaky"}))
-        .await;
+    let (status, _) = member.post("/api/projects", json!({"workspace_id": ws, "name": "sneaky"})).await;
     assert_eq!(status, 404);
 
-    admin
-        .create(&format!("/api/workspaces/{ws}/members"), json!({"username": name}))
-        .await;
+    admin.create(&format!("/api/workspaces/{ws}/members"), json!({"username": name})).await;
     assert_eq!(member.get(&format!("/api/workspaces/{ws}")).await.0, 200);
     let session = member.create("/api/sessions", json!({"project_id": project})).await;
     assert_eq!(session["handle"], format!("S-{}", session["id"]));
 
     let (status, value) = member.post("/api/workspaces", json!({"name": unique("mine")})).await;
     assert_eq!((status, code(&value)), (403, "forbidden"));
-    let (status, _) = member
-        .post(&format!("/api/workspaces/{ws}/members"), json!({"username": "admin"}))
-        .await;
+    let (status, _) = member.post(&format!("/api/workspaces/{ws}/members"), json!({"username": "admin"})).await;
     assert_eq!(status, 403);
     assert_eq!(member.get("/api/users").await.0, 403);
 }
@@ -196,26 +152,14 @@ async fn duplicates_are_409() {
     let admin = Api::admin();
     let name = unique("dup");
     admin.create("/api/workspaces", json!({"name": name})).await;
-    let (status, value) = admin
-        .post("/api/workspaces", json!({"name": name.to_uppercase()}))
-        .await;
-    assert_eq!(
-        (status, code(&value)),
-        (409, "conflict"),
-        "names are case-insensitive: {value}"
-    );
+    let (status, value) = admin.post("/api/workspaces", json!({"name": name.to_uppercase()})).await;
+    assert_eq!((status, code(&value)), (409, "conflict"), "names are case-insensitive: {value}");
     let (ws, _) = workspace_with_project(&admin).await;
-    let (status, _) = admin
-        .post("/api/projects", json!({"workspace_id": ws, "name": "proj"}))
-        .await;
+    let (status, _) = admin.post("/api/projects", json!({"workspace_id": ws, "name": "proj"})).await;
     assert_eq!(status, 409);
     let user = unique("twice");
-    admin
-        .create("/api/users", json!({"username": user, "password": "long enough pw"}))
-        .await;
-    let (status, _) = admin
-        .post("/api/users", json!({"username": user, "password": "long enough pw"}))
-        .await;
+    admin.create("/api/users", json!({"username": user, "password": "long enough pw"})).await;
+    let (status, _) = admin.post("/api/users", json!({"username": user, "password": "long enough pw"})).await;
     assert_eq!(status, 409);
     let (status, value) = admin
         .post(
@@ -225,10 +169,7 @@ async fn duplicates_are_409() {
         .await;
     assert_eq!((status, code(&value)), (409, "conflict"));
     let (status, _) = admin
-        .post(
-            "/api/auth/bootstrap",
-            json!({"secret": "wrong", "username": "x", "password": "long enough pw"}),
-        )
+        .post("/api/auth/bootstrap", json!({"secret": "wrong", "username": "x", "password": "long enough pw"}))
         .await;
     assert_eq!(status, 401);
 }
@@ -252,11 +193,8 @@ async fn a_body_over_the_limit_is_413_declared_or_streamed() {
     let (status, value) = admin.post_raw("/api/workspaces", big.clone()).await;
     assert_eq!((status, code(&value)), (413, "payload_too_large"));
     // Without a Content-Length (chunked), the limit still holds while reading.
-    let chunks: Vec<Result<String, std::io::Error>> = big
-        .as_bytes()
-        .chunks(64 * 1024)
-        .map(|c| Ok(String::from_utf8(c.to_vec()).unwrap()))
-        .collect();
+    let chunks: Vec<Result<String, std::io::Error>> =
+        big.as_bytes().chunks(64 * 1024).map(|c| Ok(String::from_utf8(c.to_vec()).unwrap())).collect();
     let stream = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
     let (status, value) = admin.post_raw("/api/workspaces", stream).await;
     assert_eq!((status, code(&value)), (413, "payload_too_large"));
@@ -265,31 +203,16 @@ async fn a_body_over_the_limit_is_413_declared_or_streamed() {
 #[tokio::test]
 async fn garbage_on_every_route_never_answers_500() {
     let admin = Api::admin();
-    let bodies = [
-        "",
-        "{}",
-        "null",
-        "{\"name\":{}}",
-        "\u{0}\u{1}",
-        "{\"text\":1e999}",
-        "[[[[[[[[[[[[]]]]]]]]]]]]",
-    ];
+    let bodies = ["", "{}", "null", "{\"name\":{}}", "\u{0}\u{1}", "{\"text\":1e999}", "[[[[[[[[[[[[]]]]]]]]]]]]"];
     for spec in edge::routes::ROUTES {
         // An id nobody has, so no DELETE here can remove what other tests use.
         let path = spec.pattern.replace(":id", "999999");
         for body in bodies {
             let method = Method::from_bytes(spec.method.as_str().as_bytes()).unwrap();
-            let request = admin
-                .request(method, &path)
-                .header("content-type", "application/json")
-                .body(body);
+            let request = admin.request(method, &path).header("content-type", "application/json").body(body);
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
-            assert!(
-                status < 500,
-                "{} {path} with {body:?} answered {status}",
-                spec.method.as_str()
-            );
+            assert!(status < 500, "{} {path} with {body:?} answered {status}", spec.method.as_str());
         }
     }
 }

@@ -13,11 +13,7 @@ const WAIT: Duration = Duration::from_secs(20);
 
 async fn post_messages(api: &Api, session: i64, range: std::ops::RangeInclusive<u32>) {
     for i in range {
-        api.create(
-            &format!("/api/sessions/{session}/messages"),
-            json!({"text": format!("m{i}")}),
-        )
-        .await;
+        api.create(&format!("/api/sessions/{session}/messages"), json!({"text": format!("m{i}")})).await;
     }
 }
 
@@ -29,10 +25,7 @@ async fn a_reader_that_reconnects_with_last_event_id_gets_exactly_the_missed_eve
     let port: u16 = shared.url.rsplit(':').next().unwrap().parse().unwrap();
     let proxy = Proxy::start(port).await;
     let through_proxy = admin.with_token(admin.token.as_deref());
-    let through_proxy = e2e::api::Api {
-        url: proxy.url.clone(),
-        ..through_proxy
-    };
+    let through_proxy = e2e::api::Api { url: proxy.url.clone(), ..through_proxy };
 
     // Seq 1 is the "session created" notice.
     post_messages(&admin, session, 1..=5).await;
@@ -42,10 +35,7 @@ async fn a_reader_that_reconnects_with_last_event_id_gets_exactly_the_missed_eve
     assert_eq!(ids(&first), vec![1, 2, 3, 4, 5, 6]);
 
     proxy.cut_all();
-    assert!(
-        reader.next(Duration::from_secs(5)).await.is_none(),
-        "the cut ends the stream"
-    );
+    assert!(reader.next(Duration::from_secs(5)).await.is_none(), "the cut ends the stream");
     post_messages(&admin, session, 6..=10).await;
 
     let mut resumed = SseReader::open(&through_proxy, &path, Some(6)).await;
@@ -53,12 +43,7 @@ async fn a_reader_that_reconnects_with_last_event_id_gets_exactly_the_missed_eve
     assert_eq!(ids(&missed), vec![7, 8, 9, 10, 11]);
     let texts: Vec<String> = missed
         .iter()
-        .map(|f| {
-            serde_json::from_str::<serde_json::Value>(&f.data).unwrap()["text"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
+        .map(|f| serde_json::from_str::<serde_json::Value>(&f.data).unwrap()["text"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(texts, vec!["m6", "m7", "m8", "m9", "m10"]);
 
@@ -66,10 +51,7 @@ async fn a_reader_that_reconnects_with_last_event_id_gets_exactly_the_missed_eve
     post_messages(&admin, session, 11..=11).await;
     let live = resumed.take(1, WAIT).await;
     assert_eq!(ids(&live), vec![12]);
-    assert!(
-        resumed.next(Duration::from_millis(500)).await.is_none(),
-        "nothing more, nothing twice"
-    );
+    assert!(resumed.next(Duration::from_millis(500)).await.is_none(), "nothing more, nothing twice");
 }
 
 #[tokio::test]
@@ -92,10 +74,8 @@ async fn fifty_subscribers_each_receive_every_event_of_a_burst_of_200_in_order()
     for _ in 0..50 {
         readers.push(SseReader::open(&admin, &path, None).await);
     }
-    let collectors: Vec<_> = readers
-        .into_iter()
-        .map(|mut r| tokio::spawn(async move { ids(&r.take(200, WAIT).await) }))
-        .collect();
+    let collectors: Vec<_> =
+        readers.into_iter().map(|mut r| tokio::spawn(async move { ids(&r.take(200, WAIT).await) })).collect();
     let posters: Vec<_> = (0..4)
         .map(|lane| {
             let admin = admin.clone();
@@ -118,15 +98,8 @@ async fn an_idle_stream_gets_a_keepalive_within_25_seconds() {
     let mut reader = SseReader::open(&admin, &format!("/api/sessions/{session}/stream?after=1"), None).await;
     let started = std::time::Instant::now();
     while !reader.raw.contains(": keepalive") {
-        assert!(
-            reader.next(Duration::from_millis(200)).await.is_none(),
-            "no event was posted"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(25),
-            "no keepalive within 25 s: {:?}",
-            reader.raw
-        );
+        assert!(reader.next(Duration::from_millis(200)).await.is_none(), "no event was posted");
+        assert!(started.elapsed() < Duration::from_secs(25), "no keepalive within 25 s: {:?}", reader.raw);
     }
 }
 
@@ -135,21 +108,14 @@ async fn the_events_page_pages_through_the_log() {
     let admin = Api::admin();
     let (_, session) = new_session(&admin).await;
     post_messages(&admin, session, 1..=7).await;
-    let page = admin
-        .fetch(&format!("/api/sessions/{session}/events?after=0&limit=5"))
-        .await;
+    let page = admin.fetch(&format!("/api/sessions/{session}/events?after=0&limit=5")).await;
     let items: Vec<Event> = serde_json::from_value(page["items"].clone()).unwrap();
     assert_eq!(items.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
     assert_eq!(page["next_after"], 5);
     assert_eq!(page["last_seq"], 8);
-    let rest = admin
-        .fetch(&format!("/api/sessions/{session}/events?after=5&limit=5"))
-        .await;
+    let rest = admin.fetch(&format!("/api/sessions/{session}/events?after=5&limit=5")).await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 3);
     assert!(rest["next_after"].is_null());
     let (status, body) = admin.get(&format!("/api/sessions/{session}/events?limit=5000")).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_parameter"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")));
 }

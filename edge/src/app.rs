@@ -11,7 +11,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::query::Query;
 use crate::routes::{self, Matched, Method, NoMatch, Route};
 use crate::{
-    clock, comments, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users, workspaces,
+    clock, comments, github, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users,
+    workspaces,
 };
 use protocol::error::ErrorCode;
 
@@ -54,6 +55,10 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
     let response = match matched.route {
         Route::AuthBootstrap => users::bootstrap(&ctx, &mut req).await,
         Route::AuthLogin => users::login(&ctx, &mut req).await,
+        Route::GithubWebhook => match matched.id(0, None) {
+            Ok(link) => github::webhook::receive(&ctx, &mut req, link).await,
+            Err(err) => Err(err),
+        },
         _ => match auth::authenticate(&req, &ctx.db, ctx.now).await {
             Ok(who) => dispatch(&ctx, &who, &matched, &mut req, &query).await,
             Err(err) => Err(err),
@@ -113,13 +118,18 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::TasksDelete => tasks::delete(ctx, who, id()?).await,
         Route::TaskCommentsCreate => comments::create(ctx, who, id()?, req).await,
         Route::TaskCommentsList => comments::list(ctx, who, id()?, query).await,
+        Route::GithubConnect => github::links::connect(ctx, who, id()?, req).await,
+        Route::GithubLinksList => github::links::list(ctx, who, id()?, req).await,
+        Route::GithubLinkUpdate => github::links::update(ctx, who, id()?, req).await,
+        Route::GithubLinkDelete => github::links::delete(ctx, who, id()?).await,
+        Route::GithubSync => github::backfill::sync(ctx, who, id()?, req).await,
         Route::ProjectSessionsList => sessions::list(ctx, who, id()?, query).await,
         Route::SessionsCreate => sessions::create(ctx, who, req).await,
         Route::SessionsGet => sessions::get(ctx, who, m.id(0, session)?).await,
         Route::SessionMessagesPost => sessions::post_message(ctx, who, m.id(0, session)?, req).await,
         Route::SessionEventsList => sessions::events(ctx, who, m.id(0, session)?, query).await,
         Route::SessionStream => sessions::stream(ctx, who, m.id(0, session)?, req, query).await,
-        Route::Health | Route::OpenApi | Route::AuthBootstrap | Route::AuthLogin => {
+        Route::Health | Route::OpenApi | Route::AuthBootstrap | Route::AuthLogin | Route::GithubWebhook => {
             Err(ApiError::internal("unauthenticated route reached dispatch"))
         }
     }

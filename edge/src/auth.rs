@@ -152,11 +152,7 @@ async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
     let Some(row) = row else { return Ok(None) };
     if row.last_used_at.is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS) {
         if let Some(id) = row.token_id {
-            db.run(
-                "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
-                &[db::int(now), db::int(id)],
-            )
-            .await?;
+            db.run("UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2", &[db::int(now), db::int(id)]).await?;
         }
     }
     Ok(Some(Principal {
@@ -186,11 +182,7 @@ async fn web_login(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>
 
 impl From<&Principal> for protocol::event::Author {
     fn from(p: &Principal) -> Self {
-        protocol::event::Author {
-            kind: protocol::event::AuthorKind::User,
-            id: p.user_id,
-            name: p.username.clone(),
-        }
+        protocol::event::Author { kind: protocol::event::AuthorKind::User, id: p.user_id, name: p.username.clone() }
     }
 }
 
@@ -200,14 +192,8 @@ mod tests {
 
     #[test]
     fn bearer_wins_and_must_be_well_formed() {
-        assert_eq!(
-            credential(Some("Bearer abc"), Some("baton_login=x")),
-            Some(Credential::Bearer("abc".into()))
-        );
-        assert_eq!(
-            credential(Some("bearer  abc "), None),
-            Some(Credential::Bearer("abc".into()))
-        );
+        assert_eq!(credential(Some("Bearer abc"), Some("baton_login=x")), Some(Credential::Bearer("abc".into())));
+        assert_eq!(credential(Some("bearer  abc "), None), Some(Credential::Bearer("abc".into())));
         assert_eq!(credential(Some("Basic abc"), Some("baton_login=x")), None);
         assert_eq!(credential(Some("Bearer"), None), None);
         assert_eq!(credential(Some("Bearer "), None), None);
@@ -215,10 +201,7 @@ mod tests {
 
     #[test]
     fn the_login_cookie_is_found_among_others() {
-        assert_eq!(
-            credential(None, Some("a=1; baton_login=tok; b=2")),
-            Some(Credential::Cookie("tok".into()))
-        );
+        assert_eq!(credential(None, Some("a=1; baton_login=tok; b=2")), Some(Credential::Cookie("tok".into())));
         assert_eq!(credential(None, Some("baton_login=")), None);
         assert_eq!(credential(None, Some("xbaton_login=tok")), None);
         assert_eq!(credential(None, None), None);

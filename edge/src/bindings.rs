@@ -7,3 +7,7 @@ pub const HUB: &str = "HUB";
 /// Secret that authorizes the one-time admin bootstrap (`wrangler secret put`, or `.dev.vars`
 /// locally).
 pub const SETUP_SECRET: &str = "BATON_SETUP_SECRET";
+/// Key that seals secrets stored in D1 (32 bytes, base64). A Worker secret.
+pub const SEALING_KEY: &str = "BATON_SEALING_KEY";
+/// Base URL of the GitHub REST API (a plain variable, so tests can point it elsewhere).
+pub const GITHUB_API_URL: &str = "GITHUB_API_URL";

@@ -42,17 +42,11 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
 /// the field for a missing, unknown or mistyped one.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidJson,
-            "request body is empty: send a JSON object",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidJson, "request body is empty: send a JSON object"));
     }
     // serde would also read a struct from a JSON array; the API speaks objects only.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::new(
-            ErrorCode::InvalidJson,
-            "request body must be a JSON object",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidJson, "request body must be a JSON object"));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
@@ -91,11 +85,7 @@ fn field_error(path: &str, message: &str) -> ApiError {
     }
     if let Some(name) = backticked_after(message, "unknown field ") {
         // serde_path_to_error already puts an unknown field in the path.
-        let field = if parent.is_empty() {
-            name.to_owned()
-        } else {
-            parent.to_owned()
-        };
+        let field = if parent.is_empty() { name.to_owned() } else { parent.to_owned() };
         return ApiError::invalid_field(&field, "is not a known field");
     }
     let field = if parent.is_empty() { "body" } else { parent };
@@ -140,16 +130,7 @@ mod tests {
 
     #[test]
     fn malformed_json_is_invalid_json() {
-        for text in [
-            "",
-            "  ",
-            "{",
-            "{\"name\":}",
-            "{\"name\":\"a\",",
-            "{\"name\":\"a\"} x",
-            "[]",
-            "1",
-        ] {
+        for text in ["", "  ", "{", "{\"name\":}", "{\"name\":\"a\",", "{\"name\":\"a\"} x", "[]", "1"] {
             assert_eq!(err(text).code, ErrorCode::InvalidJson, "{text:?}");
         }
     }
@@ -157,9 +138,7 @@ mod tests {
     #[test]
     fn field_errors_name_the_field() {
         assert_eq!(err("{}").message, "name: is required");
-        assert!(err(r#"{"name":5}"#)
-            .message
-            .starts_with("name: invalid type: integer `5`"));
+        assert!(err(r#"{"name":5}"#).message.starts_with("name: invalid type: integer `5`"));
         assert!(err(r#"{"name":"a","count":-1}"#).message.starts_with("count: "));
         assert_eq!(err(r#"{"name":"a","nmae":1}"#).message, "nmae: is not a known field");
         assert_eq!(err(r#"{"name":"a","inner":{}}"#).message, "inner.flag: is required");

@@ -22,11 +22,7 @@ pub struct TtlCache<K, V> {
 
 impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     pub fn new(ttl_ms: i64, capacity: usize) -> Self {
-        TtlCache {
-            entries: HashMap::new(),
-            ttl_ms,
-            capacity,
-        }
+        TtlCache { entries: HashMap::new(), ttl_ms, capacity }
     }
 
     /// The value stored for `key` less than the TTL ago.
@@ -90,10 +86,7 @@ mod tests {
         cache.insert(1, 1, 0);
         cache.insert(2, 2, 50);
         cache.insert(3, 3, 120); // 1 expired: evicted
-        assert_eq!(
-            (cache.get(&1, 120), cache.get(&2, 120), cache.get(&3, 120)),
-            (None, Some(2), Some(3))
-        );
+        assert_eq!((cache.get(&1, 120), cache.get(&2, 120), cache.get(&3, 120)), (None, Some(2), Some(3)));
         cache.insert(4, 4, 130); // nothing expired: cleared
         assert_eq!(cache.len(), 1);
         assert_eq!(cache.get(&4, 130), Some(4));

@@ -13,12 +13,7 @@ use crate::hub::client::{self as hub, StreamKey};
 
 /// Appends one change to the project's stream.
 pub async fn emit(ctx: &Ctx, project_id: i64, entity: Entity, action: Action, id: i64, handle: Option<String>) {
-    let body = EventBody::Change {
-        entity,
-        action,
-        id,
-        handle,
-    };
+    let body = EventBody::Change { entity, action, id, handle };
     if let Err(err) = hub::append(&ctx.env, &StreamKey::project(project_id), &body).await {
         worker::console_error!("change event for project {project_id} lost: {}", err.message);
     }

@@ -25,19 +25,11 @@ struct CommentRow {
 
 impl From<CommentRow> for Comment {
     fn from(row: CommentRow) -> Self {
-        let kind = if row.author_kind == "worker" {
-            AuthorKind::Worker
-        } else {
-            AuthorKind::User
-        };
+        let kind = if row.author_kind == "worker" { AuthorKind::Worker } else { AuthorKind::User };
         Comment {
             id: row.id,
             task_id: row.task_id,
-            author: Author {
-                kind,
-                id: row.author_id,
-                name: row.author_name,
-            },
+            author: Author { kind, id: row.author_id, name: row.author_name },
             body: row.body,
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
         }
@@ -55,25 +47,11 @@ pub async fn create(ctx: &Ctx, who: &Principal, task_id: i64, req: &mut Request)
             "INSERT INTO task_comments (task_id, author_kind, author_id, author_name, body, created_at)
              VALUES (?1, 'user', ?2, ?3, ?4, ?5)
              RETURNING id, task_id, author_kind, author_id, author_name, body, created_at",
-            &[
-                db::int(task.id),
-                db::int(who.user_id),
-                db::text(&who.username),
-                db::text(&input.body),
-                db::int(ctx.now),
-            ],
+            &[db::int(task.id), db::int(who.user_id), db::text(&who.username), db::text(&input.body), db::int(ctx.now)],
         )
         .await?
         .ok_or_else(|| ApiError::internal("comment insert returned no row"))?;
-    changes::emit(
-        ctx,
-        task.project_id,
-        Entity::Comment,
-        Action::Created,
-        row.id,
-        Some(task.handle()),
-    )
-    .await;
+    changes::emit(ctx, task.project_id, Entity::Comment, Action::Created, row.id, Some(task.handle())).await;
     Ok(respond::created(&Comment::from(row)))
 }
 
@@ -86,11 +64,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, task_id: i64, query: &Query) -> Ap
         .all(
             "SELECT id, task_id, author_kind, author_id, author_name, body, created_at FROM task_comments
              WHERE task_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            &[
-                db::int(task.id),
-                db::int(page.after_id),
-                db::int(page.fetch_count().into()),
-            ],
+            &[db::int(task.id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);

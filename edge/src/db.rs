@@ -38,11 +38,7 @@ pub fn opt_int(value: Option<i64>) -> JsValue {
 
 impl Db {
     pub fn open(env: &Env) -> ApiResult<Db> {
-        Ok(Db {
-            inner: env.d1(bindings::DB)?,
-            rows_read: Cell::new(0),
-            rows_written: Cell::new(0),
-        })
+        Ok(Db { inner: env.d1(bindings::DB)?, rows_read: Cell::new(0), rows_written: Cell::new(0) })
     }
 
     /// (rows read, rows written) so far in this request.
@@ -58,8 +54,7 @@ impl Db {
     fn meter(&self, result: &D1Result) -> ApiResult<()> {
         if let Some(meta) = result.meta()? {
             self.rows_read.set(self.rows_read.get() + meta.rows_read.unwrap_or(0));
-            self.rows_written
-                .set(self.rows_written.get() + meta.rows_written.unwrap_or(0));
+            self.rows_written.set(self.rows_written.get() + meta.rows_written.unwrap_or(0));
         }
         Ok(())
     }

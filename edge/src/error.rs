@@ -20,10 +20,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError {
-            code,
-            message: message.into(),
-        }
+        ApiError { code, message: message.into() }
     }
 
     /// 400 naming the field and why it is wrong.
@@ -58,10 +55,7 @@ impl ApiError {
     }
 
     pub fn too_large(limit: usize) -> Self {
-        Self::new(
-            ErrorCode::PayloadTooLarge,
-            format!("request body is larger than the limit of {limit} bytes"),
-        )
+        Self::new(ErrorCode::PayloadTooLarge, format!("request body is larger than the limit of {limit} bytes"))
     }
 
     /// A server-side failure. `detail` is logged, never sent.

@@ -22,6 +22,9 @@ pub mod workspaces;
 // The event log with live fan-out.
 pub mod hub;
 
+// Issues mirrored from GitHub.
+pub mod github;
+
 // The request pipeline.
 pub mod app;
 pub mod auth;
@@ -40,6 +43,7 @@ pub mod clock;
 pub mod db;
 pub mod pagination;
 pub mod password;
+pub mod sealed;
 pub mod secrets;
 pub mod validate;
 

@@ -42,10 +42,8 @@ mod tests {
 
     #[test]
     fn every_route_is_documented_and_every_documented_route_exists() {
-        let router: BTreeSet<(String, String)> = ROUTES
-            .iter()
-            .map(|r| (r.method.as_str().to_lowercase(), openapi_path(r.pattern)))
-            .collect();
+        let router: BTreeSet<(String, String)> =
+            ROUTES.iter().map(|r| (r.method.as_str().to_lowercase(), openapi_path(r.pattern))).collect();
         let doc = document();
         let mut documented = BTreeSet::new();
         for (path, item) in doc["paths"].as_object().unwrap() {
@@ -56,10 +54,7 @@ mod tests {
         let missing: Vec<_> = router.difference(&documented).collect();
         let extra: Vec<_> = documented.difference(&router).collect();
         assert!(missing.is_empty(), "routes missing from openapi.json: {missing:?}");
-        assert!(
-            extra.is_empty(),
-            "openapi.json documents routes the router lacks: {extra:?}"
-        );
+        assert!(extra.is_empty(), "openapi.json documents routes the router lacks: {extra:?}");
     }
 
     #[test]
@@ -76,13 +71,8 @@ mod tests {
         collect_refs(&doc, &mut refs);
         assert!(refs.len() > 50);
         for r in refs {
-            let name = r
-                .strip_prefix("#/components/schemas/")
-                .unwrap_or_else(|| panic!("odd $ref {r}"));
-            assert!(
-                doc["components"]["schemas"].get(name).is_some(),
-                "$ref {r} points nowhere"
-            );
+            let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("odd $ref {r}"));
+            assert!(doc["components"]["schemas"].get(name).is_some(), "$ref {r} points nowhere");
         }
     }
 

@@ -72,18 +72,9 @@ mod tests {
 
     #[test]
     fn defaults_and_bounds() {
-        assert_eq!(
-            PageRequest::parse(None, None).unwrap(),
-            PageRequest {
-                after_id: 0,
-                limit: DEFAULT_LIMIT
-            }
-        );
+        assert_eq!(PageRequest::parse(None, None).unwrap(), PageRequest { after_id: 0, limit: DEFAULT_LIMIT });
         for bad in ["0", "201", "-1", "x"] {
-            assert_eq!(
-                PageRequest::parse(Some(bad), None).unwrap_err().message,
-                "limit: must be 1 to 200"
-            );
+            assert_eq!(PageRequest::parse(Some(bad), None).unwrap_err().message, "limit: must be 1 to 200");
         }
         assert!(PageRequest::parse(None, Some("garbage!")).is_err());
         assert!(PageRequest::parse(None, Some(&URL_SAFE_NO_PAD.encode("v1:-4"))).is_err());

@@ -49,12 +49,7 @@ impl StoredHash {
 pub async fn hash_new(password: &str) -> ApiResult<String> {
     let salt = secrets::random_bytes()?[..16].to_vec();
     let hash = pbkdf2(password, &salt, ITERATIONS).await?;
-    Ok(StoredHash {
-        iterations: ITERATIONS,
-        salt,
-        hash,
-    }
-    .encode())
+    Ok(StoredHash { iterations: ITERATIONS, salt, hash }.encode())
 }
 
 /// Checks a password against a stored hash, comparing in constant time.
@@ -67,9 +62,7 @@ pub async fn verify(password: &str, stored: &str) -> ApiResult<bool> {
 }
 
 async fn pbkdf2(password: &str, salt: &[u8], iterations: u32) -> ApiResult<Vec<u8>> {
-    derive(password, salt, iterations)
-        .await
-        .map_err(|e| ApiError::internal(format!("WebCrypto PBKDF2 failed: {e:?}")))
+    derive(password, salt, iterations).await.map_err(|e| ApiError::internal(format!("WebCrypto PBKDF2 failed: {e:?}")))
 }
 
 async fn derive(password: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>, JsValue> {
@@ -95,18 +88,9 @@ mod tests {
 
     #[test]
     fn stored_hashes_round_trip_and_reject_other_formats() {
-        let h = StoredHash {
-            iterations: 100_000,
-            salt: vec![1; 16],
-            hash: vec![2; 32],
-        };
+        let h = StoredHash { iterations: 100_000, salt: vec![1; 16], hash: vec![2; 32] };
         assert_eq!(StoredHash::decode(&h.encode()), Some(h));
-        for bad in [
-            "",
-            "bcrypt$1$a$b",
-            "pbkdf2-sha256$x$AA$AA",
-            "pbkdf2-sha256$1$AA$AA$extra",
-        ] {
+        for bad in ["", "bcrypt$1$a$b", "pbkdf2-sha256$x$AA$AA", "pbkdf2-sha256$1$AA$AA$extra"] {
             assert_eq!(StoredHash::decode(bad), None, "{bad}");
         }
     }

@@ -39,10 +39,7 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Proj
         "SELECT p.id, p.workspace_id, p.name, p.created_at FROM projects p WHERE p.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    ctx.db
-        .first(&sql, &[db::int(id), admin, user])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("project {id}")))
+    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("project {id}")))
 }
 
 /// `POST /api/projects`.
@@ -60,10 +57,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
         )
         .await?;
     let row = row.ok_or_else(|| {
-        ApiError::conflict(format!(
-            "workspace {:?} already has a project named {name:?}",
-            workspace.name
-        ))
+        ApiError::conflict(format!("workspace {:?} already has a project named {name:?}", workspace.name))
     })?;
     Ok(respond::created(&Project::from(row)))
 }
@@ -82,18 +76,11 @@ pub async fn list(ctx: &Ctx, who: &Principal, workspace_id: i64, query: &Query) 
         .all(
             "SELECT id, workspace_id, name, created_at FROM projects
          WHERE workspace_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            &[
-                db::int(workspace_id),
-                db::int(page.after_id),
-                db::int(page.fetch_count().into()),
-            ],
+            &[db::int(workspace_id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
-    Ok(respond::ok(&Page {
-        items: rows.into_iter().map(Project::from).collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    Ok(respond::ok(&Page { items: rows.into_iter().map(Project::from).collect::<Vec<_>>(), next_cursor }))
 }
 
 /// `PATCH /api/projects/:id`: rename; a name taken in the same workspace is 409.
@@ -119,9 +106,7 @@ pub async fn rename(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
 /// sessions.
 pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     let current = find_visible(ctx, who, id).await?;
-    ctx.db
-        .run("DELETE FROM projects WHERE id = ?1", &[db::int(current.id)])
-        .await?;
+    ctx.db.run("DELETE FROM projects WHERE id = ?1", &[db::int(current.id)]).await?;
     crate::sessions::forget_all();
     changes::emit(ctx, current.id, Entity::Project, Action::Deleted, current.id, None).await;
     Ok(respond::no_content())

@@ -7,11 +7,7 @@ pub struct Query(Vec<(String, String)>);
 
 impl Query {
     pub fn from_url(url: &Url) -> Self {
-        Query(
-            url.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+        Query(url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
     }
 
     /// The first value of `name`.

@@ -4,7 +4,7 @@
 //! reports each deletion on the change stream.
 
 use protocol::event::{Action, Entity};
-use protocol::model::{CreateRequirement, Requirement, RequirementStatus, UpdateRequirement};
+use protocol::model::{CreateRequirement, GithubIssue, GithubState, Requirement, RequirementStatus, UpdateRequirement};
 use serde::Deserialize;
 use worker::{Request, Response};
 
@@ -14,8 +14,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::pagination::PageRequest;
 use crate::{body, changes, db, projects, query::Query, respond, validate};
 
-const COLUMNS: &str = "r.id, r.project_id, r.number, r.title, r.description, r.body, r.resources, \
-                       r.status, r.created_at, r.updated_at";
+const COLUMNS: &str = "r.id, r.project_id, r.number, r.title, r.description, r.body, r.resources, r.status, \
+                       r.created_at, r.updated_at, r.github_number, r.github_url, r.github_state";
 
 #[derive(Deserialize)]
 pub struct RequirementRow {
@@ -29,6 +29,9 @@ pub struct RequirementRow {
     status: String,
     created_at: i64,
     updated_at: i64,
+    github_number: Option<i64>,
+    github_url: Option<String>,
+    github_state: Option<String>,
 }
 
 impl RequirementRow {
@@ -48,6 +51,12 @@ impl From<RequirementRow> for Requirement {
             body: row.body,
             resources: serde_json::from_str(&row.resources).unwrap_or_default(),
             status: RequirementStatus::parse(&row.status).unwrap_or(RequirementStatus::Active),
+            github: match (row.github_number, row.github_url, row.github_state) {
+                (Some(number), Some(url), Some(state)) => {
+                    Some(GithubIssue { number: number.max(0) as u64, url, state: GithubState::parse(&state) })
+                }
+                _ => None,
+            },
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
             updated_at: protocol::time::rfc3339_from_ms(row.updated_at),
         }
@@ -74,15 +83,24 @@ pub async fn by_number(ctx: &Ctx, project_id: i64, number: i64) -> ApiResult<Opt
     ctx.db.first(&sql, &[db::int(project_id), db::int(number)]).await
 }
 
+/// A requirement of a project (already checked visible) by its row id.
+pub async fn by_id_in_project(ctx: &Ctx, project_id: i64, id: i64) -> ApiResult<Option<RequirementRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM requirements r WHERE r.id = ?1 AND r.project_id = ?2");
+    ctx.db.first(&sql, &[db::int(id), db::int(project_id)]).await
+}
+
+/// A requirement of a project (already checked visible) by the number of its GitHub issue.
+pub async fn by_github_number(ctx: &Ctx, project_id: i64, number: i64) -> ApiResult<Option<RequirementRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM requirements r WHERE r.project_id = ?1 AND r.github_number = ?2");
+    ctx.db.first(&sql, &[db::int(project_id), db::int(number)]).await
+}
+
 /// `POST /api/projects/:id/requirements`.
 pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Request) -> ApiResult<Response> {
     let input: CreateRequirement = body::read_json(req).await?;
     let title = validate::title(&input.title)?;
-    let description = validate::prose(
-        "description",
-        input.description.as_deref().unwrap_or(""),
-        validate::MAX_DESCRIPTION_CHARS,
-    )?;
+    let description =
+        validate::prose("description", input.description.as_deref().unwrap_or(""), validate::MAX_DESCRIPTION_CHARS)?;
     let text = validate::prose("body", input.body.as_deref().unwrap_or(""), validate::MAX_TEXT_BYTES)?;
     let resources = input.resources.unwrap_or_default();
     validate::resources(&resources)?;
@@ -119,15 +137,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Reque
         .transpose()?
         .and_then(|rows| rows.into_iter().next())
         .ok_or_else(|| ApiError::internal("requirement insert returned no row"))?;
-    changes::emit(
-        ctx,
-        row.project_id,
-        Entity::Requirement,
-        Action::Created,
-        row.id,
-        Some(row.handle()),
-    )
-    .await;
+    changes::emit(ctx, row.project_id, Entity::Requirement, Action::Created, row.id, Some(row.handle())).await;
     Ok(respond::created(&Requirement::from(row)))
 }
 
@@ -180,20 +190,11 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         .as_deref()
         .map(|d| validate::prose("description", d, validate::MAX_DESCRIPTION_CHARS))
         .transpose()?;
-    let text = input
-        .body
-        .as_deref()
-        .map(|b| validate::prose("body", b, validate::MAX_TEXT_BYTES))
-        .transpose()?;
+    let text = input.body.as_deref().map(|b| validate::prose("body", b, validate::MAX_TEXT_BYTES)).transpose()?;
     if let Some(resources) = &input.resources {
         validate::resources(resources)?;
     }
-    let resources = input
-        .resources
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(ApiError::internal)?;
+    let resources = input.resources.as_ref().map(serde_json::to_string).transpose().map_err(ApiError::internal)?;
     let current = find_visible(ctx, who, id).await?;
     let sql = format!(
         "UPDATE requirements SET title = COALESCE(?2, title), description = COALESCE(?3, description),
@@ -218,15 +219,7 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         )
         .await?
         .ok_or_else(|| ApiError::not_found(format!("requirement {id}")))?;
-    changes::emit(
-        ctx,
-        row.project_id,
-        Entity::Requirement,
-        Action::Updated,
-        row.id,
-        Some(row.handle()),
-    )
-    .await;
+    changes::emit(ctx, row.project_id, Entity::Requirement, Action::Updated, row.id, Some(row.handle())).await;
     Ok(respond::ok(&Requirement::from(row)))
 }
 
@@ -238,21 +231,13 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
         id: i64,
         number: i64,
     }
-    let tasks: Vec<TaskRef> = ctx
-        .db
-        .all(
-            "SELECT id, number FROM tasks WHERE requirement_id = ?1",
-            &[db::int(current.id)],
-        )
-        .await?;
+    let tasks: Vec<TaskRef> =
+        ctx.db.all("SELECT id, number FROM tasks WHERE requirement_id = ?1", &[db::int(current.id)]).await?;
     let mut statements = Vec::new();
     for task in &tasks {
         statements.extend(crate::tasks::release_dependents(ctx, task.id)?);
     }
-    statements.push(
-        ctx.db
-            .prepare("DELETE FROM requirements WHERE id = ?1", &[db::int(current.id)])?,
-    );
+    statements.push(ctx.db.prepare("DELETE FROM requirements WHERE id = ?1", &[db::int(current.id)])?);
     ctx.db.batch(statements).await?;
     for task in tasks {
         changes::emit(
@@ -265,14 +250,7 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
         )
         .await;
     }
-    changes::emit(
-        ctx,
-        current.project_id,
-        Entity::Requirement,
-        Action::Deleted,
-        current.id,
-        Some(current.handle()),
-    )
-    .await;
+    changes::emit(ctx, current.project_id, Entity::Requirement, Action::Deleted, current.id, Some(current.handle()))
+        .await;
     Ok(respond::no_content())
 }

@@ -8,10 +8,9 @@ use worker::{Headers, Response};
 pub fn json<T: Serialize>(value: &T, status: u16) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => raw_json(body, status),
-        Err(_) => raw_json(
-            br#"{"error":{"code":"internal","message":"internal error; it has been logged"}}"#.to_vec(),
-            500,
-        ),
+        Err(_) => {
+            raw_json(br#"{"error":{"code":"internal","message":"internal error; it has been logged"}}"#.to_vec(), 500)
+        }
     }
 }
 
@@ -20,10 +19,7 @@ pub fn raw_json(body: Vec<u8>, status: u16) -> Response {
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json; charset=utf-8");
     let _ = headers.set("cache-control", "no-store");
-    Response::builder()
-        .with_status(status)
-        .with_headers(headers)
-        .fixed(body)
+    Response::builder().with_status(status).with_headers(headers).fixed(body)
 }
 
 pub fn ok<T: Serialize>(value: &T) -> Response {

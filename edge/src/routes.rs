@@ -82,6 +82,12 @@ pub enum Route {
     TaskCommentsCreate,
     TaskCommentsList,
     OpenApi,
+    GithubWebhook,
+    GithubConnect,
+    GithubLinksList,
+    GithubLinkUpdate,
+    GithubLinkDelete,
+    GithubSync,
     SessionsCreate,
     SessionsGet,
     SessionMessagesPost,
@@ -106,6 +112,12 @@ use Method::{Delete, Get, Patch, Post};
 pub const ROUTES: &[RouteSpec] = &[
     spec(Get, "/api/health", Route::Health),
     spec(Get, "/api/openapi.json", Route::OpenApi),
+    spec(Post, "/api/github/webhook/:id", Route::GithubWebhook),
+    spec(Post, "/api/projects/:id/github", Route::GithubConnect),
+    spec(Get, "/api/projects/:id/github", Route::GithubLinksList),
+    spec(Patch, "/api/github/links/:id", Route::GithubLinkUpdate),
+    spec(Delete, "/api/github/links/:id", Route::GithubLinkDelete),
+    spec(Post, "/api/github/links/:id/sync", Route::GithubSync),
     spec(Post, "/api/auth/bootstrap", Route::AuthBootstrap),
     spec(Post, "/api/auth/login", Route::AuthLogin),
     spec(Post, "/api/auth/logout", Route::AuthLogout),
@@ -123,11 +135,7 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Delete, "/api/workspaces/:id", Route::WorkspacesDelete),
     spec(Get, "/api/workspaces/:id/members", Route::WorkspaceMembersList),
     spec(Post, "/api/workspaces/:id/members", Route::WorkspaceMembersAdd),
-    spec(
-        Delete,
-        "/api/workspaces/:id/members/:user_id",
-        Route::WorkspaceMembersRemove,
-    ),
+    spec(Delete, "/api/workspaces/:id/members/:user_id", Route::WorkspaceMembersRemove),
     spec(Get, "/api/workspaces/:id/projects", Route::WorkspaceProjectsList),
     spec(Post, "/api/projects", Route::ProjectsCreate),
     spec(Get, "/api/projects/:id", Route::ProjectsGet),
@@ -198,10 +206,7 @@ pub fn match_route(method: Method, path: &str) -> Result<Matched, NoMatch> {
     for spec in ROUTES {
         if let Some(params) = match_pattern(spec.pattern, path) {
             if spec.method == method {
-                return Ok(Matched {
-                    route: spec.route,
-                    params,
-                });
+                return Ok(Matched { route: spec.route, params });
             }
             allowed.push(spec.method);
         }
@@ -237,28 +242,19 @@ mod tests {
         let m = match_route(Post, "/api/sessions/12/messages").unwrap();
         assert_eq!(m.route, Route::SessionMessagesPost);
         assert_eq!(m.params, vec!["12"]);
-        assert_eq!(
-            match_route(Get, "/api/workspaces/").unwrap().route,
-            Route::WorkspacesList
-        );
+        assert_eq!(match_route(Get, "/api/workspaces/").unwrap().route, Route::WorkspacesList);
     }
 
     #[test]
     fn unknown_paths_and_wrong_methods_are_told_apart() {
         assert_eq!(match_route(Get, "/api/nope"), Err(NoMatch::NotFound));
         assert_eq!(match_route(Get, "/api/sessions//messages"), Err(NoMatch::NotFound));
-        assert_eq!(
-            match_route(Delete, "/api/health"),
-            Err(NoMatch::MethodNotAllowed(vec![Get]))
-        );
+        assert_eq!(match_route(Delete, "/api/health"), Err(NoMatch::MethodNotAllowed(vec![Get])));
     }
 
     #[test]
     fn ids_are_positive_integers_or_handles_of_the_right_kind() {
-        let m = |p: &str| Matched {
-            route: Route::SessionsGet,
-            params: vec![p.to_owned()],
-        };
+        let m = |p: &str| Matched { route: Route::SessionsGet, params: vec![p.to_owned()] };
         assert_eq!(m("7").id(0, Some(HandleKind::Session)), Ok(7));
         assert_eq!(m("S-7").id(0, Some(HandleKind::Session)), Ok(7));
         for bad in ["0", "-1", "+1", "x", "T-7", "99999999999999999999"] {
@@ -271,12 +267,7 @@ mod tests {
     fn every_pattern_is_unique_per_method() {
         for (i, a) in ROUTES.iter().enumerate() {
             for b in &ROUTES[i + 1..] {
-                assert!(
-                    !(a.method == b.method && a.pattern == b.pattern),
-                    "{} {} twice",
-                    a.method.as_str(),
-                    a.pattern
-                );
+                assert!(!(a.method == b.method && a.pattern == b.pattern), "{} {} twice", a.method.as_str(), a.pattern);
             }
         }
     }

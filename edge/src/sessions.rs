@@ -75,10 +75,7 @@ async fn query_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Session
          WHERE s.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    ctx.db
-        .first(&sql, &[db::int(id), admin, user])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("session S-{id}")))
+    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("session S-{id}")))
 }
 
 /// `POST /api/sessions`.
@@ -86,10 +83,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
     let input: CreateSession = body::read_json(req).await?;
     let name = input.name.as_deref().map(|n| validate::name("name", n)).transpose()?;
     if input.worker_id.is_some() {
-        return Err(ApiError::invalid_field(
-            "worker_id",
-            "no worker with this id is registered in the project",
-        ));
+        return Err(ApiError::invalid_field("worker_id", "no worker with this id is registered in the project"));
     }
     let project = projects::find_visible(ctx, who, input.project_id).await?;
     let row: Option<SessionRow> = ctx
@@ -97,28 +91,13 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
         .first(
             "INSERT INTO sessions (project_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)
          RETURNING id, project_id, name, created_at",
-            &[
-                db::int(project.id),
-                db::opt_text(name.as_deref()),
-                db::int(who.user_id),
-                db::int(ctx.now),
-            ],
+            &[db::int(project.id), db::opt_text(name.as_deref()), db::int(who.user_id), db::int(ctx.now)],
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::internal("session insert returned no row"))?;
-    let notice = EventBody::SystemNotice {
-        text: format!("session created by {}", who.username),
-    };
+    let notice = EventBody::SystemNotice { text: format!("session created by {}", who.username) };
     hub::append(&ctx.env, &StreamKey::session(row.id), &notice).await?;
-    changes::emit(
-        ctx,
-        row.project_id,
-        Entity::Session,
-        Action::Created,
-        row.id,
-        Some(format!("S-{}", row.id)),
-    )
-    .await;
+    changes::emit(ctx, row.project_id, Entity::Session, Action::Created, row.id, Some(format!("S-{}", row.id))).await;
     Ok(respond::created(&Session::from(row)))
 }
 
@@ -136,18 +115,11 @@ pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, query: &Query) ->
         .all(
             "SELECT id, project_id, name, created_at FROM sessions
          WHERE project_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            &[
-                db::int(project_id),
-                db::int(page.after_id),
-                db::int(page.fetch_count().into()),
-            ],
+            &[db::int(project_id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
-    Ok(respond::ok(&Page {
-        items: rows.into_iter().map(Session::from).collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    Ok(respond::ok(&Page { items: rows.into_iter().map(Session::from).collect::<Vec<_>>(), next_cursor }))
 }
 
 /// `POST /api/sessions/:id/messages`: appends the message to the transcript; answers 201
@@ -156,10 +128,7 @@ pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
     let input: PostMessage = body::read_json(req).await?;
     validate::text("text", &input.text)?;
     let session = find_visible(ctx, who, id).await?;
-    let event = EventBody::UserMessage {
-        text: input.text,
-        author: who.into(),
-    };
+    let event = EventBody::UserMessage { text: input.text, author: who.into() };
     let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
     Ok(respond::raw_json(stored.into_bytes(), 201))
 }

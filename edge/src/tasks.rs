@@ -82,10 +82,7 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Task
         "SELECT {COLUMNS} FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    ctx.db
-        .first(&sql, &[db::int(id), admin, user])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("task {id}")))
+    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("task {id}")))
 }
 
 /// A task of a project (already checked visible) by its number.
@@ -97,31 +94,16 @@ pub async fn by_number(ctx: &Ctx, project_id: i64, number: i64) -> ApiResult<Opt
 /// A requirement reference (`requirement_id`: an id or `R-N`) within the project.
 async fn resolve_requirement(ctx: &Ctx, project_id: i64, reference: &ItemRef) -> ApiResult<RequirementRow> {
     let (found, shown) = match reference {
-        ItemRef::Handle(h) if h.kind == HandleKind::Requirement => (
-            requirements::by_number(ctx, project_id, h.number as i64).await?,
-            h.to_string(),
-        ),
+        ItemRef::Handle(h) if h.kind == HandleKind::Requirement => {
+            (requirements::by_number(ctx, project_id, h.number as i64).await?, h.to_string())
+        }
         ItemRef::Handle(h) => {
-            return Err(ApiError::invalid_field(
-                "requirement_id",
-                format!("{h} is not a requirement handle (R-N)"),
-            ));
+            return Err(ApiError::invalid_field("requirement_id", format!("{h} is not a requirement handle (R-N)")));
         }
-        ItemRef::Id(id) => {
-            let sql = "SELECT r.id, r.project_id, r.number, r.title, r.description, r.body, r.resources,
-                              r.status, r.created_at, r.updated_at
-                       FROM requirements r WHERE r.id = ?1 AND r.project_id = ?2";
-            (
-                ctx.db.first(sql, &[db::int(*id), db::int(project_id)]).await?,
-                id.to_string(),
-            )
-        }
+        ItemRef::Id(id) => (requirements::by_id_in_project(ctx, project_id, *id).await?, id.to_string()),
     };
     found.ok_or_else(|| {
-        ApiError::invalid_field(
-            "requirement_id",
-            format!("{shown} is not a requirement of this project"),
-        )
+        ApiError::invalid_field("requirement_id", format!("{shown} is not a requirement of this project"))
     })
 }
 
@@ -140,10 +122,7 @@ fn all_done(deps: &[Dependency]) -> bool {
 /// task of it. Answers the tasks sorted by number, without duplicates.
 async fn resolve_dependencies(ctx: &Ctx, project_id: i64, refs: &[ItemRef]) -> ApiResult<Vec<Dependency>> {
     if refs.len() > validate::MAX_LIST_ITEMS {
-        return Err(ApiError::invalid_field(
-            "depends_on",
-            format!("at most {} tasks", validate::MAX_LIST_ITEMS),
-        ));
+        return Err(ApiError::invalid_field("depends_on", format!("at most {} tasks", validate::MAX_LIST_ITEMS)));
     }
     let mut ids = Vec::new();
     let mut numbers = Vec::new();
@@ -152,10 +131,7 @@ async fn resolve_dependencies(ctx: &Ctx, project_id: i64, refs: &[ItemRef]) -> A
             ItemRef::Id(id) => ids.push(*id),
             ItemRef::Handle(h) if h.kind == HandleKind::Task => numbers.push(h.number as i64),
             ItemRef::Handle(h) => {
-                return Err(ApiError::invalid_field(
-                    "depends_on",
-                    format!("{h} is not a task handle (T-N)"),
-                ));
+                return Err(ApiError::invalid_field("depends_on", format!("{h} is not a task handle (T-N)")));
             }
         }
     }
@@ -181,17 +157,9 @@ async fn resolve_dependencies(ctx: &Ctx, project_id: i64, refs: &[ItemRef]) -> A
         .iter()
         .find(|id| !found.iter().any(|d| d.id == **id))
         .map(|id| id.to_string())
-        .or_else(|| {
-            numbers
-                .iter()
-                .find(|n| !found.iter().any(|d| d.number == **n))
-                .map(|n| format!("T-{n}"))
-        });
+        .or_else(|| numbers.iter().find(|n| !found.iter().any(|d| d.number == **n)).map(|n| format!("T-{n}")));
     if let Some(missing) = missing {
-        return Err(ApiError::invalid_field(
-            "depends_on",
-            format!("{missing} is not a task of this project"),
-        ));
+        return Err(ApiError::invalid_field("depends_on", format!("{missing} is not a task of this project")));
     }
     Ok(found)
 }
@@ -263,10 +231,8 @@ pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Reque
         .change(input.status.unwrap_or(TaskStatus::Todo), all_done(&deps))
         .map_err(|r| refusal("a new task", r))?;
 
-    let bump = ctx.db.prepare(
-        "UPDATE projects SET task_counter = task_counter + 1 WHERE id = ?1",
-        &[db::int(project.id)],
-    )?;
+    let bump =
+        ctx.db.prepare("UPDATE projects SET task_counter = task_counter + 1 WHERE id = ?1", &[db::int(project.id)])?;
     let insert = ctx.db.prepare(
         &format!(
             "INSERT INTO tasks (project_id, requirement_id, requirement_number, number, title, body, status,
@@ -297,15 +263,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Reque
     )?;
     let results = ctx.db.batch(vec![bump, insert, edges]).await?;
     let row: TaskRow = first_row(&results, 1)?.ok_or_else(|| ApiError::internal("task insert returned no row"))?;
-    changes::emit(
-        ctx,
-        row.project_id,
-        Entity::Task,
-        Action::Created,
-        row.id,
-        Some(row.handle()),
-    )
-    .await;
+    changes::emit(ctx, row.project_id, Entity::Task, Action::Created, row.id, Some(row.handle())).await;
     Ok(respond::created(&Task::from(row)))
 }
 
@@ -315,10 +273,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, query: &Query) ->
     let status = match query.get("status") {
         None | Some("") => None,
         Some(s) => Some(TaskStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid_parameter(
-                "status",
-                "must be todo, in_progress, blocked, done, failed or cancelled",
-            )
+            ApiError::invalid_parameter("status", "must be todo, in_progress, blocked, done, failed or cancelled")
         })?),
     };
     // Only `ready=true`: it is served by an index, where "not ready" would be a scan.
@@ -360,10 +315,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, query: &Query) ->
     sql.push_str(&format!(" ORDER BY t.id LIMIT ?{}", args.len()));
     let rows: Vec<TaskRow> = ctx.db.all(&sql, &args).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
-    Ok(respond::ok(&protocol::api::Page {
-        items: rows.into_iter().map(Task::from).collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    Ok(respond::ok(&protocol::api::Page { items: rows.into_iter().map(Task::from).collect::<Vec<_>>(), next_cursor }))
 }
 
 fn parse_ref(text: &str) -> Option<ItemRef> {
@@ -382,11 +334,7 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
 pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
     let input: UpdateTask = body::read_json(req).await?;
     let title = input.title.as_deref().map(validate::title).transpose()?;
-    let text = input
-        .body
-        .as_deref()
-        .map(|b| validate::prose("body", b, validate::MAX_TEXT_BYTES))
-        .transpose()?;
+    let text = input.body.as_deref().map(|b| validate::prose("body", b, validate::MAX_TEXT_BYTES)).transpose()?;
     let current = find_visible(ctx, who, id).await?;
     let requirement = match &input.requirement_id {
         Some(r) => Some(resolve_requirement(ctx, current.project_id, r).await?),
@@ -408,17 +356,10 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
             open: i64,
         }
         let sql = format!("SELECT {} AS open", open_count(1));
-        open_after = ctx
-            .db
-            .first::<Count>(&sql, &[db::text(ids)])
-            .await?
-            .map_or(0, |c| c.open);
+        open_after = ctx.db.first::<Count>(&sql, &[db::text(ids)]).await?.map_or(0, |c| c.open);
     }
     let new_status = match input.status {
-        Some(to) => Some(
-            old.change(to, open_after == 0)
-                .map_err(|r| refusal(&current.handle(), r))?,
-        ),
+        Some(to) => Some(old.change(to, open_after == 0).map_err(|r| refusal(&current.handle(), r))?),
         None => None,
     };
 
@@ -467,10 +408,7 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         ],
     )?);
     if let Some(ids) = dep_ids {
-        statements.push(ctx.db.prepare(
-            "DELETE FROM task_dependencies WHERE task_id = ?1",
-            &[db::int(current.id)],
-        )?);
+        statements.push(ctx.db.prepare("DELETE FROM task_dependencies WHERE task_id = ?1", &[db::int(current.id)])?);
         statements.push(ctx.db.prepare(
             "INSERT INTO task_dependencies (task_id, depends_on_id) SELECT ?1, value FROM json_each(?2)",
             &[db::int(current.id), db::text(ids)],
@@ -478,30 +416,16 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
     }
     let results = ctx.db.batch(statements).await?;
     let row: TaskRow = first_row(&results, update_index)?.ok_or_else(|| {
-        ApiError::conflict(format!(
-            "{} changed while this update was made: read it again and retry",
-            current.handle()
-        ))
+        ApiError::conflict(format!("{} changed while this update was made: read it again and retry", current.handle()))
     })?;
-    changes::emit(
-        ctx,
-        row.project_id,
-        Entity::Task,
-        Action::Updated,
-        row.id,
-        Some(row.handle()),
-    )
-    .await;
+    changes::emit(ctx, row.project_id, Entity::Task, Action::Updated, row.id, Some(row.handle())).await;
     Ok(respond::ok(&Task::from(row)))
 }
 
 /// 400 if making `task` depend on `deps` would close a cycle.
 async fn refuse_cycles(ctx: &Ctx, task: &TaskRow, deps: &[Dependency]) -> ApiResult<()> {
     if deps.iter().any(|d| d.id == task.id) {
-        return Err(ApiError::invalid_field(
-            "depends_on",
-            format!("{} cannot depend on itself", task.handle()),
-        ));
+        return Err(ApiError::invalid_field("depends_on", format!("{} cannot depend on itself", task.handle())));
     }
     if deps.is_empty() {
         return Ok(());
@@ -525,10 +449,7 @@ async fn refuse_cycles(ctx: &Ctx, task: &TaskRow, deps: &[Dependency]) -> ApiRes
     if hit.is_some() {
         return Err(ApiError::invalid_field(
             "depends_on",
-            format!(
-                "would make a cycle: {} is already a dependency of one of them",
-                task.handle()
-            ),
+            format!("would make a cycle: {} is already a dependency of one of them", task.handle()),
         ));
     }
     Ok(())
@@ -538,19 +459,8 @@ async fn refuse_cycles(ctx: &Ctx, task: &TaskRow, deps: &[Dependency]) -> ApiRes
 pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     let current = find_visible(ctx, who, id).await?;
     let mut statements = release_dependents(ctx, current.id)?;
-    statements.push(
-        ctx.db
-            .prepare("DELETE FROM tasks WHERE id = ?1", &[db::int(current.id)])?,
-    );
+    statements.push(ctx.db.prepare("DELETE FROM tasks WHERE id = ?1", &[db::int(current.id)])?);
     ctx.db.batch(statements).await?;
-    changes::emit(
-        ctx,
-        current.project_id,
-        Entity::Task,
-        Action::Deleted,
-        current.id,
-        Some(current.handle()),
-    )
-    .await;
+    changes::emit(ctx, current.project_id, Entity::Task, Action::Deleted, current.id, Some(current.handle())).await;
     Ok(respond::no_content())
 }

@@ -30,21 +30,11 @@ pub async fn mint_for(ctx: &Ctx, user_id: i64, name: &str) -> ApiResult<TokenCre
         .first(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
          RETURNING id, name, created_at, last_used_at",
-            &[
-                db::int(user_id),
-                db::text(name),
-                db::text(&secrets::hash(&token)),
-                db::int(ctx.now),
-            ],
+            &[db::int(user_id), db::text(name), db::text(&secrets::hash(&token)), db::int(ctx.now)],
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::internal("token insert returned no row"))?;
-    Ok(TokenCreated {
-        id: row.id,
-        name: row.name,
-        token,
-        created_at: rfc3339_from_ms(row.created_at),
-    })
+    Ok(TokenCreated { id: row.id, name: row.name, token, created_at: rfc3339_from_ms(row.created_at) })
 }
 
 /// `POST /api/tokens`.
@@ -62,11 +52,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
         .all(
             "SELECT id, name, created_at, last_used_at FROM api_tokens
          WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            &[
-                db::int(who.user_id),
-                db::int(page.after_id),
-                db::int(page.fetch_count().into()),
-            ],
+            &[db::int(who.user_id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);

@@ -46,9 +46,7 @@ fn role_text(role: Role) -> &'static str {
 pub async fn bootstrap(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     let input: BootstrapRequest = body::read_json(req).await?;
     let Ok(secret) = ctx.env.secret(bindings::SETUP_SECRET) else {
-        return Err(ApiError::not_found(
-            "bootstrap (set the BATON_SETUP_SECRET secret to enable it)",
-        ));
+        return Err(ApiError::not_found("bootstrap (set the BATON_SETUP_SECRET secret to enable it)"));
     };
     if !secrets::constant_time_eq(secret.to_string().as_bytes(), input.secret.as_bytes()) {
         return Err(ApiError::unauthorized());
@@ -65,15 +63,10 @@ pub async fn bootstrap(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
         )
         .await?;
     let Some(row) = row else {
-        return Err(ApiError::conflict(
-            "baton is already bootstrapped: log in as an existing admin instead",
-        ));
+        return Err(ApiError::conflict("baton is already bootstrapped: log in as an existing admin instead"));
     };
     let token = tokens::mint_for(ctx, row.id, "bootstrap").await?;
-    Ok(respond::created(&BootstrapResponse {
-        user: row.into(),
-        token,
-    }))
+    Ok(respond::created(&BootstrapResponse { user: row.into(), token }))
 }
 
 /// `POST /api/auth/login`: checks the password and sets the login cookie.
@@ -98,34 +91,19 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     let stored = row.as_ref().map_or(DUMMY_HASH, |r| r.password_hash.as_str());
     let matches = password::verify(&input.password, stored).await?;
     let Some(row) = row.filter(|_| matches) else {
-        return Err(ApiError::new(
-            protocol::error::ErrorCode::Unauthorized,
-            "wrong username or password",
-        ));
+        return Err(ApiError::new(protocol::error::ErrorCode::Unauthorized, "wrong username or password"));
     };
     let token = secrets::mint(TokenKind::WebLogin)?;
     ctx.db
         .run(
             "INSERT INTO web_logins (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            &[
-                db::text(&secrets::hash(&token)),
-                db::int(row.id),
-                db::int(ctx.now),
-                db::int(ctx.now + LOGIN_TTL_MS),
-            ],
+            &[db::text(&secrets::hash(&token)), db::int(row.id), db::int(ctx.now), db::int(ctx.now + LOGIN_TTL_MS)],
         )
         .await?;
-    let user = User::from(UserRow {
-        id: row.id,
-        username: row.username,
-        role: row.role,
-        created_at: row.created_at,
-    });
+    let user = User::from(UserRow { id: row.id, username: row.username, role: row.role, created_at: row.created_at });
     let response = respond::ok(&user);
-    let cookie = format!(
-        "{LOGIN_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
-        LOGIN_TTL_MS / 1000
-    );
+    let cookie =
+        format!("{LOGIN_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}", LOGIN_TTL_MS / 1000);
     response.headers().set("set-cookie", &cookie)?;
     Ok(response)
 }
@@ -138,15 +116,12 @@ const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAA
 pub async fn logout(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
     if let Some(hash) = &who.web_login_hash {
         auth::forget_credential(hash);
-        ctx.db
-            .run("DELETE FROM web_logins WHERE token_hash = ?1", &[db::text(hash)])
-            .await?;
+        ctx.db.run("DELETE FROM web_logins WHERE token_hash = ?1", &[db::text(hash)]).await?;
     }
     let response = respond::no_content();
-    response.headers().set(
-        "set-cookie",
-        &format!("{LOGIN_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"),
-    )?;
+    response
+        .headers()
+        .set("set-cookie", &format!("{LOGIN_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"))?;
     Ok(response)
 }
 
@@ -157,21 +132,13 @@ pub async fn me(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
 }
 
 async fn find(ctx: &Ctx, id: i64) -> ApiResult<Option<UserRow>> {
-    ctx.db
-        .first(
-            "SELECT id, username, role, created_at FROM users WHERE id = ?1",
-            &[db::int(id)],
-        )
-        .await
+    ctx.db.first("SELECT id, username, role, created_at FROM users WHERE id = ?1", &[db::int(id)]).await
 }
 
 /// Finds a user by name (for membership), or 404.
 pub async fn find_by_name(ctx: &Ctx, username: &str) -> ApiResult<UserRow> {
     ctx.db
-        .first(
-            "SELECT id, username, role, created_at FROM users WHERE username = ?1",
-            &[db::text(username)],
-        )
+        .first("SELECT id, username, role, created_at FROM users WHERE username = ?1", &[db::text(username)])
         .await?
         .ok_or_else(|| ApiError::not_found(format!("user {username:?}")))
 }
@@ -187,12 +154,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
         .first(
             "INSERT INTO users (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (username) DO NOTHING RETURNING id, username, role, created_at",
-            &[
-                db::text(&username),
-                db::text(&hash),
-                db::text(role_text(input.role)),
-                db::int(ctx.now),
-            ],
+            &[db::text(&username), db::text(&hash), db::text(role_text(input.role)), db::int(ctx.now)],
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::conflict(format!("username {username:?} is taken")))?;
@@ -211,10 +173,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
-    Ok(respond::ok(&Page {
-        items: rows.into_iter().map(User::from).collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    Ok(respond::ok(&Page { items: rows.into_iter().map(User::from).collect::<Vec<_>>(), next_cursor }))
 }
 
 /// `POST /api/auth/password`: checks the current password, stores the new one, and ends
@@ -236,13 +195,10 @@ pub async fn change_password(ctx: &Ctx, who: &Principal, req: &mut Request) -> A
         return Err(ApiError::forbidden("current_password is wrong"));
     }
     let hash = password::hash_new(&input.new_password).await?;
-    let update = ctx.db.prepare(
-        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-        &[db::int(who.user_id), db::text(&hash)],
-    )?;
-    let logout = ctx
+    let update = ctx
         .db
-        .prepare("DELETE FROM web_logins WHERE user_id = ?1", &[db::int(who.user_id)])?;
+        .prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1", &[db::int(who.user_id), db::text(&hash)])?;
+    let logout = ctx.db.prepare("DELETE FROM web_logins WHERE user_id = ?1", &[db::int(who.user_id)])?;
     ctx.db.batch(vec![update, logout]).await?;
     auth::forget_user(who.user_id);
     Ok(respond::no_content())

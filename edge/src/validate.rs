@@ -15,10 +15,7 @@ pub fn name(field: &str, value: &str) -> ApiResult<String> {
         return Err(ApiError::invalid_field(field, "must not be empty"));
     }
     if trimmed.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {MAX_NAME_CHARS} characters"),
-        ));
+        return Err(ApiError::invalid_field(field, format!("must be at most {MAX_NAME_CHARS} characters")));
     }
     if trimmed.chars().any(char::is_control) {
         return Err(ApiError::invalid_field(field, "must not contain control characters"));
@@ -32,9 +29,7 @@ pub fn username(value: &str) -> ApiResult<String> {
     let ok = !value.is_empty()
         && value.len() <= 64
         && value.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if ok {
         Ok(value.to_owned())
     } else {
@@ -60,10 +55,7 @@ pub fn text(field: &str, value: &str) -> ApiResult<()> {
         return Err(ApiError::invalid_field(field, "must not be empty"));
     }
     if value.len() > MAX_TEXT_BYTES {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {MAX_TEXT_BYTES} bytes"),
-        ));
+        return Err(ApiError::invalid_field(field, format!("must be at most {MAX_TEXT_BYTES} bytes")));
     }
     Ok(())
 }
@@ -79,10 +71,7 @@ pub const MAX_LIST_ITEMS: usize = 50;
 pub fn title(value: &str) -> ApiResult<String> {
     let trimmed = value.trim();
     if trimmed.chars().count() > MAX_TITLE_CHARS {
-        return Err(ApiError::invalid_field(
-            "title",
-            format!("must be at most {MAX_TITLE_CHARS} characters"),
-        ));
+        return Err(ApiError::invalid_field("title", format!("must be at most {MAX_TITLE_CHARS} characters")));
     }
     if trimmed.is_empty() {
         return Err(ApiError::invalid_field("title", "must not be empty"));
@@ -96,10 +85,7 @@ pub fn title(value: &str) -> ApiResult<String> {
 /// Optional Markdown or prose: may be empty, bounded in bytes.
 pub fn prose(field: &str, value: &str, max_bytes: usize) -> ApiResult<String> {
     if value.len() > max_bytes {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {max_bytes} bytes"),
-        ));
+        return Err(ApiError::invalid_field(field, format!("must be at most {max_bytes} bytes")));
     }
     Ok(value.to_owned())
 }
@@ -109,19 +95,13 @@ pub fn prose(field: &str, value: &str, max_bytes: usize) -> ApiResult<String> {
 pub fn resources(list: &[protocol::model::Resource]) -> ApiResult<()> {
     use protocol::model::ResourceKind;
     if list.len() > MAX_LIST_ITEMS {
-        return Err(ApiError::invalid_field(
-            "resources",
-            format!("at most {MAX_LIST_ITEMS} entries"),
-        ));
+        return Err(ApiError::invalid_field("resources", format!("at most {MAX_LIST_ITEMS} entries")));
     }
     for (i, r) in list.iter().enumerate() {
         let field = format!("resources[{i}].target");
         let t = r.target.trim();
         if t.is_empty() || t.len() > 2000 || t.chars().any(char::is_control) {
-            return Err(ApiError::invalid_field(
-                &field,
-                "must be 1 to 2000 characters, no control characters",
-            ));
+            return Err(ApiError::invalid_field(&field, "must be 1 to 2000 characters, no control characters"));
         }
         let ok = match r.kind {
             ResourceKind::Link | ResourceKind::Doc => t.starts_with("https://") || t.starts_with("http://"),
@@ -165,16 +145,8 @@ mod tests {
     #[test]
     fn resources_are_urls_or_repository_paths() {
         use protocol::model::{Resource, ResourceKind};
-        let r = |kind, target: &str| Resource {
-            kind,
-            target: target.into(),
-            title: None,
-        };
-        assert!(resources(&[
-            r(ResourceKind::Link, "https://x.org"),
-            r(ResourceKind::File, "src/lib.rs")
-        ])
-        .is_ok());
+        let r = |kind, target: &str| Resource { kind, target: target.into(), title: None };
+        assert!(resources(&[r(ResourceKind::Link, "https://x.org"), r(ResourceKind::File, "src/lib.rs")]).is_ok());
         assert!(resources(&[r(ResourceKind::Doc, "ftp://x")]).is_err());
         assert!(resources(&[r(ResourceKind::File, "/etc/passwd")]).is_err());
         let err = resources(&[r(ResourceKind::File, "ok"), r(ResourceKind::File, "a/../../b")]).unwrap_err();

@@ -23,11 +23,7 @@ pub struct WorkspaceRow {
 
 impl From<WorkspaceRow> for Workspace {
     fn from(row: WorkspaceRow) -> Self {
-        Workspace {
-            id: row.id,
-            name: row.name,
-            created_at: rfc3339_from_ms(row.created_at),
-        }
+        Workspace { id: row.id, name: row.name, created_at: rfc3339_from_ms(row.created_at) }
     }
 }
 
@@ -38,10 +34,7 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Work
         "SELECT w.id, w.name, w.created_at FROM workspaces w WHERE w.id = ?1 AND {}",
         Principal::visible_clause("w.id", 2, 3)
     );
-    ctx.db
-        .first(&sql, &[db::int(id), admin, user])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("workspace {id}")))
+    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("workspace {id}")))
 }
 
 /// `POST /api/workspaces` (admin): the creator becomes a member.
@@ -81,18 +74,10 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
          WHERE w.id > ?1 AND {} ORDER BY w.id LIMIT ?4",
         Principal::visible_clause("w.id", 2, 3)
     );
-    let rows: Vec<WorkspaceRow> = ctx
-        .db
-        .all(
-            &sql,
-            &[db::int(page.after_id), admin, user, db::int(page.fetch_count().into())],
-        )
-        .await?;
+    let rows: Vec<WorkspaceRow> =
+        ctx.db.all(&sql, &[db::int(page.after_id), admin, user, db::int(page.fetch_count().into())]).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
-    Ok(respond::ok(&Page {
-        items: rows.into_iter().map(Workspace::from).collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    Ok(respond::ok(&Page { items: rows.into_iter().map(Workspace::from).collect::<Vec<_>>(), next_cursor }))
 }
 
 /// `GET /api/workspaces/:id`.
@@ -122,11 +107,7 @@ pub async fn members(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiR
     let (rows, next_cursor) = page.finish(rows, |r| r.user_id);
     let items = rows
         .into_iter()
-        .map(|r| Member {
-            user_id: r.user_id,
-            username: r.username,
-            added_at: rfc3339_from_ms(r.added_at),
-        })
+        .map(|r| Member { user_id: r.user_id, username: r.username, added_at: rfc3339_from_ms(r.added_at) })
         .collect();
     Ok(respond::ok(&Page { items, next_cursor }))
 }
@@ -140,11 +121,7 @@ pub async fn add_member(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) 
     if add_membership(ctx, id, user.id).await? == 0 {
         return Err(ApiError::conflict(format!("{} is already a member", user.username)));
     }
-    Ok(respond::created(&Member {
-        user_id: user.id,
-        username: user.username,
-        added_at: rfc3339_from_ms(ctx.now),
-    }))
+    Ok(respond::created(&Member { user_id: user.id, username: user.username, added_at: rfc3339_from_ms(ctx.now) }))
 }
 
 /// `PATCH /api/workspaces/:id` (admin): rename; a name taken by another workspace is 409.
@@ -171,9 +148,7 @@ pub async fn rename(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
 pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
     who.require_admin("delete workspaces")?;
-    ctx.db
-        .run("DELETE FROM workspaces WHERE id = ?1", &[db::int(id)])
-        .await?;
+    ctx.db.run("DELETE FROM workspaces WHERE id = ?1", &[db::int(id)]).await?;
     crate::sessions::forget_all();
     Ok(respond::no_content())
 }
@@ -184,10 +159,7 @@ pub async fn remove_member(ctx: &Ctx, who: &Principal, id: i64, user_id: i64) ->
     who.require_admin("remove members")?;
     let removed = ctx
         .db
-        .run(
-            "DELETE FROM memberships WHERE workspace_id = ?1 AND user_id = ?2",
-            &[db::int(id), db::int(user_id)],
-        )
+        .run("DELETE FROM memberships WHERE workspace_id = ?1 AND user_id = ?2", &[db::int(id), db::int(user_id)])
         .await?;
     if removed == 0 {
         return Err(ApiError::not_found(format!("member {user_id} of workspace {id}")));

@@ -32,6 +32,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// Too many requests.
     RateLimited,
+    /// A service baton called on the caller's behalf (GitHub) failed; the message says how.
+    UpstreamFailed,
     /// A bug on the server side; the message never carries internals.
     Internal,
     /// A code this version does not know (sent by a newer server).
@@ -52,6 +54,7 @@ impl ErrorCode {
             ErrorCode::Gone => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::RateLimited => 429,
+            ErrorCode::UpstreamFailed => 502,
             ErrorCode::Internal | ErrorCode::Unknown => 500,
         }
     }
@@ -72,12 +75,7 @@ pub struct ErrorDetail {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody {
-            error: ErrorDetail {
-                code,
-                message: message.into(),
-            },
-        }
+        ErrorBody { error: ErrorDetail { code, message: message.into() } }
     }
 }
 

@@ -112,9 +112,7 @@ mod tests {
         let event: Event = serde_json::from_str(USER_MESSAGE).unwrap();
         assert_eq!(event.seq, 3);
         assert_eq!(event.body.type_name(), "user_message");
-        let EventBody::UserMessage { text, author } = &event.body else {
-            unreachable!("parsed as {:?}", event.body)
-        };
+        let EventBody::UserMessage { text, author } = &event.body else { unreachable!("parsed as {:?}", event.body) };
         assert_eq!(text, "fix the build");
         assert_eq!(author.kind, AuthorKind::User);
         assert_eq!(serde_json::to_string(&event).unwrap(), USER_MESSAGE);
@@ -135,14 +133,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&event).unwrap(), text);
         let newer = r#"{"seq":5,"at":"x","type":"change","entity":"gizmo","action":"exploded","id":1}"#;
         let event: Event = serde_json::from_str(newer).unwrap();
-        assert!(matches!(
-            event.body,
-            EventBody::Change {
-                entity: Entity::Unknown,
-                action: Action::Unknown,
-                ..
-            }
-        ));
+        assert!(matches!(event.body, EventBody::Change { entity: Entity::Unknown, action: Action::Unknown, .. }));
     }
 
     #[test]

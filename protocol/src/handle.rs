@@ -126,20 +126,7 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_exactly_a_handle() {
-        for text in [
-            "",
-            "R",
-            "R-",
-            "R3",
-            "X-3",
-            "R-0",
-            "R-03",
-            "R--3",
-            "R-3a",
-            "R- 3",
-            "R-+3",
-            "R-1234567890123456",
-        ] {
+        for text in ["", "R", "R-", "R3", "X-3", "R-0", "R-03", "R--3", "R-3a", "R- 3", "R-+3", "R-1234567890123456"] {
             assert!(text.parse::<Handle>().is_err(), "{text:?} should not parse");
         }
     }

@@ -3,6 +3,7 @@
 //!
 //! - [`error`]: the JSON error envelope and its codes;
 //! - [`handle`]: the handles people type (`R-3`, `T-12`, `W-2`);
+//! - [`github`]: repository links and backfill reports of the GitHub sync;
 //! - [`model`]: requirements, tasks, dependencies and comments, and their status rules;
 //! - [`api`]: request and response bodies of the HTTP API;
 //! - [`event`]: the events of a Hub stream (a session's transcript, later worker commands
@@ -16,6 +17,7 @@
 pub mod api;
 pub mod error;
 pub mod event;
+pub mod github;
 pub mod handle;
 pub mod model;
 pub mod sse;

@@ -144,8 +144,48 @@ pub struct Requirement {
     pub body: String,
     pub resources: Vec<Resource>,
     pub status: RequirementStatus,
+    /// The GitHub issue this requirement mirrors, if any.
+    #[serde(default)]
+    pub github: Option<GithubIssue>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A mirrored GitHub issue, as a requirement shows it: `#number` and its link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GithubIssue {
+    pub number: u64,
+    pub url: String,
+    pub state: GithubState,
+}
+
+/// The issue's state on GitHub. `deleted` and `transferred` mark issues that left the
+/// repository; their requirements are kept, never silently dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GithubState {
+    Open,
+    Closed,
+    Deleted,
+    Transferred,
+    #[serde(other)]
+    Unknown,
+}
+
+impl GithubState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GithubState::Open => "open",
+            GithubState::Closed => "closed",
+            GithubState::Deleted => "deleted",
+            GithubState::Transferred => "transferred",
+            GithubState::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> GithubState {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).unwrap_or(GithubState::Unknown)
+    }
 }
 
 /// `POST /api/projects/:id/requirements`.
@@ -273,13 +313,7 @@ mod tests {
                 assert_eq!(from.can_become(to), legal(from, to), "{from:?} -> {to:?}");
             }
         }
-        assert_eq!(
-            Done.change(Blocked, true),
-            Err(StatusRefusal::NotAllowed {
-                from: Done,
-                to: Blocked
-            })
-        );
+        assert_eq!(Done.change(Blocked, true), Err(StatusRefusal::NotAllowed { from: Done, to: Blocked }));
     }
 
     #[test]
@@ -288,11 +322,7 @@ mod tests {
         assert_eq!(InProgress.change(Done, false), Err(StatusRefusal::WaitsFor));
         assert_eq!(Todo.change(Blocked, false), Ok(Blocked));
         assert_eq!(Todo.change(Cancelled, false), Ok(Cancelled));
-        assert_eq!(
-            InProgress.change(InProgress, false),
-            Ok(InProgress),
-            "staying put is fine"
-        );
+        assert_eq!(InProgress.change(InProgress, false), Ok(InProgress), "staying put is fine");
         assert_eq!(Todo.change(InProgress, true), Ok(InProgress));
         assert!(Todo.is_ready(true) && !Todo.is_ready(false) && !Blocked.is_ready(true));
     }
@@ -316,7 +346,7 @@ mod tests {
 
     #[test]
     fn an_item_is_tagged_with_its_kind() {
-        let text = r#"{"kind":"requirement","id":1,"handle":"R-1","project_id":2,"title":"t","description":"","body":"","resources":[{"kind":"link","target":"https://x"}],"status":"active","created_at":"a","updated_at":"b"}"#;
+        let text = r#"{"kind":"requirement","id":1,"handle":"R-1","project_id":2,"title":"t","description":"","body":"","resources":[{"kind":"link","target":"https://x"}],"status":"active","github":null,"created_at":"a","updated_at":"b"}"#;
         let item: Item = serde_json::from_str(text).unwrap();
         assert!(matches!(item, Item::Requirement(ref r) if r.handle == "R-1"));
         assert_eq!(serde_json::to_string(&item).unwrap(), text);

@@ -68,11 +68,7 @@ impl Parser {
                 break;
             }
             let line = String::from_utf8_lossy(&self.buffer[start..end]).into_owned();
-            let skip = if self.buffer[end] == b'\r' && self.buffer.get(end + 1) == Some(&b'\n') {
-                2
-            } else {
-                1
-            };
+            let skip = if self.buffer[end] == b'\r' && self.buffer.get(end + 1) == Some(&b'\n') { 2 } else { 1 };
             start = end + skip;
             if let Some(frame) = self.line(&line) {
                 frames.push(frame);
@@ -115,11 +111,7 @@ impl Parser {
         let id = self.id.take();
         let event = self.event.take();
         let data = self.data.take()?;
-        Some(Frame {
-            id,
-            event: event.unwrap_or_else(|| "message".to_owned()),
-            data,
-        })
+        Some(Frame { id, event: event.unwrap_or_else(|| "message".to_owned()), data })
     }
 }
 
@@ -134,11 +126,7 @@ mod tests {
         let frames = Parser::new().push(text.as_bytes());
         assert_eq!(
             frames,
-            vec![Frame {
-                id: Some("42".into()),
-                event: "user_message".into(),
-                data: r#"{"text":"hi"}"#.into()
-            }]
+            vec![Frame { id: Some("42".into()), event: "user_message".into(), data: r#"{"text":"hi"}"#.into() }]
         );
     }
 

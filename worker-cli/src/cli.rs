@@ -3,7 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{login, member, project, requirement, session, task, token, use_project, user, workspace};
+use crate::commands::{
+    github, login, member, project, requirement, session, task, token, use_project, user, workspace,
+};
 
 const EXAMPLES: &str = "\
 Getting started:
@@ -73,4 +75,7 @@ pub enum Command {
     /// Personal API tokens
     #[command(subcommand)]
     Token(token::Command),
+    /// Mirror a GitHub repository's issues into requirements
+    #[command(subcommand)]
+    Github(github::Command),
 }

@@ -23,11 +23,7 @@ impl Client {
             .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()?;
-        Ok(Client {
-            http,
-            base: settings.url.clone(),
-            token: settings.token.clone(),
-        })
+        Ok(Client { http, base: settings.url.clone(), token: settings.token.clone() })
     }
 
     pub fn base_url(&self) -> &str {
@@ -36,22 +32,13 @@ impl Client {
 
     /// A request to `path` (starting with `/api/`), with the token when there is one.
     pub fn request(&self, method: Method, path: &str) -> Result<RequestBuilder> {
-        let token = self
-            .token
-            .as_deref()
-            .ok_or_else(|| anyhow!(messages::no_token(&self.base)))?;
-        Ok(self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token))
+        let token = self.token.as_deref().ok_or_else(|| anyhow!(messages::no_token(&self.base)))?;
+        Ok(self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token))
     }
 
     /// Sends a request; a transport failure says how to reach the server.
     pub async fn send(&self, builder: RequestBuilder) -> Result<Response> {
-        builder
-            .send()
-            .await
-            .map_err(|e| anyhow!(messages::unreachable(&self.base, &transport_cause(&e))))
+        builder.send().await.map_err(|e| anyhow!(messages::unreachable(&self.base, &transport_cause(&e))))
     }
 
     pub async fn get<T: DeserializeOwned>(&self, action: &str, path: &str) -> Result<T> {
@@ -93,12 +80,7 @@ pub async fn error_of(action: &str, response: Response) -> anyhow::Error {
     let status = response.status();
     let bytes = response.bytes().await.unwrap_or_default();
     match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(body) => anyhow!(messages::api_error(
-            action,
-            status.as_u16(),
-            body.error.code,
-            &body.error.message
-        )),
+        Ok(body) => anyhow!(messages::api_error(action, status.as_u16(), body.error.code, &body.error.message)),
         Err(_) => anyhow!(messages::not_json(action, status.as_u16())),
     }
 }

@@ -55,10 +55,7 @@ pub struct Settings {
 /// unset (so `BATON_TOKEN=` hides the saved token).
 pub fn resolve(file: &ConfigFile, project_file: &ProjectFile, env: &Overrides, flags: &Overrides) -> Settings {
     let pick = |f: &Option<String>, e: &Option<String>, c: &Option<String>| {
-        f.clone()
-            .or_else(|| e.clone())
-            .or_else(|| c.clone())
-            .filter(|s| !s.is_empty())
+        f.clone().or_else(|| e.clone()).or_else(|| c.clone()).filter(|s| !s.is_empty())
     };
     let saved_project = project_file.project.clone().or_else(|| file.project.clone());
     Settings {
@@ -106,10 +103,7 @@ pub fn find_project_file(dir: &Path) -> Result<ProjectFile> {
             let text =
                 fs::read_to_string(&candidate).with_context(|| format!("cannot read {}", candidate.display()))?;
             return serde_json::from_str(&text).with_context(|| {
-                format!(
-                    "{} is not a baton project file: write {{\"project\": \"NAME or ID\"}}",
-                    candidate.display()
-                )
+                format!("{} is not a baton project file: write {{\"project\": \"NAME or ID\"}}", candidate.display())
             });
         }
     }
@@ -128,9 +122,7 @@ pub fn save(path: &Path, config: &ConfigFile) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(&tmp)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    let mut file = options.open(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
     file.write_all(serde_json::to_string_pretty(config)?.as_bytes())?;
     file.sync_all()?;
     fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
@@ -142,74 +134,36 @@ mod tests {
     use super::*;
 
     fn o(url: Option<&str>, token: Option<&str>) -> Overrides {
-        Overrides {
-            url: url.map(Into::into),
-            token: token.map(Into::into),
-            project: None,
-        }
+        Overrides { url: url.map(Into::into), token: token.map(Into::into), project: None }
     }
 
     fn p(project: Option<&str>) -> Overrides {
-        Overrides {
-            project: project.map(Into::into),
-            ..Overrides::default()
-        }
+        Overrides { project: project.map(Into::into), ..Overrides::default() }
     }
 
     #[test]
     fn flags_beat_env_beat_file_beat_defaults() {
         let none = ProjectFile::default();
-        let file = ConfigFile {
-            url: Some("http://file".into()),
-            token: Some("tf".into()),
-            project: None,
-        };
-        assert_eq!(
-            resolve(&ConfigFile::default(), &none, &o(None, None), &o(None, None)).url,
-            DEFAULT_URL
-        );
+        let file = ConfigFile { url: Some("http://file".into()), token: Some("tf".into()), project: None };
+        assert_eq!(resolve(&ConfigFile::default(), &none, &o(None, None), &o(None, None)).url, DEFAULT_URL);
         assert_eq!(resolve(&file, &none, &o(None, None), &o(None, None)).url, "http://file");
         let s = resolve(&file, &none, &o(Some("http://env/"), None), &o(None, None));
         assert_eq!((s.url.as_str(), s.token.as_deref()), ("http://env", Some("tf")));
-        let s = resolve(
-            &file,
-            &none,
-            &o(Some("http://env"), Some("te")),
-            &o(Some("http://flag"), None),
-        );
+        let s = resolve(&file, &none, &o(Some("http://env"), Some("te")), &o(Some("http://flag"), None));
         assert_eq!((s.url.as_str(), s.token.as_deref()), ("http://flag", Some("te")));
         assert_eq!(resolve(&file, &none, &o(None, Some("")), &o(None, None)).token, None);
     }
 
     #[test]
     fn the_default_project_comes_from_use_then_the_project_file_then_env_then_flags() {
-        let used = ConfigFile {
-            project: Some("used".into()),
-            ..ConfigFile::default()
-        };
-        let here = ProjectFile {
-            project: Some("here".into()),
-        };
+        let used = ConfigFile { project: Some("used".into()), ..ConfigFile::default() };
+        let here = ProjectFile { project: Some("here".into()) };
         let none = ProjectFile::default();
         assert_eq!(resolve(&ConfigFile::default(), &none, &p(None), &p(None)).project, None);
-        assert_eq!(
-            resolve(&used, &none, &p(None), &p(None)).project.as_deref(),
-            Some("used")
-        );
-        assert_eq!(
-            resolve(&used, &here, &p(None), &p(None)).project.as_deref(),
-            Some("here")
-        );
-        assert_eq!(
-            resolve(&used, &here, &p(Some("env")), &p(None)).project.as_deref(),
-            Some("env")
-        );
-        assert_eq!(
-            resolve(&used, &here, &p(Some("env")), &p(Some("flag")))
-                .project
-                .as_deref(),
-            Some("flag")
-        );
+        assert_eq!(resolve(&used, &none, &p(None), &p(None)).project.as_deref(), Some("used"));
+        assert_eq!(resolve(&used, &here, &p(None), &p(None)).project.as_deref(), Some("here"));
+        assert_eq!(resolve(&used, &here, &p(Some("env")), &p(None)).project.as_deref(), Some("env"));
+        assert_eq!(resolve(&used, &here, &p(Some("env")), &p(Some("flag"))).project.as_deref(), Some("flag"));
     }
 
     #[test]
@@ -230,11 +184,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("baton").join("config.json");
         assert_eq!(load(&path).unwrap(), ConfigFile::default());
-        let config = ConfigFile {
-            url: Some("http://x".into()),
-            token: Some("btp_x".into()),
-            project: Some("7".into()),
-        };
+        let config =
+            ConfigFile { url: Some("http://x".into()), token: Some("btp_x".into()), project: Some("7".into()) };
         save(&path, &config).unwrap();
         assert_eq!(load(&path).unwrap(), config);
         #[cfg(unix)]

@@ -12,11 +12,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().worker_threads(2).build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("baton: cannot start the async runtime: {e}");
@@ -37,18 +33,10 @@ async fn run(cli: Cli) -> Result<()> {
     let file = config::load(&config::path()?)?;
     let here = std::env::current_dir().unwrap_or_default();
     let project_file = config::find_project_file(&here)?;
-    let flags = Overrides {
-        url: cli.url.clone(),
-        token: cli.token.clone(),
-        project: None,
-    };
+    let flags = Overrides { url: cli.url.clone(), token: cli.token.clone(), project: None };
     let settings = config::resolve(&file, &project_file, &config::from_env(), &flags);
     let client = Client::new(&settings)?;
-    let env = Env {
-        settings,
-        client,
-        json: cli.json,
-    };
+    let env = Env { settings, client, json: cli.json };
     match &cli.command {
         Command::Login(args) => commands::login::run(args, &env).await,
         Command::Workspace(cmd) => commands::workspace::run(cmd, &env).await,
@@ -60,13 +48,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::User(cmd) => commands::user::run(cmd, &env).await,
         Command::Member(cmd) => commands::member::run(cmd, &env).await,
         Command::Token(cmd) => commands::token::run(cmd, &env).await,
+        Command::Github(cmd) => commands::github::run(cmd, &env).await,
     }
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }

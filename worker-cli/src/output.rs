@@ -47,10 +47,7 @@ mod tests {
 
     #[test]
     fn columns_align_to_the_widest_cell() {
-        let text = render_table(
-            &["ID", "NAME"],
-            &[vec!["1".into(), "web".into()], vec!["12".into(), "x".into()]],
-        );
+        let text = render_table(&["ID", "NAME"], &[vec!["1".into(), "web".into()], vec!["12".into(), "x".into()]]);
         assert_eq!(text, "ID  NAME\n1   web\n12  x");
     }
 }

@@ -69,24 +69,27 @@ pub async fn item_id(client: &Client, project_id: Option<i64>, given: &str, kind
             return Ok(id);
         }
     }
-    let handle: Handle = given
-        .parse()
-        .map_err(|_| anyhow!("{given:?} is neither an id nor a handle like {}-3", kind.prefix()))?;
-    if handle.kind != kind {
-        bail!("{given} is not a {} handle ({}-N)", kind_name(kind), kind.prefix());
-    }
+    // `#123` names the requirement mirroring GitHub issue 123.
+    let github =
+        given.strip_prefix('#').and_then(|n| n.parse::<u64>().ok()).filter(|_| kind == HandleKind::Requirement);
+    let segment = match github {
+        Some(number) => format!("%23{number}"),
+        None => {
+            let handle: Handle = given
+                .parse()
+                .map_err(|_| anyhow!("{given:?} is neither an id nor a handle like {}-3", kind.prefix()))?;
+            if handle.kind != kind {
+                bail!("{given} is not a {} handle ({}-N)", kind_name(kind), kind.prefix());
+            }
+            handle.to_string()
+        }
+    };
     let Some(project_id) = project_id else {
         bail!("{given} is a handle: say which project with --project, or `baton use PROJECT`");
     };
-    let item: serde_json::Value = client
-        .get(
-            &format!("find {given}"),
-            &format!("/api/projects/{project_id}/items/{handle}"),
-        )
-        .await?;
-    item["id"]
-        .as_i64()
-        .ok_or_else(|| anyhow!("the server answered no id for {given}"))
+    let item: serde_json::Value =
+        client.get(&format!("find {given}"), &format!("/api/projects/{project_id}/items/{segment}")).await?;
+    item["id"].as_i64().ok_or_else(|| anyhow!("the server answered no id for {given}"))
 }
 
 fn kind_name(kind: HandleKind) -> &'static str {

@@ -127,10 +127,7 @@ impl Hub {
         if let Some(seq) = self.live.borrow().last_seq {
             return Ok(seq);
         }
-        let row: SeqRow = self
-            .sql()
-            .exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM events", None)?
-            .one()?;
+        let row: SeqRow = self.sql().exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM events", None)?.one()?;
         let seq = u64::try_from(row.seq).unwrap_or(0);
         self.live.borrow_mut().last_seq = Some(seq);
         Ok(seq)
@@ -143,12 +140,7 @@ impl Hub {
         let data = body.envelope(seq, &protocol::time::rfc3339_from_ms(at_ms));
         self.sql().exec(
             "INSERT INTO events (seq, type, at, data) VALUES (?, ?, ?, ?)",
-            vec![
-                (seq as i64).into(),
-                body.event_type.as_str().into(),
-                at_ms.into(),
-                data.as_str().into(),
-            ],
+            vec![(seq as i64).into(), body.event_type.as_str().into(), at_ms.into(), data.as_str().into()],
         )?;
         let mut live = self.live.borrow_mut();
         live.last_seq = Some(seq);
@@ -171,11 +163,7 @@ impl Hub {
             "null".to_owned()
         };
         let items: Vec<&str> = rows.iter().map(|r| r.data.as_str()).collect();
-        Ok(format!(
-            "{{\"items\":[{}],\"next_after\":{next_after},\"last_seq\":{}}}",
-            items.join(","),
-            self.last_seq()?
-        ))
+        Ok(format!("{{\"items\":[{}],\"next_after\":{next_after},\"last_seq\":{}}}", items.join(","), self.last_seq()?))
     }
 
     /// Opens an SSE stream: missed events first, then live ones.
@@ -196,9 +184,7 @@ impl Hub {
         let pipe = TransformStream::new().map_err(js_error)?;
         let writer = pipe.writable().get_writer().map_err(js_error)?;
         let mut live = self.live.borrow_mut();
-        let _ = writer
-            .write_with_chunk(&Uint8Array::from(replay.as_bytes()))
-            .catch(&live.ignore_rejection);
+        let _ = writer.write_with_chunk(&Uint8Array::from(replay.as_bytes())).catch(&live.ignore_rejection);
         if more_than_one_replay {
             // The reader resumes from the last id it got; see MAX_REPLAY.
             let _ = writer.close().catch(&live.ignore_rejection);

@@ -25,15 +25,13 @@ pub const KEEPALIVE_SECS: u64 = 20;
 /// else from the start.
 pub fn resume_after(last_event_id: Option<&str>, after: Option<&str>) -> ApiResult<u64> {
     if let Some(id) = last_event_id.map(str::trim).filter(|s| !s.is_empty()) {
-        return id
-            .parse()
-            .map_err(|_| ApiError::invalid_parameter("Last-Event-ID", "must be a sequence number"));
+        return id.parse().map_err(|_| ApiError::invalid_parameter("Last-Event-ID", "must be a sequence number"));
     }
     match after {
         None | Some("") => Ok(0),
-        Some(text) => text
-            .parse()
-            .map_err(|_| ApiError::invalid_parameter("after", "must be a sequence number (0 or more)")),
+        Some(text) => {
+            text.parse().map_err(|_| ApiError::invalid_parameter("after", "must be a sequence number (0 or more)"))
+        }
     }
 }
 
@@ -115,14 +113,7 @@ mod tests {
 
     #[test]
     fn bodies_without_a_type_or_with_envelope_fields_are_refused() {
-        for bad in [
-            "{}",
-            "[]",
-            "1",
-            r#"{"type":""}"#,
-            r#"{"type":3}"#,
-            r#"{"type":"a","seq":1}"#,
-        ] {
+        for bad in ["{}", "[]", "1", r#"{"type":""}"#, r#"{"type":3}"#, r#"{"type":"a","seq":1}"#] {
             assert!(Body::parse(bad).is_err(), "{bad}");
         }
     }

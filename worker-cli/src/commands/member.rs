@@ -39,54 +39,31 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 .post(
                     "add member",
                     &format!("/api/workspaces/{}/members", w.id),
-                    &AddMember {
-                        username: username.clone(),
-                    },
+                    &AddMember { username: username.clone() },
                 )
                 .await?;
             env.print(&m, |m| format!("{} is now a member of {}.", m.username, w.name))
         }
-        Command::Rm {
-            username,
-            workspace,
-            yes,
-        } => {
+        Command::Rm { username, workspace, yes } => {
             confirm(*yes, &format!("{username}'s membership of {workspace}"))?;
             let w = resolve::workspace(&env.client, workspace).await?;
             let path = format!("/api/workspaces/{}/members", w.id);
             let members: Vec<Member> = resolve::all_pages(&env.client, "list members", &path).await?;
-            let member = members
-                .iter()
-                .find(|m| m.username.eq_ignore_ascii_case(username))
-                .ok_or_else(|| {
-                    anyhow!(
-                        "{username} is not a member of {}: see `baton member ls -w {}`",
-                        w.name,
-                        w.name
-                    )
-                })?;
-            env.client
-                .delete("remove member", &format!("{path}/{}", member.user_id))
-                .await?;
-            env.print(member, |m| {
-                format!("{} is no longer a member of {}.", m.username, w.name)
-            })
+            let member = members.iter().find(|m| m.username.eq_ignore_ascii_case(username)).ok_or_else(|| {
+                anyhow!("{username} is not a member of {}: see `baton member ls -w {}`", w.name, w.name)
+            })?;
+            env.client.delete("remove member", &format!("{path}/{}", member.user_id)).await?;
+            env.print(member, |m| format!("{} is no longer a member of {}.", m.username, w.name))
         }
         Command::Ls { workspace } => {
             let w = resolve::workspace(&env.client, workspace).await?;
-            let all: Vec<Member> = resolve::all_pages(
-                &env.client,
-                "list members",
-                &format!("/api/workspaces/{}/members", w.id),
-            )
-            .await?;
+            let all: Vec<Member> =
+                resolve::all_pages(&env.client, "list members", &format!("/api/workspaces/{}/members", w.id)).await?;
             if env.json {
                 return Ok(output::json(&all)?);
             }
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|m| vec![m.user_id.to_string(), m.username.clone(), m.added_at.clone()])
-                .collect();
+            let rows: Vec<Vec<String>> =
+                all.iter().map(|m| vec![m.user_id.to_string(), m.username.clone(), m.added_at.clone()]).collect();
             Ok(output::table(&["USER", "USERNAME", "ADDED"], &rows)?)
         }
     }

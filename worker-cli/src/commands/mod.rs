@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its own arguments and `run`, and what they share:
 //! the [`Env`] they run in.
 
+pub mod github;
 pub mod login;
 pub mod member;
 pub mod project;

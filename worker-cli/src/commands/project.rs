@@ -64,14 +64,9 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
         Command::Create { name, workspace } => {
             let w = pick_workspace(env, workspace.as_deref()).await?;
-            let body = CreateProject {
-                workspace_id: w.id,
-                name: name.clone(),
-            };
+            let body = CreateProject { workspace_id: w.id, name: name.clone() };
             let p: Project = env.client.post("create project", "/api/projects", &body).await?;
-            env.print(&p, |p| {
-                format!("Created project {} (id {}) in workspace {}.", p.name, p.id, w.name)
-            })
+            env.print(&p, |p| format!("Created project {} (id {}) in workspace {}.", p.name, p.id, w.name))
         }
         Command::Ls { workspace } => {
             let w = pick_workspace(env, workspace.as_deref()).await?;
@@ -89,33 +84,21 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         Command::Get { project } => {
             let p = env.project(project.as_deref(), None).await?;
             env.print(&p, |p| {
-                format!(
-                    "{} (id {}) in workspace {}, created {}",
-                    p.name, p.id, p.workspace_id, p.created_at
-                )
+                format!("{} (id {}) in workspace {}, created {}", p.name, p.id, p.workspace_id, p.created_at)
             })
         }
         Command::Rename { project, name } => {
             let p = env.project(Some(project), None).await?;
             let renamed: Project = env
                 .client
-                .patch(
-                    "rename project",
-                    &format!("/api/projects/{}", p.id),
-                    &Rename { name: name.clone() },
-                )
+                .patch("rename project", &format!("/api/projects/{}", p.id), &Rename { name: name.clone() })
                 .await?;
             env.print(&renamed, |r| format!("Renamed project {} to {}.", p.name, r.name))
         }
         Command::Rm { project, yes } => {
-            confirm(
-                *yes,
-                &format!("project {project} with its requirements, tasks and sessions"),
-            )?;
+            confirm(*yes, &format!("project {project} with its requirements, tasks and sessions"))?;
             let p = env.project(Some(project), None).await?;
-            env.client
-                .delete("delete project", &format!("/api/projects/{}", p.id))
-                .await?;
+            env.client.delete("delete project", &format!("/api/projects/{}", p.id)).await?;
             env.print(&p, |p| format!("Deleted project {}.", p.name))
         }
         Command::Watch { project, after, count } => {
@@ -123,10 +106,8 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             let start = match after {
                 Some(after) => *after,
                 None => {
-                    let page: protocol::event::EventPage = env
-                        .client
-                        .get("read changes", &format!("/api/projects/{}/events?limit=1", p.id))
-                        .await?;
+                    let page: protocol::event::EventPage =
+                        env.client.get("read changes", &format!("/api/projects/{}/events?limit=1", p.id)).await?;
                     page.last_seq
                 }
             };
@@ -139,13 +120,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 let received = follower.next().await?;
                 if env.json {
                     output::line(&received.raw)?;
-                } else if let EventBody::Change {
-                    entity,
-                    action,
-                    id,
-                    handle,
-                } = &received.event.body
-                {
+                } else if let EventBody::Change { entity, action, id, handle } = &received.event.body {
                     let what = handle.clone().unwrap_or_else(|| id.to_string());
                     output::line(&format!("#{} {:?} {what} {:?}", received.event.seq, entity, action).to_lowercase())?;
                 }

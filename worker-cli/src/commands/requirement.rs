@@ -9,7 +9,7 @@ use crate::{output, resolve};
 
 #[derive(Debug, clap::Args)]
 pub struct Target {
-    /// The requirement: its handle or id
+    /// The requirement: its handle, its GitHub issue (#123) or id
     pub requirement: String,
     /// The project of a handle [default: see `baton use`]
     #[arg(long, short)]
@@ -45,14 +45,7 @@ impl Fields {
 
     fn resources(&self) -> Option<Vec<Resource>> {
         let make = |kind, targets: &Vec<String>| {
-            targets
-                .iter()
-                .map(move |t| Resource {
-                    kind,
-                    target: t.clone(),
-                    title: None,
-                })
-                .collect::<Vec<_>>()
+            targets.iter().map(move |t| Resource { kind, target: t.clone(), title: None }).collect::<Vec<_>>()
         };
         let all: Vec<Resource> = make(ResourceKind::Link, &self.links)
             .into_iter()
@@ -67,12 +60,10 @@ impl Fields {
 pub fn read_body(text: Option<&str>, file: Option<&str>) -> Result<Option<String>> {
     match (text, file) {
         (Some(text), _) => Ok(Some(text.to_owned())),
-        (None, Some("-")) => Ok(Some(
-            std::io::read_to_string(std::io::stdin()).context("cannot read the body from stdin")?,
-        )),
-        (None, Some(path)) => Ok(Some(
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?,
-        )),
+        (None, Some("-")) => {
+            Ok(Some(std::io::read_to_string(std::io::stdin()).context("cannot read the body from stdin")?))
+        }
+        (None, Some(path)) => Ok(Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?)),
         (None, None) => Ok(None),
     }
 }
@@ -135,6 +126,9 @@ async fn id_of(env: &Env, target: &Target) -> Result<i64> {
 
 fn show(r: &Requirement) -> String {
     let mut out = format!("{} {} [{}]", r.handle, r.title, r.status.as_str());
+    if let Some(issue) = &r.github {
+        out.push_str(&format!("\nGitHub #{} ({}) {}", issue.number, issue.state.as_str(), issue.url));
+    }
     if !r.description.is_empty() {
         out.push_str(&format!("\n{}", r.description));
     }
@@ -158,14 +152,8 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 resources: fields.resources(),
                 status: None,
             };
-            let r: Requirement = env
-                .client
-                .post(
-                    "create requirement",
-                    &format!("/api/projects/{}/requirements", p.id),
-                    &body,
-                )
-                .await?;
+            let r: Requirement =
+                env.client.post("create requirement", &format!("/api/projects/{}/requirements", p.id), &body).await?;
             env.print(&r, |r| format!("Created {} in {}: {}", r.handle, p.name, r.title))
         }
         Command::Ls { project, status } => {
@@ -178,16 +166,16 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             }
             let rows: Vec<Vec<String>> = all
                 .iter()
-                .map(|r| vec![r.handle.clone(), r.status.as_str().into(), r.title.clone()])
+                .map(|r| {
+                    let issue = r.github.as_ref().map(|g| format!("#{}", g.number)).unwrap_or_default();
+                    vec![r.handle.clone(), issue, r.status.as_str().into(), r.title.clone()]
+                })
                 .collect();
-            Ok(output::table(&["REQ", "STATUS", "TITLE"], &rows)?)
+            Ok(output::table(&["REQ", "ISSUE", "STATUS", "TITLE"], &rows)?)
         }
         Command::Get(target) => {
             let id = id_of(env, target).await?;
-            let r: Requirement = env
-                .client
-                .get("get requirement", &format!("/api/requirements/{id}"))
-                .await?;
+            let r: Requirement = env.client.get("get requirement", &format!("/api/requirements/{id}")).await?;
             env.print(&r, show)
         }
         Command::Update { target, title, fields } => {
@@ -199,33 +187,20 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 resources: fields.resources(),
                 status: None,
             };
-            let r: Requirement = env
-                .client
-                .patch("update requirement", &format!("/api/requirements/{id}"), &patch)
-                .await?;
+            let r: Requirement =
+                env.client.patch("update requirement", &format!("/api/requirements/{id}"), &patch).await?;
             env.print(&r, |r| format!("Updated {}.", r.handle))
         }
         Command::SetStatus { target, status } => {
             let id = id_of(env, target).await?;
-            let patch = UpdateRequirement {
-                status: RequirementStatus::parse(status),
-                ..UpdateRequirement::default()
-            };
-            let r: Requirement = env
-                .client
-                .patch("set status", &format!("/api/requirements/{id}"), &patch)
-                .await?;
+            let patch = UpdateRequirement { status: RequirementStatus::parse(status), ..UpdateRequirement::default() };
+            let r: Requirement = env.client.patch("set status", &format!("/api/requirements/{id}"), &patch).await?;
             env.print(&r, |r| format!("{} is {}.", r.handle, r.status.as_str()))
         }
         Command::Rm { target, yes } => {
-            confirm(
-                *yes,
-                &format!("requirement {} with its tasks and comments", target.requirement),
-            )?;
+            confirm(*yes, &format!("requirement {} with its tasks and comments", target.requirement))?;
             let id = id_of(env, target).await?;
-            env.client
-                .delete("delete requirement", &format!("/api/requirements/{id}"))
-                .await?;
+            env.client.delete("delete requirement", &format!("/api/requirements/{id}")).await?;
             env.print(&serde_json::json!({"deleted": target.requirement}), |_| {
                 format!("Deleted {}.", target.requirement)
             })

@@ -64,17 +64,9 @@ pub enum Command {
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
-        Command::Create {
-            project,
-            workspace,
-            name,
-        } => {
+        Command::Create { project, workspace, name } => {
             let p = env.project(project.as_deref(), workspace.as_deref()).await?;
-            let body = CreateSession {
-                project_id: p.id,
-                worker_id: None,
-                name: name.clone(),
-            };
+            let body = CreateSession { project_id: p.id, worker_id: None, name: name.clone() };
             let s: Session = env.client.post("create session", "/api/sessions", &body).await?;
             if env.json {
                 output::json(&s)?;
@@ -91,13 +83,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             } else {
                 let rows: Vec<Vec<String>> = all
                     .iter()
-                    .map(|s| {
-                        vec![
-                            s.handle.clone(),
-                            s.name.clone().unwrap_or_default(),
-                            s.created_at.clone(),
-                        ]
-                    })
+                    .map(|s| vec![s.handle.clone(), s.name.clone().unwrap_or_default(), s.created_at.clone()])
                     .collect();
                 output::table(&["SESSION", "NAME", "CREATED"], &rows)?;
             }
@@ -137,10 +123,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 let received = follower.next().await?;
                 if follower.reconnects() != reconnects {
                     reconnects = follower.reconnects();
-                    eprintln!(
-                        "baton: reconnected to S-{id}; continuing after #{}",
-                        received.event.seq - 1
-                    );
+                    eprintln!("baton: reconnected to S-{id}; continuing after #{}", received.event.seq - 1);
                 }
                 print_event(env, &received.event, Some(&received.raw))?;
                 printed += 1;

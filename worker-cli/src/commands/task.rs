@@ -112,12 +112,7 @@ pub enum CommentCommand {
 }
 
 fn refs(given: &[String]) -> Result<Vec<ItemRef>> {
-    given
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(reference)
-        .collect()
+    given.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).map(reference).collect()
 }
 
 fn reference(given: &str) -> Result<ItemRef> {
@@ -155,14 +150,7 @@ fn show(t: &Task) -> String {
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
-        Command::Create {
-            title,
-            requirement,
-            depends_on,
-            body,
-            body_file,
-            project,
-        } => {
+        Command::Create { title, requirement, depends_on, body, body_file, project } => {
             let p = env.project(project.as_deref(), None).await?;
             let create = CreateTask {
                 requirement_id: reference(requirement)?,
@@ -171,10 +159,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 depends_on: Some(refs(depends_on)?),
                 status: None,
             };
-            let t: Task = env
-                .client
-                .post("create task", &format!("/api/projects/{}/tasks", p.id), &create)
-                .await?;
+            let t: Task = env.client.post("create task", &format!("/api/projects/{}/tasks", p.id), &create).await?;
             env.print(&t, |t| {
                 format!(
                     "Created {} under {}: {}{}",
@@ -185,12 +170,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 )
             })
         }
-        Command::Ls {
-            project,
-            status,
-            requirement,
-            ready,
-        } => {
+        Command::Ls { project, status, requirement, ready } => {
             let p = env.project(project.as_deref(), None).await?;
             let mut filters = Vec::new();
             if let Some(s) = status {
@@ -202,11 +182,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             if *ready {
                 filters.push("ready=true".into());
             }
-            let query = if filters.is_empty() {
-                String::new()
-            } else {
-                format!("?{}", filters.join("&"))
-            };
+            let query = if filters.is_empty() { String::new() } else { format!("?{}", filters.join("&")) };
             let path = format!("/api/projects/{}/tasks{query}", p.id);
             let all: Vec<Task> = resolve::all_pages(&env.client, "list tasks", &path).await?;
             if env.json {
@@ -225,24 +201,14 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                     ]
                 })
                 .collect();
-            Ok(output::table(
-                &["TASK", "STATUS", "READY", "REQ", "DEPENDS ON", "TITLE"],
-                &rows,
-            )?)
+            Ok(output::table(&["TASK", "STATUS", "READY", "REQ", "DEPENDS ON", "TITLE"], &rows)?)
         }
         Command::Get(target) => {
             let id = id_of(env, target).await?;
             let t: Task = env.client.get("get task", &format!("/api/tasks/{id}")).await?;
             env.print(&t, show)
         }
-        Command::Update {
-            target,
-            title,
-            body,
-            body_file,
-            depends_on,
-            requirement,
-        } => {
+        Command::Update { target, title, body, body_file, depends_on, requirement } => {
             let id = id_of(env, target).await?;
             let patch = UpdateTask {
                 title: title.clone(),
@@ -251,41 +217,26 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 depends_on: depends_on.as_deref().map(refs).transpose()?,
                 requirement_id: requirement.as_deref().map(reference).transpose()?,
             };
-            let t: Task = env
-                .client
-                .patch("update task", &format!("/api/tasks/{id}"), &patch)
-                .await?;
+            let t: Task = env.client.patch("update task", &format!("/api/tasks/{id}"), &patch).await?;
             env.print(&t, |t| format!("Updated {}.", t.handle))
         }
         Command::SetStatus { target, status } => {
             let id = id_of(env, target).await?;
-            let patch = UpdateTask {
-                status: TaskStatus::parse(status),
-                ..UpdateTask::default()
-            };
-            let t: Task = env
-                .client
-                .patch("set status", &format!("/api/tasks/{id}"), &patch)
-                .await?;
+            let patch = UpdateTask { status: TaskStatus::parse(status), ..UpdateTask::default() };
+            let t: Task = env.client.patch("set status", &format!("/api/tasks/{id}"), &patch).await?;
             env.print(&t, |t| format!("{} is {}.", t.handle, t.status.as_str()))
         }
         Command::Rm { target, yes } => {
             confirm(*yes, &format!("task {} with its comments", target.task))?;
             let id = id_of(env, target).await?;
             env.client.delete("delete task", &format!("/api/tasks/{id}")).await?;
-            env.print(&serde_json::json!({"deleted": target.task}), |_| {
-                format!("Deleted {}.", target.task)
-            })
+            env.print(&serde_json::json!({"deleted": target.task}), |_| format!("Deleted {}.", target.task))
         }
         Command::Comment(CommentCommand::Add { target, text }) => {
             let id = id_of(env, target).await?;
             let c: Comment = env
                 .client
-                .post(
-                    "comment",
-                    &format!("/api/tasks/{id}/comments"),
-                    &CreateComment { body: text.clone() },
-                )
+                .post("comment", &format!("/api/tasks/{id}/comments"), &CreateComment { body: text.clone() })
                 .await?;
             env.print(&c, |c| format!("Commented on {} (comment {}).", target.task, c.id))
         }

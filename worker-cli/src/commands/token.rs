@@ -24,13 +24,9 @@ pub enum Command {
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
         Command::Create { name } => {
-            let t: TokenCreated = env
-                .client
-                .post("create token", "/api/tokens", &CreateToken { name: name.clone() })
-                .await?;
-            env.print(&t, |t| {
-                format!("{}\n(token {} \"{}\"; shown only now)", t.token, t.id, t.name)
-            })
+            let t: TokenCreated =
+                env.client.post("create token", "/api/tokens", &CreateToken { name: name.clone() }).await?;
+            env.print(&t, |t| format!("{}\n(token {} \"{}\"; shown only now)", t.token, t.id, t.name))
         }
         Command::Ls => {
             let all: Vec<TokenInfo> = resolve::all_pages(&env.client, "list tokens", "/api/tokens").await?;

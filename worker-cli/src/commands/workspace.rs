@@ -28,14 +28,8 @@ pub enum Command {
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
         Command::Create { name } => {
-            let w: Workspace = env
-                .client
-                .post(
-                    "create workspace",
-                    "/api/workspaces",
-                    &CreateWorkspace { name: name.clone() },
-                )
-                .await?;
+            let w: Workspace =
+                env.client.post("create workspace", "/api/workspaces", &CreateWorkspace { name: name.clone() }).await?;
             env.print(&w, |w| format!("Created workspace {} (id {}).", w.name, w.id))
         }
         Command::Ls => {
@@ -43,10 +37,8 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             if env.json {
                 return Ok(output::json(&all)?);
             }
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|w| vec![w.id.to_string(), w.name.clone(), w.created_at.clone()])
-                .collect();
+            let rows: Vec<Vec<String>> =
+                all.iter().map(|w| vec![w.id.to_string(), w.name.clone(), w.created_at.clone()]).collect();
             Ok(output::table(&["ID", "NAME", "CREATED"], &rows)?)
         }
         Command::Get { workspace } => {
@@ -57,20 +49,14 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             let w = resolve::workspace(&env.client, workspace).await?;
             let renamed: Workspace = env
                 .client
-                .patch(
-                    "rename workspace",
-                    &format!("/api/workspaces/{}", w.id),
-                    &Rename { name: name.clone() },
-                )
+                .patch("rename workspace", &format!("/api/workspaces/{}", w.id), &Rename { name: name.clone() })
                 .await?;
             env.print(&renamed, |r| format!("Renamed workspace {} to {}.", w.name, r.name))
         }
         Command::Rm { workspace, yes } => {
             confirm(*yes, &format!("workspace {workspace} with all its projects"))?;
             let w = resolve::workspace(&env.client, workspace).await?;
-            env.client
-                .delete("delete workspace", &format!("/api/workspaces/{}", w.id))
-                .await?;
+            env.client.delete("delete workspace", &format!("/api/workspaces/{}", w.id)).await?;
             env.print(&w, |w| format!("Deleted workspace {}.", w.name))
         }
     }

@@ -1,0 +1,106 @@
+//! `POST /api/github/webhook/:link_id`: GitHub's deliveries for a linked repository.
+//!
+//! Order matters: the body is read (bounded) and its signature checked before anything parses
+//! it; a delivery already applied is answered 200 and changes nothing; the delivery is
+//! recorded only after it was applied, so a failure can be redelivered.
+
+use protocol::error::ErrorCode;
+use protocol::model::GithubState;
+use serde_json::{json, Value};
+use worker::{Request, Response};
+
+use super::links::{self, LinkRow};
+use super::{issue, mirror, signature};
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::{body, db, respond, sealed};
+
+/// GitHub caps payloads at 25 MB; issue events are a few tens of KB.
+pub const MAX_PAYLOAD_BYTES: usize = 5 * 1024 * 1024;
+
+pub async fn receive(ctx: &Ctx, req: &mut Request, link_id: i64) -> ApiResult<Response> {
+    let raw = body::read_limited(req, MAX_PAYLOAD_BYTES).await?;
+    let link =
+        links::by_id(ctx, link_id).await?.ok_or_else(|| ApiError::not_found(format!("GitHub link {link_id}")))?;
+    let secret = sealed::open(&sealed::key(&ctx.env)?, &link.secret_sealed)?;
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    if !signature::verify(&secret, &raw, header("x-hub-signature-256").as_deref()) {
+        return Err(ApiError::new(ErrorCode::Unauthorized, "X-Hub-Signature-256 is missing or wrong"));
+    }
+    let event = header("x-github-event").ok_or_else(|| ApiError::invalid_parameter("X-GitHub-Event", "is missing"))?;
+    let delivery =
+        header("x-github-delivery").ok_or_else(|| ApiError::invalid_parameter("X-GitHub-Delivery", "is missing"))?;
+    if delivery.is_empty() || delivery.len() > 100 {
+        return Err(ApiError::invalid_parameter("X-GitHub-Delivery", "must be 1 to 100 characters"));
+    }
+    if already_applied(ctx, link.id, &delivery).await? {
+        return Ok(respond::ok(&json!({"status": "duplicate", "delivery": delivery})));
+    }
+    let payload: Value = serde_json::from_slice(&raw)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("payload is not JSON: {e}")))?;
+    let (status, answer) = match event.as_str() {
+        "ping" => {
+            same_repository(&link, &payload)?;
+            (200, json!({"status": "pong", "repo": link.repo}))
+        }
+        "issues" => issues(ctx, &link, &payload).await?,
+        other => (202, json!({"status": "ignored", "event": other})),
+    };
+    record(ctx, link.id, &delivery).await?;
+    Ok(respond::json(&answer, status))
+}
+
+async fn issues(ctx: &Ctx, link: &LinkRow, payload: &Value) -> ApiResult<(u16, Value)> {
+    same_repository(link, payload)?;
+    let action = payload["action"].as_str().unwrap_or("");
+    let left = match action {
+        "deleted" => Some(GithubState::Deleted),
+        "transferred" => Some(GithubState::Transferred),
+        _ => None,
+    };
+    let snap = issue::snapshot(&payload["issue"], left).map_err(|why| ApiError::invalid_field("issue", why))?;
+    if snap.is_pull_request && !link.include_pull_requests() {
+        return Ok((202, json!({"status": "ignored", "reason": "pull requests are not mirrored by this link"})));
+    }
+    let outcome = mirror::apply(ctx, link, &snap).await?;
+    Ok((200, json!({"status": outcome.kind.name(), "requirement": outcome.handle, "action": action})))
+}
+
+/// A delivery for another repository is refused: a link mirrors exactly one.
+fn same_repository(link: &LinkRow, payload: &Value) -> ApiResult<()> {
+    let name = payload["repository"]["full_name"].as_str().unwrap_or("");
+    if name.eq_ignore_ascii_case(&link.repo) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field(
+            "repository.full_name",
+            format!("{name:?} is not {:?}, the repository linked here", link.repo),
+        ))
+    }
+}
+
+async fn already_applied(ctx: &Ctx, link_id: i64, delivery: &str) -> ApiResult<bool> {
+    #[derive(serde::Deserialize)]
+    struct Seen {
+        #[allow(dead_code)]
+        link_id: i64,
+    }
+    let seen: Option<Seen> = ctx
+        .db
+        .first(
+            "SELECT link_id FROM github_deliveries WHERE link_id = ?1 AND delivery_id = ?2",
+            &[db::int(link_id), db::text(delivery)],
+        )
+        .await?;
+    Ok(seen.is_some())
+}
+
+async fn record(ctx: &Ctx, link_id: i64, delivery: &str) -> ApiResult<()> {
+    ctx.db
+        .run(
+            "INSERT INTO github_deliveries (link_id, delivery_id, received_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            &[db::int(link_id), db::text(delivery), db::int(ctx.now)],
+        )
+        .await?;
+    Ok(())
+}
