@@ -428,6 +428,8 @@ fn the_cli_connects_syncs_and_names_requirements_by_issue_number() {
     assert!(String::from_utf8_lossy(&synced.stdout).contains("1 created"));
     let shown = baton.ok(&["requirement", "get", "#123"]);
     assert!(shown.contains("From GitHub") && shown.contains("GitHub #123 (open)"), "{shown}");
+    let task = baton.ok(&["task", "create", "--requirement", "#123", "Reproduce it"]);
+    assert!(task.contains("under R-"), "{task}");
     let listed = baton.ok(&["requirement", "ls"]);
     assert!(listed.contains("#123"), "{listed}");
     assert!(baton.ok(&["github", "ls"]).contains("API token stored: true"));

@@ -25,7 +25,7 @@ pub enum Command {
     )]
     Create {
         title: String,
-        /// The requirement: handle or id
+        /// The requirement: handle, GitHub issue (#123) or id
         #[arg(long, short)]
         requirement: String,
         /// Tasks this one waits for, comma-separated handles or ids
@@ -115,6 +115,14 @@ fn refs(given: &[String]) -> Result<Vec<ItemRef>> {
     given.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).map(reference).collect()
 }
 
+/// A requirement reference; `#123` (a mirrored GitHub issue) is looked up in the project.
+async fn requirement_ref(env: &Env, project_id: i64, given: &str) -> Result<ItemRef> {
+    if given.starts_with('#') {
+        return Ok(ItemRef::Id(resolve::item_id(&env.client, Some(project_id), given, HandleKind::Requirement).await?));
+    }
+    reference(given)
+}
+
 fn reference(given: &str) -> Result<ItemRef> {
     match given.parse::<i64>() {
         Ok(id) => Ok(ItemRef::Id(id)),
@@ -153,7 +161,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         Command::Create { title, requirement, depends_on, body, body_file, project } => {
             let p = env.project(project.as_deref(), None).await?;
             let create = CreateTask {
-                requirement_id: reference(requirement)?,
+                requirement_id: requirement_ref(env, p.id, requirement).await?,
                 title: title.clone(),
                 body: read_body(body.as_deref(), body_file.as_deref())?,
                 depends_on: Some(refs(depends_on)?),
