@@ -15,6 +15,7 @@ pub mod workspace;
 
 use anyhow::{bail, Result};
 use protocol::api::Project;
+use protocol::handle::HandleKind;
 use serde::Serialize;
 
 use crate::client::Client;
@@ -36,6 +37,16 @@ impl Env {
             bail!("no project given: pass --project NAME, or set a default with `baton use NAME`");
         };
         resolve::project(&self.client, project, workspace).await
+    }
+
+    /// The row id of a requirement or task given by id, handle or (requirements) `#123`; the
+    /// project is looked up only when a handle needs it.
+    pub async fn item_id(&self, given: &str, project: Option<&str>, kind: HandleKind) -> Result<i64> {
+        let project_id = match given.parse::<i64>() {
+            Ok(_) => None,
+            Err(_) => Some(self.project(project, None).await?.id),
+        };
+        resolve::item_id(&self.client, project_id, given, kind).await
     }
 
     /// Prints a value as JSON, or as the line(s) `human` makes of it.

@@ -117,11 +117,7 @@ pub enum Command {
 }
 
 async fn id_of(env: &Env, target: &Target) -> Result<i64> {
-    let project = match target.requirement.parse::<i64>() {
-        Ok(_) => None,
-        Err(_) => Some(env.project(target.project.as_deref(), None).await?.id),
-    };
-    resolve::item_id(&env.client, project, &target.requirement, HandleKind::Requirement).await
+    env.item_id(&target.requirement, target.project.as_deref(), HandleKind::Requirement).await
 }
 
 fn show(r: &Requirement) -> String {

@@ -131,11 +131,7 @@ fn reference(given: &str) -> Result<ItemRef> {
 }
 
 async fn id_of(env: &Env, target: &Target) -> Result<i64> {
-    let project = match target.task.parse::<i64>() {
-        Ok(_) => None,
-        Err(_) => Some(env.project(target.project.as_deref(), None).await?.id),
-    };
-    resolve::item_id(&env.client, project, &target.task, HandleKind::Task).await
+    env.item_id(&target.task, target.project.as_deref(), HandleKind::Task).await
 }
 
 fn show(t: &Task) -> String {
