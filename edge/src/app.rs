@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::query::Query;
 use crate::routes::{self, Matched, Method, NoMatch, Route};
 use crate::{
-    clock, comments, github, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users,
+    clock, comments, github, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users, workers,
     workspaces,
 };
 use protocol::error::ErrorCode;
@@ -60,12 +60,30 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
             Err(err) => Err(err),
         },
         _ => match auth::authenticate(&req, &ctx.db, ctx.now).await {
+            Ok(who) if who.worker.is_some() && !worker_may(matched.route) => Err(ApiError::forbidden(
+                "a worker token only reads its command stream and its sessions, and writes their turns",
+            )),
             Ok(who) => dispatch(&ctx, &who, &matched, &mut req, &query).await,
             Err(err) => Err(err),
         },
     }
     .unwrap_or_else(ApiError::into_response);
     Ok(with_d1_cost(response, &ctx))
+}
+
+/// What a worker token may call: its own stream, worker and sessions (each route checks it is
+/// its own). Everything else is refused outright, whatever the route's own checks would say.
+fn worker_may(route: Route) -> bool {
+    matches!(
+        route,
+        Route::WorkerStream
+            | Route::WorkersGet
+            | Route::WorkerSessionsList
+            | Route::SessionsGet
+            | Route::SessionStream
+            | Route::SessionEventsList
+            | Route::SessionEventsAppend
+    )
 }
 
 /// Reports the request's D1 cost. Responses relayed from a Hub have immutable headers and
@@ -118,6 +136,13 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::TasksDelete => tasks::delete(ctx, who, id()?).await,
         Route::TaskCommentsCreate => comments::create(ctx, who, id()?, req).await,
         Route::TaskCommentsList => comments::list(ctx, who, id()?, query).await,
+        Route::WorkersRegister => workers::register(ctx, who, req).await,
+        Route::WorkersList => workers::list(ctx, who, query).await,
+        Route::WorkersGet => workers::get(ctx, who, id()?).await,
+        Route::WorkersDelete => workers::delete(ctx, who, id()?).await,
+        Route::WorkerStream => workers::stream(ctx, who, id()?, req, query).await,
+        Route::WorkerSessionsList => workers::sessions(ctx, who, id()?, query).await,
+        Route::SessionEventsAppend => sessions::append_event(ctx, who, m.id(0, session)?, req).await,
         Route::GithubConnect => github::links::connect(ctx, who, id()?, req).await,
         Route::GithubLinksList => github::links::list(ctx, who, id()?, req).await,
         Route::GithubLinkUpdate => github::links::update(ctx, who, id()?, req).await,

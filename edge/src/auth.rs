@@ -49,11 +49,22 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 /// An authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Principal {
+    /// 0 for a worker.
     pub user_id: i64,
     pub username: String,
     pub role: Role,
     /// The hash of the web login this request came with, if it came with one.
     pub web_login_hash: Option<String>,
+    /// Set when the caller is a worker daemon: it sees no workspace (so every user route
+    /// answers 404 or 403), only its command stream and its own sessions.
+    pub worker: Option<WorkerScope>,
+}
+
+/// What a worker token may touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerScope {
+    pub worker_id: i64,
+    pub project_id: i64,
 }
 
 impl Principal {
@@ -82,6 +93,19 @@ impl Principal {
     /// The two arguments of [`Principal::visible_clause`]: (is admin, user id).
     pub fn visibility_args(&self) -> [wasm_bindgen::JsValue; 2] {
         [db::int(i64::from(self.is_admin())), db::int(self.user_id)]
+    }
+
+    /// Distinguishes callers in per-isolate caches: users by id, workers below zero.
+    pub fn cache_key(&self) -> i64 {
+        match self.worker {
+            Some(w) => -w.worker_id,
+            None => self.user_id,
+        }
+    }
+
+    /// The worker id for SQL (`NULL` for a person, which matches no row).
+    pub fn worker_arg(&self) -> wasm_bindgen::JsValue {
+        db::opt_int(self.worker.map(|w| w.worker_id))
     }
 }
 
@@ -113,6 +137,11 @@ pub fn forget_credential(hash: &str) {
     PRINCIPALS.with(|c| c.borrow_mut().remove(&hash.to_owned()));
 }
 
+/// Makes this isolate forget a worker's credential (deleted, or reattached with a new token).
+pub fn forget_worker(worker_id: i64) {
+    PRINCIPALS.with(|c| c.borrow_mut().forget_where(|_, p| p.worker.is_some_and(|w| w.worker_id == worker_id)));
+}
+
 /// Makes this isolate forget every credential of a user.
 pub fn forget_user(user_id: i64) {
     PRINCIPALS.with(|c| c.borrow_mut().forget_where(|_, p| p.user_id == user_id));
@@ -133,6 +162,7 @@ pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Princip
         return Ok(principal);
     }
     let found = match credential {
+        Credential::Bearer(token) if token.starts_with("btw_") => worker(db, &hash).await?,
         Credential::Bearer(_) => bearer(db, &hash, now).await?,
         Credential::Cookie(_) => web_login(db, &hash, now).await?,
     };
@@ -160,6 +190,24 @@ async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
         username: row.username,
         role: parse_role(&row.role),
         web_login_hash: None,
+        worker: None,
+    }))
+}
+
+async fn worker(db: &Db, hash: &str) -> ApiResult<Option<Principal>> {
+    #[derive(Deserialize)]
+    struct WorkerRow {
+        id: i64,
+        project_id: i64,
+    }
+    let row: Option<WorkerRow> =
+        db.first("SELECT id, project_id FROM workers WHERE token_hash = ?1", &[db::text(hash)]).await?;
+    Ok(row.map(|w| Principal {
+        user_id: 0,
+        username: format!("W-{}", w.id),
+        role: Role::Member,
+        web_login_hash: None,
+        worker: Some(WorkerScope { worker_id: w.id, project_id: w.project_id }),
     }))
 }
 
@@ -177,6 +225,7 @@ async fn web_login(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>
         username: row.username,
         role: parse_role(&row.role),
         web_login_hash: Some(hash.to_owned()),
+        worker: None,
     }))
 }
 

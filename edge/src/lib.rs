@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
+pub mod workers;
 pub mod workspaces;
 
 // The event log with live fan-out.

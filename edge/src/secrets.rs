@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 pub enum TokenKind {
     Personal,
     WebLogin,
+    Worker,
 }
 
 impl TokenKind {
@@ -22,6 +23,7 @@ impl TokenKind {
         match self {
             TokenKind::Personal => "btp_",
             TokenKind::WebLogin => "btl_",
+            TokenKind::Worker => "btw_",
         }
     }
 }

@@ -1,6 +1,12 @@
 //! Sessions: one conversation with a coding agent in a project. D1 holds the metadata (the
 //! `sessions` table, owned here); the transcript is the session's Hub stream
 //! (`session:<id>`), which this module appends to and lets visible callers read and watch.
+//!
+//! A session bound to a worker is driven through the worker's command stream: creating it and
+//! every message post a `session_start` there (idempotent on the daemon's side), so a message
+//! sent while the worker is offline is stored and runs when the daemon comes back; the answer
+//! says `"queued": true` then. The worker writes its turns into the transcript through
+//! `POST /api/sessions/:id/events`.
 
 use std::cell::RefCell;
 
@@ -19,10 +25,13 @@ use crate::pagination::PageRequest;
 use crate::{body, changes, db, projects, query::Query, respond, validate};
 use protocol::event::{Action, Entity};
 
+const COLUMNS: &str = "s.id, s.project_id, s.worker_id, s.name, s.created_at";
+
 #[derive(Clone, Deserialize)]
 struct SessionRow {
     id: i64,
     project_id: i64,
+    worker_id: Option<i64>,
     name: Option<String>,
     created_at: i64,
 }
@@ -33,7 +42,7 @@ impl From<SessionRow> for Session {
             id: row.id,
             handle: Handle::new(HandleKind::Session, row.id as u64).to_string(),
             project_id: row.project_id,
-            worker_id: None,
+            worker_id: row.worker_id,
             name: row.name,
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
         }
@@ -58,7 +67,7 @@ pub fn forget_all() {
 }
 
 async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionRow> {
-    let key = (who.user_id, id);
+    let key = (who.cache_key(), id);
     if let Some(row) = VISIBLE.with(|c| c.borrow_mut().get(&key, ctx.now)) {
         return Ok(row);
     }
@@ -70,33 +79,56 @@ async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionR
 async fn query_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionRow> {
     let [admin, user] = who.visibility_args();
     let sql = format!(
-        "SELECT s.id, s.project_id, s.name, s.created_at
-         FROM sessions s JOIN projects p ON p.id = s.project_id
-         WHERE s.id = ?1 AND {}",
+        "SELECT {COLUMNS} FROM sessions s JOIN projects p ON p.id = s.project_id
+         WHERE s.id = ?1 AND ({} OR s.worker_id = ?4)",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("session S-{id}")))
+    ctx.db
+        .first(&sql, &[db::int(id), admin, user, who.worker_arg()])
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("session S-{id}")))
 }
 
 /// `POST /api/sessions`.
 pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
     let input: CreateSession = body::read_json(req).await?;
     let name = input.name.as_deref().map(|n| validate::name("name", n)).transpose()?;
-    if input.worker_id.is_some() {
-        return Err(ApiError::invalid_field("worker_id", "no worker with this id is registered in the project"));
-    }
     let project = projects::find_visible(ctx, who, input.project_id).await?;
+    if let Some(worker_id) = input.worker_id {
+        #[derive(Deserialize)]
+        struct Found {
+            #[allow(dead_code)]
+            id: i64,
+        }
+        let found: Option<Found> = ctx
+            .db
+            .first(
+                "SELECT id FROM workers WHERE id = ?1 AND project_id = ?2",
+                &[db::int(worker_id), db::int(project.id)],
+            )
+            .await?;
+        if found.is_none() {
+            return Err(ApiError::invalid_field("worker_id", format!("W-{worker_id} is not a worker of this project")));
+        }
+    }
     let row: Option<SessionRow> = ctx
         .db
         .first(
-            "INSERT INTO sessions (project_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)
-         RETURNING id, project_id, name, created_at",
-            &[db::int(project.id), db::opt_text(name.as_deref()), db::int(who.user_id), db::int(ctx.now)],
+            "INSERT INTO sessions (project_id, worker_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id, project_id, worker_id, name, created_at",
+            &[
+                db::int(project.id),
+                db::opt_int(input.worker_id),
+                db::opt_text(name.as_deref()),
+                db::opt_int(Some(who.user_id).filter(|id| *id > 0)),
+                db::int(ctx.now),
+            ],
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::internal("session insert returned no row"))?;
     let notice = EventBody::SystemNotice { text: format!("session created by {}", who.username) };
     hub::append(&ctx.env, &StreamKey::session(row.id), &notice).await?;
+    wake_worker(ctx, &row).await?;
     changes::emit(ctx, row.project_id, Entity::Session, Action::Created, row.id, Some(format!("S-{}", row.id))).await;
     Ok(respond::created(&Session::from(row)))
 }
@@ -113,13 +145,34 @@ pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, query: &Query) ->
     let rows: Vec<SessionRow> = ctx
         .db
         .all(
-            "SELECT id, project_id, name, created_at FROM sessions
-         WHERE project_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            &format!("SELECT {COLUMNS} FROM sessions s WHERE s.project_id = ?1 AND s.id > ?2 ORDER BY s.id LIMIT ?3"),
             &[db::int(project_id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     Ok(respond::ok(&Page { items: rows.into_iter().map(Session::from).collect::<Vec<_>>(), next_cursor }))
+}
+
+/// `GET /api/workers/:id/sessions` (the caller may see the worker).
+pub async fn list_of_worker(ctx: &Ctx, worker_id: i64, query: &Query) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let rows: Vec<SessionRow> = ctx
+        .db
+        .all(
+            &format!("SELECT {COLUMNS} FROM sessions s WHERE s.worker_id = ?1 AND s.id > ?2 ORDER BY s.id LIMIT ?3"),
+            &[db::int(worker_id), db::int(page.after_id), db::int(page.fetch_count().into())],
+        )
+        .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(respond::ok(&Page { items: rows.into_iter().map(Session::from).collect::<Vec<_>>(), next_cursor }))
+}
+
+/// Tells the session's worker (if any) to run it; answers whether its daemon is connected.
+async fn wake_worker(ctx: &Ctx, session: &SessionRow) -> ApiResult<Option<bool>> {
+    let Some(worker_id) = session.worker_id else { return Ok(None) };
+    let command = EventBody::SessionStart { session_id: session.id };
+    let (_, subscribers) = hub::append_seen(&ctx.env, &StreamKey::worker(worker_id), &command).await?;
+    Ok(Some(subscribers > 0))
 }
 
 /// `POST /api/sessions/:id/messages`: appends the message to the transcript; answers 201
@@ -129,6 +182,40 @@ pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
     validate::text("text", &input.text)?;
     let session = find_visible(ctx, who, id).await?;
     let event = EventBody::UserMessage { text: input.text, author: who.into() };
+    let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
+    let answer = match wake_worker(ctx, &session).await? {
+        // `stored` is a JSON object; say whether the worker will take it now or when it returns.
+        Some(online) => format!("{{\"queued\":{},{}", !online, &stored[1..]),
+        None => stored,
+    };
+    Ok(respond::raw_json(answer.into_bytes(), 201))
+}
+
+/// `POST /api/sessions/:id/events`: the session's worker writes its turn into the transcript.
+pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
+    let Some(scope) = who.worker else {
+        return Err(ApiError::forbidden("only the session's worker writes turn events; people post messages"));
+    };
+    let event: EventBody = body::read_json(req).await?;
+    let allowed = matches!(
+        event,
+        EventBody::TurnStart { .. }
+            | EventBody::AgentEvent { .. }
+            | EventBody::TurnHeartbeat { .. }
+            | EventBody::TurnComplete { .. }
+            | EventBody::TurnError { .. }
+            | EventBody::SystemNotice { .. }
+    );
+    if !allowed {
+        return Err(ApiError::invalid_field(
+            "type",
+            "a worker writes turn_start, agent_event, turn_heartbeat, turn_complete, turn_error or system_notice",
+        ));
+    }
+    let session = find_visible(ctx, who, id).await?;
+    if session.worker_id != Some(scope.worker_id) {
+        return Err(ApiError::not_found(format!("session S-{id}")));
+    }
     let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
     Ok(respond::raw_json(stored.into_bytes(), 201))
 }

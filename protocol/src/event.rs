@@ -75,6 +75,31 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         handle: Option<String>,
     },
+    /// Worker command (`worker:<id>` stream): run the session (create or restore its worktree,
+    /// then work through its queued messages).
+    SessionStart { session_id: i64 },
+    /// Worker command: stop the session's agent; keep its worktree.
+    SessionStop { session_id: i64 },
+    /// Worker command: stop the session and remove its worktree (the branch stays).
+    SessionDelete { session_id: i64 },
+    /// Worker command: interrupt the running turn (the agent's whole process group).
+    SessionInterrupt { session_id: i64 },
+    /// Transcript: a turn for the message `message_seq` began.
+    TurnStart { message_seq: u64 },
+    /// Transcript: something the agent did during the turn.
+    AgentEvent { message_seq: u64, event: crate::agent::AgentEvent },
+    /// Transcript: the turn is alive (every 30 s).
+    TurnHeartbeat { message_seq: u64 },
+    /// Transcript: the turn ended normally.
+    TurnComplete { message_seq: u64 },
+    /// Transcript: the turn ended in an error. `synthetic` when the server or a restarted
+    /// worker closed an abandoned turn.
+    TurnError {
+        message_seq: u64,
+        message: String,
+        #[serde(default)]
+        synthetic: bool,
+    },
     /// A type this version does not know.
     #[serde(other)]
     Unknown,
@@ -87,6 +112,15 @@ impl EventBody {
             EventBody::UserMessage { .. } => "user_message",
             EventBody::SystemNotice { .. } => "system_notice",
             EventBody::Change { .. } => "change",
+            EventBody::SessionStart { .. } => "session_start",
+            EventBody::SessionStop { .. } => "session_stop",
+            EventBody::SessionDelete { .. } => "session_delete",
+            EventBody::SessionInterrupt { .. } => "session_interrupt",
+            EventBody::TurnStart { .. } => "turn_start",
+            EventBody::AgentEvent { .. } => "agent_event",
+            EventBody::TurnHeartbeat { .. } => "turn_heartbeat",
+            EventBody::TurnComplete { .. } => "turn_complete",
+            EventBody::TurnError { .. } => "turn_error",
             EventBody::Unknown => "unknown",
         }
     }

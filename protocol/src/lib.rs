@@ -6,6 +6,7 @@
 //! - [`github`]: repository links and backfill reports of the GitHub sync;
 //! - [`model`]: requirements, tasks, dependencies and comments, and their status rules;
 //! - [`api`]: request and response bodies of the HTTP API;
+//! - [`worker`]: worker registration; [`agent`]: the provider-neutral events of coding agents;
 //! - [`event`]: the events of a Hub stream (a session's transcript, later worker commands
 //!   and project changes);
 //! - [`sse`]: Server-Sent Events framing, both writing frames and parsing them incrementally;
@@ -14,6 +15,7 @@
 //! This crate is serde-only and builds for native and `wasm32-unknown-unknown`; it performs no
 //! I/O and reads no clock.
 
+pub mod agent;
 pub mod api;
 pub mod error;
 pub mod event;
@@ -22,6 +24,7 @@ pub mod handle;
 pub mod model;
 pub mod sse;
 pub mod time;
+pub mod worker;
 
 /// The version of this wire protocol. The CLI and the server exchange it (`/api/health`) so a
 /// mismatch can say which side to upgrade.

@@ -21,6 +21,10 @@ impl StreamKey {
     pub fn project(id: i64) -> Self {
         StreamKey(format!("project:{id}"))
     }
+
+    pub fn worker(id: i64) -> Self {
+        StreamKey(format!("worker:{id}"))
+    }
 }
 
 fn stub(env: &Env, key: &StreamKey) -> ApiResult<Stub> {
@@ -29,6 +33,11 @@ fn stub(env: &Env, key: &StreamKey) -> ApiResult<Stub> {
 
 /// Appends an event; answers the stored event's JSON text (with `seq` and `at`).
 pub async fn append(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<String> {
+    Ok(append_seen(env, key, body).await?.0)
+}
+
+/// Appends an event; answers the stored event and how many live subscribers it reached.
+pub async fn append_seen(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<(String, u32)> {
     let json = serde_json::to_string(body).map_err(ApiError::internal)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(json.into()));
@@ -41,7 +50,25 @@ pub async fn append(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<S
             response.text().await.unwrap_or_default()
         )));
     }
-    Ok(response.text().await?)
+    let seen = response
+        .headers()
+        .get(super::object::SUBSCRIBERS_HEADER)
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Ok((response.text().await?, seen))
+}
+
+/// How many live subscribers a stream has.
+pub async fn presence(env: &Env, key: &StreamKey) -> ApiResult<u32> {
+    let mut response = stub(env, key)?.fetch_with_str("https://hub/presence").await?;
+    #[derive(serde::Deserialize)]
+    struct Presence {
+        subscribers: u32,
+    }
+    let presence: Presence = response.json().await.map_err(ApiError::internal)?;
+    Ok(presence.subscribers)
 }
 
 /// A page of the log, answered as the Hub answers it.

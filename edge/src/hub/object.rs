@@ -4,7 +4,8 @@
 //! Internal API, reached only through [`super::client`]:
 //! - `POST /append` with an event body → 201 with the stored event;
 //! - `GET /events?after=N&limit=M` → a page of the log;
-//! - `GET /stream?after=N` → SSE: the missed events, then live ones.
+//! - `GET /stream?after=N` → SSE: the missed events, then live ones;
+//! - `GET /presence` → how many live subscribers it has (is a worker's daemon connected?).
 //!
 //! Replay and subscription happen in one synchronous step (the SQL API is synchronous and
 //! nothing awaits in between), so no event can fall into the seam between them.
@@ -88,7 +89,14 @@ impl Hub {
                 let text = body::read_limited(&mut req, body::MAX_BODY_BYTES).await?;
                 let text = String::from_utf8(text).map_err(|_| ApiError::invalid_field("event", "is not UTF-8"))?;
                 let event = self.append(&Body::parse(&text)?)?;
-                Ok(respond::raw_json(event.into_bytes(), 201))
+                let response = respond::raw_json(event.into_bytes(), 201);
+                response.headers().set(SUBSCRIBERS_HEADER, &self.live.borrow().subscribers.len().to_string())?;
+                Ok(response)
+            }
+            (worker::Method::Get, "/presence") => {
+                let mut live = self.live.borrow_mut();
+                live.prune();
+                Ok(respond::raw_json(format!("{{\"subscribers\":{}}}", live.subscribers.len()).into_bytes(), 200))
             }
             (worker::Method::Get, "/events") => {
                 let after = replay::resume_after(None, query.get("after"))?;
@@ -210,7 +218,16 @@ impl Live {
         let ignore = &self.ignore_rejection;
         self.subscribers.retain(|writer| offer(writer, chunk, ignore));
     }
+
+    /// Drops subscribers whose reader has gone, without writing to the others.
+    fn prune(&mut self) {
+        self.subscribers.retain(|writer| matches!(writer.desired_size(), Ok(Some(room)) if room > -MAX_BACKLOG_FRAMES));
+    }
 }
+
+/// The append answer's header with the number of live subscribers (a worker's command stream
+/// has one while its daemon is connected).
+pub const SUBSCRIBERS_HEADER: &str = "x-hub-subscribers";
 
 /// Hands a frame to one subscriber; false when the subscriber must be dropped.
 fn offer(writer: &WritableStreamDefaultWriter, chunk: &Uint8Array, ignore: &Closure<dyn FnMut(JsValue)>) -> bool {

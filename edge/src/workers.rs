@@ -1,0 +1,250 @@
+//! Workers (`W-N`): machines registered to run a project's sessions. Registration is
+//! idempotent per machine (the same `machine_id` reattaches, with a fresh token); a name held
+//! by another machine of the project is a 409. A worker's token lets its daemon read its own
+//! command stream (`worker:<id>`) and write its own sessions, nothing else. "Online" is whether
+//! the daemon holds that stream. Owns the `workers` table.
+
+use protocol::api::Page;
+use protocol::event::{Action, Entity};
+use protocol::worker::{AgentKind, RegisterWorker, Worker, WorkerRegistered};
+use serde::Deserialize;
+use worker::{Request, Response};
+
+use crate::auth::Principal;
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::hub::client::{self as hub, StreamKey};
+use crate::pagination::PageRequest;
+use crate::secrets::{self, TokenKind};
+use crate::{body, changes, db, projects, query::Query, respond, validate};
+
+const COLUMNS: &str = "w.id, w.project_id, w.name, w.hostname, w.agent, w.base_branch, w.max_sessions, w.created_at";
+pub const DEFAULT_MAX_SESSIONS: u32 = 4;
+
+#[derive(Deserialize)]
+pub struct WorkerRow {
+    pub id: i64,
+    pub project_id: i64,
+    name: String,
+    hostname: String,
+    agent: String,
+    base_branch: String,
+    max_sessions: i64,
+    created_at: i64,
+}
+
+impl WorkerRow {
+    fn view(&self, online: bool) -> Worker {
+        Worker {
+            id: self.id,
+            handle: format!("W-{}", self.id),
+            project_id: self.project_id,
+            name: self.name.clone(),
+            hostname: self.hostname.clone(),
+            agent: self.agent.parse().unwrap_or(AgentKind::Command),
+            base_branch: self.base_branch.clone(),
+            max_sessions: u32::try_from(self.max_sessions).unwrap_or(DEFAULT_MAX_SESSIONS),
+            online,
+            created_at: protocol::time::rfc3339_from_ms(self.created_at),
+        }
+    }
+}
+
+async fn online(ctx: &Ctx, id: i64) -> ApiResult<bool> {
+    Ok(hub::presence(&ctx.env, &StreamKey::worker(id)).await? > 0)
+}
+
+/// A branch name git would accept, checked the way `git check-ref-format --branch` does for
+/// the cases that matter here.
+pub fn valid_branch(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && !name.starts_with(['-', '/', '.'])
+        && !name.ends_with(['/', '.'])
+        && !name.ends_with(".lock")
+        && !name.contains("..")
+        && !name.contains("//")
+        && !name.contains("@{")
+        && name.chars().all(|c| !c.is_control() && !matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+}
+
+/// The worker if `who` may see it (a member of its project's workspace, or the worker
+/// itself), else 404.
+pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<WorkerRow> {
+    let [admin, user] = who.visibility_args();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM workers w JOIN projects p ON p.id = w.project_id
+         WHERE w.id = ?1 AND ({} OR w.id = ?4)",
+        Principal::visible_clause("p.workspace_id", 2, 3)
+    );
+    ctx.db
+        .first(&sql, &[db::int(id), admin, user, who.worker_arg()])
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("worker W-{id}")))
+}
+
+/// `POST /api/workers`: registers this machine for a project, or reattaches it.
+pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    let input: RegisterWorker = body::read_json(req).await?;
+    let name = validate::name("name", &input.name)?;
+    let machine = input.machine_id.trim();
+    if machine.is_empty() || machine.len() > 100 || !machine.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(ApiError::invalid_field("machine_id", "must be 1-100 letters, digits or '-'"));
+    }
+    if !valid_branch(&input.base_branch) {
+        return Err(ApiError::invalid_field("base_branch", "is not a valid git branch name"));
+    }
+    let hostname = validate::prose("hostname", input.hostname.as_deref().unwrap_or(""), 255)?;
+    let max_sessions = input.max_sessions.unwrap_or(DEFAULT_MAX_SESSIONS);
+    if !(1..=64).contains(&max_sessions) {
+        return Err(ApiError::invalid_field("max_sessions", "must be 1 to 64"));
+    }
+    let project = projects::find_visible(ctx, who, input.project_id).await?;
+    let token = secrets::mint(TokenKind::Worker)?;
+    let hash = secrets::hash(&token);
+
+    // The name must not belong to another machine of the project.
+    #[derive(Deserialize)]
+    struct Holder {
+        id: i64,
+        machine_id: String,
+        hostname: String,
+    }
+    let holder: Option<Holder> = ctx
+        .db
+        .first(
+            "SELECT id, machine_id, hostname FROM workers WHERE project_id = ?1 AND name = ?2",
+            &[db::int(project.id), db::text(&name)],
+        )
+        .await?;
+    if let Some(h) = holder.filter(|h| h.machine_id != machine) {
+        return Err(ApiError::conflict(format!(
+            "the name {name:?} belongs to worker W-{} on another machine ({}): choose another with --name",
+            h.id,
+            if h.hostname.is_empty() { "unknown host" } else { &h.hostname }
+        )));
+    }
+    let args = [
+        db::int(project.id),
+        db::text(machine),
+        db::text(&name),
+        db::text(&hostname),
+        db::text(input.agent.as_str()),
+        db::text(&input.base_branch),
+        db::int(i64::from(max_sessions)),
+        db::text(&hash),
+        db::int(who.user_id),
+        db::int(ctx.now),
+    ];
+    let reattached: Option<WorkerRow> = ctx
+        .db
+        .first(
+            &format!(
+                "UPDATE workers SET name = ?3, hostname = ?4, agent = ?5, base_branch = ?6, max_sessions = ?7, token_hash = ?8
+                 WHERE project_id = ?1 AND machine_id = ?2 RETURNING {}",
+                COLUMNS.replace("w.", "")
+            ),
+            &args[..8],
+        )
+        .await?;
+    let (row, outcome) = match reattached {
+        Some(row) => (row, "reattached"),
+        None => {
+            let row: Option<WorkerRow> = ctx
+                .db
+                .first(
+                    &format!(
+                        "INSERT INTO workers (project_id, machine_id, name, hostname, agent, base_branch, max_sessions,
+                                              token_hash, created_by, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING RETURNING {}",
+                        COLUMNS.replace("w.", "")
+                    ),
+                    &args,
+                )
+                .await?;
+            let row =
+                row.ok_or_else(|| ApiError::conflict("registered concurrently from elsewhere: run register again"))?;
+            (row, "created")
+        }
+    };
+    crate::auth::forget_worker(row.id);
+    let action = if outcome == "created" { Action::Created } else { Action::Updated };
+    changes::emit(ctx, row.project_id, Entity::Worker, action, row.id, Some(format!("W-{}", row.id))).await;
+    let online = online(ctx, row.id).await?;
+    let status = if outcome == "created" { 201 } else { 200 };
+    Ok(respond::json(&WorkerRegistered { worker: row.view(online), token, outcome: outcome.into() }, status))
+}
+
+/// `GET /api/workers?project_id=`.
+pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let project_id = query
+        .get("project_id")
+        .and_then(|p| p.parse::<i64>().ok())
+        .ok_or_else(|| ApiError::invalid_parameter("project_id", "is required: the project whose workers to list"))?;
+    let project = projects::find_visible(ctx, who, project_id).await?;
+    let rows: Vec<WorkerRow> = ctx
+        .db
+        .all(
+            &format!("SELECT {COLUMNS} FROM workers w WHERE w.project_id = ?1 AND w.id > ?2 ORDER BY w.id LIMIT ?3"),
+            &[db::int(project.id), db::int(page.after_id), db::int(page.fetch_count().into())],
+        )
+        .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(row.view(online(ctx, row.id).await?));
+    }
+    Ok(respond::ok(&Page { items, next_cursor }))
+}
+
+/// `GET /api/workers/:id`.
+pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    let row = find_visible(ctx, who, id).await?;
+    let online = online(ctx, row.id).await?;
+    Ok(respond::ok(&row.view(online)))
+}
+
+/// `DELETE /api/workers/:id`: the worker and its sessions; its token stops working.
+pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    if who.worker.is_some() {
+        return Err(ApiError::forbidden("a worker cannot delete workers"));
+    }
+    let row = find_visible(ctx, who, id).await?;
+    ctx.db.run("DELETE FROM workers WHERE id = ?1", &[db::int(row.id)]).await?;
+    crate::auth::forget_worker(row.id);
+    crate::sessions::forget_all();
+    changes::emit(ctx, row.project_id, Entity::Worker, Action::Deleted, row.id, Some(format!("W-{}", row.id))).await;
+    Ok(respond::no_content())
+}
+
+/// `GET /api/workers/:id/stream`: the worker's commands, for its own daemon only.
+pub async fn stream(ctx: &Ctx, who: &Principal, id: i64, req: &Request, query: &Query) -> ApiResult<Response> {
+    match who.worker {
+        Some(w) if w.worker_id == id => hub::serve_stream(&ctx.env, &StreamKey::worker(id), req, query).await,
+        _ => Err(ApiError::not_found(format!("command stream of W-{id} (only the worker's own token reads it)"))),
+    }
+}
+
+/// `GET /api/workers/:id/sessions`: the worker's sessions, for its daemon to reconcile.
+pub async fn sessions(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
+    let row = find_visible(ctx, who, id).await?;
+    crate::sessions::list_of_worker(ctx, row.id, query).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_branch;
+
+    #[test]
+    fn branch_names_follow_gits_rules() {
+        for ok in ["main", "release/1.2", "feature_x-y"] {
+            assert!(valid_branch(ok), "{ok}");
+        }
+        for bad in
+            ["", "-x", "a..b", "a b", "a~1", "a^", "a:b", "x.lock", "a/", "/a", "a//b", "a@{1}", ".hidden", "a\\b"]
+        {
+            assert!(!valid_branch(bad), "{bad:?}");
+        }
+    }
+}

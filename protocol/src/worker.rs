@@ -1,0 +1,97 @@
+//! Workers (`W-N`): registration and what the API shows of a worker.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Which coding agent a worker runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgentKind {
+    /// Claude Code: `claude -p --input-format stream-json --output-format stream-json --verbose`.
+    #[serde(rename = "claude-code")]
+    ClaudeCode,
+    /// Codex: `codex exec --json`.
+    #[serde(rename = "codex")]
+    Codex,
+    /// Any command: the prompt on stdin, each line of stdout an agent message.
+    #[serde(rename = "command")]
+    Command,
+    /// The built-in scripted agent, for tests and demos.
+    #[serde(rename = "scripted")]
+    Scripted,
+}
+
+impl AgentKind {
+    pub const ALL: [AgentKind; 4] = [AgentKind::ClaudeCode, AgentKind::Codex, AgentKind::Command, AgentKind::Scripted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentKind::ClaudeCode => "claude-code",
+            AgentKind::Codex => "codex",
+            AgentKind::Command => "command",
+            AgentKind::Scripted => "scripted",
+        }
+    }
+}
+
+impl fmt::Display for AgentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AgentKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AgentKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not an agent: use claude-code, codex, command or scripted"))
+    }
+}
+
+/// `POST /api/workers`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterWorker {
+    pub project_id: i64,
+    /// A stable id of the machine (kept in the user's data dir): registering again from the
+    /// same machine reattaches.
+    pub machine_id: String,
+    pub name: String,
+    pub agent: AgentKind,
+    pub base_branch: String,
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Sessions run at once; the rest wait. Default 4.
+    #[serde(default)]
+    pub max_sessions: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Worker {
+    pub id: i64,
+    /// `W-<id>`.
+    pub handle: String,
+    pub project_id: i64,
+    pub name: String,
+    pub hostname: String,
+    pub agent: AgentKind,
+    pub base_branch: String,
+    pub max_sessions: u32,
+    /// Whether its daemon holds its command stream right now.
+    pub online: bool,
+    pub created_at: String,
+}
+
+/// The answer to a registration: the worker and its token (shown only now; a reattach mints
+/// a new one and the old one stops working).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerRegistered {
+    pub worker: Worker,
+    pub token: String,
+    /// `created` or `reattached`.
+    pub outcome: String,
+}
