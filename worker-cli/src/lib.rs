@@ -15,3 +15,4 @@ pub mod messages;
 pub mod output;
 pub mod resolve;
 pub mod watch;
+pub mod worktree;

@@ -1,0 +1,266 @@
+//! One git worktree per session, on its own branch `baton/S-<id>`, created from the worker's
+//! base branch (synced from `origin` first when there is one), always inside the worktrees
+//! directory.
+//!
+//! git2 does the local work (branches, worktrees); fetching uses the `git` CLI, because it
+//! honours the user's credential helpers and ssh config where libgit2 would need its own.
+//! Every call opens the repository afresh (callers run it in `spawn_blocking`); creation is
+//! recoverable: the `S-<id>.ready` marker beside the worktree is written last, so a worktree
+//! without one (a kill mid-setup) is removed and made again. Credentials never reach an
+//! error message: remote URLs are scrubbed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use git2::{BranchType, Repository, WorktreeAddOptions, WorktreePruneOptions};
+
+/// Where a session's worktree lives and what it is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub path: PathBuf,
+    pub branch: String,
+    pub name: String,
+    pub marker: PathBuf,
+}
+
+/// Pure: the layout of session `id` under `worktrees_dir` (ids are integers, so nothing a
+/// person types reaches a path or a branch name).
+pub fn layout(worktrees_dir: &Path, session_id: i64) -> Layout {
+    Layout {
+        path: worktrees_dir.join(format!("S-{session_id}")),
+        branch: format!("baton/S-{session_id}"),
+        name: format!("baton-S-{session_id}"),
+        marker: worktrees_dir.join(format!("S-{session_id}.ready")),
+    }
+}
+
+/// Removes `user:password@` from URLs in a message.
+pub fn scrub(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail.find(|c: char| c.is_whitespace() || c == '/' || c == '\'' || c == '"').unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => out.push_str(&tail[at + 1..end]),
+            None => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Makes sure session `id` has its worktree; answers its path. Idempotent.
+pub fn ensure(repo_path: &Path, worktrees_dir: &Path, session_id: i64, base_branch: &str) -> Result<PathBuf> {
+    fs::create_dir_all(worktrees_dir).with_context(|| format!("cannot create {}", worktrees_dir.display()))?;
+    let l = layout(worktrees_dir, session_id);
+    let repo =
+        Repository::open(repo_path).with_context(|| format!("{} is not a git repository", repo_path.display()))?;
+    if l.marker.exists() && l.path.join(".git").exists() {
+        return Ok(l.path);
+    }
+    // Half-made or vanished: clear what is left, keep the branch (it holds the session's work).
+    let _ = fs::remove_file(&l.marker);
+    if l.path.exists() {
+        fs::remove_dir_all(&l.path).with_context(|| format!("cannot clear {}", l.path.display()))?;
+    }
+    prune(&repo, &l.name)?;
+
+    let branch = match repo.find_branch(&l.branch, BranchType::Local) {
+        Ok(branch) => branch,
+        Err(_) => {
+            let base = base_commit(&repo, repo_path, base_branch)?;
+            repo.branch(&l.branch, &base, false).with_context(|| format!("cannot create branch {}", l.branch))?
+        }
+    };
+    let reference = branch.into_reference();
+    let mut options = WorktreeAddOptions::new();
+    options.reference(Some(&reference));
+    repo.worktree(&l.name, &l.path, Some(&options))
+        .with_context(|| format!("cannot create the worktree {}", l.path.display()))?;
+    fs::write(&l.marker, b"").with_context(|| format!("cannot write {}", l.marker.display()))?;
+    Ok(l.path)
+}
+
+/// Removes session `id`'s worktree (the branch stays). Idempotent.
+pub fn remove(repo_path: &Path, worktrees_dir: &Path, session_id: i64) -> Result<()> {
+    let l = layout(worktrees_dir, session_id);
+    let _ = fs::remove_file(&l.marker);
+    if l.path.exists() {
+        fs::remove_dir_all(&l.path).with_context(|| format!("cannot remove {}", l.path.display()))?;
+    }
+    let repo = Repository::open(repo_path)?;
+    prune(&repo, &l.name)
+}
+
+fn prune(repo: &Repository, name: &str) -> Result<()> {
+    if let Ok(worktree) = repo.find_worktree(name) {
+        let mut options = WorktreePruneOptions::new();
+        options.valid(true).working_tree(true);
+        worktree.prune(Some(&mut options)).with_context(|| format!("cannot prune worktree {name}"))?;
+    }
+    Ok(())
+}
+
+/// The commit to branch from: `origin/<base>` after a fetch when there is an `origin`, else
+/// the local `<base>`.
+fn base_commit<'r>(repo: &'r Repository, repo_path: &Path, base: &str) -> Result<git2::Commit<'r>> {
+    let remote_ref = format!("refs/remotes/origin/{base}");
+    if repo.find_remote("origin").is_ok() {
+        fetch(repo_path, base)?;
+        if let Ok(reference) = repo.find_reference(&remote_ref) {
+            return Ok(reference.peel_to_commit()?);
+        }
+    }
+    match repo.find_branch(base, BranchType::Local) {
+        Ok(branch) => Ok(branch.get().peel_to_commit()?),
+        Err(_) if matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch) => {
+            bail!("{} has no commits yet (unborn HEAD): commit something on {base} first", repo_path.display())
+        }
+        Err(_) => bail!(
+            "the base branch {base:?} does not exist in {}: create it, or register with --base-branch NAME",
+            repo_path.display()
+        ),
+    }
+}
+
+fn fetch(repo_path: &Path, base: &str) -> Result<()> {
+    let refspec = format!("+refs/heads/{base}:refs/remotes/origin/{base}");
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(repo_path)
+        .args(["fetch", "--no-tags", "--quiet", "origin", &refspec])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run git: is it installed?")?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            if status.success() {
+                return Ok(());
+            }
+            let mut err = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                use std::io::Read;
+                let _ = stderr.read_to_string(&mut err);
+            }
+            return Err(anyhow!("git fetch origin {base} failed: {}", scrub(err.trim())));
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            bail!("git fetch origin {base} took more than 60 s; check the network or the remote");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git").arg("-C").arg(dir).args(args).env("HOME", dir).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn repo_with_commit() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        fs::write(dir.path().join("README.md"), "hello\n").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]);
+        dir
+    }
+
+    #[test]
+    fn layouts_are_derived_from_the_session_id_only() {
+        let l = layout(Path::new("/w"), 7);
+        assert_eq!(
+            (l.path, l.branch.as_str(), l.marker),
+            (PathBuf::from("/w/S-7"), "baton/S-7", PathBuf::from("/w/S-7.ready"))
+        );
+    }
+
+    #[test]
+    fn credentials_are_scrubbed_from_messages() {
+        assert_eq!(
+            scrub("fatal: could not read from 'https://ada:s3cret@github.com/o/r.git/'"),
+            "fatal: could not read from 'https://github.com/o/r.git/'"
+        );
+        assert_eq!(scrub("no url here"), "no url here");
+    }
+
+    #[test]
+    fn a_worktree_is_made_on_its_branch_restored_when_it_vanishes_and_removed() {
+        let repo = repo_with_commit();
+        let dirs = tempfile::tempdir().unwrap();
+        let path = ensure(repo.path(), dirs.path(), 3, "main").unwrap();
+        assert!(path.join("README.md").exists());
+        let wt = Repository::open(&path).unwrap();
+        assert_eq!(wt.head().unwrap().shorthand(), Some("baton/S-3"));
+        // Work on the branch survives the directory vanishing.
+        fs::write(path.join("work.txt"), "w").unwrap();
+        git(&path, &["add", "."]);
+        git(&path, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "work"]);
+        fs::remove_dir_all(&path).unwrap();
+        let again = ensure(repo.path(), dirs.path(), 3, "main").unwrap();
+        assert!(again.join("work.txt").exists(), "restored from the session's branch");
+        assert_eq!(ensure(repo.path(), dirs.path(), 3, "main").unwrap(), again, "idempotent");
+        remove(repo.path(), dirs.path(), 3).unwrap();
+        assert!(!again.exists());
+        assert!(
+            Repository::open(repo.path()).unwrap().find_branch("baton/S-3", BranchType::Local).is_ok(),
+            "the branch stays"
+        );
+    }
+
+    #[test]
+    fn a_half_made_worktree_is_made_again() {
+        let repo = repo_with_commit();
+        let dirs = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dirs.path().join("S-4")).unwrap(); // a kill before the marker
+        let path = ensure(repo.path(), dirs.path(), 4, "main").unwrap();
+        assert!(path.join("README.md").exists());
+    }
+
+    #[test]
+    fn missing_base_branches_and_empty_repositories_are_explained() {
+        let repo = repo_with_commit();
+        let dirs = tempfile::tempdir().unwrap();
+        let err = ensure(repo.path(), dirs.path(), 5, "develop").unwrap_err().to_string();
+        assert!(err.contains("\"develop\" does not exist") && err.contains("--base-branch"), "{err}");
+        let empty = tempfile::tempdir().unwrap();
+        git(empty.path(), &["init", "-q", "-b", "main"]);
+        let err = ensure(empty.path(), dirs.path(), 6, "main").unwrap_err().to_string();
+        assert!(err.contains("no commits yet"), "{err}");
+    }
+
+    #[test]
+    fn the_base_is_synced_from_origin_when_there_is_one() {
+        let upstream = repo_with_commit();
+        let clone = tempfile::tempdir().unwrap();
+        let out = Command::new("git")
+            .args(["clone", "-q"])
+            .arg(upstream.path())
+            .arg(clone.path().join("c"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let local = clone.path().join("c");
+        // Upstream moves on after the clone: the session must start from the new commit.
+        fs::write(upstream.path().join("NEW.md"), "new\n").unwrap();
+        git(upstream.path(), &["add", "."]);
+        git(upstream.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "second"]);
+        let dirs = tempfile::tempdir().unwrap();
+        let path = ensure(&local, dirs.path(), 8, "main").unwrap();
+        assert!(path.join("NEW.md").exists(), "branched from the fetched origin/main");
+    }
+}
