@@ -6,6 +6,7 @@
 //! - [`backoff`] is the pure reconnect schedule, [`messages`] every user-facing error text,
 //!   [`output`] tables and JSON for stdout.
 
+pub mod agent;
 pub mod backoff;
 pub mod cli;
 pub mod client;
@@ -14,5 +15,6 @@ pub mod config;
 pub mod messages;
 pub mod output;
 pub mod resolve;
+pub mod turns;
 pub mod watch;
 pub mod worktree;

@@ -1,0 +1,187 @@
+//! Claude Code: `claude -p --input-format stream-json --output-format stream-json --verbose`,
+//! resuming its own session id. Reads its stream-json lines: `system`/`init` (the session
+//! id), `assistant` (text, thinking, tool uses), `user` (tool results), `result` (the end,
+//! with cost and usage).
+
+use protocol::agent::{AgentEvent, FileChangeKind, TodoItem};
+use serde_json::{json, Value};
+
+use super::{Adapter, Outcome, TurnInput};
+
+pub struct Claude {
+    program: String,
+    result: Option<Outcome>,
+}
+
+impl Claude {
+    pub fn new(program: &str) -> Self {
+        Claude { program: program.to_owned(), result: None }
+    }
+}
+
+impl Adapter for Claude {
+    fn command(&self, input: &TurnInput) -> (String, Vec<String>) {
+        let mut args: Vec<String> =
+            ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        args.extend(["--permission-mode".into(), "bypassPermissions".into()]);
+        if let Some(id) = &input.resume {
+            args.extend(["--resume".into(), id.clone()]);
+        }
+        (self.program.clone(), args)
+    }
+
+    fn stdin(&self, input: &TurnInput) -> Option<String> {
+        let line =
+            json!({"type": "user", "message": {"role": "user", "content": [{"type": "text", "text": input.prompt}]}});
+        Some(format!("{line}\n"))
+    }
+
+    fn parse_line(&mut self, line: &str) -> Vec<AgentEvent> {
+        let Ok(v) = serde_json::from_str::<Value>(line) else { return Vec::new() };
+        match v["type"].as_str() {
+            Some("system") if v["subtype"] == "init" => {
+                v["session_id"].as_str().map(|id| vec![AgentEvent::Thread { id: id.to_owned() }]).unwrap_or_default()
+            }
+            Some("assistant") => blocks(&v).iter().filter_map(assistant_block).collect(),
+            Some("user") => blocks(&v).iter().filter_map(tool_result).collect(),
+            Some("result") => {
+                let ok = v["subtype"] == "success" && !v["is_error"].as_bool().unwrap_or(false);
+                self.result = Some(if ok {
+                    Outcome::Completed
+                } else {
+                    Outcome::Failed(
+                        v["result"].as_str().or(v["subtype"].as_str()).unwrap_or("claude reported an error").to_owned(),
+                    )
+                });
+                vec![AgentEvent::Usage {
+                    input_tokens: v["usage"]["input_tokens"].as_u64().unwrap_or(0),
+                    output_tokens: v["usage"]["output_tokens"].as_u64().unwrap_or(0),
+                    cost_usd: v["total_cost_usd"].as_f64(),
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn finish(&mut self, exited_ok: bool) -> Outcome {
+        match self.result.take() {
+            Some(outcome) => outcome,
+            None if exited_ok => Outcome::Failed("claude produced no result".into()),
+            None => Outcome::Failed("claude exited with an error before a result".into()),
+        }
+    }
+}
+
+fn blocks(v: &Value) -> Vec<Value> {
+    v["message"]["content"].as_array().cloned().unwrap_or_default()
+}
+
+fn assistant_block(block: &Value) -> Option<AgentEvent> {
+    match block["type"].as_str()? {
+        "text" => Some(AgentEvent::AgentMessage { text: block["text"].as_str()?.to_owned() }),
+        "thinking" => Some(AgentEvent::Reasoning { text: block["thinking"].as_str()?.to_owned() }),
+        "tool_use" => Some(tool_use(block)),
+        _ => None,
+    }
+}
+
+fn tool_use(block: &Value) -> AgentEvent {
+    let id = block["id"].as_str().unwrap_or("").to_owned();
+    let name = block["name"].as_str().unwrap_or("");
+    let input = &block["input"];
+    match name {
+        "Bash" => AgentEvent::CommandExecution {
+            id,
+            command: input["command"].as_str().unwrap_or("").to_owned(),
+            output: None,
+            exit_code: None,
+        },
+        "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => AgentEvent::FileChange {
+            path: input["file_path"].as_str().or(input["notebook_path"].as_str()).unwrap_or("").to_owned(),
+            change: if name == "Write" { FileChangeKind::Add } else { FileChangeKind::Update },
+        },
+        "TodoWrite" => AgentEvent::TodoList {
+            items: input["todos"]
+                .as_array()
+                .map(|todos| {
+                    todos
+                        .iter()
+                        .map(|t| TodoItem {
+                            text: t["content"].as_str().unwrap_or("").to_owned(),
+                            done: t["status"] == "completed",
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        },
+        _ => AgentEvent::ToolCall { id, name: name.to_owned(), input: input.clone() },
+    }
+}
+
+fn tool_result(block: &Value) -> Option<AgentEvent> {
+    if block["type"] != "tool_result" {
+        return None;
+    }
+    let output = match &block["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join("\n"),
+        _ => String::new(),
+    };
+    Some(AgentEvent::ToolResult {
+        id: block["tool_use_id"].as_str().unwrap_or("").to_owned(),
+        output,
+        is_error: block["is_error"].as_bool().unwrap_or(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &[&str] = &[
+        r#"{"type":"system","subtype":"init","session_id":"s-1","tools":["Bash"]}"#,
+        r#"{"type":"assistant","message":{"content":[{"type":"text","text":"Looking."},{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}}]}}"#,
+        r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"a\nb","is_error":false}]}}"#,
+        r#"{"type":"assistant","message":{"content":[{"type":"tool_use","id":"t2","name":"Write","input":{"file_path":"x.txt","content":"x"}},{"type":"tool_use","id":"t3","name":"TodoWrite","input":{"todos":[{"content":"do","status":"completed"}]}},{"type":"tool_use","id":"t4","name":"Grep","input":{"pattern":"p"}}]}}"#,
+        r#"{"type":"result","subtype":"success","is_error":false,"result":"Done.","total_cost_usd":0.5,"usage":{"input_tokens":10,"output_tokens":3}}"#,
+    ];
+
+    #[test]
+    fn a_documented_stream_normalizes() {
+        let mut claude = Claude::new("claude");
+        let events: Vec<AgentEvent> = SAMPLE.iter().flat_map(|l| claude.parse_line(l)).collect();
+        assert_eq!(events[0], AgentEvent::Thread { id: "s-1".into() });
+        assert_eq!(events[1], AgentEvent::AgentMessage { text: "Looking.".into() });
+        assert!(matches!(&events[2], AgentEvent::CommandExecution { command, .. } if command == "ls"));
+        assert!(matches!(&events[3], AgentEvent::ToolResult { output, is_error: false, .. } if output == "a\nb"));
+        assert!(matches!(&events[4], AgentEvent::FileChange { path, change: FileChangeKind::Add } if path == "x.txt"));
+        assert!(matches!(&events[5], AgentEvent::TodoList { items } if items[0].done));
+        assert!(matches!(&events[6], AgentEvent::ToolCall { name, .. } if name == "Grep"));
+        assert!(
+            matches!(events[7], AgentEvent::Usage { input_tokens: 10, output_tokens: 3, cost_usd: Some(c) } if c == 0.5)
+        );
+        assert_eq!(claude.finish(true), Outcome::Completed);
+    }
+
+    #[test]
+    fn errors_and_missing_results_fail_the_turn() {
+        let mut claude = Claude::new("claude");
+        claude.parse_line(r#"{"type":"result","subtype":"error_max_turns","is_error":true}"#);
+        assert_eq!(claude.finish(true), Outcome::Failed("error_max_turns".into()));
+        assert!(matches!(Claude::new("c").finish(true), Outcome::Failed(_)));
+        assert!(Claude::new("c").parse_line("not json").is_empty());
+    }
+
+    #[test]
+    fn resuming_passes_the_session_id_and_the_prompt_goes_on_stdin() {
+        let input = TurnInput { prompt: "hi".into(), worktree: "/w".into(), resume: Some("s-1".into()) };
+        let claude = Claude::new("claude");
+        let (_, args) = claude.command(&input);
+        assert!(args.windows(2).any(|w| w == ["--resume", "s-1"]));
+        let line: Value = serde_json::from_str(claude.stdin(&input).unwrap().trim()).unwrap();
+        assert_eq!(line["message"]["content"][0]["text"], "hi");
+    }
+}

@@ -1,0 +1,158 @@
+//! Codex: `codex exec --json [resume <thread>] <prompt>`. Reads its JSONL events:
+//! `thread.started` (the thread id), `item.completed` (messages, reasoning, commands, file
+//! changes, to-do lists, errors), `turn.completed` (usage), `turn.failed`, and top-level
+//! `error` lines.
+
+use protocol::agent::{AgentEvent, FileChangeKind, TodoItem};
+use serde_json::Value;
+
+use super::{Adapter, Outcome, TurnInput};
+
+pub struct Codex {
+    program: String,
+    result: Option<Outcome>,
+}
+
+impl Codex {
+    pub fn new(program: &str) -> Self {
+        Codex { program: program.to_owned(), result: None }
+    }
+}
+
+impl Adapter for Codex {
+    fn command(&self, input: &TurnInput) -> (String, Vec<String>) {
+        let mut args = vec!["exec".to_owned(), "--json".to_owned()];
+        if let Some(thread) = &input.resume {
+            args.extend(["resume".to_owned(), thread.clone()]);
+        }
+        args.push(input.prompt.clone());
+        (self.program.clone(), args)
+    }
+
+    fn stdin(&self, _input: &TurnInput) -> Option<String> {
+        None
+    }
+
+    fn parse_line(&mut self, line: &str) -> Vec<AgentEvent> {
+        let Ok(v) = serde_json::from_str::<Value>(line) else { return Vec::new() };
+        match v["type"].as_str() {
+            Some("thread.started") => {
+                v["thread_id"].as_str().map(|id| vec![AgentEvent::Thread { id: id.to_owned() }]).unwrap_or_default()
+            }
+            Some("item.completed") => item(&v["item"]),
+            Some("turn.completed") => {
+                self.result = Some(Outcome::Completed);
+                vec![AgentEvent::Usage {
+                    input_tokens: v["usage"]["input_tokens"].as_u64().unwrap_or(0),
+                    output_tokens: v["usage"]["output_tokens"].as_u64().unwrap_or(0),
+                    cost_usd: None,
+                }]
+            }
+            Some("turn.failed") => {
+                let message = v["error"]["message"].as_str().unwrap_or("codex reported a failed turn").to_owned();
+                self.result = Some(Outcome::Failed(message));
+                Vec::new()
+            }
+            Some("error") => vec![AgentEvent::Error { message: v["message"].as_str().unwrap_or("").to_owned() }],
+            _ => Vec::new(),
+        }
+    }
+
+    fn finish(&mut self, exited_ok: bool) -> Outcome {
+        match self.result.take() {
+            Some(outcome) => outcome,
+            None if exited_ok => Outcome::Failed("codex produced no result".into()),
+            None => Outcome::Failed("codex exited with an error before finishing the turn".into()),
+        }
+    }
+}
+
+fn item(item: &Value) -> Vec<AgentEvent> {
+    let text = |k: &str| item[k].as_str().unwrap_or("").to_owned();
+    // Older Codex builds named the field `item_type`.
+    match item["type"].as_str().or(item["item_type"].as_str()).unwrap_or("") {
+        "agent_message" | "assistant_message" => vec![AgentEvent::AgentMessage { text: text("text") }],
+        "reasoning" => vec![AgentEvent::Reasoning { text: text("text") }],
+        "command_execution" => vec![AgentEvent::CommandExecution {
+            id: text("id"),
+            command: text("command"),
+            output: item["aggregated_output"].as_str().map(str::to_owned),
+            exit_code: item["exit_code"].as_i64(),
+        }],
+        "file_change" => item["changes"]
+            .as_array()
+            .map(|changes| {
+                changes
+                    .iter()
+                    .map(|c| AgentEvent::FileChange {
+                        path: c["path"].as_str().unwrap_or("").to_owned(),
+                        change: match c["kind"].as_str() {
+                            Some("add") => FileChangeKind::Add,
+                            Some("delete") => FileChangeKind::Delete,
+                            _ => FileChangeKind::Update,
+                        },
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "todo_list" => vec![AgentEvent::TodoList {
+            items: item["items"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|i| TodoItem {
+                            text: i["text"].as_str().unwrap_or("").to_owned(),
+                            done: i["completed"] == true,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }],
+        "error" => vec![AgentEvent::Error { message: text("message") }],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documented_stream_normalizes() {
+        let mut codex = Codex::new("codex");
+        let lines = [
+            r#"{"type":"thread.started","thread_id":"th-9"}"#,
+            r#"{"type":"turn.started"}"#,
+            r#"{"type":"item.completed","item":{"id":"i0","type":"reasoning","text":"think"}}"#,
+            r#"{"type":"item.completed","item":{"id":"i1","type":"command_execution","command":"ls","aggregated_output":"a\n","exit_code":0,"status":"completed"}}"#,
+            r#"{"type":"item.completed","item":{"id":"i2","type":"file_change","changes":[{"path":"a.txt","kind":"add"},{"path":"b.txt","kind":"delete"}]}}"#,
+            r#"{"type":"item.completed","item":{"id":"i3","type":"todo_list","items":[{"text":"x","completed":true}]}}"#,
+            r#"{"type":"item.completed","item":{"id":"i4","type":"agent_message","text":"4"}}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":5,"output_tokens":1}}"#,
+        ];
+        let events: Vec<AgentEvent> = lines.iter().flat_map(|l| codex.parse_line(l)).collect();
+        assert_eq!(events[0], AgentEvent::Thread { id: "th-9".into() });
+        assert_eq!(events[1], AgentEvent::Reasoning { text: "think".into() });
+        assert!(
+            matches!(&events[2], AgentEvent::CommandExecution { exit_code: Some(0), output: Some(o), .. } if o == "a\n")
+        );
+        assert!(matches!(&events[4], AgentEvent::FileChange { change: FileChangeKind::Delete, .. }));
+        assert!(matches!(&events[5], AgentEvent::TodoList { items } if items[0].done));
+        assert_eq!(events[6], AgentEvent::AgentMessage { text: "4".into() });
+        assert_eq!(codex.finish(true), Outcome::Completed);
+    }
+
+    #[test]
+    fn failures_and_errors() {
+        let mut codex = Codex::new("codex");
+        assert_eq!(
+            codex.parse_line(r#"{"type":"error","message":"Reconnecting... 1/5"}"#),
+            vec![AgentEvent::Error { message: "Reconnecting... 1/5".into() }]
+        );
+        codex.parse_line(r#"{"type":"turn.failed","error":{"message":"quota"}}"#);
+        assert_eq!(codex.finish(true), Outcome::Failed("quota".into()));
+        let input = TurnInput { prompt: "p".into(), worktree: "/w".into(), resume: Some("th".into()) };
+        assert_eq!(Codex::new("codex").command(&input).1, vec!["exec", "--json", "resume", "th", "p"]);
+    }
+}

@@ -1,0 +1,79 @@
+//! Coding agents behind one interface. A turn gives an agent a prompt and a worktree; the
+//! agent reports what it does as provider-neutral [`AgentEvent`]s and ends the turn completed
+//! or failed.
+//!
+//! - [`Adapter`] is the interface of agents that run as a process speaking lines: Claude Code
+//!   ([`claude`]), Codex ([`codex`]), any command ([`command`]). Parsing a line is a pure
+//!   method, unit-tested without a process; [`process`] runs an adapter's process in its own
+//!   process group so an interrupt stops all of it.
+//! - [`scripted`] is the built-in agent for tests and demos; it runs in-process.
+
+pub mod claude;
+pub mod codex;
+pub mod command;
+pub mod process;
+pub mod scripted;
+
+use std::path::PathBuf;
+
+use protocol::agent::AgentEvent;
+use protocol::worker::AgentKind;
+
+/// What a turn gives the agent.
+#[derive(Debug, Clone)]
+pub struct TurnInput {
+    pub prompt: String,
+    pub worktree: PathBuf,
+    /// The agent's conversation to continue (from an earlier turn's `thread` event).
+    pub resume: Option<String>,
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    Failed(String),
+}
+
+/// An agent that runs as a process: how to start it, what to feed it, how to read it.
+pub trait Adapter: Send {
+    /// The program and its arguments (the driver sets the working directory and pipes).
+    fn command(&self, input: &TurnInput) -> (String, Vec<String>);
+    /// What to write to its stdin (then closed).
+    fn stdin(&self, input: &TurnInput) -> Option<String>;
+    /// The events one line of its stdout means.
+    fn parse_line(&mut self, line: &str) -> Vec<AgentEvent>;
+    /// How the turn ended, once the process exited (successfully or not).
+    fn finish(&mut self, exited_ok: bool) -> Outcome;
+}
+
+/// How this worker runs its agent.
+#[derive(Debug, Clone)]
+pub enum AgentSpec {
+    Scripted,
+    Process { kind: AgentKind, program: String },
+}
+
+impl AgentSpec {
+    /// The agent for a worker: its kind, with the program overridable for tests and odd
+    /// installs (`BATON_CLAUDE_BIN`, `BATON_CODEX_BIN`, or the worker's agent command).
+    pub fn new(kind: AgentKind, command: Option<&str>) -> AgentSpec {
+        let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+        match kind {
+            AgentKind::Scripted => AgentSpec::Scripted,
+            AgentKind::ClaudeCode => AgentSpec::Process { kind, program: env("BATON_CLAUDE_BIN", "claude") },
+            AgentKind::Codex => AgentSpec::Process { kind, program: env("BATON_CODEX_BIN", "codex") },
+            AgentKind::Command => AgentSpec::Process { kind, program: command.unwrap_or("cat").to_owned() },
+        }
+    }
+
+    /// A fresh adapter for one turn (process agents only).
+    pub fn adapter(&self) -> Option<Box<dyn Adapter>> {
+        match self {
+            AgentSpec::Scripted => None,
+            AgentSpec::Process { kind: AgentKind::ClaudeCode, program } => Some(Box::new(claude::Claude::new(program))),
+            AgentSpec::Process { kind: AgentKind::Codex, program } => Some(Box::new(codex::Codex::new(program))),
+            AgentSpec::Process { program, .. } => Some(Box::new(command::CommandAgent::new(program))),
+        }
+    }
+}
