@@ -126,6 +126,9 @@ async fn commands_reach_the_worker_and_messages_say_whether_they_wait() {
     let mut commands = SseReader::open(&worker, &format!("/api/workers/{id}/stream"), None).await;
     let missed = commands.take(2, Duration::from_secs(20)).await;
     assert!(missed.iter().all(|f| f.event == "session_start"), "{missed:?}");
+    assert_eq!(admin.fetch(&format!("/api/workers/{id}")).await["online"], false, "online needs a heartbeat too");
+    assert_eq!(worker.post(&format!("/api/workers/{id}/heartbeat"), json!({})).await.0, 204);
+    assert_eq!(admin.post(&format!("/api/workers/{id}/heartbeat"), json!({})).await.0, 404, "only the worker itself");
     assert_eq!(admin.fetch(&format!("/api/workers/{id}")).await["online"], true);
     let sent = admin.create(&format!("/api/sessions/{}/messages", session["id"]), json!({"text": "now"})).await;
     assert_eq!(sent["queued"], false);

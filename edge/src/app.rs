@@ -77,6 +77,7 @@ fn worker_may(route: Route) -> bool {
     matches!(
         route,
         Route::WorkerStream
+            | Route::WorkerHeartbeat
             | Route::WorkersGet
             | Route::WorkerSessionsList
             | Route::SessionsGet
@@ -143,6 +144,11 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::WorkerStream => workers::stream(ctx, who, id()?, req, query).await,
         Route::WorkerSessionsList => workers::sessions(ctx, who, id()?, query).await,
         Route::SessionEventsAppend => sessions::append_event(ctx, who, m.id(0, session)?, req).await,
+        Route::WorkerHeartbeat => workers::heartbeat(ctx, who, id()?).await,
+        Route::SessionsDelete => sessions::delete(ctx, who, m.id(0, session)?).await,
+        Route::SessionStop => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Stop).await,
+        Route::SessionResume => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Resume).await,
+        Route::SessionAbort => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Abort).await,
         Route::GithubConnect => github::links::connect(ctx, who, id()?, req).await,
         Route::GithubLinksList => github::links::list(ctx, who, id()?, req).await,
         Route::GithubLinkUpdate => github::links::update(ctx, who, id()?, req).await,

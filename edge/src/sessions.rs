@@ -171,8 +171,8 @@ pub async fn list_of_worker(ctx: &Ctx, worker_id: i64, query: &Query) -> ApiResu
 async fn wake_worker(ctx: &Ctx, session: &SessionRow) -> ApiResult<Option<bool>> {
     let Some(worker_id) = session.worker_id else { return Ok(None) };
     let command = EventBody::SessionStart { session_id: session.id };
-    let (_, subscribers) = hub::append_seen(&ctx.env, &StreamKey::worker(worker_id), &command).await?;
-    Ok(Some(subscribers > 0))
+    let (_, presence) = hub::append_seen(&ctx.env, &StreamKey::worker(worker_id), &command).await?;
+    Ok(Some(presence.online(ctx.now)))
 }
 
 /// `POST /api/sessions/:id/messages`: appends the message to the transcript; answers 201
@@ -189,6 +189,64 @@ pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
         None => stored,
     };
     Ok(respond::raw_json(answer.into_bytes(), 201))
+}
+
+/// `POST /api/sessions/:id/{stop,resume,abort}`: passes the command to the session's worker
+/// and notes it in the transcript.
+pub async fn control(ctx: &Ctx, who: &Principal, id: i64, action: Control) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    let Some(worker_id) = session.worker_id else {
+        return Err(ApiError::conflict(format!("S-{id} has no worker: there is nothing to {}", action.verb())));
+    };
+    let command = match action {
+        Control::Stop => EventBody::SessionStop { session_id: id },
+        Control::Resume => EventBody::SessionStart { session_id: id },
+        Control::Abort => EventBody::SessionInterrupt { session_id: id },
+    };
+    let notice = EventBody::SystemNotice { text: format!("{} by {}", action.past(), who.username) };
+    hub::append(&ctx.env, &StreamKey::session(id), &notice).await?;
+    let (_, presence) = hub::append_seen(&ctx.env, &StreamKey::worker(worker_id), &command).await?;
+    Ok(respond::ok(&serde_json::json!({"session": Session::from(session), "worker_online": presence.online(ctx.now)})))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Stop,
+    Resume,
+    Abort,
+}
+
+impl Control {
+    fn verb(self) -> &'static str {
+        match self {
+            Control::Stop => "stop",
+            Control::Resume => "resume",
+            Control::Abort => "abort",
+        }
+    }
+
+    fn past(self) -> &'static str {
+        match self {
+            Control::Stop => "stopped",
+            Control::Resume => "resumed",
+            Control::Abort => "turn interrupted",
+        }
+    }
+}
+
+/// `DELETE /api/sessions/:id`: the worker removes its worktree (the branch stays).
+pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    if who.worker.is_some() {
+        return Err(ApiError::forbidden("a worker cannot delete sessions"));
+    }
+    let session = find_visible(ctx, who, id).await?;
+    ctx.db.run("DELETE FROM sessions WHERE id = ?1", &[db::int(session.id)]).await?;
+    forget_all();
+    if let Some(worker_id) = session.worker_id {
+        hub::append(&ctx.env, &StreamKey::worker(worker_id), &EventBody::SessionDelete { session_id: id }).await?;
+    }
+    changes::emit(ctx, session.project_id, Entity::Session, Action::Deleted, id, Some(format!("S-{id}"))).await;
+    Ok(respond::no_content())
 }
 
 /// `POST /api/sessions/:id/events`: the session's worker writes its turn into the transcript.

@@ -51,7 +51,18 @@ impl WorkerRow {
 }
 
 async fn online(ctx: &Ctx, id: i64) -> ApiResult<bool> {
-    Ok(hub::presence(&ctx.env, &StreamKey::worker(id)).await? > 0)
+    Ok(hub::presence(&ctx.env, &StreamKey::worker(id)).await?.online(ctx.now))
+}
+
+/// `POST /api/workers/:id/heartbeat`: the daemon says it is alive (every 10 s).
+pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    match who.worker {
+        Some(w) if w.worker_id == id => {
+            hub::touch(&ctx.env, &StreamKey::worker(id)).await?;
+            Ok(respond::no_content())
+        }
+        _ => Err(ApiError::not_found(format!("heartbeat of W-{id} (only the worker's own token sends it)"))),
+    }
 }
 
 /// A branch name git would accept, checked the way `git check-ref-format --branch` does for

@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    github, login, member, project, requirement, session, task, token, use_project, user, workspace,
+    github, login, member, project, requirement, session, task, token, use_project, user, worker, workspace,
 };
 
 const EXAMPLES: &str = "\
@@ -75,6 +75,9 @@ pub enum Command {
     /// Personal API tokens
     #[command(subcommand)]
     Token(token::Command),
+    /// This machine as a worker: register it, run the daemon that serves sessions
+    #[command(subcommand)]
+    Worker(worker::Command),
     /// Mirror a GitHub repository's issues into requirements
     #[command(subcommand)]
     Github(github::Command),

@@ -49,6 +49,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Member(cmd) => commands::member::run(cmd, &env).await,
         Command::Token(cmd) => commands::token::run(cmd, &env).await,
         Command::Github(cmd) => commands::github::run(cmd, &env).await,
+        Command::Worker(cmd) => commands::worker::run(cmd, &env).await,
     }
 }
 

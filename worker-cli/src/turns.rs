@@ -53,6 +53,19 @@ impl TurnQueue {
         }
     }
 
+    /// The runner started the turn of `message_seq` (before its `turn_start` comes back on the
+    /// stream, so the message is not picked twice).
+    pub fn mark_started(&mut self, message_seq: u64) {
+        self.pending.remove(&message_seq);
+        self.started.insert(message_seq);
+        self.open.insert(message_seq);
+    }
+
+    /// The runner ended the turn of `message_seq`.
+    pub fn mark_ended(&mut self, message_seq: u64) {
+        self.open.remove(&message_seq);
+    }
+
     /// The sequence number of the last event taken into account.
     pub fn last_seq(&self) -> u64 {
         self.last_seq
@@ -116,6 +129,19 @@ mod tests {
         assert_eq!(q.next(), None, "closed first");
         q.apply(5, &EventBody::TurnError { message_seq: 2, message: "abandoned".into(), synthetic: true });
         assert_eq!(q.next(), Some((4, "b".into())));
+    }
+
+    #[test]
+    fn turns_marked_locally_are_not_picked_again_when_their_events_come_back() {
+        let mut q = TurnQueue::new();
+        q.apply(2, &msg("a"));
+        q.mark_started(2);
+        q.apply(3, &msg("b"));
+        assert_eq!(q.next(), None);
+        q.mark_ended(2);
+        q.apply(4, &EventBody::TurnStart { message_seq: 2 });
+        q.apply(5, &EventBody::TurnComplete { message_seq: 2 });
+        assert_eq!(q.next(), Some((3, "b".into())));
     }
 
     #[test]

@@ -36,8 +36,26 @@ pub async fn append(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<S
     Ok(append_seen(env, key, body).await?.0)
 }
 
-/// Appends an event; answers the stored event and how many live subscribers it reached.
-pub async fn append_seen(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<(String, u32)> {
+/// Who is on a stream: live subscribers, and when a publisher last said it was alive.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+pub struct Presence {
+    pub subscribers: u32,
+    pub last_touch_ms: Option<i64>,
+}
+
+/// A worker daemon heartbeats every 10 s; three missed ones and it counts as gone even if a
+/// proxy has not yet told the Hub that its stream closed.
+pub const HEARTBEAT_TTL_MS: i64 = 30_000;
+
+impl Presence {
+    /// Online: holding the stream, and heard from recently.
+    pub fn online(&self, now_ms: i64) -> bool {
+        self.subscribers > 0 && self.last_touch_ms.is_some_and(|t| now_ms - t < HEARTBEAT_TTL_MS)
+    }
+}
+
+/// Appends an event; answers the stored event and the stream's presence.
+pub async fn append_seen(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<(String, Presence)> {
     let json = serde_json::to_string(body).map_err(ApiError::internal)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(json.into()));
@@ -50,25 +68,28 @@ pub async fn append_seen(env: &Env, key: &StreamKey, body: &EventBody) -> ApiRes
             response.text().await.unwrap_or_default()
         )));
     }
-    let seen = response
+    let presence = response
         .headers()
-        .get(super::object::SUBSCRIBERS_HEADER)
+        .get(super::object::PRESENCE_HEADER)
         .ok()
         .flatten()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    Ok((response.text().await?, seen))
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default();
+    Ok((response.text().await?, presence))
 }
 
-/// How many live subscribers a stream has.
-pub async fn presence(env: &Env, key: &StreamKey) -> ApiResult<u32> {
+/// Who is on a stream.
+pub async fn presence(env: &Env, key: &StreamKey) -> ApiResult<Presence> {
     let mut response = stub(env, key)?.fetch_with_str("https://hub/presence").await?;
-    #[derive(serde::Deserialize)]
-    struct Presence {
-        subscribers: u32,
-    }
-    let presence: Presence = response.json().await.map_err(ApiError::internal)?;
-    Ok(presence.subscribers)
+    response.json().await.map_err(ApiError::internal)
+}
+
+/// Records that the stream's publisher (a worker daemon) is alive.
+pub async fn touch(env: &Env, key: &StreamKey) -> ApiResult<()> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post);
+    stub(env, key)?.fetch_with_request(Request::new_with_init("https://hub/touch", &init)?).await?;
+    Ok(())
 }
 
 /// A page of the log, answered as the Hub answers it.

@@ -5,7 +5,8 @@
 //! - `POST /append` with an event body → 201 with the stored event;
 //! - `GET /events?after=N&limit=M` → a page of the log;
 //! - `GET /stream?after=N` → SSE: the missed events, then live ones;
-//! - `GET /presence` → how many live subscribers it has (is a worker's daemon connected?).
+//! - `GET /presence` → its live subscribers and the last `POST /touch` (a worker daemon's
+//!   heartbeat): together they say whether a worker is online.
 //!
 //! Replay and subscription happen in one synchronous step (the SQL API is synchronous and
 //! nothing awaits in between), so no event can fall into the seam between them.
@@ -41,6 +42,9 @@ struct Live {
     last_seq: Option<u64>,
     subscribers: Vec<WritableStreamDefaultWriter>,
     keepalive_running: bool,
+    /// When a publisher last said it is alive (`POST /touch`): a worker daemon's heartbeat.
+    /// Memory only: after the object restarts it is unknown until the next heartbeat.
+    last_touch_ms: Option<i64>,
     /// Swallows the rejections of writes to streams whose reader has gone.
     ignore_rejection: Closure<dyn FnMut(JsValue)>,
 }
@@ -54,6 +58,7 @@ impl DurableObject for Hub {
                 last_seq: None,
                 subscribers: Vec::new(),
                 keepalive_running: false,
+                last_touch_ms: None,
                 ignore_rejection: Closure::new(|_| {}),
             })),
         }
@@ -90,13 +95,13 @@ impl Hub {
                 let text = String::from_utf8(text).map_err(|_| ApiError::invalid_field("event", "is not UTF-8"))?;
                 let event = self.append(&Body::parse(&text)?)?;
                 let response = respond::raw_json(event.into_bytes(), 201);
-                response.headers().set(SUBSCRIBERS_HEADER, &self.live.borrow().subscribers.len().to_string())?;
+                response.headers().set(PRESENCE_HEADER, &self.presence())?;
                 Ok(response)
             }
-            (worker::Method::Get, "/presence") => {
-                let mut live = self.live.borrow_mut();
-                live.prune();
-                Ok(respond::raw_json(format!("{{\"subscribers\":{}}}", live.subscribers.len()).into_bytes(), 200))
+            (worker::Method::Get, "/presence") => Ok(respond::raw_json(self.presence().into_bytes(), 200)),
+            (worker::Method::Post, "/touch") => {
+                self.live.borrow_mut().last_touch_ms = Some(clock::now_ms());
+                Ok(respond::no_content())
             }
             (worker::Method::Get, "/events") => {
                 let after = replay::resume_after(None, query.get("after"))?;
@@ -109,6 +114,14 @@ impl Hub {
             }
             _ => Err(ApiError::not_found("hub route")),
         }
+    }
+
+    /// `{"subscribers": N, "last_touch_ms": T|null}` after dropping subscribers known gone.
+    fn presence(&self) -> String {
+        let mut live = self.live.borrow_mut();
+        live.prune();
+        let touch = live.last_touch_ms.map_or("null".to_owned(), |t| t.to_string());
+        format!("{{\"subscribers\":{},\"last_touch_ms\":{touch}}}", live.subscribers.len())
     }
 
     fn sql(&self) -> SqlStorage {
@@ -225,9 +238,8 @@ impl Live {
     }
 }
 
-/// The append answer's header with the number of live subscribers (a worker's command stream
-/// has one while its daemon is connected).
-pub const SUBSCRIBERS_HEADER: &str = "x-hub-subscribers";
+/// The append answer's header carrying the stream's presence (the `/presence` JSON).
+pub const PRESENCE_HEADER: &str = "x-hub-presence";
 
 /// Hands a frame to one subscriber; false when the subscriber must be dropped.
 fn offer(writer: &WritableStreamDefaultWriter, chunk: &Uint8Array, ignore: &Closure<dyn FnMut(JsValue)>) -> bool {

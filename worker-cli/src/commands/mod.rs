@@ -11,6 +11,7 @@ pub mod task;
 pub mod token;
 pub mod use_project;
 pub mod user;
+pub mod worker;
 pub mod workspace;
 
 use anyhow::{bail, Result};

@@ -22,6 +22,9 @@ pub enum Command {
         /// A name for the session
         #[arg(long, short)]
         name: Option<String>,
+        /// The worker that runs it (W-N or id); without one the session is a plain conversation
+        #[arg(long)]
+        worker: Option<String>,
     },
     /// List the sessions of a project
     Ls {
@@ -64,9 +67,13 @@ pub enum Command {
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
-        Command::Create { project, workspace, name } => {
+        Command::Create { project, workspace, name, worker } => {
             let p = env.project(project.as_deref(), workspace.as_deref()).await?;
-            let body = CreateSession { project_id: p.id, worker_id: None, name: name.clone() };
+            let body = CreateSession {
+                project_id: p.id,
+                worker_id: worker.as_deref().map(super::worker::worker_id).transpose()?,
+                name: name.clone(),
+            };
             let s: Session = env.client.post("create session", "/api/sessions", &body).await?;
             if env.json {
                 output::json(&s)?;

@@ -1,0 +1,317 @@
+//! The worker daemon for real: `baton worker register` in a real git repository, `baton worker
+//! run` as a process, sessions served with the scripted agent in their own worktrees, and the
+//! faults a daemon must survive (kill -9 mid-turn, restart, interrupts, bad input).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use e2e::api::{unique, workspace_with_project, Api};
+use e2e::cli::Baton;
+use serde_json::{json, Value};
+
+struct Machine {
+    baton: Baton,
+    repo: tempfile::TempDir,
+    data: tempfile::TempDir,
+    worktrees: PathBuf,
+    project: i64,
+    worker: i64,
+    admin: Api,
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).env("HOME", dir).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+impl Machine {
+    /// A repository with one commit, a project, and this machine registered as its worker.
+    async fn new() -> Machine {
+        let shared = e2e::server::shared();
+        let admin = Api::admin();
+        let (_, project) = workspace_with_project(&admin).await;
+        let repo = tempfile::tempdir().unwrap();
+        git(repo.path(), &["init", "-q", "-b", "main"]);
+        std::fs::write(repo.path().join("README.md"), "# demo\n").unwrap();
+        git(repo.path(), &["add", "."]);
+        git(repo.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]);
+        let data = tempfile::tempdir().unwrap();
+        let worktrees = data.path().join("worktrees");
+        let baton = Baton::new();
+        baton.ok(&["login", "--url", &shared.url, "--token", &shared.admin_token]);
+        let mut m = Machine { baton, repo, data, worktrees, project, worker: 0, admin };
+        let out = m.run_in_repo(&[
+            "worker",
+            "register",
+            "--project",
+            &project.to_string(),
+            "--name",
+            &unique("box"),
+            "--agent",
+            "scripted",
+            "--base-branch",
+            "main",
+            "--json",
+        ]);
+        let registered: Value = serde_json::from_str(&out).unwrap();
+        m.worker = registered["id"].as_i64().unwrap();
+        m
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = self.baton.command();
+        c.current_dir(self.repo.path())
+            .args(["--url", &self.admin.url])
+            .args(args)
+            .env("BATON_DATA_DIR", self.data.path())
+            .env("BATON_WORKTREE_DIR", &self.worktrees)
+            .env("BATON_HEARTBEAT_MS", "300")
+            .env("HOME", self.data.path());
+        c
+    }
+
+    fn run_in_repo(&self, args: &[&str]) -> String {
+        let out = self.command(args).output().unwrap();
+        assert!(out.status.success(), "baton {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn daemon(&self) -> std::process::Child {
+        self.command(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap()
+    }
+
+    async fn session(&self) -> i64 {
+        let s = self.admin.create("/api/sessions", json!({"project_id": self.project, "worker_id": self.worker})).await;
+        s["id"].as_i64().unwrap()
+    }
+
+    async fn send(&self, session: i64, text: &str) -> Value {
+        self.admin.create(&format!("/api/sessions/{session}/messages"), json!({"text": text})).await
+    }
+
+    async fn events(&self, session: i64) -> Vec<Value> {
+        let page = self.admin.fetch(&format!("/api/sessions/{session}/events?limit=1000")).await;
+        page["items"].as_array().unwrap().clone()
+    }
+
+    /// Waits until an event matching `pred` is in the transcript.
+    async fn wait_for(&self, session: i64, what: &str, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let events = self.events(session).await;
+            if events.iter().any(&pred) {
+                return events;
+            }
+            assert!(start.elapsed() < Duration::from_secs(40), "no {what} within 40 s: {events:#?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+}
+
+fn ends(message_seq: u64) -> impl Fn(&Value) -> bool {
+    move |e| matches!(e["type"].as_str(), Some("turn_complete" | "turn_error")) && e["message_seq"] == message_seq
+}
+
+fn kinds(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| match e["type"].as_str().unwrap() {
+            "agent_event" => format!("agent_event:{}", e["event"]["kind"].as_str().unwrap()),
+            t => t.to_owned(),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_session_runs_in_its_own_worktree_and_the_transcript_is_complete_and_ordered() {
+    let m = Machine::new().await;
+    let config = m.repo.path().join(".baton/worker.json");
+    assert!(config.exists());
+    let exclude = std::fs::read_to_string(m.repo.path().join(".git/info/exclude")).unwrap();
+    assert!(exclude.lines().any(|l| l == ".baton/"), "the config is never committed");
+    let status = Command::new("git").arg("-C").arg(m.repo.path()).args(["status", "--porcelain"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&status.stdout).trim().is_empty(), "the repository stays clean");
+
+    let mut daemon = m.daemon();
+    let session = m.session().await;
+    let sent = m.send(session, "write hello.txt: hi from baton\nall good").await;
+    let seq = sent["seq"].as_u64().unwrap();
+    let events = m.wait_for(session, "turn end", ends(seq)).await;
+    assert_eq!(
+        kinds(&events),
+        [
+            "system_notice",
+            "user_message",
+            "turn_start",
+            "agent_event:file_change",
+            "agent_event:agent_message",
+            "agent_event:agent_message",
+            "turn_complete"
+        ]
+    );
+    let worktree = m.worktrees.join(format!("S-{session}"));
+    assert_eq!(std::fs::read_to_string(worktree.join("hello.txt")).unwrap(), "hi from baton");
+    let head =
+        Command::new("git").arg("-C").arg(&worktree).args(["rev-parse", "--abbrev-ref", "HEAD"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&head.stdout).trim(), format!("baton/S-{session}"));
+    assert!(!m.repo.path().join("hello.txt").exists(), "the main checkout is untouched");
+
+    // Two more messages run one at a time, in order.
+    let a = m.send(session, "first").await["seq"].as_u64().unwrap();
+    let b = m.send(session, "second").await["seq"].as_u64().unwrap();
+    let events = m.wait_for(session, "second turn end", ends(b)).await;
+    let starts: Vec<u64> =
+        events.iter().filter(|e| e["type"] == "turn_start").map(|e| e["message_seq"].as_u64().unwrap()).collect();
+    assert_eq!(starts, vec![seq, a, b]);
+    let a_end = events.iter().position(ends(a)).unwrap();
+    let b_start = events.iter().position(|e| e["type"] == "turn_start" && e["message_seq"] == b).unwrap();
+    assert!(a_end < b_start, "one turn at a time");
+    assert_eq!(m.admin.fetch(&format!("/api/workers/{}", m.worker)).await["online"], true);
+
+    // Deleting the session removes its worktree; the branch stays.
+    assert_eq!(m.admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
+    let start = Instant::now();
+    while worktree.exists() {
+        assert!(start.elapsed() < Duration::from_secs(20), "the worktree was not removed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let branch = Command::new("git")
+        .arg("-C")
+        .arg(m.repo.path())
+        .args(["branch", "--list", &format!("baton/S-{session}")])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&branch.stdout).trim().is_empty(), "the branch stays");
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}
+
+#[tokio::test]
+async fn a_killed_daemon_leaves_no_turn_open_and_the_next_message_runs_after_a_restart() {
+    let m = Machine::new().await;
+    let mut daemon = m.daemon();
+    let session = m.session().await;
+    let long = m.send(session, "sleep 60000").await["seq"].as_u64().unwrap();
+    m.wait_for(session, "turn start", |e| e["type"] == "turn_start" && e["message_seq"] == long).await;
+    // kill -9: no goodbye.
+    unsafe {
+        libc::kill(daemon.id() as i32, libc::SIGKILL);
+    }
+    let _ = daemon.wait();
+    // The server notices the dropped stream when the connection closes (at the latest at the
+    // next keepalive, 20 s).
+    let start = Instant::now();
+    while m.admin.fetch(&format!("/api/workers/{}", m.worker)).await["online"] == true {
+        assert!(start.elapsed() < Duration::from_secs(30), "the worker still shows online");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let queued = m.send(session, "after the crash").await;
+    assert_eq!(queued["queued"], true, "the worker is offline, so the message waits");
+
+    let mut daemon = m.daemon();
+    let events = m.wait_for(session, "the queued turn", ends(queued["seq"].as_u64().unwrap())).await;
+    let closed = events.iter().find(|e| ends(long)(e)).expect("the abandoned turn is closed");
+    assert_eq!((closed["type"].as_str(), closed["synthetic"].as_bool()), (Some("turn_error"), Some(true)));
+    let runs: Vec<&Value> = events.iter().filter(|e| e["type"] == "turn_start" && e["message_seq"] == long).collect();
+    assert_eq!(runs.len(), 1, "the abandoned turn is not run twice");
+    let answered = events.iter().any(|e| e["event"]["text"] == "after the crash");
+    assert!(answered, "{events:#?}");
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}
+
+#[tokio::test]
+async fn an_interrupt_stops_the_running_turn_and_the_session_goes_on() {
+    let m = Machine::new().await;
+    let mut daemon = m.daemon();
+    let session = m.session().await;
+    let long = m.send(session, "sleep 60000").await["seq"].as_u64().unwrap();
+    m.wait_for(session, "turn start", |e| e["type"] == "turn_start" && e["message_seq"] == long).await;
+    let events = m.wait_for(session, "a heartbeat", |e| e["type"] == "turn_heartbeat").await;
+    assert!(events.iter().any(|e| e["type"] == "turn_heartbeat" && e["message_seq"] == long));
+    let answer = m.admin.create_ok(&format!("/api/sessions/{session}/abort"), json!({})).await;
+    assert_eq!(answer["worker_online"], true);
+    let events = m.wait_for(session, "the interrupted turn's end", ends(long)).await;
+    let end = events.iter().find(|e| ends(long)(e)).unwrap();
+    assert_eq!((end["type"].as_str(), end["message"].as_str()), (Some("turn_error"), Some("interrupted by the user")));
+    let next = m.send(session, "still here").await["seq"].as_u64().unwrap();
+    let events = m.wait_for(session, "the next turn", ends(next)).await;
+    assert!(events.iter().any(|e| e["type"] == "turn_complete" && e["message_seq"] == next));
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}
+
+#[tokio::test]
+async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
+    let m = Machine::new().await;
+    let mut daemon = m.daemon();
+    let start = Instant::now();
+    while !m.repo.path().join(".baton/worker.lock").exists() {
+        assert!(start.elapsed() < Duration::from_secs(20));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = m.command(&["worker", "run"]).output().unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("already runs"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(m.run_in_repo(&["worker", "status"]).starts_with("running"));
+    m.run_in_repo(&["worker", "stop"]);
+    let _ = daemon.wait();
+    assert!(m.run_in_repo(&["worker", "status"]).starts_with("not running"));
+
+    for (args, expected) in [
+        (vec!["worker", "register", "--project", &m.project.to_string(), "--agent", "gpt-9"], "is not an agent"),
+        (
+            vec![
+                "worker",
+                "register",
+                "--project",
+                &m.project.to_string(),
+                "--agent",
+                "scripted",
+                "--base-branch",
+                "a..b",
+            ],
+            "base_branch",
+        ),
+        (vec!["worker", "register", "--project", &m.project.to_string(), "--agent", "command"], "--agent-command"),
+    ] {
+        let out = m.command(&args).output().unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let out = m
+        .command(&["worker", "register", "--project", &m.project.to_string(), "--agent", "scripted"])
+        .current_dir(outside.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"));
+
+    // A session whose base branch is missing says so in its transcript; nothing is destroyed.
+    std::fs::write(m.repo.path().join("uncommitted.txt"), "keep me").unwrap();
+    m.run_in_repo(&[
+        "worker",
+        "register",
+        "--project",
+        &m.project.to_string(),
+        "--agent",
+        "scripted",
+        "--base-branch",
+        "nope",
+    ]);
+    let mut daemon = m.daemon();
+    let session = m.session().await;
+    m.wait_for(session, "a notice", |e| {
+        e["type"] == "system_notice" && e["text"].as_str().unwrap_or("").contains("\"nope\" does not exist")
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(m.repo.path().join("uncommitted.txt")).unwrap(), "keep me");
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}

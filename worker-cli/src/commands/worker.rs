@@ -1,0 +1,248 @@
+//! `baton worker register|run|status|stop|ls|get|rm`: this machine as a worker of a project.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use protocol::api::Page;
+use protocol::handle::HandleKind;
+use protocol::worker::{AgentKind, RegisterWorker, Worker, WorkerRegistered};
+
+use super::{confirm, Env};
+use crate::daemon::{self, lock};
+use crate::{output, worker_config};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Register this machine (in this repository) as a worker of a project
+    #[command(
+        after_help = "Example:\n  cd ~/src/web && baton worker register --project web --agent claude-code --base-branch main\n\n\
+Registering again from the same machine reattaches (a fresh token); the config goes to\n\
+.baton/worker.json in the repository, excluded from git."
+    )]
+    Register {
+        #[arg(long, short)]
+        project: Option<String>,
+        /// Default: this machine's hostname
+        #[arg(long)]
+        name: Option<String>,
+        /// claude-code, codex, command or scripted
+        #[arg(long, default_value = "claude-code")]
+        agent: AgentKind,
+        /// For --agent command: the command that gets the prompt on stdin
+        #[arg(long, value_name = "CMD")]
+        agent_command: Option<String>,
+        /// The branch sessions start from [default: the repository's current branch]
+        #[arg(long)]
+        base_branch: Option<String>,
+        /// Sessions working at once; the rest wait
+        #[arg(long, default_value_t = 4)]
+        max_sessions: u32,
+        /// Where session worktrees go [default: BATON_WORKTREE_DIR or the data dir]
+        #[arg(long, value_name = "DIR")]
+        worktrees_dir: Option<PathBuf>,
+        /// Longest turn, in seconds
+        #[arg(long, default_value_t = crate::worker_config::DEFAULT_TURN_TIMEOUT_SECS)]
+        turn_timeout: u64,
+        /// The worker config file [default: .baton/worker.json in the repository]
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
+    /// Run the worker daemon: serve this worker's sessions until Ctrl-C
+    Run {
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
+    /// Is the daemon running for this config?
+    Status {
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
+    /// Stop the daemon running for this config
+    Stop {
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
+    /// List a project's workers
+    Ls {
+        #[arg(long, short)]
+        project: Option<String>,
+    },
+    /// Show a worker (W-N or id)
+    Get { worker: String },
+    /// Delete a worker and its sessions
+    Rm {
+        worker: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+pub fn worker_id(given: &str) -> Result<i64> {
+    match given.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => match given.parse::<protocol::handle::Handle>() {
+            Ok(h) if h.kind == HandleKind::Worker => Ok(h.number as i64),
+            _ => bail!("{given:?} is not a worker: give its handle (W-2) or id"),
+        },
+    }
+}
+
+fn current_branch(repo: &std::path::Path) -> Option<String> {
+    let repo = git2::Repository::open(repo).ok()?;
+    let head = repo.head().ok()?;
+    head.shorthand().map(str::to_owned).filter(|b| b != "HEAD")
+}
+
+fn config_path(flag: Option<&PathBuf>) -> Result<PathBuf> {
+    worker_config::path(flag.map(PathBuf::as_path), &std::env::current_dir()?)
+}
+
+pub async fn run(command: &Command, env: &Env) -> Result<()> {
+    match command {
+        Command::Register {
+            project,
+            name,
+            agent,
+            agent_command,
+            base_branch,
+            max_sessions,
+            worktrees_dir,
+            turn_timeout,
+            config,
+        } => {
+            if *agent == AgentKind::Command && agent_command.is_none() {
+                bail!("--agent command needs --agent-command CMD (it gets the prompt on stdin)");
+            }
+            let cwd = std::env::current_dir()?;
+            let repo = worker_config::repo_root(&cwd)?;
+            let p = env.project(project.as_deref(), None).await?;
+            let base = match base_branch {
+                Some(b) => b.clone(),
+                None => current_branch(&repo).unwrap_or_else(|| "main".into()),
+            };
+            let hostname = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+            let body = RegisterWorker {
+                project_id: p.id,
+                machine_id: worker_config::machine_id()?,
+                name: name
+                    .clone()
+                    .unwrap_or_else(|| if hostname.is_empty() { "worker".into() } else { hostname.clone() }),
+                agent: *agent,
+                base_branch: base.clone(),
+                hostname: Some(hostname),
+                max_sessions: Some(*max_sessions),
+            };
+            let registered: WorkerRegistered = env.client.post("register worker", "/api/workers", &body).await?;
+            let path = match config {
+                Some(c) => c.clone(),
+                None => worker_config::path(None, &cwd)?,
+            };
+            let worktrees_dir = match worktrees_dir {
+                Some(d) => d.clone(),
+                None => worker_config::default_worktrees_dir(p.id)?,
+            };
+            let saved = worker_config::WorkerConfig {
+                url: env.settings.url.clone(),
+                token: registered.token.clone(),
+                worker_id: registered.worker.id,
+                project_id: p.id,
+                name: registered.worker.name.clone(),
+                agent: *agent,
+                agent_command: agent_command.clone(),
+                base_branch: base,
+                max_sessions: *max_sessions,
+                repo: repo.clone(),
+                worktrees_dir,
+                turn_timeout_secs: *turn_timeout,
+            };
+            worker_config::save(&path, &saved)?;
+            if path.starts_with(&repo) {
+                let relative =
+                    path.parent().and_then(|d| d.strip_prefix(&repo).ok()).map(|d| format!("{}/", d.display()));
+                worker_config::exclude(&repo, relative.as_deref().unwrap_or(".baton/"))?;
+            }
+            let w = &registered.worker;
+            env.print(&registered.worker, |_| {
+                format!(
+                    "{} {} ({}, agent {}, base {}). Config: {}\nStart it with: baton worker run",
+                    if registered.outcome == "created" { "Registered" } else { "Reattached" },
+                    w.handle,
+                    w.name,
+                    w.agent,
+                    w.base_branch,
+                    path.display()
+                )
+            })
+        }
+        Command::Run { config } => {
+            let path = config_path(config.as_ref())?;
+            let loaded = worker_config::load(&path)?;
+            daemon::run(loaded, &path).await
+        }
+        Command::Status { config } => {
+            let path = config_path(config.as_ref())?;
+            let holder = lock::read(&path.with_file_name("worker.lock")).filter(|h| lock::alive(h.pid));
+            let state = serde_json::json!({"running": holder.is_some(), "pid": holder.as_ref().map(|h| h.pid), "version": holder.as_ref().map(|h| h.version.clone())});
+            env.print(&state, |_| match &holder {
+                Some(h) => format!("running (pid {}, baton {})", h.pid, h.version),
+                None => "not running: start it with `baton worker run`".into(),
+            })
+        }
+        Command::Stop { config } => {
+            let path = config_path(config.as_ref())?;
+            let Some(holder) = lock::read(&path.with_file_name("worker.lock")).filter(|h| lock::alive(h.pid)) else {
+                bail!("no worker daemon runs for {}", path.display());
+            };
+            // SAFETY: a plain signal to the pid the daemon recorded.
+            unsafe {
+                libc::kill(holder.pid as i32, libc::SIGTERM);
+            }
+            env.print(&serde_json::json!({"stopped": holder.pid}), |_| {
+                format!("Asked the daemon (pid {}) to stop.", holder.pid)
+            })
+        }
+        Command::Ls { project } => {
+            let p = env.project(project.as_deref(), None).await?;
+            let page: Page<Worker> =
+                env.client.get("list workers", &format!("/api/workers?project_id={}&limit=200", p.id)).await?;
+            if env.json {
+                return Ok(output::json(&page.items)?);
+            }
+            let rows: Vec<Vec<String>> = page
+                .items
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.handle.clone(),
+                        w.name.clone(),
+                        w.agent.to_string(),
+                        w.base_branch.clone(),
+                        if w.online { "online".into() } else { "offline".into() },
+                    ]
+                })
+                .collect();
+            Ok(output::table(&["WORKER", "NAME", "AGENT", "BASE", "STATE"], &rows)?)
+        }
+        Command::Get { worker } => {
+            let id = worker_id(worker)?;
+            let w: Worker = env.client.get("get worker", &format!("/api/workers/{id}")).await?;
+            env.print(&w, |w| {
+                format!(
+                    "{} {} ({}), agent {}, base {}, {}",
+                    w.handle,
+                    w.name,
+                    w.hostname,
+                    w.agent,
+                    w.base_branch,
+                    if w.online { "online" } else { "offline" }
+                )
+            })
+        }
+        Command::Rm { worker, yes } => {
+            confirm(*yes, &format!("worker {worker} and its sessions"))?;
+            let id = worker_id(worker)?;
+            env.client.delete("delete worker", &format!("/api/workers/{id}")).await.context("delete worker")?;
+            env.print(&serde_json::json!({"deleted": worker}), |_| format!("Deleted {worker}."))
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! `baton worker run`: the daemon. It holds the worker's command stream (resuming from the
+//! cursor it keeps on disk, so every command is handled once across its own restarts and the
+//! server's), reconciles on start by running every session the worker has, and supervises
+//! one [`runner`] per session. One daemon per worker config, enforced by [`lock`].
+
+pub mod lock;
+pub mod poster;
+pub mod runner;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use protocol::api::Session;
+use protocol::event::EventBody;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+
+use crate::agent::AgentSpec;
+use crate::client::Client;
+use crate::config::Settings;
+use crate::resolve;
+use crate::watch::Follower;
+use crate::worker_config::WorkerConfig;
+
+/// What every runner shares.
+pub struct Shared {
+    pub config: WorkerConfig,
+    pub client: Client,
+    pub agent: AgentSpec,
+    /// Turns running at once, across sessions (the worker's `max_sessions`).
+    pub permits: Semaphore,
+}
+
+struct Runner {
+    interrupts: watch::Sender<u64>,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+/// The runners, by session.
+pub struct Supervisor {
+    shared: Arc<Shared>,
+    runners: HashMap<i64, Runner>,
+}
+
+impl Supervisor {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Supervisor { shared, runners: HashMap::new() }
+    }
+
+    /// Runs the session unless it already runs. Idempotent.
+    pub fn start(&mut self, session_id: i64) {
+        if self.runners.get(&session_id).is_some_and(|r| !r.task.is_finished()) {
+            return;
+        }
+        let (interrupts, interrupt_rx) = watch::channel(0u64);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(runner::run(self.shared.clone(), session_id, interrupt_rx, shutdown_rx));
+        self.runners.insert(session_id, Runner { interrupts, shutdown, task });
+    }
+
+    /// Interrupts the session's running turn, if any.
+    pub fn interrupt(&self, session_id: i64) {
+        if let Some(r) = self.runners.get(&session_id) {
+            r.interrupts.send_modify(|n| *n += 1);
+        }
+    }
+
+    /// Stops the session's runner (interrupting its turn) and waits for it.
+    pub async fn stop(&mut self, session_id: i64) {
+        if let Some(r) = self.runners.remove(&session_id) {
+            let _ = r.shutdown.send(true);
+            let _ = r.task.await;
+        }
+    }
+
+    pub async fn stop_all(&mut self) {
+        let ids: Vec<i64> = self.runners.keys().copied().collect();
+        for id in ids {
+            self.stop(id).await;
+        }
+    }
+}
+
+fn cursor_path(config_path: &Path) -> PathBuf {
+    config_path.with_file_name("worker.cursor")
+}
+
+fn read_cursor(path: &Path) -> u64 {
+    std::fs::read_to_string(path).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0)
+}
+
+fn write_cursor(path: &Path, seq: u64) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, seq.to_string())?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+pub async fn run(config: WorkerConfig, config_path: &Path) -> Result<()> {
+    let _lock = lock::Lock::acquire(&config_path.with_file_name("worker.lock"))?;
+    let settings = Settings { url: config.url.clone(), token: Some(config.token.clone()), project: None };
+    let client = Client::new(&settings)?;
+    let agent = AgentSpec::new(config.agent, config.agent_command.as_deref());
+    let worker_id = config.worker_id;
+    let permits = Semaphore::new(config.max_sessions.max(1) as usize);
+    let shared = Arc::new(Shared { config, client: client.clone(), agent, permits });
+    let mut supervisor = Supervisor::new(shared);
+
+    // Reconcile: every session of this worker runs (a runner with nothing to do just waits).
+    let sessions: Vec<Session> =
+        resolve::all_pages(&client, "list the worker's sessions", &format!("/api/workers/{worker_id}/sessions"))
+            .await?;
+    for s in &sessions {
+        supervisor.start(s.id);
+    }
+    eprintln!("baton worker: W-{worker_id} online, {} session(s); Ctrl-C stops", sessions.len());
+
+    let beat = tokio::spawn(heartbeat(client.clone(), worker_id));
+    let cursor_file = cursor_path(config_path);
+    let mut commands = Follower::new(client, format!("/api/workers/{worker_id}/stream"), read_cursor(&cursor_file));
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            received = commands.next() => {
+                let received = received?;
+                match received.event.body {
+                    EventBody::SessionStart { session_id } => supervisor.start(session_id),
+                    EventBody::SessionInterrupt { session_id } => supervisor.interrupt(session_id),
+                    EventBody::SessionStop { session_id } => supervisor.stop(session_id).await,
+                    EventBody::SessionDelete { session_id } => {
+                        supervisor.stop(session_id).await;
+                        let c = supervisor.shared.config.clone();
+                        tokio::task::spawn_blocking(move || crate::worktree::remove(&c.repo, &c.worktrees_dir, session_id)).await??;
+                    }
+                    _ => {}
+                }
+                write_cursor(&cursor_file, received.event.seq)?;
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+        }
+    }
+    eprintln!("baton worker: stopping");
+    beat.abort();
+    supervisor.stop_all().await;
+    Ok(())
+}
+
+/// Tells the server every 10 s that this daemon is alive: "online" needs both the command
+/// stream held and a recent heartbeat, so a daemon that died is seen offline within 30 s even
+/// where a proxy keeps its dead stream looking open.
+async fn heartbeat(client: crate::client::Client, worker_id: i64) {
+    let path = format!("/api/workers/{worker_id}/heartbeat");
+    loop {
+        if let Ok(request) = client.request(reqwest::Method::POST, &path) {
+            let _ = client.send(request).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    }
+}

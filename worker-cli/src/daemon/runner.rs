@@ -1,0 +1,164 @@
+//! One session's runner: makes sure the worktree exists, reads the transcript to learn which
+//! messages still need a turn (closing turns a dead worker left open), then runs them one at
+//! a time as they come, each turn bracketed by `turn_start` and `turn_complete`/`turn_error`,
+//! with the agent's events in between and a heartbeat every 30 s while it works.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use protocol::agent::AgentEvent;
+use protocol::event::{EventBody, EventPage};
+use tokio::sync::{mpsc, watch};
+
+use super::poster;
+use super::Shared;
+use crate::agent::process::{self, Stop};
+use crate::agent::{scripted, AgentSpec, Outcome, TurnInput};
+use crate::turns::TurnQueue;
+use crate::watch::Follower;
+use crate::worktree;
+
+/// How often a running turn says it is alive (`BATON_HEARTBEAT_MS` overrides, for tests).
+pub fn heartbeat_every() -> Duration {
+    let ms = std::env::var("BATON_HEARTBEAT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
+    Duration::from_millis(ms)
+}
+
+pub async fn run(
+    shared: Arc<Shared>,
+    session_id: i64,
+    interrupts: watch::Receiver<u64>,
+    shutdown: watch::Receiver<bool>,
+) {
+    if let Err(err) = session(&shared, session_id, interrupts, shutdown).await {
+        eprintln!("baton worker: S-{session_id}: {err:#}");
+        let notice = EventBody::SystemNotice { text: format!("the worker could not run this session: {err:#}") };
+        let _ = poster::post(&shared.client, session_id, &notice).await;
+    }
+}
+
+async fn session(
+    shared: &Shared,
+    session_id: i64,
+    mut interrupts: watch::Receiver<u64>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let c = &shared.config;
+    let (repo, dir, base) = (c.repo.clone(), c.worktrees_dir.clone(), c.base_branch.clone());
+    let worktree = tokio::task::spawn_blocking(move || worktree::ensure(&repo, &dir, session_id, &base)).await??;
+
+    let mut queue = TurnQueue::new();
+    let mut after = 0;
+    loop {
+        let path = format!("/api/sessions/{session_id}/events?after={after}&limit=1000");
+        let page: EventPage = shared.client.get("read the transcript", &path).await?;
+        for event in &page.items {
+            queue.apply(event.seq, &event.body);
+        }
+        match page.next_after {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    for message_seq in queue.abandoned() {
+        let closing = EventBody::TurnError {
+            message_seq,
+            message: "turn abandoned: the worker restarted while it ran".into(),
+            synthetic: true,
+        };
+        poster::post(&shared.client, session_id, &closing).await?;
+        queue.mark_ended(message_seq);
+    }
+
+    let mut follower =
+        Follower::new(shared.client.clone(), format!("/api/sessions/{session_id}/stream"), queue.last_seq());
+    loop {
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+        if let Some((message_seq, text)) = queue.next() {
+            let input =
+                TurnInput { prompt: text, worktree: worktree.clone(), resume: queue.thread().map(str::to_owned) };
+            queue.mark_started(message_seq);
+            turn(shared, session_id, message_seq, input, &mut interrupts, &mut shutdown).await?;
+            queue.mark_ended(message_seq);
+            continue;
+        }
+        tokio::select! {
+            received = follower.next() => {
+                let received = received?;
+                queue.apply(received.event.seq, &received.event.body);
+            }
+            _ = shutdown.changed() => return Ok(()),
+        }
+    }
+}
+
+async fn turn(
+    shared: &Shared,
+    session_id: i64,
+    message_seq: u64,
+    input: TurnInput,
+    interrupts: &mut watch::Receiver<u64>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<()> {
+    let _permit = tokio::select! {
+        permit = shared.permits.acquire() => permit?,
+        _ = shutdown.changed() => return Ok(()),
+    };
+    let client = &shared.client;
+    poster::post(client, session_id, &EventBody::TurnStart { message_seq }).await?;
+
+    let (events_tx, mut events_rx) = mpsc::unbounded_channel::<AgentEvent>();
+    let forward_client = client.clone();
+    let forwarder = tokio::spawn(async move {
+        while let Some(event) = events_rx.recv().await {
+            let body = EventBody::AgentEvent { message_seq, event };
+            if let Err(err) = poster::post(&forward_client, session_id, &body).await {
+                eprintln!("baton worker: S-{session_id}: an agent event was lost: {err:#}");
+            }
+        }
+    });
+    let beat_client = client.clone();
+    let heartbeat = tokio::spawn(async move {
+        let every = heartbeat_every();
+        loop {
+            tokio::time::sleep(every).await;
+            let _ = poster::post(&beat_client, session_id, &EventBody::TurnHeartbeat { message_seq }).await;
+        }
+    });
+
+    // An interrupt or a shutdown stops the agent; the turn still ends with its own event.
+    let (stop_tx, mut stop_rx) = watch::channel(Stop::Running);
+    interrupts.borrow_and_update();
+    let mut watch_interrupts = interrupts.clone();
+    let mut watch_shutdown = shutdown.clone();
+    let stopper = tokio::spawn(async move {
+        tokio::select! {
+            _ = watch_interrupts.changed() => {}
+            _ = watch_shutdown.changed() => {}
+        }
+        let _ = stop_tx.send(Stop::Interrupted);
+    });
+
+    let timeout = Duration::from_secs(shared.config.turn_timeout_secs);
+    let outcome = match &shared.agent {
+        AgentSpec::Scripted => scripted::run(&input, &events_tx, &mut stop_rx, timeout).await,
+        spec => match spec.adapter() {
+            Some(mut adapter) => process::run(adapter.as_mut(), &input, &events_tx, &mut stop_rx, timeout).await,
+            None => Outcome::Failed("no adapter for this agent".into()),
+        },
+    };
+    stopper.abort();
+    drop(events_tx);
+    let _ = forwarder.await;
+    heartbeat.abort();
+
+    let end = match outcome {
+        Outcome::Completed => EventBody::TurnComplete { message_seq },
+        Outcome::Failed(message) => EventBody::TurnError { message_seq, message, synthetic: false },
+    };
+    poster::post(client, session_id, &end).await?;
+    Ok(())
+}
