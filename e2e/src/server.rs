@@ -18,6 +18,8 @@ use anyhow::{bail, Context, Result};
 
 /// The setup secret every test server is started with.
 pub const SETUP_SECRET: &str = "test-setup-secret-0123456789";
+/// Test servers close a silent turn after 3 s (90 s by default).
+pub const TURN_TTL_MS: u64 = 3_000;
 /// The sealing key every test server is started with (32 zero-and-up bytes, base64).
 pub const SEALING_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
@@ -79,6 +81,7 @@ impl Server {
             .args(["--persist-to", &state_dir.to_string_lossy()])
             .args(["--var", &format!("BATON_SETUP_SECRET:{SETUP_SECRET}")])
             .args(["--var", &format!("BATON_SEALING_KEY:{SEALING_KEY}")])
+            .args(["--var", &format!("BATON_TURN_TTL_MS:{TURN_TTL_MS}")])
             .args(vars.iter().flat_map(|(k, v)| ["--var".to_owned(), format!("{k}:{v}")]))
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .env("PATH", path_with_node())

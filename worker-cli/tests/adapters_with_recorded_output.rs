@@ -63,7 +63,9 @@ async fn claude_codes_recorded_stream_json_normalizes() {
     assert_eq!(count(&events, |e| matches!(e, AgentEvent::ToolResult { .. })), 21);
     assert_eq!(count(&events, |e| matches!(e, AgentEvent::ToolResult { is_error: true, .. })), 1);
     assert!(events.iter().any(|e| matches!(e, AgentEvent::ToolCall { name, .. } if name == "WebSearch")));
-    assert!(matches!(events.last(), Some(AgentEvent::Usage { cost_usd: Some(c), .. }) if (*c - 0.21085415).abs() < 1e-9));
+    assert!(
+        matches!(events.last(), Some(AgentEvent::Usage { cost_usd: Some(c), .. }) if (*c - 0.21085415).abs() < 1e-9)
+    );
 }
 
 #[tokio::test]
@@ -90,7 +92,9 @@ async fn codex_recorded_exec_json_normalizes() {
             Outcome::Failed(why) => failed.push((capture.file_name().unwrap().to_string_lossy().into_owned(), why)),
         }
     }
-    for kind in ["thread", "agent_message", "reasoning", "command_execution", "file_change", "todo_list", "usage", "error"] {
+    for kind in
+        ["thread", "agent_message", "reasoning", "command_execution", "file_change", "todo_list", "usage", "error"]
+    {
         assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
     }
     assert!(completed >= 6, "{completed} completed; failed: {failed:?}");

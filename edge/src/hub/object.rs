@@ -30,10 +30,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::{body, clock, respond};
 use protocol::sse;
 
-#[durable_object(fetch)]
+#[durable_object]
 pub struct Hub {
     state: State,
     live: Rc<RefCell<Live>>,
+    turn_ttl_ms: i64,
 }
 
 /// In-memory state, rebuilt from storage on first use.
@@ -50,8 +51,14 @@ struct Live {
 }
 
 impl DurableObject for Hub {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
+        let turn_ttl_ms = env
+            .var("BATON_TURN_TTL_MS")
+            .ok()
+            .and_then(|v| v.to_string().parse().ok())
+            .unwrap_or(replay::DEFAULT_TURN_TTL_MS);
         Hub {
+            turn_ttl_ms,
             state,
             live: Rc::new(RefCell::new(Live {
                 schema_ready: false,
@@ -70,6 +77,43 @@ impl DurableObject for Hub {
             Err(err) => err.into_response(),
         })
     }
+
+    // The Hub accepts no WebSocket; these exist because the runtime's defaults would panic.
+    async fn websocket_message(
+        &self,
+        _ws: worker::WebSocket,
+        _message: worker::WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        _ws: worker::WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> worker::Result<()> {
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: worker::WebSocket, _error: worker::Error) -> worker::Result<()> {
+        Ok(())
+    }
+
+    /// Closes a turn nobody has shown life for within the TTL (its worker died).
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(err) = self.close_abandoned_turn().await {
+            worker::console_error!("hub alarm: {}", err.message);
+        }
+        Response::empty()
+    }
+}
+
+#[derive(Deserialize)]
+struct TurnRow {
+    message_seq: i64,
+    last_alive: i64,
 }
 
 #[derive(Deserialize)]
@@ -93,7 +137,9 @@ impl Hub {
             (worker::Method::Post, "/append") => {
                 let text = body::read_limited(&mut req, body::MAX_BODY_BYTES).await?;
                 let text = String::from_utf8(text).map_err(|_| ApiError::invalid_field("event", "is not UTF-8"))?;
-                let event = self.append(&Body::parse(&text)?)?;
+                let body = Body::parse(&text)?;
+                let event = self.append(&body)?;
+                self.watch_turn(body.turn_signal()).await?;
                 let response = respond::raw_json(event.into_bytes(), 201);
                 response.headers().set(PRESENCE_HEADER, &self.presence())?;
                 Ok(response)
@@ -140,6 +186,14 @@ impl Hub {
                data TEXT NOT NULL)",
             None,
         )?;
+        // The open turn of a session stream, watched for signs of life.
+        self.sql().exec(
+            "CREATE TABLE IF NOT EXISTS open_turn (
+               id          INTEGER PRIMARY KEY CHECK (id = 1),
+               message_seq INTEGER NOT NULL,
+               last_alive  INTEGER NOT NULL)",
+            None,
+        )?;
         self.live.borrow_mut().schema_ready = true;
         Ok(())
     }
@@ -168,6 +222,46 @@ impl Hub {
         let chunk = Uint8Array::from(sse::frame(seq, &body.event_type, &data).as_bytes());
         live.broadcast(&chunk);
         Ok(data)
+    }
+
+    /// Records a turn's sign of life (and arms the alarm) or its end (and disarms it).
+    async fn watch_turn(&self, signal: replay::TurnSignal) -> ApiResult<()> {
+        match signal {
+            replay::TurnSignal::Alive(message_seq) => {
+                self.sql().exec(
+                    "INSERT INTO open_turn (id, message_seq, last_alive) VALUES (1, ?, ?)
+                     ON CONFLICT (id) DO UPDATE SET message_seq = excluded.message_seq, last_alive = excluded.last_alive",
+                    vec![(message_seq as i64).into(), clock::now_ms().into()],
+                )?;
+                self.state.storage().set_alarm(self.turn_ttl_ms).await?;
+            }
+            replay::TurnSignal::Closed => {
+                self.sql().exec("DELETE FROM open_turn", None)?;
+                self.state.storage().delete_alarm().await?;
+            }
+            replay::TurnSignal::None => {}
+        }
+        Ok(())
+    }
+
+    async fn close_abandoned_turn(&self) -> ApiResult<()> {
+        self.ensure_schema()?;
+        let rows: Vec<TurnRow> = self.sql().exec("SELECT message_seq, last_alive FROM open_turn", None)?.to_array()?;
+        let Some(turn) = rows.into_iter().next() else { return Ok(()) };
+        let now = clock::now_ms();
+        if !replay::abandoned(turn.last_alive, now, self.turn_ttl_ms) {
+            self.state.storage().set_alarm(turn.last_alive + self.turn_ttl_ms - now).await?;
+            return Ok(());
+        }
+        let closing = serde_json::json!({
+            "type": "turn_error",
+            "message_seq": turn.message_seq,
+            "message": "turn abandoned: the worker went silent",
+            "synthetic": true,
+        });
+        self.append(&Body::parse(&closing.to_string())?)?;
+        self.sql().exec("DELETE FROM open_turn", None)?;
+        Ok(())
     }
 
     fn page(&self, after: u64, limit: u32) -> ApiResult<String> {

@@ -79,6 +79,36 @@ impl Body {
     }
 }
 
+/// How long a turn may go without a sign of life (a heartbeat or an agent event) before the
+/// Hub closes it as abandoned. `BATON_TURN_TTL_MS` overrides it (tests shorten it).
+pub const DEFAULT_TURN_TTL_MS: i64 = 90_000;
+
+/// What an appended event means for the stream's open turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnSignal {
+    /// A turn began (or showed life): watch it.
+    Alive(u64),
+    /// The turn ended: stop watching.
+    Closed,
+    None,
+}
+
+impl Body {
+    pub fn turn_signal(&self) -> TurnSignal {
+        let seq = || serde_json::from_str::<serde_json::Value>(&self.json).ok()?["message_seq"].as_u64();
+        match self.event_type.as_str() {
+            "turn_start" | "turn_heartbeat" | "agent_event" => seq().map_or(TurnSignal::None, TurnSignal::Alive),
+            "turn_complete" | "turn_error" => TurnSignal::Closed,
+            _ => TurnSignal::None,
+        }
+    }
+}
+
+/// Whether a turn last alive at `last_alive_ms` is abandoned at `now_ms`.
+pub fn abandoned(last_alive_ms: i64, now_ms: i64, ttl_ms: i64) -> bool {
+    now_ms - last_alive_ms >= ttl_ms
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +139,17 @@ mod tests {
         let event: Event = serde_json::from_str(&text).unwrap();
         assert_eq!(event.seq, 5);
         assert_eq!(event.body, EventBody::SystemNotice { text: "hi".into() });
+    }
+
+    #[test]
+    fn turn_events_open_keep_and_close_the_watch() {
+        let signal = |text: &str| Body::parse(text).unwrap().turn_signal();
+        assert_eq!(signal(r#"{"type":"turn_start","message_seq":4}"#), TurnSignal::Alive(4));
+        assert_eq!(signal(r#"{"type":"turn_heartbeat","message_seq":4}"#), TurnSignal::Alive(4));
+        assert_eq!(signal(r#"{"type":"turn_error","message_seq":4,"message":"x"}"#), TurnSignal::Closed);
+        assert_eq!(signal(r#"{"type":"user_message","text":"x"}"#), TurnSignal::None);
+        assert!(!abandoned(1_000, 90_999, 90_000));
+        assert!(abandoned(1_000, 91_000, 90_000));
     }
 
     #[test]
