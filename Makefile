@@ -23,7 +23,8 @@ test: setup wasm web
 
 ## Benchmarks against wrangler dev; figures go to bench/README.md.
 bench: setup wasm web
-	cargo run --release -p bench -- --write bench/README.md
+	cargo build --release -p worker-cli -p bench
+	BATON_BIN=$(CURDIR)/target/release/baton target/release/baton-bench --write bench/README.md
 
 setup:
 	@scripts/setup

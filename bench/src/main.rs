@@ -13,6 +13,7 @@ mod d1cost;
 mod fanout;
 mod load;
 mod report;
+mod worker;
 
 use std::time::Duration;
 
@@ -83,6 +84,8 @@ async fn main() -> Result<()> {
         eprintln!("bench: fan-out to {subscribers} subscribers");
         fanouts.push(fanout::run(&api, subscribers, settings.fanout_messages).await?);
     }
+    eprintln!("bench: worktree creation and daemon memory");
+    let worker = worker::run(&api, if quick { 3 } else { 10 }).await?;
     drop(server);
 
     let text = report::render(&report::Figures {
@@ -94,6 +97,7 @@ async fn main() -> Result<()> {
         hub_reads,
         fanouts,
         d1,
+        worker,
         settings: &settings,
     });
     println!("{text}");

@@ -15,6 +15,7 @@ pub struct Figures<'a> {
     pub hub_reads: Throughput,
     pub fanouts: Vec<Fanout>,
     pub d1: Vec<crate::d1cost::Cost>,
+    pub worker: crate::worker::WorkerFigures,
     pub settings: &'a Settings,
 }
 
@@ -89,6 +90,24 @@ pub fn render(f: &Figures) -> String {
             fan.latency.p50 / f.floor_latency.p50
         ));
     }
+    let w = &f.worker;
+    out.push_str(&format!(
+        "\n### The worker\n\n| figure | value | target |\n|---|---|---|\n\
+         | session worktree creation, {} files (git2 branch + worktree, median of 5) | {:.0} ms | |\n\
+         | `git worktree add -b` on the same repository (median of 5) | {:.0} ms | |\n\
+         | ratio | {:.2}x | ≤ 1.5x |\n\
+         | daemon RSS, idle | {:.1} MB | ≤ 15 MB |\n\
+         | daemon RSS with {} sessions each in a running turn | {:.1} MB | |\n\
+         | RSS per running session | {:.2} MB | ≤ 3 MB |\n",
+        w.files,
+        w.baton_ms,
+        w.git_ms,
+        w.baton_ms / w.git_ms,
+        w.idle_rss_kb as f64 / 1024.0,
+        w.sessions,
+        w.busy_rss_kb as f64 / 1024.0,
+        (w.busy_rss_kb.saturating_sub(w.idle_rss_kb)) as f64 / 1024.0 / w.sessions as f64
+    ));
     out.push_str("\n### D1 rows per call\n\nOn a project holding 60 requirements, 120 chained tasks and 60 comments on one task; lists ask for 50 items. Authentication is served from the per-isolate cache (a cold call adds the one-row token lookup).\n\n| call | rows read | rows written |\n|---|---|---|\n");
     for cost in &f.d1 {
         out.push_str(&format!("| `{}` | {} | {} |\n", cost.call, cost.read, cost.written));

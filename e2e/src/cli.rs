@@ -3,8 +3,12 @@
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-/// The `baton` binary built by `cargo build -p worker-cli` (which `make test` runs first).
+/// The `baton` binary: `BATON_BIN`, else the one `cargo build -p worker-cli` makes (which
+/// `make test` runs first).
 pub fn baton_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("BATON_BIN") {
+        return PathBuf::from(path);
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::server::repo_root().join("target"));
