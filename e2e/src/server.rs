@@ -64,13 +64,26 @@ impl Server {
         Server::start_in_with_vars(state_dir, &[])
     }
 
+    /// Starts a server on an existing state directory and a given port (a restart that
+    /// clients must find where they left it).
+    pub fn start_in_on(state_dir: &Path, port: u16) -> Result<Server> {
+        Server::launch(state_dir, &[], Some(port))
+    }
+
     fn start_in_with_vars(state_dir: &Path, vars: &[(&str, &str)]) -> Result<Server> {
+        Server::launch(state_dir, vars, None)
+    }
+
+    fn launch(state_dir: &Path, vars: &[(&str, &str)], port: Option<u16>) -> Result<Server> {
         let root = repo_root();
         if !root.join("edge/build/index.js").exists() {
             bail!("the Worker is not built: run `make wasm` (or `make test`, which does)");
         }
         apply_migrations(state_dir)?;
-        let port = free_port()?;
+        let port = match port {
+            Some(p) => p,
+            None => free_port()?,
+        };
         let inspector = free_port()?;
         let log = std::fs::File::create(state_dir.join("wrangler.log"))?;
         let mut command = Command::new(node_bin().join("wrangler"));

@@ -29,7 +29,12 @@ impl Machine {
     /// A repository with one commit, a project, and this machine registered as its worker.
     async fn new() -> Machine {
         let shared = e2e::server::shared();
-        let admin = Api::admin();
+        Machine::on(&shared.url, &shared.admin_token).await
+    }
+
+    /// A machine registered with the server at `url`.
+    async fn on(url: &str, admin_token: &str) -> Machine {
+        let admin = Api::new(url, Some(admin_token));
         let (_, project) = workspace_with_project(&admin).await;
         let repo = tempfile::tempdir().unwrap();
         git(repo.path(), &["init", "-q", "-b", "main"]);
@@ -39,7 +44,7 @@ impl Machine {
         let data = tempfile::tempdir().unwrap();
         let worktrees = data.path().join("worktrees");
         let baton = Baton::new();
-        baton.ok(&["login", "--url", &shared.url, "--token", &shared.admin_token]);
+        baton.ok(&["login", "--url", url, "--token", admin_token]);
         let mut m = Machine { baton, repo, data, worktrees, project, worker: 0, admin };
         let out = m.run_in_repo(&[
             "worker",
@@ -319,6 +324,34 @@ async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
     })
     .await;
     assert_eq!(std::fs::read_to_string(m.repo.path().join("uncommitted.txt")).unwrap(), "keep me");
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}
+
+#[tokio::test]
+async fn a_server_restart_loses_no_message_and_runs_none_twice() {
+    let state = tempfile::tempdir().unwrap();
+    let mut server = e2e::server::Server::start_in(state.path()).unwrap();
+    let token = e2e::api::bootstrap(&server.url).await.unwrap();
+    let port = server.port;
+    let m = Machine::on(&server.url, &token).await;
+    let mut daemon = m.daemon();
+    let session = m.session().await;
+    let first = m.send(session, "before the restart").await["seq"].as_u64().unwrap();
+    m.wait_for(session, "the first turn", ends(first)).await;
+
+    server.stop();
+    // The daemon keeps retrying its streams while the server is down.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let _server = e2e::server::Server::start_in_on(state.path(), port).unwrap();
+    let a = m.send(session, "after one").await["seq"].as_u64().unwrap();
+    let b = m.send(session, "after two").await["seq"].as_u64().unwrap();
+    let events = m.wait_for(session, "both turns", ends(b)).await;
+    for seq in [first, a, b] {
+        let starts = events.iter().filter(|e| e["type"] == "turn_start" && e["message_seq"] == seq).count();
+        let done = events.iter().filter(|e| e["type"] == "turn_complete" && e["message_seq"] == seq).count();
+        assert_eq!((starts, done), (1, 1), "message #{seq} ran exactly once: {events:#?}");
+    }
     daemon.kill().unwrap();
     let _ = daemon.wait();
 }
