@@ -355,3 +355,44 @@ async fn a_server_restart_loses_no_message_and_runs_none_twice() {
     daemon.kill().unwrap();
     let _ = daemon.wait();
 }
+
+#[tokio::test]
+async fn session_settings_reach_the_agent_and_clear_starts_a_new_conversation() {
+    let m = Machine::new().await;
+    let mut daemon = m.daemon();
+    let session = m.session().await;
+    let handle = format!("S-{session}");
+    let set = m.run_in_repo(&[
+        "session", "set", &handle, "--plan", "on", "--model", "opus", "--effort", "high", "--name", "planning",
+    ]);
+    assert!(set.contains("plan mode on, model opus, effort high"), "{set}");
+    let seq = m.send(session, "write plan.txt: nope").await["seq"].as_u64().unwrap();
+    let events = m.wait_for(session, "the planned turn", ends(seq)).await;
+    assert!(events.iter().any(|e| e["event"]["text"] == "plan: would write plan.txt"), "{events:#?}");
+    assert!(!m.worktrees.join(format!("S-{session}/plan.txt")).exists(), "plan mode changes no file");
+    assert!(events.iter().any(|e| e["type"] == "system_notice"
+        && e["text"].as_str().unwrap().starts_with("renamed to \"planning\", plan mode on, model opus, effort high")));
+
+    m.run_in_repo(&["session", "set", &handle, "--plan", "off", "--model", "default", "--effort", "default"]);
+    let s = m.admin.fetch(&format!("/api/sessions/{session}")).await;
+    assert_eq!(
+        (s["plan_mode"].clone(), s["model"].clone(), s["effort"].clone(), s["name"].clone()),
+        (json!(false), Value::Null, Value::Null, json!("planning"))
+    );
+    let seq = m.send(session, "write plan.txt: yes").await["seq"].as_u64().unwrap();
+    m.wait_for(session, "the real turn", ends(seq)).await;
+    assert!(m.worktrees.join(format!("S-{session}/plan.txt")).exists());
+
+    m.run_in_repo(&["session", "clear", &handle]);
+    assert!(m.events(session).await.iter().any(|e| e["type"] == "context_cleared"));
+    for (body, field) in
+        [(json!({"effort": "max"}), "effort"), (json!({"model": "two words"}), "model"), (json!({"name": ""}), "name")]
+    {
+        let request = m.admin.request(reqwest::Method::PATCH, &format!("/api/sessions/{session}")).json(&body);
+        let (status, value) = m.admin.send(request).await;
+        assert_eq!(status, 400, "{body}: {value}");
+        assert!(value["error"]["message"].as_str().unwrap().starts_with(field), "{value}");
+    }
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}

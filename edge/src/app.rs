@@ -146,6 +146,8 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::SessionEventsAppend => sessions::append_event(ctx, who, m.id(0, session)?, req).await,
         Route::WorkerHeartbeat => workers::heartbeat(ctx, who, id()?).await,
         Route::SessionsDelete => sessions::delete(ctx, who, m.id(0, session)?).await,
+        Route::SessionsUpdate => sessions::update(ctx, who, m.id(0, session)?, req).await,
+        Route::SessionClear => sessions::clear(ctx, who, m.id(0, session)?).await,
         Route::SessionStop => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Stop).await,
         Route::SessionResume => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Resume).await,
         Route::SessionAbort => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Abort).await,

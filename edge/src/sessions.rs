@@ -25,7 +25,7 @@ use crate::pagination::PageRequest;
 use crate::{body, changes, db, projects, query::Query, respond, validate};
 use protocol::event::{Action, Entity};
 
-const COLUMNS: &str = "s.id, s.project_id, s.worker_id, s.name, s.created_at";
+const COLUMNS: &str = "s.id, s.project_id, s.worker_id, s.name, s.plan_mode, s.model, s.effort, s.created_at";
 
 #[derive(Clone, Deserialize)]
 struct SessionRow {
@@ -33,6 +33,9 @@ struct SessionRow {
     project_id: i64,
     worker_id: Option<i64>,
     name: Option<String>,
+    plan_mode: i64,
+    model: Option<String>,
+    effort: Option<String>,
     created_at: i64,
 }
 
@@ -44,6 +47,9 @@ impl From<SessionRow> for Session {
             project_id: row.project_id,
             worker_id: row.worker_id,
             name: row.name,
+            plan_mode: row.plan_mode != 0,
+            model: row.model,
+            effort: row.effort.and_then(|e| serde_json::from_value(serde_json::Value::String(e)).ok()),
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
         }
     }
@@ -115,7 +121,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
         .db
         .first(
             "INSERT INTO sessions (project_id, worker_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             RETURNING id, project_id, worker_id, name, created_at",
+             RETURNING id, project_id, worker_id, name, plan_mode, model, effort, created_at",
             &[
                 db::int(project.id),
                 db::opt_int(input.worker_id),
@@ -232,6 +238,80 @@ impl Control {
             Control::Abort => "turn interrupted",
         }
     }
+}
+
+/// `PATCH /api/sessions/:id`: rename, plan mode, model, effort. Each change is noted in the
+/// transcript; the worker reads the settings before every turn.
+pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
+    if who.worker.is_some() {
+        return Err(ApiError::forbidden("a worker cannot change its sessions' settings"));
+    }
+    let input: protocol::api::UpdateSession = body::read_json(req).await?;
+    let name = input.name.as_deref().map(|n| validate::name("name", n)).transpose()?;
+    let model = match &input.model {
+        Some(Some(m)) => {
+            let m = m.trim();
+            if m.is_empty() || m.len() > 100 || m.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ApiError::invalid_field("model", "must be 1-100 characters without spaces"));
+            }
+            Some(Some(m.to_owned()))
+        }
+        other => other.clone(),
+    };
+    let session = find_visible(ctx, who, id).await?;
+    let row: SessionRow = ctx
+        .db
+        .first(
+            &format!(
+                "UPDATE sessions SET name = COALESCE(?2, name), plan_mode = COALESCE(?3, plan_mode),
+                   model = CASE WHEN ?4 = 1 THEN ?5 ELSE model END,
+                   effort = CASE WHEN ?6 = 1 THEN ?7 ELSE effort END
+                 WHERE id = ?1 RETURNING {}",
+                COLUMNS.replace("s.", "")
+            ),
+            &[
+                db::int(session.id),
+                db::opt_text(name.as_deref()),
+                db::opt_int(input.plan_mode.map(i64::from)),
+                db::int(i64::from(model.is_some())),
+                db::opt_text(model.clone().flatten().as_deref()),
+                db::int(i64::from(input.effort.is_some())),
+                db::opt_text(input.effort.flatten().map(|e| e.as_str())),
+            ],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("session S-{id}")))?;
+    forget_all();
+    let mut notes = Vec::new();
+    if let Some(n) = &name {
+        notes.push(format!("renamed to {n:?}"));
+    }
+    if let Some(p) = input.plan_mode {
+        notes.push(format!("plan mode {}", if p { "on" } else { "off" }));
+    }
+    if let Some(m) = &model {
+        notes.push(format!("model {}", m.as_deref().unwrap_or("default")));
+    }
+    if let Some(e) = input.effort {
+        notes.push(format!("effort {}", e.map_or("default", |e| e.as_str())));
+    }
+    if !notes.is_empty() {
+        let notice = EventBody::SystemNotice { text: format!("{} by {}", notes.join(", "), who.username) };
+        hub::append(&ctx.env, &StreamKey::session(id), &notice).await?;
+    }
+    changes::emit(ctx, row.project_id, Entity::Session, Action::Updated, id, Some(format!("S-{id}"))).await;
+    Ok(respond::ok(&Session::from(row)))
+}
+
+/// `POST /api/sessions/:id/clear`: the next turn starts a new agent conversation in the same
+/// worktree.
+pub async fn clear(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    if who.worker.is_some() {
+        return Err(ApiError::forbidden("a worker cannot clear sessions"));
+    }
+    let session = find_visible(ctx, who, id).await?;
+    let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &EventBody::ContextCleared {}).await?;
+    Ok(respond::raw_json(stored.into_bytes(), 201))
 }
 
 /// `DELETE /api/sessions/:id`: the worker removes its worktree (the branch stays).

@@ -84,6 +84,8 @@ pub enum EventBody {
     SessionDelete { session_id: i64 },
     /// Worker command: interrupt the running turn (the agent's whole process group).
     SessionInterrupt { session_id: i64 },
+    /// Transcript: the next turn starts a new agent conversation (same worktree).
+    ContextCleared {},
     /// Transcript: a turn for the message `message_seq` began.
     TurnStart { message_seq: u64 },
     /// Transcript: something the agent did during the turn.
@@ -116,6 +118,7 @@ impl EventBody {
             EventBody::SessionStop { .. } => "session_stop",
             EventBody::SessionDelete { .. } => "session_delete",
             EventBody::SessionInterrupt { .. } => "session_interrupt",
+            EventBody::ContextCleared {} => "context_cleared",
             EventBody::TurnStart { .. } => "turn_start",
             EventBody::AgentEvent { .. } => "agent_event",
             EventBody::TurnHeartbeat { .. } => "turn_heartbeat",

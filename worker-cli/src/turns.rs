@@ -49,6 +49,7 @@ impl TurnQueue {
                 self.open.remove(message_seq);
             }
             EventBody::AgentEvent { event: AgentEvent::Thread { id }, .. } => self.thread = Some(id.clone()),
+            EventBody::ContextCleared {} => self.thread = None,
             _ => {}
         }
     }
@@ -152,5 +153,7 @@ mod tests {
         q.apply(2, &msg("a again"));
         assert_eq!(q.next(), Some((2, "a".into())));
         assert_eq!((q.thread(), q.last_seq()), (Some("th-1"), 3));
+        q.apply(4, &EventBody::ContextCleared {});
+        assert_eq!(q.thread(), None, "a cleared session starts a new conversation");
     }
 }

@@ -27,7 +27,12 @@ fn replaying(dir: &Path, name: &str, capture: &Path) -> String {
 }
 
 async fn replay(adapter: &mut dyn Adapter, dir: &Path) -> (Outcome, Vec<AgentEvent>) {
-    let input = TurnInput { prompt: "explain the parser".into(), worktree: dir.to_path_buf(), resume: None };
+    let input = TurnInput {
+        prompt: "explain the parser".into(),
+        worktree: dir.to_path_buf(),
+        resume: None,
+        settings: Default::default(),
+    };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (_stop, mut stop_rx) = watch::channel(Stop::Running);
     let outcome = process::run(adapter, &input, &tx, &mut stop_rx, Duration::from_secs(20)).await;

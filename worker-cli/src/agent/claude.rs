@@ -26,7 +26,11 @@ impl Adapter for Claude {
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-        args.extend(["--permission-mode".into(), "bypassPermissions".into()]);
+        let mode = if input.settings.plan_mode { "plan" } else { "bypassPermissions" };
+        args.extend(["--permission-mode".into(), mode.into()]);
+        if let Some(model) = &input.settings.model {
+            args.extend(["--model".into(), model.clone()]);
+        }
         if let Some(id) = &input.resume {
             args.extend(["--resume".into(), id.clone()]);
         }
@@ -177,10 +181,21 @@ mod tests {
 
     #[test]
     fn resuming_passes_the_session_id_and_the_prompt_goes_on_stdin() {
-        let input = TurnInput { prompt: "hi".into(), worktree: "/w".into(), resume: Some("s-1".into()) };
+        let mut input = TurnInput {
+            prompt: "hi".into(),
+            worktree: "/w".into(),
+            resume: Some("s-1".into()),
+            settings: Default::default(),
+        };
         let claude = Claude::new("claude");
         let (_, args) = claude.command(&input);
         assert!(args.windows(2).any(|w| w == ["--resume", "s-1"]));
+        assert!(args.windows(2).any(|w| w == ["--permission-mode", "bypassPermissions"]));
+        input.settings.plan_mode = true;
+        input.settings.model = Some("opus".into());
+        let (_, args) = claude.command(&input);
+        assert!(args.windows(2).any(|w| w == ["--permission-mode", "plan"]));
+        assert!(args.windows(2).any(|w| w == ["--model", "opus"]));
         let line: Value = serde_json::from_str(claude.stdin(&input).unwrap().trim()).unwrap();
         assert_eq!(line["message"]["content"][0]["text"], "hi");
     }

@@ -22,6 +22,15 @@ impl Codex {
 impl Adapter for Codex {
     fn command(&self, input: &TurnInput) -> (String, Vec<String>) {
         let mut args = vec!["exec".to_owned(), "--json".to_owned()];
+        if input.settings.plan_mode {
+            args.extend(["--sandbox".to_owned(), "read-only".to_owned()]);
+        }
+        if let Some(model) = &input.settings.model {
+            args.extend(["--model".to_owned(), model.clone()]);
+        }
+        if let Some(effort) = input.settings.effort {
+            args.extend(["-c".to_owned(), format!("model_reasoning_effort={}", effort.as_str())]);
+        }
         if let Some(thread) = &input.resume {
             args.extend(["resume".to_owned(), thread.clone()]);
         }
@@ -152,7 +161,33 @@ mod tests {
         );
         codex.parse_line(r#"{"type":"turn.failed","error":{"message":"quota"}}"#);
         assert_eq!(codex.finish(true), Outcome::Failed("quota".into()));
-        let input = TurnInput { prompt: "p".into(), worktree: "/w".into(), resume: Some("th".into()) };
+        let mut input = TurnInput {
+            prompt: "p".into(),
+            worktree: "/w".into(),
+            resume: Some("th".into()),
+            settings: Default::default(),
+        };
         assert_eq!(Codex::new("codex").command(&input).1, vec!["exec", "--json", "resume", "th", "p"]);
+        input.settings = crate::agent::Settings {
+            plan_mode: true,
+            model: Some("o3".into()),
+            effort: Some(protocol::api::Effort::High),
+        };
+        assert_eq!(
+            Codex::new("codex").command(&input).1,
+            vec![
+                "exec",
+                "--json",
+                "--sandbox",
+                "read-only",
+                "--model",
+                "o3",
+                "-c",
+                "model_reasoning_effort=high",
+                "resume",
+                "th",
+                "p"
+            ]
+        );
     }
 }

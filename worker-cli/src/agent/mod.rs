@@ -26,6 +26,17 @@ pub struct TurnInput {
     pub worktree: PathBuf,
     /// The agent's conversation to continue (from an earlier turn's `thread` event).
     pub resume: Option<String>,
+    /// The session's settings at the start of the turn.
+    pub settings: Settings,
+}
+
+/// How the session wants its agent to work.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Read and propose only.
+    pub plan_mode: bool,
+    pub model: Option<String>,
+    pub effort: Option<protocol::api::Effort>,
 }
 
 /// How a turn ended.

@@ -127,7 +127,12 @@ mod tests {
     use crate::agent::command::CommandAgent;
 
     fn input(dir: &std::path::Path) -> TurnInput {
-        TurnInput { prompt: "one\ntwo\n".into(), worktree: dir.to_path_buf(), resume: None }
+        TurnInput {
+            prompt: "one\ntwo\n".into(),
+            worktree: dir.to_path_buf(),
+            resume: None,
+            settings: Default::default(),
+        }
     }
 
     #[tokio::test]

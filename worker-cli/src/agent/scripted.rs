@@ -1,7 +1,8 @@
 //! The built-in scripted agent, for tests and demos. It reads its prompt line by line:
 //!
 //! - `write PATH: CONTENT` writes CONTENT (with `\n` for newlines) to PATH in the worktree
-//!   (relative, inside the worktree) and reports a file change;
+//!   (relative, inside the worktree) and reports a file change — in plan mode it only says it
+//!   would;
 //! - `sleep MS` waits (interruptible), to make long turns;
 //! - `fail REASON` fails the turn;
 //! - anything else is repeated back.
@@ -46,6 +47,11 @@ pub async fn run(
                 Ok(p) => p,
                 Err(why) => return Outcome::Failed(why),
             };
+            if input.settings.plan_mode {
+                let _ = events.send(AgentEvent::AgentMessage { text: format!("plan: would write {}", path.display()) });
+                done.push(format!("planned {}", path.display()));
+                continue;
+            }
             let full = input.worktree.join(path);
             let existed = full.exists();
             if let Some(parent) = full.parent() {
@@ -93,6 +99,7 @@ mod tests {
             prompt: "write notes/a.txt: hello\\nworld\nhi".into(),
             worktree: dir.path().into(),
             resume: None,
+            settings: Default::default(),
         };
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (_s, mut stop) = watch::channel(Stop::Running);

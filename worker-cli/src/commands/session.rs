@@ -1,7 +1,7 @@
 //! `baton session create|ls|send|log|watch`.
 
 use anyhow::Result;
-use protocol::api::{CreateSession, PostMessage, Session};
+use protocol::api::{CreateSession, Effort, PostMessage, Session, UpdateSession};
 use protocol::event::{Event, EventBody, EventPage};
 
 use super::Env;
@@ -49,6 +49,38 @@ pub enum Command {
         /// Start after this sequence number
         #[arg(long, default_value_t = 0)]
         after: u64,
+    },
+    /// Change a session: its name, plan mode, model or effort
+    #[command(
+        after_help = "Example:\n  baton session set S-1 --plan on --model opus\n  baton session set S-1 --model default --effort high"
+    )]
+    Set {
+        session: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// on: the agent reads and proposes only
+        #[arg(long, value_parser = ["on", "off"])]
+        plan: Option<String>,
+        /// The agent's model, or `default`
+        #[arg(long)]
+        model: Option<String>,
+        /// low, medium, high, or `default`
+        #[arg(long, value_parser = ["low", "medium", "high", "default"])]
+        effort: Option<String>,
+    },
+    /// Start a new agent conversation at the next turn (same worktree, same branch)
+    Clear { session: String },
+    /// Stop the session's agent (the worktree stays)
+    Stop { session: String },
+    /// Run the session again
+    Resume { session: String },
+    /// Interrupt the running turn
+    Abort { session: String },
+    /// Delete the session; its worker removes the worktree (the branch stays)
+    Rm {
+        session: String,
+        #[arg(long)]
+        yes: bool,
     },
     /// Print a session's events as they happen; reconnects by itself without losing any
     #[command(
@@ -120,6 +152,59 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                     None => break,
                 }
             }
+        }
+        Command::Set { session, name, plan, model, effort } => {
+            let id = resolve::session_id(session)?;
+            let effort = match effort.as_deref() {
+                None => None,
+                Some("default") => Some(None),
+                Some(e) => Some(Some(serde_json::from_value::<Effort>(serde_json::json!(e))?)),
+            };
+            let patch = UpdateSession {
+                name: name.clone(),
+                plan_mode: plan.as_deref().map(|p| p == "on"),
+                model: model.as_deref().map(|m| (m != "default").then(|| m.to_owned())),
+                effort,
+            };
+            let s: Session = env.client.patch("change session", &format!("/api/sessions/{id}"), &patch).await?;
+            env.print(&s, |s| {
+                format!(
+                    "{}: plan mode {}, model {}, effort {}",
+                    s.handle,
+                    if s.plan_mode { "on" } else { "off" },
+                    s.model.as_deref().unwrap_or("default"),
+                    s.effort.map_or("default", |e| e.as_str())
+                )
+            })?;
+        }
+        Command::Clear { session } => {
+            let id = resolve::session_id(session)?;
+            let event: Event =
+                env.client.post("clear", &format!("/api/sessions/{id}/clear"), &serde_json::json!({})).await?;
+            env.print(&event, |_| format!("S-{id} starts a new conversation at its next turn."))?;
+        }
+        Command::Stop { session } | Command::Resume { session } | Command::Abort { session } => {
+            let id = resolve::session_id(session)?;
+            let action = match command {
+                Command::Stop { .. } => "stop",
+                Command::Resume { .. } => "resume",
+                _ => "abort",
+            };
+            let answer: serde_json::Value =
+                env.client.post(action, &format!("/api/sessions/{id}/{action}"), &serde_json::json!({})).await?;
+            env.print(&answer, |a| {
+                let online = a["worker_online"].as_bool().unwrap_or(false);
+                format!(
+                    "Sent {action} to S-{id}'s worker{}",
+                    if online { "." } else { " (offline: it gets it when it returns)." }
+                )
+            })?;
+        }
+        Command::Rm { session, yes } => {
+            super::confirm(*yes, &format!("session {session} and its worktree"))?;
+            let id = resolve::session_id(session)?;
+            env.client.delete("delete session", &format!("/api/sessions/{id}")).await?;
+            env.print(&serde_json::json!({"deleted": session}), |_| format!("Deleted {session}."))?;
         }
         Command::Watch { session, after, count } => {
             let id = resolve::session_id(session)?;

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 use super::poster;
 use super::Shared;
 use crate::agent::process::{self, Stop};
-use crate::agent::{scripted, AgentSpec, Outcome, TurnInput};
+use crate::agent::{scripted, AgentSpec, Outcome, Settings, TurnInput};
 use crate::turns::TurnQueue;
 use crate::watch::Follower;
 use crate::worktree;
@@ -78,8 +78,15 @@ async fn session(
             return Ok(());
         }
         if let Some((message_seq, text)) = queue.next() {
-            let input =
-                TurnInput { prompt: text, worktree: worktree.clone(), resume: queue.thread().map(str::to_owned) };
+            let current: protocol::api::Session =
+                shared.client.get("read the session's settings", &format!("/api/sessions/{session_id}")).await?;
+            let settings = Settings { plan_mode: current.plan_mode, model: current.model, effort: current.effort };
+            let input = TurnInput {
+                prompt: text,
+                worktree: worktree.clone(),
+                resume: queue.thread().map(str::to_owned),
+                settings,
+            };
             queue.mark_started(message_seq);
             turn(shared, session_id, message_seq, input, &mut interrupts, &mut shutdown).await?;
             queue.mark_ended(message_seq);
