@@ -161,6 +161,11 @@ async fn a_session_runs_in_its_own_worktree_and_the_transcript_is_complete_and_o
         Command::new("git").arg("-C").arg(&worktree).args(["rev-parse", "--abbrev-ref", "HEAD"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&head.stdout).trim(), format!("baton/S-{session}"));
     assert!(!m.repo.path().join("hello.txt").exists(), "the main checkout is untouched");
+    let titled = m.admin.fetch(&format!("/api/sessions/{session}")).await;
+    assert_eq!(
+        titled["name"], "write hello.txt: hi from baton",
+        "untitled sessions are named after their first message"
+    );
 
     // Two more messages run one at a time, in order.
     let a = m.send(session, "first").await["seq"].as_u64().unwrap();

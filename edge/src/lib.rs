@@ -46,6 +46,7 @@ pub mod pagination;
 pub mod password;
 pub mod sealed;
 pub mod secrets;
+pub mod titles;
 pub mod validate;
 
 pub use hub::Hub;

@@ -354,8 +354,44 @@ pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
     if session.worker_id != Some(scope.worker_id) {
         return Err(ApiError::not_found(format!("session S-{id}")));
     }
+    let completed = matches!(event, EventBody::TurnComplete { .. });
     let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
+    if completed && session.name.is_none() {
+        title_untitled(ctx, &session).await?;
+    }
     Ok(respond::raw_json(stored.into_bytes(), 201))
+}
+
+/// Names an untitled session after its first message (only where the name is still empty).
+async fn title_untitled(ctx: &Ctx, session: &SessionRow) -> ApiResult<()> {
+    let mut page = hub::page(&ctx.env, &StreamKey::session(session.id), 0, 20).await?;
+    let page: protocol::event::EventPage = page.json().await.map_err(ApiError::internal)?;
+    let first = page.items.iter().find_map(|e| match &e.body {
+        EventBody::UserMessage { text, .. } => crate::titles::from_message(text),
+        _ => None,
+    });
+    if let Some(title) = first {
+        let changed = ctx
+            .db
+            .run(
+                "UPDATE sessions SET name = ?2 WHERE id = ?1 AND name IS NULL",
+                &[db::int(session.id), db::text(&title)],
+            )
+            .await?;
+        if changed == 1 {
+            forget_all();
+            changes::emit(
+                ctx,
+                session.project_id,
+                Entity::Session,
+                Action::Updated,
+                session.id,
+                Some(format!("S-{}", session.id)),
+            )
+            .await;
+        }
+    }
+    Ok(())
 }
 
 /// `GET /api/sessions/:id/events?after=&limit=`.
