@@ -401,3 +401,56 @@ async fn session_settings_reach_the_agent_and_clear_starts_a_new_conversation() 
     daemon.kill().unwrap();
     let _ = daemon.wait();
 }
+
+#[tokio::test]
+async fn attachments_land_in_the_worktree_out_of_git_and_the_prompt_names_them() {
+    let m = Machine::new().await;
+    let mut daemon = m.daemon();
+    let session = m.session().await;
+    let file = m.data.path().join("notes.txt");
+    std::fs::write(&file, "the spec, attached").unwrap();
+    let sent = m.run_in_repo(&[
+        "session",
+        "send",
+        &format!("S-{session}"),
+        "--attach",
+        file.to_str().unwrap(),
+        "read",
+        "it",
+        "--json",
+    ]);
+    let seq = serde_json::from_str::<Value>(&sent).unwrap()["seq"].as_u64().unwrap();
+    let events = m.wait_for(session, "the turn", ends(seq)).await;
+    assert!(events.iter().any(|e| e["type"] == "turn_complete" && e["message_seq"] == seq), "{events:#?}");
+    let message = events.iter().find(|e| e["type"] == "user_message" && e["seq"] == seq).unwrap();
+    assert_eq!(message["attachments"][0]["filename"], "notes.txt");
+    assert!(events.iter().any(|e| e["event"]["text"] == "- attachments/notes.txt"), "the prompt names the file");
+    let worktree = m.worktrees.join(format!("S-{session}"));
+    assert_eq!(std::fs::read_to_string(worktree.join("attachments/notes.txt")).unwrap(), "the spec, attached");
+    let status = Command::new("git").arg("-C").arg(&worktree).args(["status", "--porcelain"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "", "attachments are ignored by git");
+
+    let upload = |name: &str, body: Vec<u8>| {
+        m.admin
+            .request(reqwest::Method::POST, &format!("/api/sessions/{session}/attachments?filename={name}"))
+            .body(body)
+    };
+    assert_eq!(m.admin.send(upload("big.bin", vec![0u8; 10 * 1024 * 1024 + 1])).await.0, 413);
+    assert_eq!(m.admin.send(upload("%2F..%2F", b"x".to_vec())).await.0, 400);
+    let other = m.session().await;
+    let (_, att) = m.admin.send(upload("a.txt", b"x".to_vec())).await;
+    let (status, value) = m
+        .admin
+        .post(&format!("/api/sessions/{other}/messages"), json!({"text": "x", "attachments": [att["id"]]}))
+        .await;
+    assert_eq!(status, 400, "{value}");
+    let bytes = m
+        .admin
+        .request(reqwest::Method::GET, &format!("/api/sessions/{session}/attachments/{}", att["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bytes.bytes().await.unwrap().as_ref(), b"x");
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}

@@ -84,6 +84,7 @@ fn worker_may(route: Route) -> bool {
             | Route::SessionStream
             | Route::SessionEventsList
             | Route::SessionEventsAppend
+            | Route::AttachmentDownload
     )
 }
 
@@ -148,6 +149,8 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::SessionsDelete => sessions::delete(ctx, who, m.id(0, session)?).await,
         Route::SessionsUpdate => sessions::update(ctx, who, m.id(0, session)?, req).await,
         Route::SessionClear => sessions::clear(ctx, who, m.id(0, session)?).await,
+        Route::AttachmentUpload => sessions::upload_attachment(ctx, who, m.id(0, session)?, req, query).await,
+        Route::AttachmentDownload => sessions::download_attachment(ctx, who, m.id(0, session)?, m.id(1, None)?).await,
         Route::SessionStop => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Stop).await,
         Route::SessionResume => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Resume).await,
         Route::SessionAbort => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Abort).await,

@@ -2,6 +2,8 @@
 
 /// D1: the durable model.
 pub const DB: &str = "DB";
+/// R2: attachments and other blobs.
+pub const BLOBS: &str = "BLOBS";
 /// Durable Object namespace of the Hub (event logs with live fan-out).
 pub const HUB: &str = "HUB";
 /// Secret that authorizes the one-time admin bootstrap (`wrangler secret put`, or `.dev.vars`

@@ -8,6 +8,7 @@
 //! plain modules with native unit tests; the rest is I/O at the edges.
 
 // Resources, one module each.
+pub mod attachments;
 pub mod comments;
 pub mod items;
 pub mod openapi;

@@ -187,7 +187,8 @@ pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
     let input: PostMessage = body::read_json(req).await?;
     validate::text("text", &input.text)?;
     let session = find_visible(ctx, who, id).await?;
-    let event = EventBody::UserMessage { text: input.text, author: who.into() };
+    let attachments = crate::attachments::for_message(ctx, session.id, &input.attachments).await?;
+    let event = EventBody::UserMessage { text: input.text, author: who.into(), attachments };
     let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
     let answer = match wake_worker(ctx, &session).await? {
         // `stored` is a JSON object; say whether the worker will take it now or when it returns.
@@ -392,6 +393,25 @@ async fn title_untitled(ctx: &Ctx, session: &SessionRow) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// `POST /api/sessions/:id/attachments?filename=`.
+pub async fn upload_attachment(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    req: &mut Request,
+    query: &Query,
+) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    crate::attachments::upload(ctx, who, session.id, req, query).await
+}
+
+/// `GET /api/sessions/:id/attachments/:attachment_id` (people of the workspace, and the
+/// session's worker).
+pub async fn download_attachment(ctx: &Ctx, who: &Principal, id: i64, attachment: i64) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    crate::attachments::download(ctx, session.id, attachment).await
 }
 
 /// `GET /api/sessions/:id/events?after=&limit=`.

@@ -248,4 +248,16 @@ mod double_option {
 #[serde(deny_unknown_fields)]
 pub struct PostMessage {
     pub text: String,
+    /// Ids of attachments uploaded to this session (`POST /api/sessions/:id/attachments`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<i64>,
+}
+
+/// A file attached to a session; its bytes are at `GET /api/sessions/:id/attachments/:id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
 }

@@ -63,7 +63,13 @@ pub enum Action {
 #[non_exhaustive]
 pub enum EventBody {
     /// A person (or an agent on their behalf) wrote into the session.
-    UserMessage { text: String, author: Author },
+    UserMessage {
+        text: String,
+        author: Author,
+        /// Files that come with the message; the worker saves them into the worktree.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::api::Attachment>,
+    },
     /// Something the system wants the reader to know (session created, renamed, ...).
     SystemNotice { text: String },
     /// Something in a project changed (the `project:<id>` stream): a small signal, not the
@@ -149,7 +155,9 @@ mod tests {
         let event: Event = serde_json::from_str(USER_MESSAGE).unwrap();
         assert_eq!(event.seq, 3);
         assert_eq!(event.body.type_name(), "user_message");
-        let EventBody::UserMessage { text, author } = &event.body else { unreachable!("parsed as {:?}", event.body) };
+        let EventBody::UserMessage { text, author, .. } = &event.body else {
+            unreachable!("parsed as {:?}", event.body)
+        };
         assert_eq!(text, "fix the build");
         assert_eq!(author.kind, AuthorKind::User);
         assert_eq!(serde_json::to_string(&event).unwrap(), USER_MESSAGE);

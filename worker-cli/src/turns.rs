@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use protocol::agent::AgentEvent;
+use protocol::api::Attachment;
 use protocol::event::EventBody;
 
 #[derive(Debug, Default)]
@@ -19,6 +20,8 @@ pub struct TurnQueue {
     open: BTreeSet<u64>,
     /// Every message whose turn started.
     started: BTreeSet<u64>,
+    /// Attachments of messages, by sequence number.
+    attachments: BTreeMap<u64, Vec<Attachment>>,
     /// The agent's own conversation id, to resume it.
     thread: Option<String>,
     last_seq: u64,
@@ -37,8 +40,11 @@ impl TurnQueue {
         }
         self.last_seq = seq;
         match body {
-            EventBody::UserMessage { text, .. } if !self.started.contains(&seq) => {
+            EventBody::UserMessage { text, attachments, .. } if !self.started.contains(&seq) => {
                 self.pending.insert(seq, text.clone());
+                if !attachments.is_empty() {
+                    self.attachments.insert(seq, attachments.clone());
+                }
             }
             EventBody::TurnStart { message_seq } => {
                 self.pending.remove(message_seq);
@@ -85,6 +91,11 @@ impl TurnQueue {
         self.pending.iter().next().map(|(seq, text)| (*seq, text.clone()))
     }
 
+    /// The files that came with message `seq`.
+    pub fn attachments(&self, seq: u64) -> Vec<Attachment> {
+        self.attachments.get(&seq).cloned().unwrap_or_default()
+    }
+
     /// The agent conversation to resume, if a turn reported one.
     pub fn thread(&self) -> Option<&str> {
         self.thread.as_deref()
@@ -101,7 +112,11 @@ mod tests {
     use protocol::event::{Author, AuthorKind};
 
     fn msg(text: &str) -> EventBody {
-        EventBody::UserMessage { text: text.into(), author: Author { kind: AuthorKind::User, id: 1, name: "a".into() } }
+        EventBody::UserMessage {
+            text: text.into(),
+            author: Author { kind: AuthorKind::User, id: 1, name: "a".into() },
+            attachments: Vec::new(),
+        }
     }
 
     #[test]

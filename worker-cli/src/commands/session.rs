@@ -1,6 +1,6 @@
 //! `baton session create|ls|send|log|watch`.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use protocol::api::{CreateSession, Effort, PostMessage, Session, UpdateSession};
 use protocol::event::{Event, EventBody, EventPage};
 
@@ -42,6 +42,9 @@ pub enum Command {
         /// The message
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
+        /// Attach a file (repeat for more); the worker saves it into the worktree
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<std::path::PathBuf>,
     },
     /// Print a session's transcript so far
     Log {
@@ -127,9 +130,13 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 output::table(&["SESSION", "NAME", "CREATED"], &rows)?;
             }
         }
-        Command::Send { session, text } => {
+        Command::Send { session, text, attach } => {
             let id = resolve::session_id(session)?;
-            let body = PostMessage { text: text.join(" ") };
+            let mut attachments = Vec::new();
+            for file in attach {
+                attachments.push(upload(env, id, file).await?.id);
+            }
+            let body = PostMessage { text: text.join(" "), attachments };
             let path = format!("/api/sessions/{id}/messages");
             let event: Event = env.client.post("send message", &path, &body).await?;
             if env.json {
@@ -225,6 +232,28 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
     Ok(())
 }
 
+async fn upload(env: &Env, session_id: i64, file: &std::path::Path) -> Result<protocol::api::Attachment> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let request = env
+        .client
+        .request(reqwest::Method::POST, &format!("/api/sessions/{session_id}/attachments?filename={}", encode(name)))?
+        .header("content-type", "application/octet-stream")
+        .body(bytes);
+    let response = env.client.send(request).await?;
+    crate::client::decode(&format!("attach {}", file.display()), response).await
+}
+
+/// Percent-encodes a query value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn print_event(env: &Env, event: &Event, raw: Option<&str>) -> std::io::Result<()> {
     if env.json {
         match raw {
@@ -240,7 +269,7 @@ fn print_event(env: &Env, event: &Event, raw: Option<&str>) -> std::io::Result<(
 pub fn render_event(event: &Event) -> String {
     let time = event.at.get(11..19).unwrap_or(&event.at);
     match &event.body {
-        EventBody::UserMessage { text, author } => {
+        EventBody::UserMessage { text, author, .. } => {
             format!("#{} {time} {}: {text}", event.seq, author.name)
         }
         EventBody::SystemNotice { text } => format!("#{} {time} -- {text}", event.seq),
