@@ -247,6 +247,7 @@ async fn an_interrupt_stops_the_running_turn_and_the_session_goes_on() {
     m.wait_for(session, "turn start", |e| e["type"] == "turn_start" && e["message_seq"] == long).await;
     let events = m.wait_for(session, "a heartbeat", |e| e["type"] == "turn_heartbeat").await;
     assert!(events.iter().any(|e| e["type"] == "turn_heartbeat" && e["message_seq"] == long));
+    assert_eq!(m.admin.fetch(&format!("/api/sessions/{session}")).await["state"], "busy");
     let answer = m.admin.create_ok(&format!("/api/sessions/{session}/abort"), json!({})).await;
     assert_eq!(answer["worker_online"], true);
     let events = m.wait_for(session, "the interrupted turn's end", ends(long)).await;
@@ -255,6 +256,26 @@ async fn an_interrupt_stops_the_running_turn_and_the_session_goes_on() {
     let next = m.send(session, "still here").await["seq"].as_u64().unwrap();
     let events = m.wait_for(session, "the next turn", ends(next)).await;
     assert!(events.iter().any(|e| e["type"] == "turn_complete" && e["message_seq"] == next));
+    assert_eq!(m.admin.fetch(&format!("/api/sessions/{session}")).await["state"], "idle");
+
+    // A name is never a path: a hostile one changes nothing on disk.
+    let hostile = m
+        .admin
+        .create(
+            "/api/sessions",
+            json!({"project_id": m.project, "worker_id": m.worker, "name": "../../../etc/cron.d/x"}),
+        )
+        .await;
+    let id = hostile["id"].as_i64().unwrap();
+    let seq = m.send(id, "write ok.txt: fine").await["seq"].as_u64().unwrap();
+    m.wait_for(id, "the hostile session's turn", ends(seq)).await;
+    assert!(m.worktrees.join(format!("S-{id}/ok.txt")).exists());
+    let mut entries: Vec<String> = std::fs::read_dir(&m.worktrees)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert!(entries.iter().all(|e| e.starts_with("S-")), "{entries:?}");
     daemon.kill().unwrap();
     let _ = daemon.wait();
 }

@@ -50,6 +50,7 @@ impl From<SessionRow> for Session {
             plan_mode: row.plan_mode != 0,
             model: row.model,
             effort: row.effort.and_then(|e| serde_json::from_value(serde_json::Value::String(e)).ok()),
+            state: None,
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
         }
     }
@@ -139,9 +140,28 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
     Ok(respond::created(&Session::from(row)))
 }
 
-/// `GET /api/sessions/:id`.
+/// `GET /api/sessions/:id`, with its live state.
 pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
-    Ok(respond::ok(&Session::from(find_visible(ctx, who, id).await?)))
+    let row = find_visible(ctx, who, id).await?;
+    let worker_online = match row.worker_id {
+        Some(w) => Some(hub::presence(&ctx.env, &StreamKey::worker(w)).await?.online(ctx.now)),
+        None => None,
+    };
+    let open_turn = hub::presence(&ctx.env, &StreamKey::session(row.id)).await?.open_turn;
+    let mut session = Session::from(row);
+    session.state = Some(state(worker_online, open_turn.is_some()).to_owned());
+    Ok(respond::ok(&session))
+}
+
+/// `busy` while a turn runs; else `idle` when its worker is online (ready for a message),
+/// `offline` when it is not, and `conversation` for a session without a worker.
+pub fn state(worker_online: Option<bool>, turn_open: bool) -> &'static str {
+    match (worker_online, turn_open) {
+        (_, true) => "busy",
+        (Some(true), false) => "idle",
+        (Some(false), false) => "offline",
+        (None, false) => "conversation",
+    }
 }
 
 /// `GET /api/projects/:id/sessions`.

@@ -190,6 +190,9 @@ pub struct Session {
     pub model: Option<String>,
     #[serde(default)]
     pub effort: Option<Effort>,
+    /// On `GET /api/sessions/:id` only: `busy`, `idle`, `offline` or `conversation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
     pub created_at: String,
 }
 

@@ -41,6 +41,9 @@ pub async fn append(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<S
 pub struct Presence {
     pub subscribers: u32,
     pub last_touch_ms: Option<i64>,
+    /// The message whose turn is running on a session stream.
+    #[serde(default)]
+    pub open_turn: Option<u64>,
 }
 
 /// A worker daemon heartbeats every 10 s; three missed ones and it counts as gone even if a

@@ -167,7 +167,15 @@ impl Hub {
         let mut live = self.live.borrow_mut();
         live.prune();
         let touch = live.last_touch_ms.map_or("null".to_owned(), |t| t.to_string());
-        format!("{{\"subscribers\":{},\"last_touch_ms\":{touch}}}", live.subscribers.len())
+        let subscribers = live.subscribers.len();
+        drop(live);
+        let open: Vec<TurnRow> = self
+            .sql()
+            .exec("SELECT message_seq, last_alive FROM open_turn", None)
+            .and_then(|c| c.to_array())
+            .unwrap_or_default();
+        let open = open.first().map_or("null".to_owned(), |t| t.message_seq.to_string());
+        format!("{{\"subscribers\":{subscribers},\"last_touch_ms\":{touch},\"open_turn\":{open}}}")
     }
 
     fn sql(&self) -> SqlStorage {
