@@ -475,3 +475,80 @@ async fn attachments_land_in_the_worktree_out_of_git_and_the_prompt_names_them()
     daemon.kill().unwrap();
     let _ = daemon.wait();
 }
+
+#[tokio::test]
+async fn turns_beyond_max_sessions_wait_and_another_worker_of_the_project_never_runs_them() {
+    let m = Machine::new().await;
+    // Reattach the same machine with room for one turn at a time.
+    m.run_in_repo(&[
+        "worker",
+        "register",
+        "--project",
+        &m.project.to_string(),
+        "--agent",
+        "scripted",
+        "--base-branch",
+        "main",
+        "--max-sessions",
+        "1",
+    ]);
+    // A second worker of the same project on "another machine" (its own data dir and config).
+    let other = tempfile::tempdir().unwrap();
+    let other_config = other.path().join("worker.json");
+    let second = |args: &[&str]| {
+        let mut c = m.command(args);
+        c.env("BATON_DATA_DIR", other.path()).env("BATON_WORKTREE_DIR", other.path().join("wt"));
+        c
+    };
+    let out = second(&[
+        "worker",
+        "register",
+        "--project",
+        &m.project.to_string(),
+        "--name",
+        &unique("other"),
+        "--agent",
+        "scripted",
+        "--base-branch",
+        "main",
+        "--config",
+        other_config.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut daemon = m.daemon();
+    let mut other_daemon =
+        second(&["worker", "run", "--config", other_config.to_str().unwrap()]).stdout(Stdio::null()).spawn().unwrap();
+
+    let (s1, s2) = (m.session().await, m.session().await);
+    let a = m.send(s1, "sleep 1500").await["seq"].as_u64().unwrap();
+    let b = m.send(s2, "sleep 1500").await["seq"].as_u64().unwrap();
+    let e1 = m.wait_for(s1, "the first turn", ends(a)).await;
+    let e2 = m.wait_for(s2, "the second turn", ends(b)).await;
+    let at = |events: &[Value], kind: &str, seq: u64| -> String {
+        events.iter().find(|e| e["type"] == kind && e["message_seq"] == seq).unwrap()["at"].as_str().unwrap().to_owned()
+    };
+    // RFC 3339 times in one zone compare as strings.
+    let (first, second_start) = if at(&e1, "turn_start", a) < at(&e2, "turn_start", b) {
+        ((e1.clone(), a), (e2.clone(), b))
+    } else {
+        ((e2.clone(), b), (e1.clone(), a))
+    };
+    let first_end = first.0.iter().find(|e| ends(first.1)(e)).unwrap()["at"].as_str().unwrap().to_owned();
+    assert!(
+        at(&second_start.0, "turn_start", second_start.1) >= first_end,
+        "with max 1, the second turn waits for the first"
+    );
+    for (events, seq) in [(&e1, a), (&e2, b)] {
+        assert_eq!(events.iter().filter(|e| e["type"] == "turn_start" && e["message_seq"] == seq).count(), 1);
+    }
+    assert!(
+        !other.path().join("wt").exists() || std::fs::read_dir(other.path().join("wt")).unwrap().next().is_none(),
+        "the other worker ran nothing"
+    );
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+    other_daemon.kill().unwrap();
+    let _ = other_daemon.wait();
+}
