@@ -69,7 +69,7 @@ pub fn render(f: &Figures) -> String {
         f.post_latency.p50 / f.floor_latency.p50
     ));
     out.push_str(&format!(
-        "| `GET /api/sessions/:id` throughput (auth + visibility, no Hub) | {:.0} req/s | {} |\n",
+        "| `GET /api/sessions/:id` throughput (auth, visibility, and live state: 2 Hub reads) | {:.0} req/s | {} |\n",
         f.session_reads.per_second,
         ratio(f.session_reads.per_second)
     ));
