@@ -11,8 +11,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::query::Query;
 use crate::routes::{self, Matched, Method, NoMatch, Route};
 use crate::{
-    clock, comments, github, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users, workers,
-    workspaces,
+    batons, clock, comments, github, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users,
+    workers, workspaces,
 };
 use protocol::error::ErrorCode;
 
@@ -72,7 +72,7 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
 }
 
 /// What a worker token may call: its own stream, worker and sessions (each route checks it is
-/// its own). Everything else is refused outright, whatever the route's own checks would say.
+/// its own), and the batons addressed to it or its project. Everything else is refused outright, whatever the route's own checks would say.
 fn worker_may(route: Route) -> bool {
     matches!(
         route,
@@ -85,6 +85,12 @@ fn worker_may(route: Route) -> bool {
             | Route::SessionEventsList
             | Route::SessionEventsAppend
             | Route::AttachmentDownload
+            | Route::BatonCatch
+            | Route::BatonDone
+            | Route::BatonStatus
+            | Route::BatonHeartbeat
+            | Route::BatonFail
+            | Route::BatonsList
     )
 }
 
@@ -101,6 +107,7 @@ fn with_d1_cost(response: Response, ctx: &Ctx) -> Response {
 async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, query: &Query) -> ApiResult<Response> {
     let session = Some(HandleKind::Session);
     let id = || m.id(0, None);
+    let text = m.params.first().map_or("", String::as_str);
     match m.route {
         Route::AuthLogout => users::logout(ctx, who).await,
         Route::AuthMe => users::me(ctx, who).await,
@@ -165,6 +172,14 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::SessionMessagesPost => sessions::post_message(ctx, who, m.id(0, session)?, req).await,
         Route::SessionEventsList => sessions::events(ctx, who, m.id(0, session)?, query).await,
         Route::SessionStream => sessions::stream(ctx, who, m.id(0, session)?, req, query).await,
+        Route::BatonPass => batons::handlers::pass(ctx, who, req).await,
+        Route::BatonCatch => batons::handlers::catch(ctx, who, text, req, query).await,
+        Route::BatonDone => batons::handlers::done(ctx, who, text, req).await,
+        Route::BatonStatus => batons::handlers::status(ctx, who, text, req).await,
+        Route::BatonHeartbeat => batons::handlers::heartbeat(ctx, who, text, req).await,
+        Route::BatonFail => batons::handlers::fail(ctx, who, text, req).await,
+        Route::BatonCancel => batons::handlers::cancel(ctx, who, text, req).await,
+        Route::BatonsList => batons::handlers::list(ctx, who, req, query).await,
         Route::Health | Route::OpenApi | Route::AuthBootstrap | Route::AuthLogin | Route::GithubWebhook => {
             Err(ApiError::internal("unauthenticated route reached dispatch"))
         }

@@ -13,3 +13,8 @@ pub const SETUP_SECRET: &str = "BATON_SETUP_SECRET";
 pub const SEALING_KEY: &str = "BATON_SEALING_KEY";
 /// Base URL of the GitHub REST API (a plain variable, so tests can point it elsewhere).
 pub const GITHUB_API_URL: &str = "GITHUB_API_URL";
+/// `1` lets completion webhooks reach loopback and private addresses over plain http: local
+/// development and the tests only.
+pub const ALLOW_PRIVATE_WEBHOOKS: &str = "BATON_ALLOW_PRIVATE_WEBHOOKS";
+/// First retry delay of a failed webhook delivery in milliseconds (doubling after each).
+pub const WEBHOOK_RETRY_MS: &str = "BATON_WEBHOOK_RETRY_MS";

@@ -9,6 +9,7 @@
 
 // Resources, one module each.
 pub mod attachments;
+pub mod batons;
 pub mod comments;
 pub mod items;
 pub mod openapi;

@@ -109,6 +109,14 @@ pub enum Route {
     SessionMessagesPost,
     SessionEventsList,
     SessionStream,
+    BatonPass,
+    BatonCatch,
+    BatonDone,
+    BatonStatus,
+    BatonHeartbeat,
+    BatonFail,
+    BatonCancel,
+    BatonsList,
 }
 
 /// One row of the table.
@@ -194,6 +202,14 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Post, "/api/sessions/:id/messages", Route::SessionMessagesPost),
     spec(Get, "/api/sessions/:id/events", Route::SessionEventsList),
     spec(Get, "/api/sessions/:id/stream", Route::SessionStream),
+    spec(Post, "/api/pass", Route::BatonPass),
+    spec(Get, "/api/catch/:id", Route::BatonCatch),
+    spec(Post, "/api/done/:id", Route::BatonDone),
+    spec(Get, "/api/status/:id", Route::BatonStatus),
+    spec(Post, "/api/heartbeat/:id", Route::BatonHeartbeat),
+    spec(Post, "/api/fail/:id", Route::BatonFail),
+    spec(Post, "/api/cancel/:id", Route::BatonCancel),
+    spec(Get, "/api/batons", Route::BatonsList),
 ];
 
 /// A matched route and its captured path parameters, in pattern order.

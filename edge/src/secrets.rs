@@ -2,8 +2,8 @@
 //! constant-time comparison used where a secret is compared directly.
 //!
 //! A token's kind is visible in its prefix so a leaked one can be recognised by secret
-//! scanners: `btp_` personal API token, `btl_` web login, and later `btw_` worker and `bts_`
-//! share tokens.
+//! scanners: `btp_` personal API token, `btl_` web login, `btw_` worker, `btk_` baton lease, and later
+//! `bts_` share tokens.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -16,6 +16,8 @@ pub enum TokenKind {
     Personal,
     WebLogin,
     Worker,
+    /// A baton's lease (`btk_`), proof of holding a caught baton.
+    Lease,
 }
 
 impl TokenKind {
@@ -24,6 +26,7 @@ impl TokenKind {
             TokenKind::Personal => "btp_",
             TokenKind::WebLogin => "btl_",
             TokenKind::Worker => "btw_",
+            TokenKind::Lease => "btk_",
         }
     }
 }

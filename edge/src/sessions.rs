@@ -16,7 +16,7 @@ use protocol::handle::{Handle, HandleKind};
 use serde::Deserialize;
 use worker::{Request, Response};
 
-use crate::auth::Principal;
+use crate::auth::{Principal, WorkerScope};
 use crate::cache::{TtlCache, AUTH_TTL_MS};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
@@ -118,26 +118,51 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
             return Err(ApiError::invalid_field("worker_id", format!("W-{worker_id} is not a worker of this project")));
         }
     }
+    let created_by = Some(who.user_id).filter(|id| *id > 0);
+    let notice = format!("session created by {}", who.username);
+    let row = insert(ctx, project.id, input.worker_id, name.as_deref(), created_by, &notice).await?;
+    wake_worker(ctx, &row).await?;
+    Ok(respond::created(&Session::from(row)))
+}
+
+/// Inserts a session, opens its transcript with `notice` and tells the project.
+async fn insert(
+    ctx: &Ctx,
+    project_id: i64,
+    worker_id: Option<i64>,
+    name: Option<&str>,
+    created_by: Option<i64>,
+    notice: &str,
+) -> ApiResult<SessionRow> {
     let row: Option<SessionRow> = ctx
         .db
         .first(
             "INSERT INTO sessions (project_id, worker_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
              RETURNING id, project_id, worker_id, name, plan_mode, model, effort, created_at",
             &[
-                db::int(project.id),
-                db::opt_int(input.worker_id),
-                db::opt_text(name.as_deref()),
-                db::opt_int(Some(who.user_id).filter(|id| *id > 0)),
+                db::int(project_id),
+                db::opt_int(worker_id),
+                db::opt_text(name),
+                db::opt_int(created_by),
                 db::int(ctx.now),
             ],
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::internal("session insert returned no row"))?;
-    let notice = EventBody::SystemNotice { text: format!("session created by {}", who.username) };
-    hub::append(&ctx.env, &StreamKey::session(row.id), &notice).await?;
-    wake_worker(ctx, &row).await?;
+    hub::append(&ctx.env, &StreamKey::session(row.id), &EventBody::SystemNotice { text: notice.to_owned() }).await?;
     changes::emit(ctx, row.project_id, Entity::Session, Action::Created, row.id, Some(format!("S-{}", row.id))).await;
-    Ok(respond::created(&Session::from(row)))
+    Ok(row)
+}
+
+/// A session on the catching worker that runs a baton: its brief is the first message, from
+/// the passer. The worker's daemon starts it from the catch's answer.
+pub async fn open_for_baton(ctx: &Ctx, scope: WorkerScope, baton: &crate::batons::record::Row) -> ApiResult<i64> {
+    let name = crate::titles::from_message(&baton.task);
+    let notice = format!("session created for baton {} (attempt {})", baton.id, baton.attempt);
+    let row = insert(ctx, scope.project_id, Some(scope.worker_id), name.as_deref(), None, &notice).await?;
+    let message = EventBody::UserMessage { text: baton.brief()?, author: baton.passer(), attachments: Vec::new() };
+    hub::append(&ctx.env, &StreamKey::session(row.id), &message).await?;
+    Ok(row.id)
 }
 
 /// `GET /api/sessions/:id`, with its live state.

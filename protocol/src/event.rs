@@ -90,6 +90,9 @@ pub enum EventBody {
     SessionDelete { session_id: i64 },
     /// Worker command: interrupt the running turn (the agent's whole process group).
     SessionInterrupt { session_id: i64 },
+    /// Worker command: a baton addressed to this worker or its project is ready to catch
+    /// (a nudge: several workers may race, the lease picks one).
+    BatonOffered { baton_id: String },
     /// Transcript: the next turn starts a new agent conversation (same worktree).
     ContextCleared {},
     /// Transcript: a turn for the message `message_seq` began.
@@ -124,6 +127,7 @@ impl EventBody {
             EventBody::SessionStop { .. } => "session_stop",
             EventBody::SessionDelete { .. } => "session_delete",
             EventBody::SessionInterrupt { .. } => "session_interrupt",
+            EventBody::BatonOffered { .. } => "baton_offered",
             EventBody::ContextCleared {} => "context_cleared",
             EventBody::TurnStart { .. } => "turn_start",
             EventBody::AgentEvent { .. } => "agent_event",

@@ -6,6 +6,7 @@
 //! - [`github`]: repository links and backfill reports of the GitHub sync;
 //! - [`model`]: requirements, tasks, dependencies and comments, and their status rules;
 //! - [`api`]: request and response bodies of the HTTP API;
+//! - [`baton`]: the handoff API (pass, catch, done, status) and its records;
 //! - [`worker`]: worker registration; [`agent`]: the provider-neutral events of coding agents;
 //! - [`event`]: the events of a Hub stream (a session's transcript, later worker commands
 //!   and project changes);
@@ -17,6 +18,7 @@
 
 pub mod agent;
 pub mod api;
+pub mod baton;
 pub mod error;
 pub mod event;
 pub mod github;

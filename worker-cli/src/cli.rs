@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    github, login, member, project, requirement, session, task, token, use_project, user, worker, workspace,
+    github, handoff, login, member, project, requirement, session, task, token, use_project, user, worker, workspace,
 };
 
 const EXAMPLES: &str = "\
@@ -22,6 +22,8 @@ Getting started:
   baton session create --name first
   baton session send S-1 'fix the failing test'
   baton session watch S-1
+  baton pass --task 'review PR 12' --to W-1  # hand work on; prints the pickup URL
+  baton catch bt_... && baton done bt_... --output '{\"ok\":true}'
 
 Exit codes: 0 success, 1 the command failed (the message says why and what to do), 2 usage error.";
 
@@ -81,4 +83,21 @@ pub enum Command {
     /// Mirror a GitHub repository's issues into requirements
     #[command(subcommand)]
     Github(github::Command),
+    /// Hand work to the next agent: pass a baton (task, context, output); prints its pickup URL
+    Pass(handoff::PassArgs),
+    /// Take a lease on a baton (id or pickup URL); one catcher at a time
+    Catch(handoff::CatchArgs),
+    /// Finish the baton you caught, with your result
+    Done(handoff::DoneArgs),
+    /// Give up the baton you caught, saying why
+    Fail(handoff::FailArgs),
+    /// Extend the lease on the baton you caught
+    Heartbeat(handoff::HeartbeatArgs),
+    /// Cancel a baton you passed
+    Cancel(handoff::IdArgs),
+    /// Where a baton stands (never changes it)
+    Status(handoff::IdArgs),
+    /// List the batons you may see
+    #[command(subcommand)]
+    Batons(handoff::BatonsCommand),
 }

@@ -50,6 +50,14 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Token(cmd) => commands::token::run(cmd, &env).await,
         Command::Github(cmd) => commands::github::run(cmd, &env).await,
         Command::Worker(cmd) => commands::worker::run(cmd, &env).await,
+        Command::Pass(args) => commands::handoff::pass(args, &env).await,
+        Command::Catch(args) => commands::handoff::catch(args, &env).await,
+        Command::Done(args) => commands::handoff::done(args, &env).await,
+        Command::Fail(args) => commands::handoff::fail(args, &env).await,
+        Command::Heartbeat(args) => commands::handoff::heartbeat(args, &env).await,
+        Command::Cancel(args) => commands::handoff::cancel(args, &env).await,
+        Command::Status(args) => commands::handoff::status(args, &env).await,
+        Command::Batons(cmd) => commands::handoff::batons(cmd, &env).await,
     }
 }
 

@@ -23,6 +23,16 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
     line(&render_table(headers, rows))
 }
 
+/// The first line of `text`, cut to `max` characters with an ellipsis, for a table cell.
+pub fn ellipsize(text: &str, max: usize) -> String {
+    let first = text.lines().next().unwrap_or("");
+    if first.chars().count() <= max && !text.contains('\n') {
+        return first.to_owned();
+    }
+    let kept: String = first.chars().take(max.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
 pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
@@ -44,6 +54,13 @@ pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_keep_one_short_line() {
+        assert_eq!(ellipsize("short", 10), "short");
+        assert_eq!(ellipsize("a longer task", 6), "a lon…");
+        assert_eq!(ellipsize("two\nlines", 10), "two…");
+    }
 
     #[test]
     fn columns_align_to_the_widest_cell() {

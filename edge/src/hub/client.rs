@@ -25,6 +25,11 @@ impl StreamKey {
     pub fn worker(id: i64) -> Self {
         StreamKey(format!("worker:{id}"))
     }
+
+    /// Not a stream: the Hub that delivers a baton's completion webhook.
+    pub fn webhook(baton_id: &str) -> Self {
+        StreamKey(format!("webhook:{baton_id}"))
+    }
 }
 
 fn stub(env: &Env, key: &StreamKey) -> ApiResult<Stub> {
@@ -79,6 +84,23 @@ pub async fn append_seen(env: &Env, key: &StreamKey, body: &EventBody) -> ApiRes
         .and_then(|v| serde_json::from_str(&v).ok())
         .unwrap_or_default();
     Ok((response.text().await?, presence))
+}
+
+/// Hands a signed webhook delivery to its Hub, which retries it until it is accepted.
+pub async fn deliver(env: &Env, key: &StreamKey, delivery: &crate::batons::webhook::Delivery) -> ApiResult<()> {
+    let json = serde_json::to_string(delivery).map_err(ApiError::internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(json.into()));
+    let mut response =
+        stub(env, key)?.fetch_with_request(Request::new_with_init("https://hub/deliver", &init)?).await?;
+    if response.status_code() >= 300 {
+        return Err(ApiError::internal(format!(
+            "hub deliver answered {}: {}",
+            response.status_code(),
+            response.text().await.unwrap_or_default()
+        )));
+    }
+    Ok(())
 }
 
 /// Who is on a stream.

@@ -6,10 +6,13 @@
 //!   enveloped, the bounds of pages, replays and subscriber backlogs;
 //! - [`object`] is the Durable Object that carries them out against its SQLite storage and its
 //!   live subscribers;
+//! - [`delivery`] holds a webhook delivery (`webhook:<baton id>`) and retries it from the
+//!   object's alarm;
 //! - [`client`] is how the Worker front talks to a Hub, after it has authenticated and
 //!   authorized the caller. Nothing else reaches a Hub.
 
 pub mod client;
+pub mod delivery;
 pub mod object;
 pub mod replay;
 

@@ -35,6 +35,7 @@ pub struct Hub {
     state: State,
     live: Rc<RefCell<Live>>,
     turn_ttl_ms: i64,
+    webhook_retry_ms: i64,
 }
 
 /// In-memory state, rebuilt from storage on first use.
@@ -57,8 +58,11 @@ impl DurableObject for Hub {
             .ok()
             .and_then(|v| v.to_string().parse().ok())
             .unwrap_or(replay::DEFAULT_TURN_TTL_MS);
+        let webhook_retry_ms =
+            env.var(crate::bindings::WEBHOOK_RETRY_MS).ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(5_000);
         Hub {
             turn_ttl_ms,
+            webhook_retry_ms,
             state,
             live: Rc::new(RefCell::new(Live {
                 schema_ready: false,
@@ -101,9 +105,16 @@ impl DurableObject for Hub {
         Ok(())
     }
 
-    /// Closes a turn nobody has shown life for within the TTL (its worker died).
+    /// Makes a webhook delivery's next attempt, or closes a turn nobody has shown life for
+    /// within the TTL (its worker died). One Hub holds one or the other.
     async fn alarm(&self) -> worker::Result<Response> {
-        if let Err(err) = self.close_abandoned_turn().await {
+        let sql = self.sql();
+        let outcome = match super::delivery::pending(&sql) {
+            Ok(true) => super::delivery::attempt(&sql, &self.state.storage(), self.webhook_retry_ms).await,
+            Ok(false) => self.close_abandoned_turn().await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = outcome {
             worker::console_error!("hub alarm: {}", err.message);
         }
         Response::empty()
@@ -143,6 +154,12 @@ impl Hub {
                 let response = respond::raw_json(event.into_bytes(), 201);
                 response.headers().set(PRESENCE_HEADER, &self.presence())?;
                 Ok(response)
+            }
+            (worker::Method::Post, "/deliver") => {
+                let text = body::read_limited(&mut req, 2 * body::MAX_BODY_BYTES).await?;
+                let delivery = body::parse_json(&text)?;
+                super::delivery::enqueue(&self.sql(), &self.state.storage(), &delivery).await?;
+                Ok(respond::no_content())
             }
             (worker::Method::Get, "/presence") => Ok(respond::raw_json(self.presence().into_bytes(), 200)),
             (worker::Method::Post, "/touch") => {

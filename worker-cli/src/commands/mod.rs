@@ -2,6 +2,7 @@
 //! the [`Env`] they run in.
 
 pub mod github;
+pub mod handoff;
 pub mod login;
 pub mod member;
 pub mod project;

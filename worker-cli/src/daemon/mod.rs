@@ -1,8 +1,10 @@
 //! `baton worker run`: the daemon. It holds the worker's command stream (resuming from the
 //! cursor it keeps on disk, so every command is handled once across its own restarts and the
 //! server's), reconciles on start by running every session the worker has, and supervises
-//! one [`runner`] per session. One daemon per worker config, enforced by [`lock`].
+//! one [`runner`] per session. Batons addressed to the worker are caught and kept by
+//! [`batons`]. One daemon per worker config, enforced by [`lock`].
 
+pub mod batons;
 pub mod lock;
 pub mod poster;
 pub mod runner;
@@ -119,6 +121,9 @@ pub async fn run(config: WorkerConfig, config_path: &Path) -> Result<()> {
     eprintln!("baton worker: W-{worker_id} online, {} session(s); Ctrl-C stops", sessions.len());
 
     let beat = tokio::spawn(heartbeat(client.clone(), worker_id));
+    let (start_tx, mut start_rx) = tokio::sync::mpsc::unbounded_channel();
+    let catcher = batons::Catcher::new(client.clone(), worker_id, start_tx);
+    let sweep = tokio::spawn(catcher.clone().sweep_forever());
     let cursor_file = cursor_path(config_path);
     let mut commands = Follower::new(client, format!("/api/workers/{worker_id}/stream"), read_cursor(&cursor_file));
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -129,6 +134,10 @@ pub async fn run(config: WorkerConfig, config_path: &Path) -> Result<()> {
                 match received.event.body {
                     EventBody::SessionStart { session_id } => supervisor.start(session_id),
                     EventBody::SessionInterrupt { session_id } => supervisor.interrupt(session_id),
+                    EventBody::BatonOffered { baton_id } => {
+                        let catcher = catcher.clone();
+                        tokio::spawn(async move { catcher.try_catch(&baton_id).await });
+                    }
                     EventBody::SessionStop { session_id } => supervisor.stop(session_id).await,
                     EventBody::SessionDelete { session_id } => {
                         supervisor.stop(session_id).await;
@@ -139,12 +148,14 @@ pub async fn run(config: WorkerConfig, config_path: &Path) -> Result<()> {
                 }
                 write_cursor(&cursor_file, received.event.seq)?;
             }
+            Some(session_id) = start_rx.recv() => supervisor.start(session_id),
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
         }
     }
     eprintln!("baton worker: stopping");
     beat.abort();
+    sweep.abort();
     supervisor.stop_all().await;
     Ok(())
 }

@@ -1,0 +1,387 @@
+//! The handoff routes. Every move reads the row, asks [`rules::decide`], and writes with a
+//! compare-and-set ([`record::write`]); a lost race re-reads and decides again, so 20
+//! catchers racing for one baton give exactly one lease and 19 clear 409s.
+
+use protocol::baton::{BatonStatus, Caught, Fail, Finish, Heartbeat, Lease, PassBaton, Passed};
+use protocol::error::ErrorCode;
+use protocol::event::EventBody;
+use protocol::time::rfc3339_from_ms;
+use serde::Deserialize;
+use worker::{Request, Response};
+
+use super::record::{self, Row};
+use super::rules::{self, Move, Outcome, Refusal};
+use super::target::{self, Destination};
+use super::{webhook, DEFAULT_LEASE_SECONDS, DEFAULT_TTL_SECONDS, MAX_LEASE_SECONDS, MAX_TTL_SECONDS};
+use crate::auth::Principal;
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::hub::client::{self as hub, StreamKey};
+use crate::pagination::PageRequest;
+use crate::query::Query;
+use crate::secrets::{self, TokenKind};
+use crate::{body, db, respond, sealed, sessions, validate};
+
+/// How often a move re-reads after losing a compare-and-set before it answers 409.
+const MAX_RACE_RETRIES: usize = 3;
+
+/// The scheme and host the caller reached, for pickup URLs.
+pub fn origin(req: &Request) -> ApiResult<String> {
+    Ok(req.url()?.origin().ascii_serialization())
+}
+
+fn refused(refusal: Refusal, id: &str) -> ApiError {
+    match refusal {
+        Refusal::Gone => ApiError::new(ErrorCode::Gone, format!("baton {id} expired: its TTL has passed")),
+        Refusal::Conflict(why) => ApiError::conflict(why),
+        Refusal::Forbidden(why) => ApiError::forbidden(why),
+    }
+}
+
+/// `POST /api/pass`.
+pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    if who.worker.is_some() {
+        return Err(ApiError::forbidden("a worker token catches and finishes batons; pass with a personal token"));
+    }
+    let key = idempotency_key(req)?;
+    let raw = body::read_limited(req, body::MAX_BODY_BYTES).await?;
+    let input: PassBaton = body::parse_json(&raw)?;
+    let request_hash = secrets::hash(&String::from_utf8_lossy(&raw));
+    let (passer, passer_name) = record::principal_key(who);
+    let origin = origin(req)?;
+    if let Some(key) = &key {
+        if let Some(first) = find_by_key(ctx, &passer, key).await? {
+            return replay_pass(&first, &request_hash, &origin);
+        }
+    }
+    validate::text("task", &input.task)?;
+    let ttl = bounded("ttl_seconds", input.ttl_seconds, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS)?;
+    let sealed_secret = match &input.webhook {
+        Some(hook) => {
+            webhook::check_url(&hook.url, webhook::private_allowed(ctx))
+                .map_err(|why| ApiError::invalid_field("webhook.url", why))?;
+            webhook::check_secret(&hook.secret).map_err(|why| ApiError::invalid_field("webhook.secret", why))?;
+            Some(sealed::seal(&sealed::key(&ctx.env)?, &hook.secret)?)
+        }
+        None => None,
+    };
+    let dest = target::resolve(ctx, who, target::parse(input.to.as_ref())?, input.workspace_id).await?;
+    let payload =
+        serde_json::json!({"output": input.output, "context": input.context, "constraints": input.constraints});
+    let id = new_baton_id()?;
+    let expires_at = ctx.now + ttl * 1000;
+    let inserted = ctx
+        .db
+        .run(
+            "INSERT INTO batons (id, workspace_id, to_project_id, to_worker_id, task, payload, status, passed_by,
+               passed_by_name, expires_at, created_at, updated_at, webhook_url, webhook_secret, idempotency_key,
+               request_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT (passed_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
+            &[
+                db::text(&id),
+                db::int(dest.workspace_id),
+                db::opt_int(dest.project_id),
+                db::opt_int(dest.worker_id),
+                db::text(&input.task),
+                db::text(&payload.to_string()),
+                db::text(&passer),
+                db::text(&passer_name),
+                db::int(expires_at),
+                db::int(ctx.now),
+                db::opt_text(input.webhook.as_ref().map(|w| w.url.as_str())),
+                db::opt_text(sealed_secret.as_deref()),
+                db::opt_text(key.as_deref()),
+                db::text(&request_hash),
+            ],
+        )
+        .await?;
+    if inserted == 0 {
+        // A concurrent pass with the same key won: answer as it did.
+        let key = key.as_deref().unwrap_or_default();
+        let first =
+            find_by_key(ctx, &passer, key).await?.ok_or_else(|| ApiError::internal("idempotent pass vanished"))?;
+        return replay_pass(&first, &request_hash, &origin);
+    }
+    offer(ctx, &dest, &id).await;
+    let passed = Passed {
+        pickup_url: record::pickup_url(&origin, &id),
+        baton_id: id,
+        status: BatonStatus::Pending,
+        expires_at: rfc3339_from_ms(expires_at),
+    };
+    Ok(respond::created(&passed))
+}
+
+/// The `Idempotency-Key` header: 1 to 255 visible ASCII characters.
+fn idempotency_key(req: &Request) -> ApiResult<Option<String>> {
+    let Some(key) = req.headers().get("idempotency-key").ok().flatten() else { return Ok(None) };
+    let key = key.trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid_parameter("Idempotency-Key", "must be 1 to 255 visible ASCII characters"));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+async fn find_by_key(ctx: &Ctx, passer: &str, key: &str) -> ApiResult<Option<Row>> {
+    let sql =
+        format!("SELECT {} FROM {} WHERE b.passed_by = ?1 AND b.idempotency_key = ?2", record::COLUMNS, record::FROM);
+    ctx.db.first(&sql, &[db::text(passer), db::text(key)]).await
+}
+
+/// The first answer again for the same body; 409 for another body under the same key.
+fn replay_pass(first: &Row, request_hash: &str, origin: &str) -> ApiResult<Response> {
+    if first.request_hash.as_deref() != Some(request_hash) {
+        return Err(ApiError::conflict(
+            "this Idempotency-Key was used with another body; use a new key for a new baton",
+        ));
+    }
+    let passed = Passed {
+        baton_id: first.id.clone(),
+        pickup_url: record::pickup_url(origin, &first.id),
+        status: BatonStatus::Pending,
+        expires_at: rfc3339_from_ms(first.expires_at),
+    };
+    Ok(respond::created(&passed))
+}
+
+/// A number of seconds within 1..=max, or the default.
+fn bounded(field: &str, value: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
+    match value {
+        None => Ok(default),
+        Some(v) if (1..=max).contains(&v) => Ok(v),
+        Some(_) => Err(ApiError::invalid_field(field, format!("must be 1 to {max} seconds"))),
+    }
+}
+
+/// `bt_` and 26 base32 characters of fresh randomness.
+fn new_baton_id() -> ApiResult<String> {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let bytes = secrets::random_bytes()?;
+    let id: String = bytes.iter().take(26).map(|b| ALPHABET[usize::from(b & 31)] as char).collect();
+    Ok(format!("bt_{id}"))
+}
+
+/// Nudges the workers that may catch the baton; a lost nudge is healed by their sweep.
+async fn offer(ctx: &Ctx, dest: &Destination, baton_id: &str) {
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let workers: Vec<i64> = match (dest.worker_id, dest.project_id) {
+        (Some(w), _) => vec![w],
+        (None, Some(p)) => ctx
+            .db
+            .all::<Id>("SELECT id FROM workers WHERE project_id = ?1", &[db::int(p)])
+            .await
+            .map(|rows| rows.into_iter().map(|r| r.id).collect())
+            .unwrap_or_default(),
+        (None, None) => Vec::new(),
+    };
+    let nudge = EventBody::BatonOffered { baton_id: baton_id.to_owned() };
+    for w in workers {
+        if let Err(err) = hub::append(&ctx.env, &StreamKey::worker(w), &nudge).await {
+            worker::console_error!("baton {baton_id} not offered to W-{w}: {}", err.message);
+        }
+    }
+}
+
+/// `GET /api/catch/:id?lease_seconds=`. A worker that catches gets a session running it.
+pub async fn catch(ctx: &Ctx, who: &Principal, id: &str, req: &Request, query: &Query) -> ApiResult<Response> {
+    let lease_seconds = match query.get("lease_seconds") {
+        None => DEFAULT_LEASE_SECONDS,
+        Some(text) => {
+            text.parse::<i64>().ok().filter(|s| (1..=MAX_LEASE_SECONDS).contains(s)).ok_or_else(|| {
+                ApiError::invalid_parameter("lease_seconds", format!("must be 1 to {MAX_LEASE_SECONDS}"))
+            })?
+        }
+    };
+    let token = secrets::mint(TokenKind::Lease)?;
+    let hash = secrets::hash(&token);
+    let (by, by_name) = record::principal_key(who);
+    let action = Move::Catch { by: &by, lease_ms: lease_seconds * 1000, new_lease_hash: &hash };
+    let origin = origin(req)?;
+    let extras = Extras { holder_name: Some(&by_name), ..Extras::default() };
+    let mut row = make_move(ctx, who, id, &action, extras, &origin).await?;
+    if let Some(scope) = who.worker {
+        let session = sessions::open_for_baton(ctx, scope, &row).await?;
+        ctx.db.run("UPDATE batons SET session_id = ?2 WHERE seq = ?1", &[db::int(row.seq), db::int(session)]).await?;
+        row.session_id = Some(session);
+    }
+    let baton = row.view(ctx.now, &origin)?;
+    let lease = Lease { token, expires_at: baton.lease_expires_at.clone().unwrap_or_default() };
+    Ok(respond::ok(&Caught { baton, lease }))
+}
+
+/// What a move writes beside the rules' change.
+#[derive(Default)]
+struct Extras<'a> {
+    /// The display name of a new lease's holder.
+    holder_name: Option<&'a str>,
+    /// The finisher's output (JSON text).
+    result: Option<&'a str>,
+    /// A failure's message.
+    error: Option<&'a str>,
+}
+
+/// Reads, decides and writes one move, retrying a lost race; answers the row after it.
+async fn make_move(
+    ctx: &Ctx,
+    who: &Principal,
+    id: &str,
+    action: &Move<'_>,
+    extras: Extras<'_>,
+    origin: &str,
+) -> ApiResult<Row> {
+    for _ in 0..MAX_RACE_RETRIES {
+        let row = record::find_visible(ctx, who, id).await?;
+        match rules::decide(&row.state()?, action, ctx.now).map_err(|r| refused(r, id))? {
+            Outcome::Replay => return Ok(row),
+            Outcome::Apply(change) => {
+                if record::write(ctx, &row, &change, extras.holder_name, extras.result, extras.error).await? {
+                    let after = record::reload(ctx, row.seq).await?;
+                    if change.finished {
+                        finished(ctx, &after, origin).await;
+                    }
+                    return Ok(after);
+                }
+            }
+        }
+    }
+    Err(ApiError::conflict(format!("baton {id} is changing under many callers at once; read its status and retry")))
+}
+
+/// What follows a finishing move: the completion webhook.
+async fn finished(ctx: &Ctx, row: &Row, origin: &str) {
+    if let Some(secret) = &row.webhook_secret {
+        match row.view(ctx.now, origin) {
+            Ok(baton) => webhook::schedule(ctx, &baton, secret).await,
+            Err(err) => worker::console_error!("baton {} record unreadable: {}", row.id, err.message),
+        }
+    }
+}
+
+/// Reads an optional JSON body: an empty one is the default.
+async fn optional_body<T: serde::de::DeserializeOwned + Default>(req: &mut Request) -> ApiResult<T> {
+    let raw = body::read_limited(req, body::MAX_BODY_BYTES).await?;
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    body::parse_json(&raw)
+}
+
+fn lease_hash(token: Option<&str>) -> Option<String> {
+    token.map(secrets::hash)
+}
+
+/// `POST /api/done/:id`.
+pub async fn done(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) -> ApiResult<Response> {
+    let input: Finish = optional_body(req).await?;
+    let result = input.output.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "null".to_owned());
+    let (by, _) = record::principal_key(who);
+    let hash = lease_hash(input.lease_token.as_deref());
+    let action = Move::Done { by: &by, lease_hash: hash.as_deref() };
+    let origin = origin(req)?;
+    let row = make_move(ctx, who, id, &action, Extras { result: Some(&result), ..Extras::default() }, &origin).await?;
+    Ok(respond::ok(&row.view(ctx.now, &origin)?))
+}
+
+/// `POST /api/fail/:id`.
+pub async fn fail(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) -> ApiResult<Response> {
+    let input: Fail = body::read_json(req).await?;
+    validate::text("error", &input.error)?;
+    let (by, _) = record::principal_key(who);
+    let hash = lease_hash(input.lease_token.as_deref());
+    let action = Move::Fail { by: &by, lease_hash: hash.as_deref() };
+    let origin = origin(req)?;
+    let row =
+        make_move(ctx, who, id, &action, Extras { error: Some(&input.error), ..Extras::default() }, &origin).await?;
+    Ok(respond::ok(&row.view(ctx.now, &origin)?))
+}
+
+/// `POST /api/heartbeat/:id`: extends the lease by `lease_seconds` (default 5 min).
+pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) -> ApiResult<Response> {
+    let input: Heartbeat = optional_body(req).await?;
+    let seconds = bounded("lease_seconds", input.lease_seconds, DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS)?;
+    let (by, _) = record::principal_key(who);
+    let hash = lease_hash(input.lease_token.as_deref());
+    let action = Move::Heartbeat { by: &by, lease_hash: hash.as_deref(), lease_ms: seconds * 1000 };
+    let origin = origin(req)?;
+    let row = make_move(ctx, who, id, &action, Extras::default(), &origin).await?;
+    Ok(respond::ok(&row.view(ctx.now, &origin)?))
+}
+
+/// `POST /api/cancel/:id`, by the passer.
+pub async fn cancel(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiResult<Response> {
+    let (by, _) = record::principal_key(who);
+    let origin = origin(req)?;
+    let row = make_move(ctx, who, id, &Move::Cancel { by: &by }, Extras::default(), &origin).await?;
+    Ok(respond::ok(&row.view(ctx.now, &origin)?))
+}
+
+/// `GET /api/status/:id`: reads, never writes.
+pub async fn status(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiResult<Response> {
+    let row = record::find_visible(ctx, who, id).await?;
+    Ok(respond::ok(&row.view(ctx.now, &origin(req)?)?))
+}
+
+/// `GET /api/batons?status=&limit=&cursor=`: what the caller may see, oldest first.
+pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let status = match query.get("status") {
+        None => None,
+        Some(text) => Some(BatonStatus::parse(text).ok_or_else(|| {
+            ApiError::invalid_parameter("status", "must be pending, caught, done, failed, cancelled or expired")
+        })?),
+    };
+    let [a, u, w, p] = record::visibility_args(who);
+    let sql = format!(
+        "SELECT {} FROM {} WHERE b.seq > ?1 AND {} AND (?7 IS NULL OR {} = ?7) ORDER BY b.seq LIMIT ?8",
+        record::COLUMNS,
+        record::FROM,
+        record::visible_clause(2),
+        record::status_sql(6),
+    );
+    let rows: Vec<Row> = ctx
+        .db
+        .all(
+            &sql,
+            &[
+                db::int(page.after_id),
+                a,
+                u,
+                w,
+                p,
+                db::int(ctx.now),
+                db::opt_text(status.map(|s| s.as_str())),
+                db::int(page.fetch_count().into()),
+            ],
+        )
+        .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.seq);
+    let origin = origin(req)?;
+    let items = rows.iter().map(|r| r.view(ctx.now, &origin)).collect::<ApiResult<Vec<_>>>()?;
+    Ok(respond::ok(&protocol::api::Page { items, next_cursor }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_and_lease_bounds_are_enforced_with_a_named_field() {
+        assert_eq!(bounded("ttl_seconds", None, 7, 10), Ok(7));
+        assert_eq!(bounded("ttl_seconds", Some(10), 7, 10), Ok(10));
+        for bad in [0, -1, 11] {
+            let err = bounded("ttl_seconds", Some(bad), 7, 10).unwrap_err();
+            assert!(err.message.starts_with("ttl_seconds:"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn refusals_map_to_410_409_and_403() {
+        assert_eq!(refused(Refusal::Gone, "bt_x").status(), 410);
+        assert_eq!(refused(Refusal::Conflict("held".into()), "bt_x").status(), 409);
+        assert_eq!(refused(Refusal::Forbidden("passer".into()), "bt_x").status(), 403);
+    }
+}

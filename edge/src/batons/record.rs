@@ -1,0 +1,258 @@
+//! The `batons` table: finding a row the caller may see, writing a decided move with a
+//! compare-and-set on the row's revision, and showing a row as the API's [`Baton`].
+
+use protocol::baton::{Baton, BatonParty, BatonStatus, BatonTarget};
+use protocol::event::AuthorKind;
+use protocol::handle::{Handle, HandleKind};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::rules::{self, Change, State, Stored};
+use crate::auth::Principal;
+use crate::context::Ctx;
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use protocol::time::rfc3339_from_ms;
+
+/// The columns every read selects, with the finisher's result joined in.
+pub const COLUMNS: &str = "b.seq, b.id, b.workspace_id, b.to_project_id, b.to_worker_id, b.task, b.payload, b.status,
+    b.rev, b.attempt, b.passed_by, b.passed_by_name, b.holder, b.holder_name, b.lease_hash, b.lease_expires_at,
+    b.expires_at, b.created_at, b.caught_at, b.finished_at, b.error, b.session_id, b.webhook_url, b.webhook_secret,
+    b.request_hash, r.result";
+
+/// The tables of a read.
+pub const FROM: &str = "batons b LEFT JOIN baton_results r ON r.baton_seq = b.seq";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Row {
+    pub seq: i64,
+    pub id: String,
+    pub workspace_id: i64,
+    pub to_project_id: Option<i64>,
+    pub to_worker_id: Option<i64>,
+    pub task: String,
+    pub payload: String,
+    pub status: String,
+    pub rev: i64,
+    pub attempt: i64,
+    pub passed_by: String,
+    pub passed_by_name: String,
+    pub holder: Option<String>,
+    pub holder_name: Option<String>,
+    pub lease_hash: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub caught_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub error: Option<String>,
+    pub session_id: Option<i64>,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<String>,
+    pub request_hash: Option<String>,
+    pub result: Option<String>,
+}
+
+impl Row {
+    /// What the rules look at.
+    pub fn state(&self) -> ApiResult<State> {
+        Ok(State {
+            stored: Stored::parse(&self.status)
+                .ok_or_else(|| ApiError::internal(format!("baton {} has status {:?}", self.id, self.status)))?,
+            attempt: self.attempt,
+            passed_by: self.passed_by.clone(),
+            holder: self.holder.clone(),
+            lease_hash: self.lease_hash.clone(),
+            lease_expires_at: self.lease_expires_at,
+            expires_at: self.expires_at,
+        })
+    }
+
+    /// The API's record at `now`, with its pickup URL on `origin`.
+    pub fn view(&self, now: i64, origin: &str) -> ApiResult<Baton> {
+        let status = rules::status(&self.state()?, now);
+        let payload: Value = serde_json::from_str(&self.payload).map_err(ApiError::internal)?;
+        let result = match &self.result {
+            Some(text) => serde_json::from_str(text).map_err(ApiError::internal)?,
+            None => Value::Null,
+        };
+        let live_lease = status == BatonStatus::Caught;
+        Ok(Baton {
+            baton_id: self.id.clone(),
+            status,
+            task: self.task.clone(),
+            output: payload.get("output").cloned().unwrap_or(Value::Null),
+            context: payload.get("context").cloned().unwrap_or(Value::Null),
+            constraints: payload.get("constraints").cloned().unwrap_or(Value::Null),
+            workspace_id: self.workspace_id,
+            to: self.target(),
+            attempt: self.attempt,
+            passed_by: party(&self.passed_by, &self.passed_by_name),
+            caught_by: self.holder.as_deref().map(|h| party(h, self.holder_name.as_deref().unwrap_or(""))),
+            session_id: self.session_id,
+            result,
+            error: self.error.clone(),
+            pickup_url: pickup_url(origin, &self.id),
+            created_at: rfc3339_from_ms(self.created_at),
+            expires_at: rfc3339_from_ms(self.expires_at),
+            caught_at: self.caught_at.map(rfc3339_from_ms),
+            lease_expires_at: self.lease_expires_at.filter(|_| live_lease).map(rfc3339_from_ms),
+            finished_at: self.finished_at.map(rfc3339_from_ms),
+            webhook_url: self.webhook_url.clone(),
+        })
+    }
+
+    /// The first message of the session a worker runs the baton in: the task, then what
+    /// came with it, then how the answer travels back.
+    pub fn brief(&self) -> ApiResult<String> {
+        let payload: Value = serde_json::from_str(&self.payload).map_err(ApiError::internal)?;
+        let mut text = self.task.clone();
+        for (key, title) in [("context", "Context"), ("constraints", "Constraints"), ("output", "Handed over")] {
+            if let Some(value) = payload.get(key).filter(|v| !v.is_null()) {
+                let pretty = serde_json::to_string_pretty(value).map_err(ApiError::internal)?;
+                text.push_str(&format!("\n\n{title}:\n```json\n{pretty}\n```"));
+            }
+        }
+        text.push_str(&format!(
+            "\n\n(This is baton {}. Your final message is handed back to its passer as the result.)",
+            self.id
+        ));
+        Ok(text)
+    }
+
+    /// The passer as the author of the brief.
+    pub fn passer(&self) -> protocol::event::Author {
+        let p = party(&self.passed_by, &self.passed_by_name);
+        let kind = if p.kind == "worker" { AuthorKind::Worker } else { AuthorKind::User };
+        protocol::event::Author { kind, id: p.id, name: p.name }
+    }
+
+    fn target(&self) -> Option<BatonTarget> {
+        match (self.to_worker_id, self.to_project_id) {
+            (Some(w), _) => Some(BatonTarget {
+                project: None,
+                worker: Some(Value::String(Handle::new(HandleKind::Worker, w as u64).to_string())),
+            }),
+            (None, Some(p)) => Some(BatonTarget { project: Some(Value::from(p)), worker: None }),
+            (None, None) => None,
+        }
+    }
+}
+
+/// `https://host/api/catch/<id>`.
+pub fn pickup_url(origin: &str, id: &str) -> String {
+    format!("{origin}/api/catch/{id}")
+}
+
+fn party(key: &str, name: &str) -> BatonParty {
+    let (kind, id) = key.split_once(':').unwrap_or(("user", "0"));
+    BatonParty { kind: kind.to_owned(), id: id.parse().unwrap_or(0), name: name.to_owned() }
+}
+
+/// The principal's key in the `passed_by` and `holder` columns, and its display name.
+pub fn principal_key(who: &Principal) -> (String, String) {
+    match who.worker {
+        Some(w) => (format!("worker:{}", w.worker_id), Handle::new(HandleKind::Worker, w.worker_id as u64).to_string()),
+        None => (format!("user:{}", who.user_id), who.username.clone()),
+    }
+}
+
+/// SQL that is true when the caller may see baton `b`; binds `?{first}` to `?{first}+3`
+/// with [`visibility_args`].
+pub fn visible_clause(first: u8) -> String {
+    let (a, u, w, p) = (first, first + 1, first + 2, first + 3);
+    format!(
+        "({} OR b.to_worker_id = ?{w} OR (b.to_worker_id IS NULL AND b.to_project_id = ?{p}))",
+        Principal::visible_clause("b.workspace_id", a, u)
+    )
+}
+
+pub fn visibility_args(who: &Principal) -> [wasm_bindgen::JsValue; 4] {
+    let [admin, user] = who.visibility_args();
+    [admin, user, who.worker_arg(), db::opt_int(who.worker.map(|w| w.project_id))]
+}
+
+/// The baton `id` if the caller may see it, else 404 (a malformed id is unknown too).
+pub async fn find_visible(ctx: &Ctx, who: &Principal, id: &str) -> ApiResult<Row> {
+    let not_found = || ApiError::not_found(format!("baton {id}"));
+    if !protocol::baton::is_baton_id(id) {
+        return Err(not_found());
+    }
+    let [a, u, w, p] = visibility_args(who);
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE b.id = ?1 AND {}", visible_clause(2));
+    ctx.db.first(&sql, &[db::text(id), a, u, w, p]).await?.ok_or_else(not_found)
+}
+
+/// Writes a decided move if nobody moved the baton since `row` was read; answers whether it
+/// did. `result` (a finisher's output) and `error` (a failure's) go with a finishing move.
+pub async fn write(
+    ctx: &Ctx,
+    row: &Row,
+    change: &Change,
+    holder_name: Option<&str>,
+    result: Option<&str>,
+    error: Option<&str>,
+) -> ApiResult<bool> {
+    let update = ctx.db.prepare(
+        "UPDATE batons SET status = ?3, attempt = ?4, holder = ?5, holder_name = COALESCE(?6, holder_name),
+           lease_hash = ?7, lease_expires_at = ?8,
+           caught_at = CASE WHEN ?9 = 1 THEN ?11 ELSE caught_at END,
+           finished_at = CASE WHEN ?10 = 1 THEN ?11 ELSE finished_at END,
+           error = COALESCE(?12, error), rev = rev + 1, updated_at = ?11
+         WHERE seq = ?1 AND rev = ?2",
+        &[
+            db::int(row.seq),
+            db::int(row.rev),
+            db::text(change.stored.as_str()),
+            db::int(change.attempt),
+            db::opt_text(change.holder.as_deref()),
+            db::opt_text(holder_name),
+            db::opt_text(change.lease_hash.as_deref()),
+            db::opt_int(change.lease_expires_at),
+            db::int(i64::from(change.caught)),
+            db::int(i64::from(change.finished)),
+            db::int(ctx.now),
+            db::opt_text(error),
+        ],
+    )?;
+    let mut statements = vec![update];
+    if let Some(result) = result {
+        // Only if the update above won the race (the batch is one transaction).
+        statements.push(ctx.db.prepare(
+            "INSERT INTO baton_results (baton_seq, result)
+             SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM batons WHERE seq = ?1 AND rev = ?3)",
+            &[db::int(row.seq), db::text(result), db::int(row.rev + 1)],
+        )?);
+    }
+    let results = ctx.db.batch(statements).await?;
+    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    Ok(changed == 1)
+}
+
+/// Re-reads a row after a write (by its sequence: the caller already proved it may see it).
+pub async fn reload(ctx: &Ctx, seq: i64) -> ApiResult<Row> {
+    ctx.db
+        .first(&format!("SELECT {COLUMNS} FROM {FROM} WHERE b.seq = ?1"), &[db::int(seq)])
+        .await?
+        .ok_or_else(|| ApiError::not_found("baton"))
+}
+
+/// SQL for the status a row shows at `?{now}`: [`rules::status`] in SQL, for list filters.
+pub fn status_sql(now: u8) -> String {
+    format!(
+        "(CASE WHEN b.status IN ('pending', 'caught') AND b.expires_at <= ?{now} THEN 'expired'
+               WHEN b.status = 'caught' AND (b.lease_expires_at IS NULL OR b.lease_expires_at <= ?{now}) THEN 'pending'
+               ELSE b.status END)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parties_come_from_principal_keys() {
+        assert_eq!(party("worker:3", "W-3"), BatonParty { kind: "worker".into(), id: 3, name: "W-3".into() });
+        assert_eq!(party("user:12", "ada").id, 12);
+    }
+}

@@ -1,0 +1,131 @@
+//! Where a passed baton goes: `to.project` (any worker of that project may catch it),
+//! `to.worker` (only that worker), or nowhere in particular; and which workspace it belongs
+//! to, which decides who may see it.
+
+use protocol::baton::BatonTarget;
+use protocol::handle::{Handle, HandleKind};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::Principal;
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::{projects, workspaces};
+
+/// A resolved destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Destination {
+    pub workspace_id: i64,
+    pub project_id: Option<i64>,
+    pub worker_id: Option<i64>,
+}
+
+/// What `to` names, before any lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Nowhere,
+    Project(i64),
+    Worker(i64),
+}
+
+/// Reads `to`: exactly one of `project` (an id, as a number or its digits) and `worker` (a
+/// handle `W-2` or an id).
+pub fn parse(to: Option<&BatonTarget>) -> ApiResult<Named> {
+    let Some(to) = to else { return Ok(Named::Nowhere) };
+    match (&to.project, &to.worker) {
+        (Some(p), None) => id_of(p, None)
+            .map(Named::Project)
+            .ok_or_else(|| ApiError::invalid_field("to.project", "must be a project id (a positive integer)")),
+        (None, Some(w)) => id_of(w, Some(HandleKind::Worker))
+            .map(Named::Worker)
+            .ok_or_else(|| ApiError::invalid_field("to.worker", "must be a worker handle like W-2 or its id")),
+        _ => Err(ApiError::invalid_field("to", "give exactly one of project or worker")),
+    }
+}
+
+fn id_of(value: &Value, kind: Option<HandleKind>) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().filter(|n| *n > 0),
+        Value::String(s) => match s.trim().parse::<i64>() {
+            Ok(n) => (n > 0).then_some(n),
+            Err(_) => {
+                let handle: Handle = s.trim().parse().ok()?;
+                (Some(handle.kind) == kind).then(|| i64::try_from(handle.number).ok()).flatten().filter(|n| *n > 0)
+            }
+        },
+        _ => None,
+    }
+}
+
+/// Resolves the destination for `who`: a target it cannot see is 404, like any other.
+pub async fn resolve(ctx: &Ctx, who: &Principal, named: Named, workspace_id: Option<i64>) -> ApiResult<Destination> {
+    match named {
+        Named::Project(id) => {
+            let project = projects::find_visible(ctx, who, id).await?;
+            Ok(Destination { workspace_id: project.workspace_id, project_id: Some(project.id), worker_id: None })
+        }
+        Named::Worker(id) => {
+            let worker = crate::workers::find_visible(ctx, who, id).await?;
+            let project = projects::find_visible(ctx, who, worker.project_id).await?;
+            Ok(Destination { workspace_id: project.workspace_id, project_id: None, worker_id: Some(worker.id) })
+        }
+        Named::Nowhere => {
+            let workspace_id = match workspace_id {
+                Some(id) => workspaces::find_visible(ctx, who, id).await?.id,
+                None => only_workspace(ctx, who).await?,
+            };
+            Ok(Destination { workspace_id, project_id: None, worker_id: None })
+        }
+    }
+}
+
+/// The one workspace the caller reaches, or a 400 that says to name it.
+async fn only_workspace(ctx: &Ctx, who: &Principal) -> ApiResult<i64> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let [admin, user] = who.visibility_args();
+    let sql = format!("SELECT w.id FROM workspaces w WHERE {} LIMIT 2", Principal::visible_clause("w.id", 1, 2));
+    let found: Vec<Id> = ctx.db.all(&sql, &[admin, user]).await?;
+    match found.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(ApiError::invalid_field("workspace_id", "your token reaches no workspace: ask an admin to add you")),
+        _ => Err(ApiError::invalid_field(
+            "workspace_id",
+            "is required: your token reaches several workspaces (or address the baton with to.project or to.worker)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn to(value: Value) -> BatonTarget {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_target_names_exactly_one_project_or_worker() {
+        assert_eq!(parse(None).unwrap(), Named::Nowhere);
+        assert_eq!(parse(Some(&to(json!({"project": 4})))).unwrap(), Named::Project(4));
+        assert_eq!(parse(Some(&to(json!({"project": "4"})))).unwrap(), Named::Project(4));
+        assert_eq!(parse(Some(&to(json!({"worker": "W-2"})))).unwrap(), Named::Worker(2));
+        assert_eq!(parse(Some(&to(json!({"worker": 2})))).unwrap(), Named::Worker(2));
+        for bad in [
+            json!({}),
+            json!({"project": 1, "worker": "W-1"}),
+            json!({"project": "P-1"}),
+            json!({"project": 0}),
+            json!({"worker": "T-2"}),
+            json!({"worker": true}),
+            json!({"project": -3}),
+        ] {
+            let err = parse(Some(&to(bad.clone()))).unwrap_err();
+            assert_eq!(err.status(), 400, "{bad}");
+            assert!(err.message.starts_with("to"), "{bad}: {}", err.message);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Completion webhooks. When a baton is done, failed or cancelled and its passer gave a
+//! `webhook`, its record is POSTed to the URL as
+//! `{"event": "baton.done" | "baton.failed" | "baton.cancelled", "baton": {...}}` with
+//! `X-Baton-Signature-256: sha256=<hex HMAC-SHA256 of the body with the secret>` (the format
+//! GitHub uses, so the same verifying code serves) and `X-Baton-Event`.
+//!
+//! Delivery is the Hub's (`webhook:<baton id>`): it stores the signed request and retries it
+//! from its alarm with exponential backoff until a 2xx answer or [`MAX_ATTEMPTS`]. The secret
+//! is sealed at rest in D1 and never leaves the Worker; the Hub only holds the signature.
+//!
+//! Targets: `https` only, and never a loopback, private, link-local or otherwise internal
+//! address (by name or by IP literal), unless the deployment sets
+//! `BATON_ALLOW_PRIVATE_WEBHOOKS=1` (local development and the tests). A public name that
+//! resolves to a private address cannot be caught here (the Workers runtime does not expose
+//! DNS answers); Cloudflare's own egress does not reach private networks.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use protocol::baton::{Baton, BatonStatus};
+
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::hub::client::{self as hub, StreamKey};
+use crate::{bindings, sealed};
+
+/// How many times a delivery is tried before it is given up.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// Shortest and longest secret, in bytes.
+const SECRET_BYTES: std::ops::RangeInclusive<usize> = 16..=256;
+
+/// Checks a webhook URL; the error says why it is refused.
+pub fn check_url(text: &str, allow_private: bool) -> Result<(), String> {
+    let url = url::Url::parse(text).map_err(|e| format!("is not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        _ => return Err("must be an https URL".into()),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials; the secret signs the request".into());
+    }
+    if allow_private {
+        return Ok(());
+    }
+    let internal = match url.host() {
+        None => true,
+        Some(url::Host::Domain(name)) => internal_name(name),
+        Some(url::Host::Ipv4(ip)) => internal_ip(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => internal_ip(IpAddr::V6(ip)),
+    };
+    if internal {
+        return Err("must not point at a loopback, private or internal address".into());
+    }
+    Ok(())
+}
+
+fn internal_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    !name.contains('.')
+        || ["localhost", ".localhost", ".local", ".internal", ".home.arpa", ".lan"]
+            .iter()
+            .any(|suffix| name == suffix.trim_start_matches('.') || name.ends_with(suffix))
+}
+
+fn internal_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => internal_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => internal_v4(v4),
+            None => internal_v6(v6),
+        },
+    }
+}
+
+fn internal_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+        || a >= 224 // multicast and reserved
+}
+
+fn internal_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00 // unique local
+        || (first & 0xffc0) == 0xfe80 // link local
+}
+
+/// Checks a webhook secret's length.
+pub fn check_secret(secret: &str) -> Result<(), String> {
+    if SECRET_BYTES.contains(&secret.len()) {
+        Ok(())
+    } else {
+        Err(format!("must be {} to {} bytes", SECRET_BYTES.start(), SECRET_BYTES.end()))
+    }
+}
+
+/// Whether this deployment allows private webhook targets.
+pub fn private_allowed(ctx: &Ctx) -> bool {
+    ctx.env.var(bindings::ALLOW_PRIVATE_WEBHOOKS).is_ok_and(|v| v.to_string() == "1")
+}
+
+/// The event name of a finished baton.
+pub fn event_name(status: BatonStatus) -> &'static str {
+    match status {
+        BatonStatus::Done => "baton.done",
+        BatonStatus::Failed => "baton.failed",
+        _ => "baton.cancelled",
+    }
+}
+
+/// One delivery as the Hub stores it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Delivery {
+    pub url: String,
+    pub event: String,
+    pub body: String,
+    pub signature: String,
+}
+
+/// Hands the finished baton's webhook to its Hub for delivery. A failure is logged, never
+/// returned: the move it reports has happened.
+pub async fn schedule(ctx: &Ctx, baton: &Baton, sealed_secret: &str) {
+    if let Err(err) = try_schedule(ctx, baton, sealed_secret).await {
+        worker::console_error!("webhook of baton {} not scheduled: {}", baton.baton_id, err.message);
+    }
+}
+
+async fn try_schedule(ctx: &Ctx, baton: &Baton, sealed_secret: &str) -> ApiResult<()> {
+    let Some(url) = &baton.webhook_url else { return Ok(()) };
+    let secret = sealed::open(&sealed::key(&ctx.env)?, sealed_secret)?;
+    let event = event_name(baton.status).to_owned();
+    let body = serde_json::json!({ "event": event, "baton": baton }).to_string();
+    let signature = crate::github::signature::sign(&secret, body.as_bytes());
+    let delivery = Delivery { url: url.clone(), event, body, signature };
+    hub::deliver(&ctx.env, &StreamKey::webhook(&baton.baton_id), &delivery)
+        .await
+        .map_err(|e| ApiError::internal(format!("hub refused the delivery: {}", e.message)))
+}
+
+/// Milliseconds to wait before attempt `attempt` (1-based) when the previous one failed.
+pub fn backoff_ms(base_ms: i64, attempt: u32) -> i64 {
+    base_ms.saturating_mul(1i64 << attempt.saturating_sub(1).min(20))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_https_targets_pass() {
+        for ok in ["https://hooks.example.com/baton", "https://93.184.216.34/x", "https://[2606:4700::1111]/"] {
+            assert_eq!(check_url(ok, false), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn internal_and_plain_http_targets_are_refused_outside_development() {
+        for bad in [
+            "http://hooks.example.com/",
+            "ftp://example.com/",
+            "https://localhost/",
+            "https://api.localhost/",
+            "https://printer.local/",
+            "https://metadata.internal/",
+            "https://intranet/",
+            "https://127.0.0.1/",
+            "https://10.1.2.3/",
+            "https://172.16.0.1/",
+            "https://192.168.1.1/",
+            "https://169.254.169.254/latest",
+            "https://100.64.0.1/",
+            "https://0.0.0.0/",
+            "https://[::1]/",
+            "https://[fd00::1]/",
+            "https://[fe80::1]/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://user:pw@example.com/",
+            "not a url",
+        ] {
+            assert!(check_url(bad, false).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn development_allows_local_http_targets() {
+        assert_eq!(check_url("http://127.0.0.1:9000/hook", true), Ok(()));
+        assert!(check_url("ftp://127.0.0.1/", true).is_err());
+    }
+
+    #[test]
+    fn secrets_have_bounded_length() {
+        assert!(check_secret("short").is_err());
+        assert!(check_secret(&"s".repeat(16)).is_ok());
+        assert!(check_secret(&"s".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn retries_back_off_exponentially() {
+        assert_eq!(backoff_ms(1000, 1), 1000);
+        assert_eq!(backoff_ms(1000, 2), 2000);
+        assert_eq!(backoff_ms(1000, 4), 8000);
+        assert!(backoff_ms(i64::MAX, 30) > 0);
+    }
+}

@@ -1,0 +1,98 @@
+//! Webhook deliveries held by a Hub (`webhook:<baton id>`): the signed request waits in the
+//! object's storage and is tried from its alarm, again with exponential backoff after each
+//! failure, until a 2xx answer or the last attempt. Storage makes it survive restarts; the
+//! alarm is Cloudflare's timer, so nothing polls.
+
+use serde::Deserialize;
+use worker::{Fetch, Headers, Method, Request, RequestInit, SqlStorage, Storage};
+
+use crate::batons::webhook::{backoff_ms, Delivery, MAX_ATTEMPTS};
+use crate::error::ApiResult;
+
+fn ensure_table(sql: &SqlStorage) -> ApiResult<()> {
+    sql.exec(
+        "CREATE TABLE IF NOT EXISTS delivery (
+           id        INTEGER PRIMARY KEY CHECK (id = 1),
+           url       TEXT NOT NULL,
+           event     TEXT NOT NULL,
+           body      TEXT NOT NULL,
+           signature TEXT NOT NULL,
+           attempts  INTEGER NOT NULL DEFAULT 0,
+           done      INTEGER NOT NULL DEFAULT 0)",
+        None,
+    )?;
+    Ok(())
+}
+
+/// Stores the delivery (once: a second one for the same baton is ignored) and arms the alarm.
+pub async fn enqueue(sql: &SqlStorage, storage: &Storage, delivery: &Delivery) -> ApiResult<()> {
+    ensure_table(sql)?;
+    sql.exec(
+        "INSERT INTO delivery (id, url, event, body, signature) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        vec![
+            delivery.url.clone().into(),
+            delivery.event.clone().into(),
+            delivery.body.clone().into(),
+            delivery.signature.clone().into(),
+        ],
+    )?;
+    storage.set_alarm(1).await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Pending {
+    url: String,
+    event: String,
+    body: String,
+    signature: String,
+    attempts: i64,
+}
+
+/// Whether this Hub holds a delivery still to make.
+pub fn pending(sql: &SqlStorage) -> ApiResult<bool> {
+    ensure_table(sql)?;
+    let rows: Vec<Pending> =
+        sql.exec("SELECT url, event, body, signature, attempts FROM delivery WHERE done = 0", None)?.to_array()?;
+    Ok(!rows.is_empty())
+}
+
+/// Makes the next attempt; on failure arms the alarm for the one after, until the last.
+pub async fn attempt(sql: &SqlStorage, storage: &Storage, retry_base_ms: i64) -> ApiResult<()> {
+    let rows: Vec<Pending> =
+        sql.exec("SELECT url, event, body, signature, attempts FROM delivery WHERE done = 0", None)?.to_array()?;
+    let Some(d) = rows.into_iter().next() else { return Ok(()) };
+    let attempt = d.attempts as u32 + 1;
+    let delivered = post(&d, attempt).await;
+    sql.exec(
+        "UPDATE delivery SET attempts = ?, done = ? WHERE id = 1",
+        vec![i64::from(attempt).into(), i64::from(delivered || attempt >= MAX_ATTEMPTS).into()],
+    )?;
+    if !delivered && attempt < MAX_ATTEMPTS {
+        storage.set_alarm(backoff_ms(retry_base_ms, attempt)).await?;
+    } else if !delivered {
+        worker::console_error!("webhook {} to {} given up after {attempt} attempts", d.event, d.url);
+    }
+    Ok(())
+}
+
+async fn post(d: &Pending, attempt: u32) -> bool {
+    let headers = Headers::new();
+    let set = [
+        ("content-type", "application/json".to_owned()),
+        ("user-agent", "baton-webhook".to_owned()),
+        ("x-baton-event", d.event.clone()),
+        ("x-baton-signature-256", d.signature.clone()),
+        ("x-baton-attempt", attempt.to_string()),
+    ];
+    if set.iter().any(|(k, v)| headers.set(k, v).is_err()) {
+        return false;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(d.body.clone().into()));
+    let Ok(request) = Request::new_with_init(&d.url, &init) else { return false };
+    match Fetch::Request(request).send().await {
+        Ok(response) => (200..300).contains(&response.status_code()),
+        Err(_) => false,
+    }
+}
