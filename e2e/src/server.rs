@@ -95,6 +95,8 @@ impl Server {
             .args(["--var", &format!("BATON_SETUP_SECRET:{SETUP_SECRET}")])
             .args(["--var", &format!("BATON_SEALING_KEY:{SEALING_KEY}")])
             .args(["--var", &format!("BATON_TURN_TTL_MS:{TURN_TTL_MS}")])
+            // Webhooks reach the tests' local receivers, and retry fast.
+            .args(["--var", "BATON_ALLOW_PRIVATE_WEBHOOKS:1", "--var", "BATON_WEBHOOK_RETRY_MS:200"])
             .args(vars.iter().flat_map(|(k, v)| ["--var".to_owned(), format!("{k}:{v}")]))
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .env("PATH", path_with_node())
