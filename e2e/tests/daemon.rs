@@ -552,3 +552,50 @@ async fn turns_beyond_max_sessions_wait_and_another_worker_of_the_project_never_
     other_daemon.kill().unwrap();
     let _ = other_daemon.wait();
 }
+
+/// Waits until the baton shows `status`; answers its record.
+async fn baton_when(api: &Api, id: &str, status: &str) -> Value {
+    let start = Instant::now();
+    loop {
+        let baton = api.fetch(&format!("/api/status/{id}")).await;
+        if baton["status"] == status {
+            return baton;
+        }
+        assert!(start.elapsed() < Duration::from_secs(40), "baton not {status} within 40 s: {baton:#}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_worker_daemon_catches_batons_and_hands_back_the_agents_answer_or_error() {
+    let m = Machine::new().await;
+    let pass = |body: Value| async {
+        let (status, passed) = m.admin.post("/api/pass", body).await;
+        assert_eq!(status, 201, "{passed}");
+        passed["baton_id"].as_str().unwrap().to_owned()
+    };
+    // Passed while the daemon is down: caught when it starts.
+    let task = "write notes.txt: from a baton\nsummarize";
+    let to_worker =
+        pass(json!({"task": task, "to": {"worker": format!("W-{}", m.worker)}, "context": {"ticket": 7}})).await;
+    let mut daemon = m.daemon();
+    // Passed while it runs: offered on its command stream.
+    let to_project = pass(json!({"task": "fail the repository is archived", "to": {"project": m.project}})).await;
+
+    let done = baton_when(&m.admin, &to_worker, "done").await;
+    let session = done["session_id"].as_i64().unwrap();
+    assert_eq!(done["caught_by"]["name"], format!("W-{}", m.worker));
+    assert_eq!(done["result"]["session_id"], session);
+    let answer = done["result"]["answer"].as_str().unwrap();
+    assert!(answer.starts_with("done: wrote notes.txt, answered"), "{answer}");
+    let worktree = m.worktrees.join(format!("S-{session}"));
+    assert_eq!(std::fs::read_to_string(worktree.join("notes.txt")).unwrap(), "from a baton");
+    let brief = m.events(session).await.into_iter().find(|e| e["type"] == "user_message").unwrap();
+    assert!(brief["text"].as_str().unwrap().contains("\"ticket\": 7"), "the context travels in the brief: {brief}");
+
+    let failed = baton_when(&m.admin, &to_project, "failed").await;
+    assert_eq!(failed["error"], "the repository is archived");
+    assert_eq!(failed["attempt"], 1, "caught once, though offered twice (command and sweep)");
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}
