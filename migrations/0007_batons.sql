@@ -33,6 +33,8 @@ CREATE UNIQUE INDEX batons_by_idempotency_key ON batons(passed_by, idempotency_k
 CREATE INDEX batons_by_workspace ON batons(workspace_id, seq);
 CREATE INDEX batons_by_project ON batons(to_project_id, seq);
 CREATE INDEX batons_by_worker ON batons(to_worker_id, seq);
+-- Unfinished batons: what workers sweep for stays small however many batons have finished.
+CREATE INDEX batons_open ON batons(seq) WHERE status IN ('pending', 'caught');
 
 CREATE TABLE baton_results (
   baton_seq INTEGER PRIMARY KEY REFERENCES batons(seq) ON DELETE CASCADE,

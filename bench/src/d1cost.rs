@@ -241,5 +241,14 @@ pub async fn run(api: &Api) -> Result<Vec<Cost>> {
         None,
     )
     .await?;
+    let passed =
+        measure(api, c, "POST /api/pass", Method::POST, "/api/pass", Some(json!({"task": "t", "workspace_id": ws})))
+            .await?;
+    let id = passed["baton_id"].as_str().unwrap_or_default().to_owned();
+    measure(api, c, "GET /api/catch/:id", Method::GET, &format!("/api/catch/{id}"), None).await?;
+    measure(api, c, "POST /api/heartbeat/:id", Method::POST, &format!("/api/heartbeat/{id}"), Some(json!({}))).await?;
+    measure(api, c, "POST /api/done/:id", Method::POST, &format!("/api/done/{id}"), Some(json!({"output": 1}))).await?;
+    measure(api, c, "GET /api/status/:id", Method::GET, &format!("/api/status/{id}"), None).await?;
+    measure(api, c, "GET /api/batons?limit=50", Method::GET, "/api/batons?limit=50", None).await?;
     Ok(costs)
 }

@@ -4,6 +4,7 @@
 //! - the floor: a trivial route (`GET /api/health`), sequential latency and concurrent
 //!   throughput, which is what the local runtime itself can do;
 //! - message POST throughput on one session, also as a ratio to the floor;
+//! - the baton handoff: pass → catch → done round trip, alone and with 32 agents at once;
 //! - SSE fan-out latency from the start of a message POST to its receipt by each of 1, 100
 //!   and 1,000 subscribers of one session (p50 and p99 over every subscriber and message).
 //!
@@ -11,6 +12,7 @@
 
 mod d1cost;
 mod fanout;
+mod handoff;
 mod load;
 mod report;
 mod worker;
@@ -76,6 +78,9 @@ async fn main() -> Result<()> {
     })
     .await;
 
+    eprintln!("bench: baton round trips (1 agent, then 32 at once)");
+    let handoff = handoff::run(&api, if quick { 50 } else { 200 }, 32, duration).await?;
+
     eprintln!("bench: D1 rows per endpoint");
     let d1 = d1cost::run(&api).await?;
 
@@ -95,6 +100,7 @@ async fn main() -> Result<()> {
         posts,
         session_reads,
         hub_reads,
+        handoff,
         fanouts,
         d1,
         worker,

@@ -13,6 +13,7 @@ pub struct Figures<'a> {
     pub posts: Throughput,
     pub session_reads: Throughput,
     pub hub_reads: Throughput,
+    pub handoff: crate::handoff::Handoff,
     pub fanouts: Vec<Fanout>,
     pub d1: Vec<crate::d1cost::Cost>,
     pub worker: crate::worker::WorkerFigures,
@@ -77,6 +78,24 @@ pub fn render(f: &Figures) -> String {
         "| `GET /api/sessions/:id/events?limit=1` throughput (a Hub read) | {:.0} req/s | {} |\n",
         f.hub_reads.per_second,
         ratio(f.hub_reads.per_second)
+    ));
+    let h = &f.handoff;
+    out.push_str(&format!(
+        "| baton round trip pass→catch→done, 1 agent: p50 / p99 ({} batons) | {:.1} / {:.1} ms | {:.1}x floor p50 (target ≤ 3x) |\n",
+        h.single.samples,
+        h.single.p50,
+        h.single.p99,
+        h.single.p50 / f.floor_latency.p50
+    ));
+    out.push_str(&format!(
+        "| batons completed per second, {} agents ({} batons, {} errors, round trip p50 / p99 {:.1} / {:.1} ms) | {:.0} batons/s | {} (target ≥ 25%) |\n",
+        h.agents,
+        h.completed,
+        h.errors,
+        h.concurrent.p50,
+        h.concurrent.p99,
+        h.per_second,
+        ratio(h.per_second)
     ));
     for fan in &f.fanouts {
         out.push_str(&format!(

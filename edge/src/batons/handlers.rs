@@ -239,7 +239,7 @@ async fn make_move(
             Outcome::Replay => return Ok(row),
             Outcome::Apply(change) => {
                 if record::write(ctx, &row, &change, extras.holder_name, extras.result, extras.error).await? {
-                    let after = record::reload(ctx, row.seq).await?;
+                    let after = row.after(&change, extras.holder_name, extras.result, extras.error, ctx.now);
                     if change.finished {
                         finished(ctx, &after, origin).await;
                     }
@@ -335,8 +335,16 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
         })?),
     };
     let [a, u, w, p] = record::visibility_args(who);
+    // Unfinished states only come from unfinished rows: say so, so the partial index of open
+    // batons serves the sweeps of worker daemons.
+    let open_only = match status {
+        Some(BatonStatus::Pending | BatonStatus::Caught | BatonStatus::Expired) => {
+            " AND b.status IN ('pending', 'caught')"
+        }
+        _ => "",
+    };
     let sql = format!(
-        "SELECT {} FROM {} WHERE b.seq > ?1 AND {} AND (?7 IS NULL OR {} = ?7) ORDER BY b.seq LIMIT ?8",
+        "SELECT {} FROM {} WHERE b.seq > ?1{open_only} AND {} AND (?7 IS NULL OR {} = ?7) ORDER BY b.seq LIMIT ?8",
         record::COLUMNS,
         record::FROM,
         record::visible_clause(2),

@@ -229,12 +229,32 @@ pub async fn write(
     Ok(changed == 1)
 }
 
-/// Re-reads a row after a write (by its sequence: the caller already proved it may see it).
-pub async fn reload(ctx: &Ctx, seq: i64) -> ApiResult<Row> {
-    ctx.db
-        .first(&format!("SELECT {COLUMNS} FROM {FROM} WHERE b.seq = ?1"), &[db::int(seq)])
-        .await?
-        .ok_or_else(|| ApiError::not_found("baton"))
+impl Row {
+    /// The row as [`write`] left it: what a won compare-and-set stored, without reading it
+    /// back.
+    pub fn after(
+        &self,
+        change: &Change,
+        holder_name: Option<&str>,
+        result: Option<&str>,
+        error: Option<&str>,
+        now: i64,
+    ) -> Row {
+        Row {
+            status: change.stored.as_str().to_owned(),
+            rev: self.rev + 1,
+            attempt: change.attempt,
+            holder: change.holder.clone(),
+            holder_name: holder_name.map(str::to_owned).or_else(|| self.holder_name.clone()),
+            lease_hash: change.lease_hash.clone(),
+            lease_expires_at: change.lease_expires_at,
+            caught_at: if change.caught { Some(now) } else { self.caught_at },
+            finished_at: if change.finished { Some(now) } else { self.finished_at },
+            error: error.map(str::to_owned).or_else(|| self.error.clone()),
+            result: result.map(str::to_owned).or_else(|| self.result.clone()),
+            ..self.clone()
+        }
+    }
 }
 
 /// SQL for the status a row shows at `?{now}`: [`rules::status`] in SQL, for list filters.
@@ -249,6 +269,61 @@ pub fn status_sql(now: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pending_row() -> Row {
+        Row {
+            seq: 1,
+            id: "bt_x".into(),
+            workspace_id: 1,
+            to_project_id: None,
+            to_worker_id: None,
+            task: "t".into(),
+            payload: "{}".into(),
+            status: "pending".into(),
+            rev: 4,
+            attempt: 0,
+            passed_by: "user:1".into(),
+            passed_by_name: "ada".into(),
+            holder: None,
+            holder_name: None,
+            lease_hash: None,
+            lease_expires_at: None,
+            expires_at: 1_000,
+            created_at: 0,
+            caught_at: None,
+            finished_at: None,
+            error: None,
+            session_id: None,
+            webhook_url: None,
+            webhook_secret: None,
+            request_hash: None,
+            result: None,
+        }
+    }
+
+    #[test]
+    fn a_written_move_shows_in_the_row_without_reading_it_back() {
+        let row = pending_row();
+        let catch = rules::Move::Catch { by: "user:2", lease_ms: 100, new_lease_hash: "h" };
+        let rules::Outcome::Apply(change) = rules::decide(&row.state().unwrap(), &catch, 10).unwrap() else {
+            panic!("a pending baton is caught")
+        };
+        let caught = row.after(&change, Some("bob"), None, None, 10);
+        assert_eq!((caught.status.as_str(), caught.rev, caught.attempt), ("caught", 5, 1));
+        assert_eq!((caught.holder.as_deref(), caught.holder_name.as_deref()), (Some("user:2"), Some("bob")));
+        assert_eq!((caught.caught_at, caught.lease_expires_at, caught.finished_at), (Some(10), Some(110), None));
+        let done = rules::Move::Done { by: "user:2", lease_hash: None };
+        let rules::Outcome::Apply(change) = rules::decide(&caught.state().unwrap(), &done, 20).unwrap() else {
+            panic!("the holder finishes")
+        };
+        let finished = caught.after(&change, None, Some("42"), None, 20);
+        assert_eq!(
+            (finished.status.as_str(), finished.finished_at, finished.result.as_deref()),
+            ("done", Some(20), Some("42"))
+        );
+        assert_eq!(finished.holder_name.as_deref(), Some("bob"), "the holder's name stays");
+        assert_eq!(finished.view(20, "https://b").unwrap().status, BatonStatus::Done);
+    }
 
     #[test]
     fn parties_come_from_principal_keys() {
