@@ -599,3 +599,25 @@ async fn a_worker_daemon_catches_batons_and_hands_back_the_agents_answer_or_erro
     daemon.kill().unwrap();
     let _ = daemon.wait();
 }
+
+#[tokio::test]
+async fn a_baton_held_by_a_killed_daemon_is_finished_after_its_restart_never_left_hanging() {
+    let m = Machine::new().await;
+    let mut daemon = m.daemon();
+    let body = json!({"task": "sleep 20000\nslow answer", "to": {"worker": format!("W-{}", m.worker)}});
+    let (status, passed) = m.admin.post("/api/pass", body).await;
+    assert_eq!(status, 201, "{passed}");
+    let id = passed["baton_id"].as_str().unwrap().to_owned();
+    let caught = baton_when(&m.admin, &id, "caught").await;
+    let session = caught["session_id"].as_i64().unwrap();
+    m.wait_for(session, "the brief's turn to start", |e| e["type"] == "turn_start").await;
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGKILL) };
+    let _ = daemon.wait();
+
+    let mut daemon = m.daemon();
+    let failed = baton_when(&m.admin, &id, "failed").await;
+    assert!(failed["error"].as_str().unwrap().contains("abandoned"), "{failed:#}");
+    assert_eq!((failed["attempt"].clone(), failed["session_id"].clone()), (json!(1), json!(session)));
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}

@@ -150,7 +150,7 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
     who.require_admin("delete workspaces")?;
     ctx.db.run("DELETE FROM workspaces WHERE id = ?1", &[db::int(id)]).await?;
     crate::sessions::forget_all();
-    crate::batons::target::forget();
+    crate::batons::forget();
     Ok(respond::no_content())
 }
 
@@ -166,6 +166,6 @@ pub async fn remove_member(ctx: &Ctx, who: &Principal, id: i64, user_id: i64) ->
         return Err(ApiError::not_found(format!("member {user_id} of workspace {id}")));
     }
     crate::sessions::forget_user(user_id);
-    crate::batons::target::forget();
+    crate::batons::forget();
     Ok(respond::no_content())
 }

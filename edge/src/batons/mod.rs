@@ -5,6 +5,8 @@
 //!   compare-and-set on its revision, and showing a row as the API's record;
 //! - [`handlers`]: the routes (`/api/pass`, `/api/catch/:id`, `/api/done/:id`,
 //!   `/api/status/:id`, heartbeat, fail, cancel, the list);
+//! - [`recent`]: rows this isolate knows, so a move skips re-reading them (safe under the
+//!   compare-and-set);
 //! - [`target`]: where a baton goes (`to`) and which workspace it belongs to;
 //! - [`webhook`]: completion webhooks: which addresses are allowed, and signing.
 //!
@@ -19,10 +21,17 @@
 //!   on an expired one answers 410.
 
 pub mod handlers;
+pub mod recent;
 pub mod record;
 pub mod rules;
 pub mod target;
 pub mod webhook;
+
+/// Makes this isolate forget what callers may see (a membership or a workspace went away).
+pub fn forget() {
+    target::forget();
+    recent::forget_visibility();
+}
 
 /// Default time to live of a baton, in seconds.
 pub const DEFAULT_TTL_SECONDS: i64 = 24 * 3600;

@@ -1,0 +1,61 @@
+//! Batons this isolate wrote or read lately, so a move (catch, heartbeat, done, fail, cancel)
+//! can decide on the row it already knows instead of reading it again: pass → catch → done
+//! then costs one D1 call each.
+//!
+//! Why this is safe: a move is written with a compare-and-set on the row's revision, so a
+//! decision taken on a stale row cannot be written; the handler then reads the row from D1
+//! and decides again. A stale row can only make a refusal's message less precise (the status
+//! code is the same: every change another isolate can make to a held or finished baton ends
+//! in a 409 here too). `status` and lists never use it: what a reader sees is always D1's.
+//!
+//! Who may see a cached row is cached too, for [`AUTH_TTL_MS`] like every other
+//! authorization decision (see `cache`): a worker's view is decided from the row itself; a
+//! person's workspace membership is remembered after D1 showed it.
+
+use std::cell::RefCell;
+
+use super::record::Row;
+use crate::auth::Principal;
+use crate::cache::{TtlCache, AUTH_TTL_MS};
+
+/// How long a row is kept; its revision, not its age, decides whether it is current.
+const ROW_TTL_MS: i64 = 60_000;
+
+thread_local! {
+    static ROWS: RefCell<TtlCache<String, Row>> = RefCell::new(TtlCache::new(ROW_TTL_MS, 10_000));
+    /// (caller, workspace) pairs D1 showed visible.
+    static VISIBLE: RefCell<TtlCache<(i64, i64), ()>> = RefCell::new(TtlCache::new(AUTH_TTL_MS, 10_000));
+}
+
+/// Remembers a row, and that `who` may see it.
+pub fn remember(who: &Principal, row: &Row, now: i64) {
+    ROWS.with(|c| c.borrow_mut().insert(row.id.clone(), row.clone(), now));
+    remember_workspace(who, row.workspace_id, now);
+}
+
+/// Remembers that `who` may see `workspace_id`.
+pub fn remember_workspace(who: &Principal, workspace_id: i64, now: i64) {
+    if who.worker.is_none() {
+        VISIBLE.with(|c| c.borrow_mut().insert((who.cache_key(), workspace_id), (), now));
+    }
+}
+
+/// The remembered row `id`, if `who` may see it.
+pub fn get(who: &Principal, id: &str, now: i64) -> Option<Row> {
+    let row = ROWS.with(|c| c.borrow_mut().get(&id.to_owned(), now))?;
+    let visible = match who.worker {
+        Some(w) => {
+            row.to_worker_id == Some(w.worker_id)
+                || (row.to_worker_id.is_none() && row.to_project_id == Some(w.project_id))
+        }
+        None => {
+            who.is_admin() || VISIBLE.with(|c| c.borrow_mut().get(&(who.cache_key(), row.workspace_id), now)).is_some()
+        }
+    };
+    visible.then_some(row)
+}
+
+/// Forgets every remembered visibility (a membership or a workspace went away).
+pub fn forget_visibility() {
+    VISIBLE.with(|c| c.borrow_mut().forget_where(|_, _| true));
+}
