@@ -283,18 +283,21 @@ async fn bad_input_gets_a_clear_error_naming_the_field() {
     assert_eq!(alice.get("/api/batons?status=lost").await.0, 400);
 }
 
+/// A received request: its headers (lowercase names) and body.
+type Received = (Vec<(String, String)>, String);
+
 /// A local webhook receiver: answers the first `failures` requests with 500, then 200, and
 /// keeps every request's headers and body.
 struct Receiver {
     url: String,
-    requests: Arc<Mutex<Vec<(Vec<(String, String)>, String)>>>,
+    requests: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
     fn start(failures: usize) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let requests: Arc<Mutex<Vec<(Vec<(String, String)>, String)>>> = Arc::default();
+        let requests: Arc<Mutex<Vec<Received>>> = Arc::default();
         let seen = requests.clone();
         std::thread::spawn(move || {
             for (n, stream) in listener.incoming().enumerate() {
@@ -320,7 +323,7 @@ impl Receiver {
         Receiver { url, requests }
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<(Vec<(String, String)>, String)> {
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
         let start = Instant::now();
         loop {
             let got = self.requests.lock().unwrap().clone();
