@@ -20,6 +20,29 @@ struct Machine {
     admin: Api,
 }
 
+/// A running `baton worker run`, killed when dropped: a failing test leaves no daemon behind.
+struct Daemon(std::process::Child);
+
+impl std::ops::Deref for Daemon {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git").arg("-C").arg(dir).args(args).env("HOME", dir).output().unwrap();
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -82,8 +105,8 @@ impl Machine {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn daemon(&self) -> std::process::Child {
-        self.command(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap()
+    fn daemon(&self) -> Daemon {
+        Daemon(self.command(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap())
     }
 
     async fn session(&self) -> i64 {
@@ -518,8 +541,9 @@ async fn turns_beyond_max_sessions_wait_and_another_worker_of_the_project_never_
     .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut daemon = m.daemon();
-    let mut other_daemon =
-        second(&["worker", "run", "--config", other_config.to_str().unwrap()]).stdout(Stdio::null()).spawn().unwrap();
+    let mut other_daemon = Daemon(
+        second(&["worker", "run", "--config", other_config.to_str().unwrap()]).stdout(Stdio::null()).spawn().unwrap(),
+    );
 
     let (s1, s2) = (m.session().await, m.session().await);
     let a = m.send(s1, "sleep 1500").await["seq"].as_u64().unwrap();

@@ -413,3 +413,33 @@ async fn no_list_reads_more_rows_than_its_page_plus_a_constant() {
         assert!(read >= 1, "{path}: the meter reports reads");
     }
 }
+
+#[tokio::test]
+async fn a_deleted_project_session_or_worker_never_lends_its_id_or_its_stream() {
+    let admin = Api::admin();
+    let (ws, project) = e2e::api::workspace_with_project(&admin).await;
+    let session = admin.create("/api/sessions", json!({"project_id": project})).await["id"].as_i64().unwrap();
+    admin.create(&format!("/api/sessions/{session}/messages"), json!({"text": "secret of the old session"})).await;
+    assert_eq!(admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
+    let next = admin.create("/api/sessions", json!({"project_id": project})).await["id"].as_i64().unwrap();
+    assert!(next > session, "S-{next} after deleting S-{session}");
+    let events = admin.fetch(&format!("/api/sessions/{next}/events")).await;
+    assert!(!events.to_string().contains("secret of the old session"), "{events}");
+
+    let worker = |name: &str| json!({"project_id": project, "machine_id": unique("m"), "name": name, "agent": "scripted", "base_branch": "main"});
+    let first = admin.create("/api/workers", worker(&unique("w"))).await["worker"]["id"].as_i64().unwrap();
+    assert_eq!(admin.delete(&format!("/api/workers/{first}")).await.0, 204);
+    let second = admin.create("/api/workers", worker(&unique("w"))).await["worker"]["id"].as_i64().unwrap();
+    assert!(second > first, "W-{second} after deleting W-{first}");
+
+    assert_eq!(admin.delete(&format!("/api/projects/{project}")).await.0, 204);
+    let again =
+        admin.create("/api/projects", json!({"workspace_id": ws, "name": "proj"})).await["id"].as_i64().unwrap();
+    assert!(again > project, "project {again} after deleting {project}");
+    let changes = admin.fetch(&format!("/api/projects/{again}/events")).await;
+    assert_eq!(
+        changes["items"].as_array().unwrap().len(),
+        0,
+        "a new project starts with an empty change stream: {changes}"
+    );
+}

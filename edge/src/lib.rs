@@ -44,6 +44,7 @@ pub mod bindings;
 pub mod cache;
 pub mod clock;
 pub mod db;
+pub mod ids;
 pub mod pagination;
 pub mod password;
 pub mod sealed;

@@ -9,6 +9,7 @@ use crate::auth::Principal;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::client::{self as hub, StreamKey};
+use crate::ids::{self, Sequenced};
 use crate::pagination::PageRequest;
 use crate::{body, changes, db, query::Query, respond, validate, workspaces};
 use protocol::event::{Action, Entity};
@@ -47,15 +48,14 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
     let input: CreateProject = body::read_json(req).await?;
     let name = validate::name("name", &input.name)?;
     let workspace = workspaces::find_visible(ctx, who, input.workspace_id).await?;
-    let row: Option<ProjectRow> = ctx
-        .db
-        .first(
-            "INSERT INTO projects (workspace_id, name, created_at) VALUES (?1, ?2, ?3)
+    let sql = format!(
+        "INSERT INTO projects (id, workspace_id, name, created_at) VALUES ({}, ?1, ?2, ?3)
          ON CONFLICT (workspace_id, name) DO NOTHING
          RETURNING id, workspace_id, name, created_at",
-            &[db::int(workspace.id), db::text(&name), db::int(ctx.now)],
-        )
-        .await?;
+        ids::next_id(Sequenced::Projects)
+    );
+    let args = [db::int(workspace.id), db::text(&name), db::int(ctx.now)];
+    let row: Option<ProjectRow> = ids::insert(ctx, Sequenced::Projects, &sql, &args).await?;
     let row = row.ok_or_else(|| {
         ApiError::conflict(format!("workspace {:?} already has a project named {name:?}", workspace.name))
     })?;

@@ -21,6 +21,7 @@ use crate::cache::{TtlCache, AUTH_TTL_MS};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::client::{self as hub, StreamKey};
+use crate::ids::{self, Sequenced};
 use crate::pagination::PageRequest;
 use crate::{body, changes, db, projects, query::Query, respond, validate};
 use protocol::event::{Action, Entity};
@@ -134,20 +135,15 @@ async fn insert(
     created_by: Option<i64>,
     notice: &str,
 ) -> ApiResult<SessionRow> {
-    let row: Option<SessionRow> = ctx
-        .db
-        .first(
-            "INSERT INTO sessions (project_id, worker_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             RETURNING id, project_id, worker_id, name, plan_mode, model, effort, created_at",
-            &[
-                db::int(project_id),
-                db::opt_int(worker_id),
-                db::opt_text(name),
-                db::opt_int(created_by),
-                db::int(ctx.now),
-            ],
-        )
-        .await?;
+    let sql = format!(
+        "INSERT INTO sessions (id, project_id, worker_id, name, created_by, created_at)
+         VALUES ({}, ?1, ?2, ?3, ?4, ?5)
+         RETURNING id, project_id, worker_id, name, plan_mode, model, effort, created_at",
+        ids::next_id(Sequenced::Sessions)
+    );
+    let args =
+        [db::int(project_id), db::opt_int(worker_id), db::opt_text(name), db::opt_int(created_by), db::int(ctx.now)];
+    let row: Option<SessionRow> = ids::insert(ctx, Sequenced::Sessions, &sql, &args).await?;
     let row = row.ok_or_else(|| ApiError::internal("session insert returned no row"))?;
     hub::append(&ctx.env, &StreamKey::session(row.id), &EventBody::SystemNotice { text: notice.to_owned() }).await?;
     changes::emit(ctx, row.project_id, Entity::Session, Action::Created, row.id, Some(format!("S-{}", row.id))).await;

@@ -14,6 +14,7 @@ use crate::auth::Principal;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::client::{self as hub, StreamKey};
+use crate::ids::{self, Sequenced};
 use crate::pagination::PageRequest;
 use crate::secrets::{self, TokenKind};
 use crate::{body, changes, db, projects, query::Query, respond, validate};
@@ -161,18 +162,14 @@ pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResul
     let (row, outcome) = match reattached {
         Some(row) => (row, "reattached"),
         None => {
-            let row: Option<WorkerRow> = ctx
-                .db
-                .first(
-                    &format!(
-                        "INSERT INTO workers (project_id, machine_id, name, hostname, agent, base_branch, max_sessions,
-                                              token_hash, created_by, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING RETURNING {}",
-                        COLUMNS.replace("w.", "")
-                    ),
-                    &args,
-                )
-                .await?;
+            let sql = format!(
+                "INSERT INTO workers (id, project_id, machine_id, name, hostname, agent, base_branch, max_sessions,
+                                      token_hash, created_by, created_at)
+                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING RETURNING {}",
+                ids::next_id(Sequenced::Workers),
+                COLUMNS.replace("w.", "")
+            );
+            let row: Option<WorkerRow> = ids::insert(ctx, Sequenced::Workers, &sql, &args).await?;
             let row =
                 row.ok_or_else(|| ApiError::conflict("registered concurrently from elsewhere: run register again"))?;
             (row, "created")
