@@ -48,6 +48,21 @@ impl SseReader {
         }
     }
 
+    /// Whether the server ends the stream within `wait` (frames on the way are kept).
+    pub async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_))) => return true,
+                Ok(Some(Ok(chunk))) => {
+                    self.raw.push_str(&String::from_utf8_lossy(&chunk));
+                    self.ready.extend(self.parser.push(&chunk));
+                }
+            }
+        }
+    }
+
     /// Exactly `n` frames (panics if they do not come within `wait` each).
     pub async fn take(&mut self, n: usize, wait: Duration) -> Vec<Frame> {
         let mut frames = Vec::with_capacity(n);

@@ -415,12 +415,18 @@ async fn no_list_reads_more_rows_than_its_page_plus_a_constant() {
 }
 
 #[tokio::test]
-async fn a_deleted_project_session_or_worker_never_lends_its_id_or_its_stream() {
+async fn a_deleted_project_session_or_worker_never_lends_its_id_or_its_stream_and_takes_its_log_along() {
     let admin = Api::admin();
     let (ws, project) = e2e::api::workspace_with_project(&admin).await;
     let session = admin.create("/api/sessions", json!({"project_id": project})).await["id"].as_i64().unwrap();
     admin.create(&format!("/api/sessions/{session}/messages"), json!({"text": "secret of the old session"})).await;
+    let mut watcher = SseReader::open(&admin, &format!("/api/sessions/{session}/stream"), None).await;
+    watcher.take(2, Duration::from_secs(5)).await;
     assert_eq!(admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
+    assert!(
+        watcher.ends_within(Duration::from_secs(5)).await,
+        "deleting a session wipes its log and ends its watchers"
+    );
     let next = admin.create("/api/sessions", json!({"project_id": project})).await["id"].as_i64().unwrap();
     assert!(next > session, "S-{next} after deleting S-{session}");
     let events = admin.fetch(&format!("/api/sessions/{next}/events")).await;

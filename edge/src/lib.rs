@@ -47,6 +47,7 @@ pub mod db;
 pub mod ids;
 pub mod pagination;
 pub mod password;
+pub mod retention;
 pub mod sealed;
 pub mod secrets;
 pub mod titles;

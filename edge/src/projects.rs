@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::hub::client::{self as hub, StreamKey};
 use crate::ids::{self, Sequenced};
 use crate::pagination::PageRequest;
+use crate::retention::{self, Deleted};
 use crate::{body, changes, db, query::Query, respond, validate, workspaces};
 use protocol::event::{Action, Entity};
 
@@ -106,9 +107,12 @@ pub async fn rename(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
 /// sessions.
 pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     let current = find_visible(ctx, who, id).await?;
+    let streams = retention::streams(ctx, Deleted::Project(current.id)).await?;
     ctx.db.run("DELETE FROM projects WHERE id = ?1", &[db::int(current.id)]).await?;
     crate::sessions::forget_all();
+    // Followers see the deletion before the stream goes.
     changes::emit(ctx, current.id, Entity::Project, Action::Deleted, current.id, None).await;
+    retention::wipe(ctx, &streams).await;
     Ok(respond::no_content())
 }
 

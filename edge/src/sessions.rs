@@ -367,6 +367,8 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
     if let Some(worker_id) = session.worker_id {
         hub::append(&ctx.env, &StreamKey::worker(worker_id), &EventBody::SessionDelete { session_id: id }).await?;
     }
+    let streams = crate::retention::streams(ctx, crate::retention::Deleted::Session(session.id)).await?;
+    crate::retention::wipe(ctx, &streams).await;
     changes::emit(ctx, session.project_id, Entity::Session, Action::Deleted, id, Some(format!("S-{id}"))).await;
     Ok(respond::no_content())
 }

@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::hub::client::{self as hub, StreamKey};
 use crate::ids::{self, Sequenced};
 use crate::pagination::PageRequest;
+use crate::retention::{self, Deleted};
 use crate::secrets::{self, TokenKind};
 use crate::{body, changes, db, projects, query::Query, respond, validate};
 
@@ -219,7 +220,9 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
         return Err(ApiError::forbidden("a worker cannot delete workers"));
     }
     let row = find_visible(ctx, who, id).await?;
+    let streams = retention::streams(ctx, Deleted::Worker(row.id)).await?;
     ctx.db.run("DELETE FROM workers WHERE id = ?1", &[db::int(row.id)]).await?;
+    retention::wipe(ctx, &streams).await;
     crate::auth::forget_worker(row.id);
     crate::sessions::forget_all();
     changes::emit(ctx, row.project_id, Entity::Worker, Action::Deleted, row.id, Some(format!("W-{}", row.id))).await;

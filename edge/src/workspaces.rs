@@ -148,7 +148,9 @@ pub async fn rename(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
 pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
     who.require_admin("delete workspaces")?;
+    let streams = crate::retention::streams(ctx, crate::retention::Deleted::Workspace(id)).await?;
     ctx.db.run("DELETE FROM workspaces WHERE id = ?1", &[db::int(id)]).await?;
+    crate::retention::wipe(ctx, &streams).await;
     crate::sessions::forget_all();
     crate::batons::forget();
     Ok(respond::no_content())

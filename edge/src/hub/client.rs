@@ -103,6 +103,17 @@ pub async fn deliver(env: &Env, key: &StreamKey, delivery: &crate::batons::webho
     Ok(())
 }
 
+/// Forgets a stream's whole log and ends its live subscriptions.
+pub async fn wipe(env: &Env, key: &StreamKey) -> ApiResult<()> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post);
+    let response = stub(env, key)?.fetch_with_request(Request::new_with_init("https://hub/wipe", &init)?).await?;
+    if response.status_code() >= 300 {
+        return Err(ApiError::internal(format!("hub wipe answered {}", response.status_code())));
+    }
+    Ok(())
+}
+
 /// Who is on a stream.
 pub async fn presence(env: &Env, key: &StreamKey) -> ApiResult<Presence> {
     let mut response = stub(env, key)?.fetch_with_str("https://hub/presence").await?;

@@ -5,6 +5,7 @@
 //! - `POST /append` with an event body → 201 with the stored event;
 //! - `GET /events?after=N&limit=M` → a page of the log;
 //! - `GET /stream?after=N` → SSE: the missed events, then live ones;
+//! - `POST /wipe` → forgets the log (its owner was deleted) and ends live subscriptions;
 //! - `GET /presence` → its live subscribers and the last `POST /touch` (a worker daemon's
 //!   heartbeat): together they say whether a worker is online.
 //!
@@ -161,6 +162,10 @@ impl Hub {
                 super::delivery::enqueue(&self.sql(), &self.state.storage(), &delivery).await?;
                 Ok(respond::no_content())
             }
+            (worker::Method::Post, "/wipe") => {
+                self.wipe().await?;
+                Ok(respond::no_content())
+            }
             (worker::Method::Get, "/presence") => Ok(respond::raw_json(self.presence().into_bytes(), 200)),
             (worker::Method::Post, "/touch") => {
                 self.live.borrow_mut().last_touch_ms = Some(clock::now_ms());
@@ -177,6 +182,21 @@ impl Hub {
             }
             _ => Err(ApiError::not_found("hub route")),
         }
+    }
+
+    /// Forgets the whole log (its owner was deleted) and ends every live subscription.
+    async fn wipe(&self) -> ApiResult<()> {
+        self.state.storage().delete_alarm().await?;
+        self.state.storage().delete_all().await?;
+        let mut guard = self.live.borrow_mut();
+        let live = &mut *guard;
+        for writer in live.subscribers.drain(..) {
+            let _ = writer.close().catch(&live.ignore_rejection);
+        }
+        live.schema_ready = false;
+        live.last_seq = None;
+        live.last_touch_ms = None;
+        Ok(())
     }
 
     /// `{"subscribers": N, "last_touch_ms": T|null}` after dropping subscribers known gone.
