@@ -57,7 +57,7 @@ pub struct PassArgs {
     /// POST the finished baton here, signed with --webhook-secret
     #[arg(long, value_name = "URL", requires = "webhook_secret")]
     webhook: Option<String>,
-    /// HMAC-SHA256 secret of the webhook (16+ bytes) [env: BATON_WEBHOOK_SECRET]
+    /// HMAC-SHA256 secret of the webhook (16+ bytes)
     #[arg(long, env = "BATON_WEBHOOK_SECRET", hide_env_values = true, requires = "webhook")]
     webhook_secret: Option<String>,
 }
