@@ -406,3 +406,27 @@ async fn a_worker_token_only_sees_batons_addressed_to_it_and_cannot_pass() {
     let commands = admin.fetch(&format!("/api/projects/{project}/events")).await;
     assert!(commands["items"].as_array().unwrap().iter().any(|e| e["entity"] == "session" && e["id"] == session));
 }
+
+#[tokio::test]
+async fn a_members_list_reads_its_own_batons_not_everyone_elses() {
+    let admin = Api::admin();
+    let (crowded, _) = workspace_with_project(&admin).await;
+    for i in 0..40 {
+        pass(&admin, json!({"task": format!("crowd {i}"), "workspace_id": crowded})).await;
+    }
+    let (alice, _, _, _) = two_members().await;
+    for i in 0..3 {
+        pass(&alice, json!({"task": format!("mine {i}")})).await;
+    }
+    for i in 40..60 {
+        pass(&admin, json!({"task": format!("crowd {i}"), "workspace_id": crowded})).await;
+    }
+    let response = alice.request(Method::GET, "/api/batons?limit=2").send().await.unwrap();
+    let read: usize = response.headers()["x-baton-d1-rows-read"].to_str().unwrap().parse().unwrap();
+    let page: Value = response.json().await.unwrap();
+    let tasks: Vec<&str> = page["items"].as_array().unwrap().iter().map(|b| b["task"].as_str().unwrap()).collect();
+    assert_eq!(tasks, ["mine 0", "mine 1"]);
+    // Each fetched row (the page and one more) costs its index entry, the row and its result
+    // lookup, plus the membership: not the 60 batons of the other workspace.
+    assert!(read <= 3 * 3 + 3, "a page of 2 read {read} rows");
+}

@@ -350,7 +350,6 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
             ApiError::invalid_parameter("status", "must be pending, caught, done, failed, cancelled or expired")
         })?),
     };
-    let [a, u, w, p] = record::visibility_args(who);
     // Unfinished states only come from unfinished rows: say so, so the partial index of open
     // batons serves the sweeps of worker daemons.
     let open_only = match status {
@@ -359,29 +358,21 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
         }
         _ => "",
     };
+    let (visible, visibility_args) = record::visibility(who, 5);
     let sql = format!(
-        "SELECT {} FROM {} WHERE b.seq > ?1{open_only} AND {} AND (?7 IS NULL OR {} = ?7) ORDER BY b.seq LIMIT ?8",
+        "SELECT {} FROM {} WHERE b.seq > ?1{open_only} AND {visible} AND (?3 IS NULL OR {} = ?3) ORDER BY b.seq LIMIT ?4",
         record::COLUMNS,
         record::FROM,
-        record::visible_clause(2),
-        record::status_sql(6),
+        record::status_sql(2),
     );
-    let rows: Vec<Row> = ctx
-        .db
-        .all(
-            &sql,
-            &[
-                db::int(page.after_id),
-                a,
-                u,
-                w,
-                p,
-                db::int(ctx.now),
-                db::opt_text(status.map(|s| s.as_str())),
-                db::int(page.fetch_count().into()),
-            ],
-        )
-        .await?;
+    let mut args = vec![
+        db::int(page.after_id),
+        db::int(ctx.now),
+        db::opt_text(status.map(|s| s.as_str())),
+        db::int(page.fetch_count().into()),
+    ];
+    args.extend(visibility_args);
+    let rows: Vec<Row> = ctx.db.all(&sql, &args).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.seq);
     let origin = origin(req)?;
     let items = rows.iter().map(|r| r.view(ctx.now, &origin)).collect::<ApiResult<Vec<_>>>()?;
