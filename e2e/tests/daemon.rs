@@ -645,3 +645,18 @@ async fn a_baton_held_by_a_killed_daemon_is_finished_after_its_restart_never_lef
     daemon.kill().unwrap();
     let _ = daemon.wait();
 }
+
+#[tokio::test]
+async fn a_baton_whose_session_is_deleted_fails_saying_so() {
+    let m = Machine::new().await;
+    let _daemon = m.daemon();
+    let body = json!({"task": "sleep 20000\nnever said", "to": {"project": m.project}});
+    let (status, passed) = m.admin.post("/api/pass", body).await;
+    assert_eq!(status, 201, "{passed}");
+    let id = passed["baton_id"].as_str().unwrap().to_owned();
+    let session = baton_when(&m.admin, &id, "caught").await["session_id"].as_i64().unwrap();
+    m.wait_for(session, "the brief's turn to start", |e| e["type"] == "turn_start").await;
+    assert_eq!(m.admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
+    let failed = baton_when(&m.admin, &id, "failed").await;
+    assert_eq!(failed["error"], "the session running this baton was deleted");
+}

@@ -11,7 +11,8 @@
 //!   `{"answer": <the agent's last message>, "session_id": N}`, or `fail` with the turn's
 //!   error. After a daemon restart the sweep finds the batons this worker still holds and
 //!   starts their keepers again; reading the transcript from the start, a keeper also
-//!   finishes a baton whose turn ended while the daemon was down.
+//!   finishes a baton whose turn ended while the daemon was down. A baton whose session is
+//!   deleted fails, saying so.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -183,6 +184,9 @@ impl Keeper {
                         }
                     }
                     Err(err) => {
+                        if self.session_gone().await {
+                            break Ending::Failed("the session running this baton was deleted".into());
+                        }
                         eprintln!("baton worker: {}: cannot follow S-{}: {err:#}", self.baton_id, self.session_id);
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
@@ -195,6 +199,15 @@ impl Keeper {
             }
         };
         self.finish(ending).await;
+    }
+
+    /// Whether the server says the baton's session no longer exists (someone deleted it).
+    async fn session_gone(&self) -> bool {
+        let path = format!("/api/sessions/{}", self.session_id);
+        match self.client.request(Method::GET, &path) {
+            Ok(request) => self.client.send(request).await.is_ok_and(|r| r.status() == StatusCode::NOT_FOUND),
+            Err(_) => false,
+        }
     }
 
     /// Extends the lease; false when the server says it is no longer ours.
