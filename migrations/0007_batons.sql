@@ -6,6 +6,7 @@ CREATE TABLE batons (
   workspace_id     INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
   to_project_id    INTEGER REFERENCES projects(id) ON DELETE CASCADE,
   to_worker_id     INTEGER REFERENCES workers(id) ON DELETE SET NULL,
+  project_id       INTEGER REFERENCES projects(id) ON DELETE CASCADE, -- the project it concerns (its change stream hears of it)
   task             TEXT NOT NULL,
   payload          TEXT NOT NULL,                -- {"output","context","constraints"} from the passer
   status           TEXT NOT NULL CHECK (status IN ('pending', 'caught', 'done', 'failed', 'cancelled')),

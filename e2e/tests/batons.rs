@@ -403,8 +403,17 @@ async fn a_worker_token_only_sees_batons_addressed_to_it_and_cannot_pass() {
     let events = admin.fetch(&format!("/api/sessions/{session}/events")).await;
     let brief = events["items"].as_array().unwrap().iter().find(|e| e["type"] == "user_message").unwrap().clone();
     assert!(brief["text"].as_str().unwrap().starts_with("for anyone"), "{brief}");
-    let commands = admin.fetch(&format!("/api/projects/{project}/events")).await;
-    assert!(commands["items"].as_array().unwrap().iter().any(|e| e["entity"] == "session" && e["id"] == session));
+    let changes = admin.fetch(&format!("/api/projects/{project}/events")).await;
+    let changes = changes["items"].as_array().unwrap();
+    assert!(changes.iter().any(|e| e["entity"] == "session" && e["id"] == session));
+    // The project's change stream follows the batons addressed to it or to its workers.
+    let batons: Vec<(String, String)> = changes
+        .iter()
+        .filter(|e| e["entity"] == "baton")
+        .map(|e| (e["handle"].as_str().unwrap().to_owned(), e["action"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected = [(to_two, "created"), (to_project.clone(), "created"), (to_project, "updated")];
+    assert_eq!(batons, expected.map(|(id, action)| (id, action.to_owned())), "no word of the unaddressed baton");
 }
 
 #[tokio::test]

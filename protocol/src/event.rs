@@ -42,6 +42,9 @@ pub enum Entity {
     Comment,
     Session,
     Worker,
+    /// A baton addressed to the project or to one of its workers (`id` is its sequence
+    /// number, `handle` its baton id).
+    Baton,
     #[serde(other)]
     Unknown,
 }

@@ -21,7 +21,8 @@ use crate::hub::client::{self as hub, StreamKey};
 use crate::pagination::PageRequest;
 use crate::query::Query;
 use crate::secrets::{self, TokenKind};
-use crate::{body, db, respond, sealed, sessions, validate};
+use crate::{body, changes, db, respond, sealed, sessions, validate};
+use protocol::event::{Action, Entity};
 
 /// How often a move re-reads after losing a compare-and-set before it answers 409.
 const MAX_RACE_RETRIES: usize = 3;
@@ -71,14 +72,19 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
         serde_json::json!({"output": input.output, "context": input.context, "constraints": input.constraints});
     let id = new_baton_id()?;
     let expires_at = ctx.now + ttl * 1000;
-    let inserted = ctx
+    #[derive(Deserialize)]
+    struct Inserted {
+        seq: i64,
+    }
+    let inserted: Option<Inserted> = ctx
         .db
-        .run(
+        .first(
             "INSERT INTO batons (id, workspace_id, to_project_id, to_worker_id, task, payload, status, passed_by,
                passed_by_name, expires_at, created_at, updated_at, webhook_url, webhook_secret, idempotency_key,
-               request_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)
-             ON CONFLICT (passed_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
+               request_hash, project_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)
+             ON CONFLICT (passed_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+             RETURNING seq",
             &[
                 db::text(&id),
                 db::int(dest.workspace_id),
@@ -94,17 +100,21 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
                 db::opt_text(sealed_secret.as_deref()),
                 db::opt_text(key.as_deref()),
                 db::text(&request_hash),
+                db::opt_int(dest.concerns),
             ],
         )
         .await?;
-    if inserted == 0 {
+    let Some(inserted) = inserted else {
         // A concurrent pass with the same key won: answer as it did.
         let key = key.as_deref().unwrap_or_default();
         let first =
             find_by_key(ctx, &passer, key).await?.ok_or_else(|| ApiError::internal("idempotent pass vanished"))?;
         return replay_pass(&first, &request_hash, &origin);
-    }
+    };
     offer(ctx, &dest, &id).await;
+    if let Some(project) = dest.concerns {
+        changes::emit(ctx, project, Entity::Baton, Action::Created, inserted.seq, Some(id.clone())).await;
+    }
     let passed = Passed {
         pickup_url: record::pickup_url(&origin, &id),
         baton_id: id,
@@ -256,6 +266,10 @@ async fn make_move(
                 if record::write(ctx, &row, &change, extras.holder_name, extras.result, extras.error).await? {
                     let after = row.after(&change, extras.holder_name, extras.result, extras.error, ctx.now);
                     recent::remember(who, &after, ctx.now);
+                    if let Some(project) = after.project_id {
+                        changes::emit(ctx, project, Entity::Baton, Action::Updated, after.seq, Some(after.id.clone()))
+                            .await;
+                    }
                     if change.finished {
                         finished(ctx, &after, origin).await;
                     }

@@ -15,7 +15,8 @@ use crate::error::{ApiError, ApiResult};
 use protocol::time::rfc3339_from_ms;
 
 /// The columns every read selects, with the finisher's result joined in.
-pub const COLUMNS: &str = "b.seq, b.id, b.workspace_id, b.to_project_id, b.to_worker_id, b.task, b.payload, b.status,
+pub const COLUMNS: &str =
+    "b.seq, b.id, b.workspace_id, b.to_project_id, b.to_worker_id, b.project_id, b.task, b.payload, b.status,
     b.rev, b.attempt, b.passed_by, b.passed_by_name, b.holder, b.holder_name, b.lease_hash, b.lease_expires_at,
     b.expires_at, b.created_at, b.caught_at, b.finished_at, b.error, b.session_id, b.webhook_url, b.webhook_secret,
     b.request_hash, r.result";
@@ -30,6 +31,8 @@ pub struct Row {
     pub workspace_id: i64,
     pub to_project_id: Option<i64>,
     pub to_worker_id: Option<i64>,
+    /// The project whose change stream hears of it.
+    pub project_id: Option<i64>,
     pub task: String,
     pub payload: String,
     pub status: String,
@@ -282,6 +285,7 @@ mod tests {
             workspace_id: 1,
             to_project_id: None,
             to_worker_id: None,
+            project_id: None,
             task: "t".into(),
             payload: "{}".into(),
             status: "pending".into(),

@@ -19,8 +19,12 @@ use crate::{projects, workspaces};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Destination {
     pub workspace_id: i64,
+    /// Addressed to this project (any of its workers).
     pub project_id: Option<i64>,
+    /// Addressed to this worker.
     pub worker_id: Option<i64>,
+    /// The project whose change stream hears of it: the addressed one, or the worker's.
+    pub concerns: Option<i64>,
 }
 
 /// What `to` names, before any lookup.
@@ -65,24 +69,34 @@ pub async fn resolve(ctx: &Ctx, who: &Principal, named: Named, workspace_id: Opt
     match named {
         Named::Project(id) => {
             let project = projects::find_visible(ctx, who, id).await?;
-            Ok(Destination { workspace_id: project.workspace_id, project_id: Some(project.id), worker_id: None })
+            Ok(Destination {
+                workspace_id: project.workspace_id,
+                project_id: Some(project.id),
+                worker_id: None,
+                concerns: Some(project.id),
+            })
         }
         Named::Worker(id) => {
             let worker = crate::workers::find_visible(ctx, who, id).await?;
             let project = projects::find_visible(ctx, who, worker.project_id).await?;
-            Ok(Destination { workspace_id: project.workspace_id, project_id: None, worker_id: Some(worker.id) })
+            Ok(Destination {
+                workspace_id: project.workspace_id,
+                project_id: None,
+                worker_id: Some(worker.id),
+                concerns: Some(project.id),
+            })
         }
         Named::Nowhere => {
             let key = (who.cache_key(), workspace_id.unwrap_or(0));
             if let Some(workspace_id) = HOME.with(|c| c.borrow_mut().get(&key, ctx.now)) {
-                return Ok(Destination { workspace_id, project_id: None, worker_id: None });
+                return Ok(Destination { workspace_id, project_id: None, worker_id: None, concerns: None });
             }
             let workspace_id = match workspace_id {
                 Some(id) => workspaces::find_visible(ctx, who, id).await?.id,
                 None => only_workspace(ctx, who).await?,
             };
             HOME.with(|c| c.borrow_mut().insert(key, workspace_id, ctx.now));
-            Ok(Destination { workspace_id, project_id: None, worker_id: None })
+            Ok(Destination { workspace_id, project_id: None, worker_id: None, concerns: None })
         }
     }
 }
