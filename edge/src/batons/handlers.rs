@@ -58,53 +58,24 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
     }
     validate::text("task", &input.task)?;
     let ttl = bounded("ttl_seconds", input.ttl_seconds, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS)?;
-    let sealed_secret = match &input.webhook {
-        Some(hook) => {
-            webhook::check_url(&hook.url, webhook::private_allowed(ctx))
-                .map_err(|why| ApiError::invalid_field("webhook.url", why))?;
-            webhook::check_secret(&hook.secret).map_err(|why| ApiError::invalid_field("webhook.secret", why))?;
-            Some(sealed::seal(&sealed::key(&ctx.env)?, &hook.secret)?)
-        }
-        None => None,
-    };
+    let sealed_secret = sealed_webhook_secret(ctx, input.webhook.as_ref())?;
     let dest = target::resolve(ctx, who, target::parse(input.to.as_ref())?, input.workspace_id).await?;
     let payload =
         serde_json::json!({"output": input.output, "context": input.context, "constraints": input.constraints});
     let id = new_baton_id()?;
     let expires_at = ctx.now + ttl * 1000;
-    #[derive(Deserialize)]
-    struct Inserted {
-        seq: i64,
-    }
-    let inserted: Option<Inserted> = ctx
-        .db
-        .first(
-            "INSERT INTO batons (id, workspace_id, to_project_id, to_worker_id, task, payload, status, passed_by,
-               passed_by_name, expires_at, created_at, updated_at, webhook_url, webhook_secret, idempotency_key,
-               request_hash, project_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)
-             ON CONFLICT (passed_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-             RETURNING seq",
-            &[
-                db::text(&id),
-                db::int(dest.workspace_id),
-                db::opt_int(dest.project_id),
-                db::opt_int(dest.worker_id),
-                db::text(&input.task),
-                db::text(&payload.to_string()),
-                db::text(&passer),
-                db::text(&passer_name),
-                db::int(expires_at),
-                db::int(ctx.now),
-                db::opt_text(input.webhook.as_ref().map(|w| w.url.as_str())),
-                db::opt_text(sealed_secret.as_deref()),
-                db::opt_text(key.as_deref()),
-                db::text(&request_hash),
-                db::opt_int(dest.concerns),
-            ],
-        )
-        .await?;
-    let Some(inserted) = inserted else {
+    let new = record::NewBaton {
+        id: &id,
+        dest: &dest,
+        task: &input.task,
+        payload: &payload.to_string(),
+        passed_by: (&passer, &passer_name),
+        expires_at,
+        webhook: input.webhook.as_ref().map(|w| w.url.as_str()).zip(sealed_secret.as_deref()),
+        idempotency: key.as_deref().map(|k| (k, request_hash.as_str())),
+    };
+    let inserted = record::insert(ctx, &new).await?;
+    let Some(seq) = inserted else {
         // A concurrent pass with the same key won: answer as it did.
         let key = key.as_deref().unwrap_or_default();
         let first =
@@ -113,7 +84,7 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
     };
     offer(ctx, &dest, &id).await;
     if let Some(project) = dest.concerns {
-        changes::emit(ctx, project, Entity::Baton, Action::Created, inserted.seq, Some(id.clone())).await;
+        changes::emit(ctx, project, Entity::Baton, Action::Created, seq, Some(id.clone())).await;
     }
     let passed = Passed {
         pickup_url: record::pickup_url(&origin, &id),
@@ -122,6 +93,15 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
         expires_at: rfc3339_from_ms(expires_at),
     };
     Ok(respond::created(&passed))
+}
+
+/// Checks a webhook and seals its secret for storage.
+fn sealed_webhook_secret(ctx: &Ctx, hook: Option<&protocol::baton::WebhookSpec>) -> ApiResult<Option<String>> {
+    let Some(hook) = hook else { return Ok(None) };
+    webhook::check_url(&hook.url, webhook::private_allowed(ctx))
+        .map_err(|why| ApiError::invalid_field("webhook.url", why))?;
+    webhook::check_secret(&hook.secret).map_err(|why| ApiError::invalid_field("webhook.secret", why))?;
+    Ok(Some(sealed::seal(&sealed::key(&ctx.env)?, &hook.secret)?))
 }
 
 /// The `Idempotency-Key` header: 1 to 255 visible ASCII characters.

@@ -191,6 +191,60 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: &str) -> ApiResult<Row
     ctx.db.first(&sql, &args).await?.ok_or_else(not_found)
 }
 
+/// A baton to insert.
+pub struct NewBaton<'a> {
+    pub id: &'a str,
+    pub dest: &'a super::target::Destination,
+    pub task: &'a str,
+    /// `{"output", "context", "constraints"}` as JSON text.
+    pub payload: &'a str,
+    /// The passer's principal key and name.
+    pub passed_by: (&'a str, &'a str),
+    pub expires_at: i64,
+    /// The webhook URL and its sealed secret.
+    pub webhook: Option<(&'a str, &'a str)>,
+    /// The Idempotency-Key and the hash of the body it came with.
+    pub idempotency: Option<(&'a str, &'a str)>,
+}
+
+/// Inserts a pending baton; answers its sequence number, or `None` when the passer already
+/// used the idempotency key (a concurrent pass won).
+pub async fn insert(ctx: &Ctx, new: &NewBaton<'_>) -> ApiResult<Option<i64>> {
+    #[derive(Deserialize)]
+    struct Inserted {
+        seq: i64,
+    }
+    let inserted: Option<Inserted> = ctx
+        .db
+        .first(
+            "INSERT INTO batons (id, workspace_id, to_project_id, to_worker_id, project_id, task, payload, status,
+               passed_by, passed_by_name, expires_at, created_at, updated_at, webhook_url, webhook_secret,
+               idempotency_key, request_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15)
+             ON CONFLICT (passed_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+             RETURNING seq",
+            &[
+                db::text(new.id),
+                db::int(new.dest.workspace_id),
+                db::opt_int(new.dest.project_id),
+                db::opt_int(new.dest.worker_id),
+                db::opt_int(new.dest.concerns),
+                db::text(new.task),
+                db::text(new.payload),
+                db::text(new.passed_by.0),
+                db::text(new.passed_by.1),
+                db::int(new.expires_at),
+                db::int(ctx.now),
+                db::opt_text(new.webhook.map(|w| w.0)),
+                db::opt_text(new.webhook.map(|w| w.1)),
+                db::opt_text(new.idempotency.map(|i| i.0)),
+                db::opt_text(new.idempotency.map(|i| i.1)),
+            ],
+        )
+        .await?;
+    Ok(inserted.map(|i| i.seq))
+}
+
 /// Writes a decided move if nobody moved the baton since `row` was read; answers whether it
 /// did. `result` (a finisher's output) and `error` (a failure's) go with a finishing move.
 pub async fn write(
