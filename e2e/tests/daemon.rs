@@ -36,6 +36,14 @@ impl std::ops::DerefMut for Daemon {
     }
 }
 
+impl Daemon {
+    /// `kill -9`: no goodbye, no cleanup.
+    fn kill_9(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGKILL) };
+        let _ = self.0.wait();
+    }
+}
+
 impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -161,7 +169,7 @@ async fn a_session_runs_in_its_own_worktree_and_the_transcript_is_complete_and_o
     let status = Command::new("git").arg("-C").arg(m.repo.path()).args(["status", "--porcelain"]).output().unwrap();
     assert!(String::from_utf8_lossy(&status.stdout).trim().is_empty(), "the repository stays clean");
 
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     let session = m.session().await;
     let sent = m.send(session, "write hello.txt: hi from baton\nall good").await;
     let seq = sent["seq"].as_u64().unwrap();
@@ -216,8 +224,6 @@ async fn a_session_runs_in_its_own_worktree_and_the_transcript_is_complete_and_o
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&branch.stdout).trim().is_empty(), "the branch stays");
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]
@@ -227,11 +233,7 @@ async fn a_killed_daemon_leaves_no_turn_open_and_the_next_message_runs_after_a_r
     let session = m.session().await;
     let long = m.send(session, "sleep 60000").await["seq"].as_u64().unwrap();
     m.wait_for(session, "turn start", |e| e["type"] == "turn_start" && e["message_seq"] == long).await;
-    // kill -9: no goodbye.
-    unsafe {
-        libc::kill(daemon.id() as i32, libc::SIGKILL);
-    }
-    let _ = daemon.wait();
+    daemon.kill_9();
     // With its worker dead, the server closes the silent turn itself (a Durable Object alarm).
     let events = m.wait_for(session, "the server closing the turn", ends(long)).await;
     let closed = events.iter().find(|e| ends(long)(e)).unwrap();
@@ -249,7 +251,7 @@ async fn a_killed_daemon_leaves_no_turn_open_and_the_next_message_runs_after_a_r
     let queued = m.send(session, "after the crash").await;
     assert_eq!(queued["queued"], true, "the worker is offline, so the message waits");
 
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     let events = m.wait_for(session, "the queued turn", ends(queued["seq"].as_u64().unwrap())).await;
     let closings = events.iter().filter(|e| ends(long)(e)).count();
     assert_eq!(closings, 1, "closed once, by the server; the restarted daemon found nothing open");
@@ -257,14 +259,12 @@ async fn a_killed_daemon_leaves_no_turn_open_and_the_next_message_runs_after_a_r
     assert_eq!(runs.len(), 1, "the abandoned turn is not run twice");
     let answered = events.iter().any(|e| e["event"]["text"] == "after the crash");
     assert!(answered, "{events:#?}");
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]
 async fn an_interrupt_stops_the_running_turn_and_the_session_goes_on() {
     let m = Machine::new().await;
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     let session = m.session().await;
     let long = m.send(session, "sleep 60000").await["seq"].as_u64().unwrap();
     m.wait_for(session, "turn start", |e| e["type"] == "turn_start" && e["message_seq"] == long).await;
@@ -299,8 +299,6 @@ async fn an_interrupt_stops_the_running_turn_and_the_session_goes_on() {
         .collect();
     entries.sort();
     assert!(entries.iter().all(|e| e.starts_with("S-")), "{entries:?}");
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]
@@ -366,15 +364,13 @@ async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
         "--base-branch",
         "nope",
     ]);
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     let session = m.session().await;
     m.wait_for(session, "a notice", |e| {
         e["type"] == "system_notice" && e["text"].as_str().unwrap_or("").contains("\"nope\" does not exist")
     })
     .await;
     assert_eq!(std::fs::read_to_string(m.repo.path().join("uncommitted.txt")).unwrap(), "keep me");
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]
@@ -384,7 +380,7 @@ async fn a_server_restart_loses_no_message_and_runs_none_twice() {
     let token = e2e::api::bootstrap(&server.url).await.unwrap();
     let port = server.port;
     let m = Machine::on(&server.url, &token).await;
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     let session = m.session().await;
     let first = m.send(session, "before the restart").await["seq"].as_u64().unwrap();
     m.wait_for(session, "the first turn", ends(first)).await;
@@ -401,14 +397,12 @@ async fn a_server_restart_loses_no_message_and_runs_none_twice() {
         let done = events.iter().filter(|e| e["type"] == "turn_complete" && e["message_seq"] == seq).count();
         assert_eq!((starts, done), (1, 1), "message #{seq} ran exactly once: {events:#?}");
     }
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]
 async fn session_settings_reach_the_agent_and_clear_starts_a_new_conversation() {
     let m = Machine::new().await;
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     let session = m.session().await;
     let handle = format!("S-{session}");
     let set = m.run_in_repo(&[
@@ -442,14 +436,12 @@ async fn session_settings_reach_the_agent_and_clear_starts_a_new_conversation() 
         assert_eq!(status, 400, "{body}: {value}");
         assert!(value["error"]["message"].as_str().unwrap().starts_with(field), "{value}");
     }
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]
 async fn attachments_land_in_the_worktree_out_of_git_and_the_prompt_names_them() {
     let m = Machine::new().await;
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     let session = m.session().await;
     let file = m.data.path().join("notes.txt");
     std::fs::write(&file, "the spec, attached").unwrap();
@@ -495,8 +487,6 @@ async fn attachments_land_in_the_worktree_out_of_git_and_the_prompt_names_them()
         .await
         .unwrap();
     assert_eq!(bytes.bytes().await.unwrap().as_ref(), b"x");
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]
@@ -540,8 +530,8 @@ async fn turns_beyond_max_sessions_wait_and_another_worker_of_the_project_never_
     .output()
     .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut daemon = m.daemon();
-    let mut other_daemon = Daemon(
+    let _daemon = m.daemon();
+    let _other_daemon = Daemon(
         second(&["worker", "run", "--config", other_config.to_str().unwrap()]).stdout(Stdio::null()).spawn().unwrap(),
     );
 
@@ -571,10 +561,6 @@ async fn turns_beyond_max_sessions_wait_and_another_worker_of_the_project_never_
         !other.path().join("wt").exists() || std::fs::read_dir(other.path().join("wt")).unwrap().next().is_none(),
         "the other worker ran nothing"
     );
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
-    other_daemon.kill().unwrap();
-    let _ = other_daemon.wait();
 }
 
 /// Waits until the baton shows `status`; answers its record.
@@ -602,7 +588,7 @@ async fn a_worker_daemon_catches_batons_and_hands_back_the_agents_answer_or_erro
     let task = "write notes.txt: from a baton\nsummarize";
     let to_worker =
         pass(json!({"task": task, "to": {"worker": format!("W-{}", m.worker)}, "context": {"ticket": 7}})).await;
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     // Passed while it runs: offered on its command stream.
     let to_project = pass(json!({"task": "fail the repository is archived", "to": {"project": m.project}})).await;
 
@@ -620,8 +606,6 @@ async fn a_worker_daemon_catches_batons_and_hands_back_the_agents_answer_or_erro
     let failed = baton_when(&m.admin, &to_project, "failed").await;
     assert_eq!(failed["error"], "the repository is archived");
     assert_eq!(failed["attempt"], 1, "caught once, though offered twice (command and sweep)");
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]
@@ -635,15 +619,12 @@ async fn a_baton_held_by_a_killed_daemon_is_finished_after_its_restart_never_lef
     let caught = baton_when(&m.admin, &id, "caught").await;
     let session = caught["session_id"].as_i64().unwrap();
     m.wait_for(session, "the brief's turn to start", |e| e["type"] == "turn_start").await;
-    unsafe { libc::kill(daemon.id() as i32, libc::SIGKILL) };
-    let _ = daemon.wait();
+    daemon.kill_9();
 
-    let mut daemon = m.daemon();
+    let _daemon = m.daemon();
     let failed = baton_when(&m.admin, &id, "failed").await;
     assert!(failed["error"].as_str().unwrap().contains("abandoned"), "{failed:#}");
     assert_eq!((failed["attempt"].clone(), failed["session_id"].clone()), (json!(1), json!(session)));
-    daemon.kill().unwrap();
-    let _ = daemon.wait();
 }
 
 #[tokio::test]

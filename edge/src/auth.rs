@@ -161,13 +161,14 @@ pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Princip
     if let Some(principal) = PRINCIPALS.with(|c| c.borrow_mut().get(&hash, now)) {
         return Ok(principal);
     }
+    let ticket = PRINCIPALS.with(|c| c.borrow().ticket());
     let found = match credential {
         Credential::Bearer(token) if token.starts_with("btw_") => worker(db, &hash).await?,
         Credential::Bearer(_) => bearer(db, &hash, now).await?,
         Credential::Cookie(_) => web_login(db, &hash, now).await?,
     };
     let principal = found.ok_or_else(ApiError::unauthorized)?;
-    PRINCIPALS.with(|c| c.borrow_mut().insert(hash, principal.clone(), now));
+    PRINCIPALS.with(|c| c.borrow_mut().insert(hash, principal.clone(), now, ticket));
     Ok(principal)
 }
 

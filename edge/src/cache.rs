@@ -6,6 +6,9 @@
 //! token, an ended web login or a removed membership keeps working for at most [`AUTH_TTL_MS`]
 //! on isolates other than the one that served the revocation (that one forgets at once).
 //!
+//! A read that raced a revocation must not cache what was revoked: an insert carries the
+//! [`Ticket`] taken before the read, and is dropped if anything was forgotten since.
+//!
 //! Pure: `now` is an argument, so the rules are tested with a fake clock.
 
 use std::collections::HashMap;
@@ -18,11 +21,17 @@ pub struct TtlCache<K, V> {
     entries: HashMap<K, (V, i64)>,
     ttl_ms: i64,
     capacity: usize,
+    /// Bumped by every forget.
+    generation: u64,
 }
+
+/// Taken before reading what will be cached; see [`TtlCache::insert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket(u64);
 
 impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     pub fn new(ttl_ms: i64, capacity: usize) -> Self {
-        TtlCache { entries: HashMap::new(), ttl_ms, capacity }
+        TtlCache { entries: HashMap::new(), ttl_ms, capacity, generation: 0 }
     }
 
     /// The value stored for `key` less than the TTL ago.
@@ -37,9 +46,19 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         }
     }
 
-    /// Stores a value; when full, drops expired entries first and everything if that is not
-    /// enough (a cache miss costs one query, so a crude eviction is fine).
-    pub fn insert(&mut self, key: K, value: V, now: i64) {
+    /// A ticket for a read whose result may be inserted.
+    pub fn ticket(&self) -> Ticket {
+        Ticket(self.generation)
+    }
+
+    /// Stores a value read under `ticket`, unless something was forgotten since (the read may
+    /// have seen what was just revoked). When full, drops expired entries first and
+    /// everything if that is not enough (a cache miss costs one query, so a crude eviction
+    /// is fine).
+    pub fn insert(&mut self, key: K, value: V, now: i64, ticket: Ticket) {
+        if ticket != self.ticket() {
+            return;
+        }
         if self.entries.len() >= self.capacity {
             self.entries.retain(|_, (_, expires)| *expires > now);
             if self.entries.len() >= self.capacity {
@@ -50,11 +69,13 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 
     pub fn remove(&mut self, key: &K) {
+        self.generation += 1;
         self.entries.remove(key);
     }
 
     /// Forgets every entry for which `stale` is true.
     pub fn forget_where(&mut self, stale: impl Fn(&K, &V) -> bool) {
+        self.generation += 1;
         self.entries.retain(|k, (v, _)| !stale(k, v));
     }
 
@@ -74,7 +95,7 @@ mod tests {
     #[test]
     fn entries_live_exactly_the_ttl() {
         let mut cache = TtlCache::new(100, 10);
-        cache.insert("a", 1, 1000);
+        cache.insert("a", 1, 1000, cache.ticket());
         assert_eq!(cache.get(&"a", 1099), Some(1));
         assert_eq!(cache.get(&"a", 1100), None);
         assert!(cache.is_empty(), "expired entries are dropped on read");
@@ -83,20 +104,32 @@ mod tests {
     #[test]
     fn a_full_cache_evicts_expired_entries_then_everything() {
         let mut cache = TtlCache::new(100, 2);
-        cache.insert(1, 1, 0);
-        cache.insert(2, 2, 50);
-        cache.insert(3, 3, 120); // 1 expired: evicted
+        cache.insert(1, 1, 0, cache.ticket());
+        cache.insert(2, 2, 50, cache.ticket());
+        cache.insert(3, 3, 120, cache.ticket()); // 1 expired: evicted
         assert_eq!((cache.get(&1, 120), cache.get(&2, 120), cache.get(&3, 120)), (None, Some(2), Some(3)));
-        cache.insert(4, 4, 130); // nothing expired: cleared
+        cache.insert(4, 4, 130, cache.ticket()); // nothing expired: cleared
         assert_eq!(cache.len(), 1);
         assert_eq!(cache.get(&4, 130), Some(4));
     }
 
     #[test]
+    fn a_read_that_raced_a_forget_is_not_cached() {
+        let mut cache = TtlCache::new(100, 10);
+        let before_revocation = cache.ticket();
+        cache.forget_where(|_: &i32, _: &i32| true);
+        cache.insert(1, 1, 0, before_revocation);
+        assert_eq!(cache.get(&1, 1), None);
+        let after = cache.ticket();
+        cache.insert(1, 1, 0, after);
+        assert_eq!(cache.get(&1, 1), Some(1));
+    }
+
+    #[test]
     fn forgetting_removes_matching_entries_at_once() {
         let mut cache = TtlCache::new(100, 10);
-        cache.insert((1, 7), "x", 0);
-        cache.insert((2, 7), "y", 0);
+        cache.insert((1, 7), "x", 0, cache.ticket());
+        cache.insert((2, 7), "y", 0, cache.ticket());
         cache.forget_where(|(user, _), _| *user == 1);
         assert_eq!(cache.get(&(1, 7), 1), None);
         assert_eq!(cache.get(&(2, 7), 1), Some("y"));

@@ -79,8 +79,9 @@ async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionR
     if let Some(row) = VISIBLE.with(|c| c.borrow_mut().get(&key, ctx.now)) {
         return Ok(row);
     }
+    let ticket = VISIBLE.with(|c| c.borrow().ticket());
     let row = query_visible(ctx, who, id).await?;
-    VISIBLE.with(|c| c.borrow_mut().insert(key, row.clone(), ctx.now));
+    VISIBLE.with(|c| c.borrow_mut().insert(key, row.clone(), ctx.now, ticket));
     Ok(row)
 }
 

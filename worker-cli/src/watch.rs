@@ -5,6 +5,11 @@
 //! the server ends it, the follower reconnects with `Last-Event-ID` after a jittered backoff
 //! and skips anything at or below what it already delivered. Only a 4xx answer (bad token,
 //! stream not visible) is final.
+//!
+//! [`Follower::next`] is cancel-safe, so it can sit in a `select!` beside a timer: the time
+//! of the next attempt is decided once, when a connection is lost, and kept in the follower,
+//! so a future dropped during the wait does not restart it (which, with a timer ticking
+//! faster than the backoff, would postpone the reconnection for ever).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -41,6 +46,8 @@ pub struct Follower {
     pending: VecDeque<Received>,
     reconnects: u32,
     connected_once: bool,
+    /// When the next connection attempt may start, after a lost one.
+    retry_at: Option<tokio::time::Instant>,
 }
 
 impl Follower {
@@ -56,6 +63,7 @@ impl Follower {
             pending: VecDeque::new(),
             reconnects: 0,
             connected_once: false,
+            retry_at: None,
         }
     }
 
@@ -81,7 +89,7 @@ impl Follower {
             };
             match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
                 Ok(Some(Ok(bytes))) => self.accept(&bytes),
-                Ok(Some(Err(_))) | Ok(None) | Err(_) => self.stream = None,
+                Ok(Some(Err(_))) | Ok(None) | Err(_) => self.lost(),
             }
         }
     }
@@ -98,12 +106,18 @@ impl Follower {
         }
     }
 
+    /// Drops the connection and decides when to try again.
+    fn lost(&mut self) {
+        self.stream = None;
+        self.retry_at = Some(tokio::time::Instant::now() + self.backoff.next_delay(backoff::jitter()));
+    }
+
     /// Opens the stream after the last delivered event; retries transport failures and 5xx
     /// with backoff, fails on anything else.
     async fn connect(&mut self) -> Result<()> {
         loop {
-            if self.connected_once {
-                tokio::time::sleep(self.backoff.next_delay(backoff::jitter())).await;
+            if let Some(at) = self.retry_at {
+                tokio::time::sleep_until(at).await;
             }
             let request = self
                 .client
@@ -119,14 +133,15 @@ impl Follower {
                         self.reconnects += 1;
                     }
                     self.backoff.reset();
+                    self.retry_at = None;
                     self.parser = Parser::new();
                     self.stream = Some(Box::pin(response.bytes_stream()));
                     return Ok(());
                 }
-                Ok(response) if client::retryable(response.status()) => continue,
+                Ok(response) if client::retryable(response.status()) => self.lost(),
                 Ok(response) => return Err(client::error_of("watch", response).await),
                 Err(err) if first_attempt => return Err(err),
-                Err(_) => continue,
+                Err(_) => self.lost(),
             }
         }
     }

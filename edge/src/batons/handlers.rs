@@ -192,13 +192,14 @@ pub async fn catch(ctx: &Ctx, who: &Principal, id: &str, req: &Request, query: &
     let (by, by_name) = record::principal_key(who);
     let action = Move::Catch { by: &by, lease_ms: lease_seconds * 1000, new_lease_hash: &hash };
     let origin = origin(req)?;
+    let ticket = recent::ticket();
     let extras = Extras { holder_name: Some(&by_name), ..Extras::default() };
     let mut row = make_move(ctx, who, id, &action, extras, &origin).await?;
     if let Some(scope) = who.worker {
         let session = sessions::open_for_baton(ctx, scope, &row).await?;
         ctx.db.run("UPDATE batons SET session_id = ?2 WHERE seq = ?1", &[db::int(row.seq), db::int(session)]).await?;
         row.session_id = Some(session);
-        recent::remember(who, &row, ctx.now);
+        recent::remember(who, &row, ctx.now, ticket);
     }
     let baton = row.view(ctx.now, &origin)?;
     let lease = Lease { token, expires_at: baton.lease_expires_at.clone().unwrap_or_default() };
@@ -225,13 +226,14 @@ async fn make_move(
     extras: Extras<'_>,
     origin: &str,
 ) -> ApiResult<Row> {
+    let ticket = recent::ticket();
     let mut known = recent::get(who, id, ctx.now);
     for _ in 0..MAX_RACE_RETRIES {
         let (row, cached) = match known.take() {
             Some(row) => (row, true),
             None => {
                 let row = record::find_visible(ctx, who, id).await?;
-                recent::remember(who, &row, ctx.now);
+                recent::remember(who, &row, ctx.now, ticket);
                 (row, false)
             }
         };
@@ -245,7 +247,7 @@ async fn make_move(
             Outcome::Apply(change) => {
                 if record::write(ctx, &row, &change, extras.holder_name, extras.result, extras.error).await? {
                     let after = row.after(&change, extras.holder_name, extras.result, extras.error, ctx.now);
-                    recent::remember(who, &after, ctx.now);
+                    recent::remember(who, &after, ctx.now, ticket);
                     if let Some(project) = after.project_id {
                         changes::emit(ctx, project, Entity::Baton, Action::Updated, after.seq, Some(after.id.clone()))
                             .await;

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 
 use super::record::Row;
 use crate::auth::Principal;
-use crate::cache::{TtlCache, AUTH_TTL_MS};
+use crate::cache::{Ticket, TtlCache, AUTH_TTL_MS};
 
 /// How long a row is kept; its revision, not its age, decides whether it is current.
 const ROW_TTL_MS: i64 = 60_000;
@@ -27,16 +27,21 @@ thread_local! {
     static VISIBLE: RefCell<TtlCache<(i64, i64), ()>> = RefCell::new(TtlCache::new(AUTH_TTL_MS, 10_000));
 }
 
-/// Remembers a row, and that `who` may see it.
-pub fn remember(who: &Principal, row: &Row, now: i64) {
-    ROWS.with(|c| c.borrow_mut().insert(row.id.clone(), row.clone(), now));
-    remember_workspace(who, row.workspace_id, now);
+/// Taken before D1 shows a row visible, so that a membership removed meanwhile is not
+/// remembered as visible.
+pub fn ticket() -> Ticket {
+    VISIBLE.with(|c| c.borrow().ticket())
 }
 
-/// Remembers that `who` may see `workspace_id`.
-pub fn remember_workspace(who: &Principal, workspace_id: i64, now: i64) {
+/// Remembers a row, and that `who` may see it (as D1 showed under `ticket`).
+pub fn remember(who: &Principal, row: &Row, now: i64, ticket: Ticket) {
+    ROWS.with(|c| {
+        let mut rows = c.borrow_mut();
+        let fresh = rows.ticket();
+        rows.insert(row.id.clone(), row.clone(), now, fresh);
+    });
     if who.worker.is_none() {
-        VISIBLE.with(|c| c.borrow_mut().insert((who.cache_key(), workspace_id), (), now));
+        VISIBLE.with(|c| c.borrow_mut().insert((who.cache_key(), row.workspace_id), (), now, ticket));
     }
 }
 

@@ -91,11 +91,12 @@ pub async fn resolve(ctx: &Ctx, who: &Principal, named: Named, workspace_id: Opt
             if let Some(workspace_id) = HOME.with(|c| c.borrow_mut().get(&key, ctx.now)) {
                 return Ok(Destination { workspace_id, project_id: None, worker_id: None, concerns: None });
             }
+            let ticket = HOME.with(|c| c.borrow().ticket());
             let workspace_id = match workspace_id {
                 Some(id) => workspaces::find_visible(ctx, who, id).await?.id,
                 None => only_workspace(ctx, who).await?,
             };
-            HOME.with(|c| c.borrow_mut().insert(key, workspace_id, ctx.now));
+            HOME.with(|c| c.borrow_mut().insert(key, workspace_id, ctx.now, ticket));
             Ok(Destination { workspace_id, project_id: None, worker_id: None, concerns: None })
         }
     }

@@ -69,6 +69,9 @@ pub async fn append_seen(env: &Env, key: &StreamKey, body: &EventBody) -> ApiRes
     init.with_method(Method::Post).with_body(Some(json.into()));
     let request = Request::new_with_init("https://hub/append", &init)?;
     let mut response = stub(env, key)?.fetch_with_request(request).await?;
+    if response.status_code() == 404 {
+        return Err(ApiError::not_found("the stream (it was deleted)"));
+    }
     if response.status_code() != 201 {
         return Err(ApiError::internal(format!(
             "hub append answered {}: {}",
@@ -117,6 +120,9 @@ pub async fn wipe(env: &Env, key: &StreamKey) -> ApiResult<()> {
 /// Who is on a stream.
 pub async fn presence(env: &Env, key: &StreamKey) -> ApiResult<Presence> {
     let mut response = stub(env, key)?.fetch_with_str("https://hub/presence").await?;
+    if response.status_code() == 404 {
+        return Err(ApiError::not_found("the stream (it was deleted)"));
+    }
     response.json().await.map_err(ApiError::internal)
 }
 

@@ -42,6 +42,8 @@ pub struct Hub {
 /// In-memory state, rebuilt from storage on first use.
 struct Live {
     schema_ready: bool,
+    /// The stream was wiped (its owner deleted): it answers 404 from now on, for good.
+    gone: bool,
     last_seq: Option<u64>,
     subscribers: Vec<WritableStreamDefaultWriter>,
     keepalive_running: bool,
@@ -67,6 +69,7 @@ impl DurableObject for Hub {
             state,
             live: Rc::new(RefCell::new(Live {
                 schema_ready: false,
+                gone: false,
                 last_seq: None,
                 subscribers: Vec::new(),
                 keepalive_running: false,
@@ -109,6 +112,9 @@ impl DurableObject for Hub {
     /// Makes a webhook delivery's next attempt, or closes a turn nobody has shown life for
     /// within the TTL (its worker died). One Hub holds one or the other.
     async fn alarm(&self) -> worker::Result<Response> {
+        if self.ensure_schema().is_err() || self.live.borrow().gone {
+            return Response::empty();
+        }
         let sql = self.sql();
         let outcome = match super::delivery::pending(&sql) {
             Ok(true) => super::delivery::attempt(&sql, &self.state.storage(), self.webhook_retry_ms).await,
@@ -144,6 +150,9 @@ impl Hub {
     async fn serve(&self, mut req: Request) -> ApiResult<Response> {
         self.ensure_schema()?;
         let url = req.url()?;
+        if self.live.borrow().gone && url.path() != "/wipe" {
+            return Err(ApiError::not_found("this stream: it was deleted"));
+        }
         let query = crate::query::Query::from_url(&url);
         match (req.method(), url.path()) {
             (worker::Method::Post, "/append") => {
@@ -186,16 +195,24 @@ impl Hub {
 
     /// Forgets the whole log (its owner was deleted) and ends every live subscription.
     async fn wipe(&self) -> ApiResult<()> {
+        // Subscribers first: nothing may stop their streams from ending.
+        {
+            let mut guard = self.live.borrow_mut();
+            let live = &mut *guard;
+            for writer in live.subscribers.drain(..) {
+                let _ = writer.close().catch(&live.ignore_rejection);
+            }
+            live.schema_ready = false;
+            live.last_seq = None;
+            live.last_touch_ms = None;
+        }
         self.state.storage().delete_alarm().await?;
         self.state.storage().delete_all().await?;
-        let mut guard = self.live.borrow_mut();
-        let live = &mut *guard;
-        for writer in live.subscribers.drain(..) {
-            let _ = writer.close().catch(&live.ignore_rejection);
-        }
-        live.schema_ready = false;
-        live.last_seq = None;
-        live.last_touch_ms = None;
+        // A tombstone, so that a caller holding a stale authorization (another isolate's cache)
+        // finds nothing to subscribe or append to.
+        self.sql().exec("CREATE TABLE IF NOT EXISTS gone (at INTEGER NOT NULL)", None)?;
+        self.sql().exec("INSERT INTO gone (at) VALUES (?)", vec![clock::now_ms().into()])?;
+        self.live.borrow_mut().gone = true;
         Ok(())
     }
 
@@ -239,6 +256,9 @@ impl Hub {
                last_alive  INTEGER NOT NULL)",
             None,
         )?;
+        self.sql().exec("CREATE TABLE IF NOT EXISTS gone (at INTEGER NOT NULL)", None)?;
+        let gone: Vec<SeqRow> = self.sql().exec("SELECT COUNT(*) AS seq FROM gone", None)?.to_array()?;
+        self.live.borrow_mut().gone = gone.first().is_some_and(|r| r.seq > 0);
         self.live.borrow_mut().schema_ready = true;
         Ok(())
     }

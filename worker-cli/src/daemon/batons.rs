@@ -160,6 +160,7 @@ impl BriefTurn {
     }
 }
 
+#[derive(Clone)]
 struct Keeper {
     client: Client,
     baton_id: String,
@@ -171,10 +172,9 @@ impl Keeper {
     async fn run(&self) {
         let mut follower = Follower::new(self.client.clone(), format!("/api/sessions/{}/stream", self.session_id), 0);
         let mut brief = BriefTurn::default();
-        let every =
-            Duration::from_secs((lease_seconds() / 3).max(1) as u64).min(crate::daemon::runner::heartbeat_every());
-        let mut beat = tokio::time::interval(every);
-        beat.tick().await;
+        // The lease is extended from its own task, so the transcript is read without pause.
+        let (lost_tx, mut lost) = tokio::sync::oneshot::channel::<()>();
+        let beater = tokio::spawn(self.clone().extend_until_lost(lost_tx));
         let ending = loop {
             tokio::select! {
                 received = follower.next() => match received {
@@ -191,14 +191,25 @@ impl Keeper {
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 },
-                _ = beat.tick() => {
-                    if !self.extend().await {
-                        return; // the lease is gone: someone else may hold the baton now
-                    }
-                }
+                _ = &mut lost => return, // someone else may hold the baton now
             }
         };
+        beater.abort();
         self.finish(ending).await;
+    }
+
+    /// Extends the lease every third of it (or at the turn heartbeat, if sooner) until the
+    /// server says it is no longer ours.
+    async fn extend_until_lost(self, lost: tokio::sync::oneshot::Sender<()>) {
+        let every =
+            Duration::from_secs((lease_seconds() / 3).max(1) as u64).min(crate::daemon::runner::heartbeat_every());
+        loop {
+            tokio::time::sleep(every).await;
+            if !self.extend().await {
+                let _ = lost.send(());
+                return;
+            }
+        }
     }
 
     /// Whether the server says the baton's session no longer exists (someone deleted it).
