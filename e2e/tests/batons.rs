@@ -118,10 +118,11 @@ async fn twenty_racing_catchers_get_exactly_one_lease() {
 async fn an_expired_lease_goes_to_the_next_catcher_and_the_first_ones_done_is_refused() {
     let (alice, bob, _, _) = two_members().await;
     let id = pass(&alice, json!({"task": "slow work"})).await;
-    let (status, first) = alice.get(&format!("/api/catch/{id}?lease_seconds=1")).await;
+    // Two seconds leave room for a slow machine between the catch and the refused one.
+    let (status, first) = alice.get(&format!("/api/catch/{id}?lease_seconds=2")).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(bob.get(&format!("/api/catch/{id}")).await.0, 409, "held");
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    tokio::time::sleep(Duration::from_millis(2300)).await;
     assert_eq!(bob.fetch(&format!("/api/status/{id}")).await["status"], "pending", "the lapsed lease frees it");
     let (status, second) = bob.get(&format!("/api/catch/{id}")).await;
     assert_eq!(status, 200, "{second}");
@@ -159,13 +160,13 @@ async fn the_lease_token_fences_off_a_stale_attempt_of_the_same_principal() {
 #[tokio::test]
 async fn a_baton_past_its_ttl_answers_410_and_its_status_says_expired() {
     let (alice, bob, _, _) = two_members().await;
-    let id = pass(&alice, json!({"task": "soon stale", "ttl_seconds": 1})).await;
+    let id = pass(&alice, json!({"task": "soon stale", "ttl_seconds": 2})).await;
     let caught = bob.get(&format!("/api/catch/{id}?lease_seconds=600")).await.1;
     assert!(
         caught["lease"]["expires_at"].as_str().unwrap() <= caught["expires_at"].as_str().unwrap(),
         "a lease never outlives the TTL"
     );
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    tokio::time::sleep(Duration::from_millis(2300)).await;
     let (status, gone) = bob.post(&format!("/api/done/{id}"), json!({})).await;
     assert_eq!((status, gone["error"]["code"].clone()), (410, json!("gone")));
     assert_eq!(alice.get(&format!("/api/catch/{id}")).await.0, 410);
