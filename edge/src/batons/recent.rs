@@ -20,9 +20,13 @@ use crate::cache::{Ticket, TtlCache, AUTH_TTL_MS};
 
 /// How long a row is kept; its revision, not its age, decides whether it is current.
 const ROW_TTL_MS: i64 = 60_000;
+/// Rows kept at most, and the largest one kept (task, payload and result): an isolate has
+/// 128 MB, and a baton may carry a megabyte; at most 1,000 × 16 KiB stays here.
+const MAX_ROWS: usize = 1_000;
+const MAX_ROW_BYTES: usize = 16 * 1024;
 
 thread_local! {
-    static ROWS: RefCell<TtlCache<String, Row>> = RefCell::new(TtlCache::new(ROW_TTL_MS, 10_000));
+    static ROWS: RefCell<TtlCache<String, Row>> = RefCell::new(TtlCache::new(ROW_TTL_MS, MAX_ROWS));
     /// (caller, workspace) pairs D1 showed visible.
     static VISIBLE: RefCell<TtlCache<(i64, i64), ()>> = RefCell::new(TtlCache::new(AUTH_TTL_MS, 10_000));
 }
@@ -37,12 +41,20 @@ pub fn ticket() -> Ticket {
 pub fn remember(who: &Principal, row: &Row, now: i64, ticket: Ticket) {
     ROWS.with(|c| {
         let mut rows = c.borrow_mut();
-        let fresh = rows.ticket();
-        rows.insert(row.id.clone(), row.clone(), now, fresh);
+        if small(row) {
+            let fresh = rows.ticket();
+            rows.insert(row.id.clone(), row.clone(), now, fresh);
+        } else {
+            rows.remove(&row.id); // an older, smaller copy must not outlive this move
+        }
     });
     if who.worker.is_none() {
         VISIBLE.with(|c| c.borrow_mut().insert((who.cache_key(), row.workspace_id), (), now, ticket));
     }
+}
+
+fn small(row: &Row) -> bool {
+    row.task.len() + row.payload.len() + row.result.as_ref().map_or(0, String::len) <= MAX_ROW_BYTES
 }
 
 /// The remembered row `id`, if `who` may see it.
