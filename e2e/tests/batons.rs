@@ -361,6 +361,7 @@ async fn the_completion_webhook_is_signed_and_retried_until_accepted() {
             (payload["baton"]["baton_id"].clone(), payload["baton"]["result"].clone()),
             (json!(id), json!({"ok": true}))
         );
+        assert!(payload["baton"].get("output").is_none(), "the passer's own output is not sent back");
     }
     let attempts: Vec<_> =
         requests.iter().map(|(h, _)| h.iter().find(|(k, _)| k == "x-baton-attempt").unwrap().1.clone()).collect();

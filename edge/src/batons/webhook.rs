@@ -1,5 +1,6 @@
 //! Completion webhooks. When a baton is done, failed or cancelled and its passer gave a
-//! `webhook`, its record is POSTed to the URL as
+//! `webhook`, its record (less the passer's own `output`, `context` and `constraints`) is
+//! POSTed to the URL as
 //! `{"event": "baton.done" | "baton.failed" | "baton.cancelled", "baton": {...}}` with
 //! `X-Baton-Signature-256: sha256=<hex HMAC-SHA256 of the body with the secret>` (the format
 //! GitHub uses, so the same verifying code serves) and `X-Baton-Event`.
@@ -138,12 +139,25 @@ async fn try_schedule(ctx: &Ctx, baton: &Baton, sealed_secret: &str) -> ApiResul
     let Some(url) = &baton.webhook_url else { return Ok(()) };
     let secret = sealed::open(&sealed::key(&ctx.env)?, sealed_secret)?;
     let event = event_name(baton.status).to_owned();
-    let body = serde_json::json!({ "event": event, "baton": baton }).to_string();
+    let body = serde_json::json!({ "event": event, "baton": without_handover(baton)? }).to_string();
     let signature = crate::github::signature::sign(&secret, body.as_bytes());
     let delivery = Delivery { url: url.clone(), event, body, signature };
     hub::deliver(&ctx.env, &StreamKey::webhook(&baton.baton_id), &delivery)
         .await
         .map_err(|e| ApiError::internal(format!("hub refused the delivery: {}", e.message)))
+}
+
+/// The record without what the passer itself sent (`output`, `context`, `constraints`): the
+/// passer has them, and leaving them out keeps a delivery within a Durable Object row even
+/// when both `output` and `result` are near their 1 MiB limit.
+fn without_handover(baton: &Baton) -> ApiResult<serde_json::Value> {
+    let mut value = serde_json::to_value(baton).map_err(ApiError::internal)?;
+    if let Some(fields) = value.as_object_mut() {
+        for key in ["output", "context", "constraints"] {
+            fields.remove(key);
+        }
+    }
+    Ok(value)
 }
 
 /// Milliseconds to wait before attempt `attempt` (1-based) when the previous one failed.
