@@ -619,12 +619,24 @@ async fn a_baton_held_by_a_killed_daemon_is_finished_after_its_restart_never_lef
     let caught = baton_when(&m.admin, &id, "caught").await;
     let session = caught["session_id"].as_i64().unwrap();
     m.wait_for(session, "the brief's turn to start", |e| e["type"] == "turn_start").await;
+    let leases = m.repo.path().join(".baton/leases.json");
+    let held = std::fs::read_to_string(&leases).unwrap();
+    assert!(held.contains(&id) && held.contains("btk_"), "the lease token is kept on disk: {held}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&leases).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     daemon.kill_9();
 
     let _daemon = m.daemon();
     let failed = baton_when(&m.admin, &id, "failed").await;
     assert!(failed["error"].as_str().unwrap().contains("abandoned"), "{failed:#}");
     assert_eq!((failed["attempt"].clone(), failed["session_id"].clone()), (json!(1), json!(session)));
+    let start = Instant::now();
+    while std::fs::read_to_string(&leases).unwrap().contains(&id) {
+        assert!(start.elapsed() < Duration::from_secs(10), "a finished baton's lease is forgotten");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

@@ -7,7 +7,6 @@
 //! with mode 600 because it holds a token.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -112,21 +111,7 @@ pub fn find_project_file(dir: &Path) -> Result<ProjectFile> {
 
 /// Writes the file atomically, readable by its owner only.
 pub fn save(path: &Path, config: &ConfigFile) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = path.with_extension("json.tmp");
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    file.write_all(serde_json::to_string_pretty(config)?.as_bytes())?;
-    file.sync_all()?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    crate::private_file::write_json(path, config)
 }
 
 #[cfg(test)]

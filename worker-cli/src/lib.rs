@@ -15,6 +15,7 @@ pub mod config;
 pub mod daemon;
 pub mod messages;
 pub mod output;
+pub mod private_file;
 pub mod resolve;
 pub mod turns;
 pub mod watch;

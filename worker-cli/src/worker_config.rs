@@ -5,7 +5,6 @@
 //! (`worker.lock`) and its command cursor (`worker.cursor`).
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -65,19 +64,7 @@ pub fn load(path: &Path) -> Result<WorkerConfig> {
 }
 
 pub fn save(path: &Path, config: &WorkerConfig) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = path.with_extension("json.tmp");
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    file.write_all(serde_json::to_string_pretty(config)?.as_bytes())?;
-    file.sync_all()?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    crate::private_file::write_json(path, config)
 }
 
 /// Adds `entry` to the repository's `.git/info/exclude` unless it is there.

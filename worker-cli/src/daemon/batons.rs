@@ -10,11 +10,13 @@
 //!   lease while the work goes on, and when the brief's turn ends calls `done` with
 //!   `{"answer": <the agent's last message>, "session_id": N}`, or `fail` with the turn's
 //!   error. After a daemon restart the sweep finds the batons this worker still holds and
-//!   starts their keepers again; reading the transcript from the start, a keeper also
+//!   starts their keepers again, with the lease tokens kept in `.baton/leases.json`; reading
+//!   the transcript from the start, a keeper also
 //!   finishes a baton whose turn ended while the daemon was down. A baton whose session is
 //!   deleted fails, saying so.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -48,11 +50,52 @@ pub struct Catcher {
     start_session: mpsc::UnboundedSender<i64>,
     /// Batons with a running keeper.
     kept: Arc<Mutex<HashSet<String>>>,
+    leases: Arc<Leases>,
+}
+
+/// The lease tokens of the batons this worker holds, on disk next to its config (mode 600),
+/// so that after a restart its keepers still send them and a stale attempt stays fenced off.
+pub struct Leases {
+    path: PathBuf,
+    tokens: Mutex<HashMap<String, String>>,
+}
+
+impl Leases {
+    /// The tokens saved at `path` (none when the file is missing or unreadable).
+    pub fn load(path: PathBuf) -> Self {
+        let tokens =
+            std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        Leases { path, tokens: Mutex::new(tokens) }
+    }
+
+    fn get(&self, baton_id: &str) -> Option<String> {
+        self.tokens.lock().ok()?.get(baton_id).cloned()
+    }
+
+    fn put(&self, baton_id: &str, token: &str) {
+        self.change(|t| {
+            t.insert(baton_id.to_owned(), token.to_owned());
+        });
+    }
+
+    fn forget(&self, baton_id: &str) {
+        self.change(|t| {
+            t.remove(baton_id);
+        });
+    }
+
+    fn change(&self, edit: impl FnOnce(&mut HashMap<String, String>)) {
+        let Ok(mut tokens) = self.tokens.lock() else { return };
+        edit(&mut tokens);
+        if let Err(err) = crate::private_file::write_json(&self.path, &*tokens) {
+            eprintln!("baton worker: cannot save baton leases: {err:#}");
+        }
+    }
 }
 
 impl Catcher {
-    pub fn new(client: Client, worker_id: i64, start_session: mpsc::UnboundedSender<i64>) -> Self {
-        Catcher { client, worker_id, start_session, kept: Arc::default() }
+    pub fn new(client: Client, worker_id: i64, start_session: mpsc::UnboundedSender<i64>, leases: Leases) -> Self {
+        Catcher { client, worker_id, start_session, kept: Arc::default(), leases: Arc::new(leases) }
     }
 
     /// Tries to catch one baton; a refusal (someone else holds it, it expired) is normal.
@@ -72,23 +115,31 @@ impl Catcher {
         match crate::client::decode::<Caught>("catch a baton", response).await {
             Ok(caught) => {
                 eprintln!("baton worker: caught {baton_id} (attempt {})", caught.baton.attempt);
-                self.keep(&caught.baton, Some(caught.lease.token));
+                self.leases.put(baton_id, &caught.lease.token);
+                self.keep(&caught.baton);
             }
             Err(err) => eprintln!("baton worker: cannot catch {baton_id}: {err:#}"),
         }
     }
 
     /// Starts the baton's session and its keeper, unless a keeper already runs.
-    fn keep(&self, baton: &Baton, lease_token: Option<String>) {
+    fn keep(&self, baton: &Baton) {
         let Some(session_id) = baton.session_id else { return };
         if !self.kept.lock().map(|mut k| k.insert(baton.baton_id.clone())).unwrap_or(false) {
             return;
         }
         let _ = self.start_session.send(session_id);
-        let keeper = Keeper { client: self.client.clone(), baton_id: baton.baton_id.clone(), session_id, lease_token };
+        let keeper = Keeper {
+            client: self.client.clone(),
+            baton_id: baton.baton_id.clone(),
+            session_id,
+            lease_token: self.leases.get(&baton.baton_id),
+        };
+        let leases = self.leases.clone();
         let kept = self.kept.clone();
         tokio::spawn(async move {
             keeper.run().await;
+            leases.forget(&keeper.baton_id);
             if let Ok(mut k) = kept.lock() {
                 k.remove(&keeper.baton_id);
             }
@@ -108,7 +159,7 @@ impl Catcher {
             .iter()
             .filter(|b| b.caught_by.as_ref().is_some_and(|p| p.kind == "worker" && p.id == self.worker_id));
         for b in mine {
-            self.keep(b, None);
+            self.keep(b);
         }
         Ok(())
     }
