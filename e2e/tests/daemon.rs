@@ -653,3 +653,32 @@ async fn a_baton_whose_session_is_deleted_fails_saying_so() {
     let failed = baton_when(&m.admin, &id, "failed").await;
     assert_eq!(failed["error"], "the session running this baton was deleted");
 }
+
+#[tokio::test]
+async fn a_full_worker_leaves_batons_for_others_and_takes_them_when_it_has_room() {
+    let m = Machine::new().await;
+    let project = m.project.to_string();
+    let args = ["worker", "register", "--project", &project, "--agent", "scripted", "--base-branch", "main"];
+    m.run_in_repo(&[&args[..], &["--max-sessions", "1"]].concat());
+    let _daemon = m.daemon();
+    let admin = &m.admin;
+    let pass = |task: &str| {
+        let body = json!({"task": task, "to": {"worker": format!("W-{}", m.worker)}});
+        async move {
+            let (status, passed) = admin.post("/api/pass", body).await;
+            assert_eq!(status, 201, "{passed}");
+            passed["baton_id"].as_str().unwrap().to_owned()
+        }
+    };
+    let first = pass("sleep 2000\nfirst").await;
+    baton_when(&m.admin, &first, "caught").await;
+    let second = pass("second").await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let waiting = m.admin.fetch(&format!("/api/status/{second}")).await;
+    assert_eq!(waiting["status"], "pending", "no room for a second baton: {waiting:#}");
+
+    let first_done = baton_when(&m.admin, &first, "done").await;
+    let second_done = baton_when(&m.admin, &second, "done").await;
+    let (finished, caught) = (first_done["finished_at"].as_str().unwrap(), second_done["caught_at"].as_str().unwrap());
+    assert!(caught >= finished, "the second was caught ({caught}) once the first was done ({finished})");
+}

@@ -51,6 +51,9 @@ pub struct Catcher {
     /// Batons with a running keeper.
     kept: Arc<Mutex<HashSet<String>>>,
     leases: Arc<Leases>,
+    /// How many batons it holds at once (the worker's `max_sessions`): more would sit in its
+    /// queue while another worker of the project is free.
+    capacity: usize,
 }
 
 /// The lease tokens of the batons this worker holds, on disk next to its config (mode 600),
@@ -94,12 +97,27 @@ impl Leases {
 }
 
 impl Catcher {
-    pub fn new(client: Client, worker_id: i64, start_session: mpsc::UnboundedSender<i64>, leases: Leases) -> Self {
-        Catcher { client, worker_id, start_session, kept: Arc::default(), leases: Arc::new(leases) }
+    pub fn new(
+        client: Client,
+        worker_id: i64,
+        start_session: mpsc::UnboundedSender<i64>,
+        leases: Leases,
+        capacity: usize,
+    ) -> Self {
+        let leases = Arc::new(leases);
+        Catcher { client, worker_id, start_session, kept: Arc::default(), leases, capacity: capacity.max(1) }
     }
 
-    /// Tries to catch one baton; a refusal (someone else holds it, it expired) is normal.
+    fn full(&self) -> bool {
+        self.kept.lock().map_or(true, |k| k.len() >= self.capacity)
+    }
+
+    /// Tries to catch one baton, if there is room; a refusal (someone else holds it, it
+    /// expired) is normal. A baton left for lack of room is caught by a later sweep.
     pub async fn try_catch(&self, baton_id: &str) {
+        if self.full() {
+            return;
+        }
         let path = format!("/api/catch/{baton_id}?lease_seconds={}", lease_seconds());
         let response = match self.client.request(Method::GET, &path) {
             Ok(request) => self.client.send(request).await,
@@ -135,13 +153,16 @@ impl Catcher {
             session_id,
             lease_token: self.leases.get(&baton.baton_id),
         };
-        let leases = self.leases.clone();
-        let kept = self.kept.clone();
+        let catcher = self.clone();
         tokio::spawn(async move {
             keeper.run().await;
-            leases.forget(&keeper.baton_id);
-            if let Ok(mut k) = kept.lock() {
+            catcher.leases.forget(&keeper.baton_id);
+            if let Ok(mut k) = catcher.kept.lock() {
                 k.remove(&keeper.baton_id);
+            }
+            // Room again: take what waited.
+            if let Err(err) = catcher.sweep().await {
+                eprintln!("baton worker: baton sweep: {err:#}");
             }
         });
     }

@@ -123,7 +123,8 @@ pub async fn run(config: WorkerConfig, config_path: &Path) -> Result<()> {
     let beat = tokio::spawn(heartbeat(client.clone(), worker_id));
     let (start_tx, mut start_rx) = tokio::sync::mpsc::unbounded_channel();
     let leases = batons::Leases::load(config_path.with_file_name("leases.json"));
-    let catcher = batons::Catcher::new(client.clone(), worker_id, start_tx, leases);
+    let capacity = supervisor.shared.config.max_sessions as usize;
+    let catcher = batons::Catcher::new(client.clone(), worker_id, start_tx, leases, capacity);
     let sweep = tokio::spawn(catcher.clone().sweep_forever());
     let cursor_file = cursor_path(config_path);
     let mut commands = Follower::new(client, format!("/api/workers/{worker_id}/stream"), read_cursor(&cursor_file));
