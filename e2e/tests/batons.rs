@@ -257,6 +257,9 @@ async fn bad_input_gets_a_clear_error_naming_the_field() {
     assert_eq!(alice.post("/api/pass", json!({"task": "t", "to": {"project": 999_999}})).await.0, 404);
 
     let id = pass(&alice, json!({"task": "t"})).await;
+    let head = bob.request(Method::HEAD, &format!("/api/catch/{id}")).send().await.unwrap();
+    assert_eq!(head.status(), 405, "a HEAD never takes the lease");
+    assert_eq!(alice.fetch(&format!("/api/status/{id}")).await["status"], "pending");
     assert_eq!(bob.get(&format!("/api/catch/{id}?lease_seconds=0")).await.0, 400);
     assert_eq!(bob.get(&format!("/api/catch/{id}?lease_seconds=3601")).await.0, 400);
     assert_eq!(bob.post(&format!("/api/done/{id}"), json!({})).await.0, 409, "not caught yet");

@@ -40,6 +40,11 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
             ),
         ),
     })?;
+    // HEAD is served as GET without a body, and must stay safe: a link checker probing a
+    // pickup URL must not take the lease.
+    if matched.route == Route::BatonCatch && req.method() == worker::Method::Head {
+        return Err(ApiError::new(ErrorCode::MethodNotAllowed, "catching takes a lease: use GET, never HEAD"));
+    }
     match matched.route {
         Route::Health => {
             return Ok(respond::ok(&Health {
