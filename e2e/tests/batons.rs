@@ -80,7 +80,8 @@ async fn a_curl_user_passes_catches_finishes_and_reads_the_status() {
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["status"], "done");
     assert_eq!(done["result"], json!({"summary": "db failover"}));
-    assert_eq!(done["output"], json!({"log_lines": 1204}), "what was handed over stays");
+    assert_eq!(done["output"], json!({"summary": "db failover"}), "the finisher's output takes the baton's place");
+    assert_eq!(done["handed_over"], json!({"log_lines": 1204}), "what was handed over stays");
     assert!(done["finished_at"].is_string());
 
     let (status, again) =

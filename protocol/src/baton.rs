@@ -2,9 +2,12 @@
 //! `/api/status/:id` and friends). One agent passes a piece of work with its context; another
 //! catches it under a lease, and finishes it with its result.
 //!
-//! Two JSON values travel with a baton and are kept apart: `output` is what the passer hands
-//! over (its own work product, read by the catcher), `result` is what the finisher answers
-//! with `done`. `error` is what `fail` said.
+//! `output` travels like the baton itself: it is what the passer hands over (its own work
+//! product, read by the catcher) until `done` brings the finisher's output, which then takes
+//! its place. So both ends name it the same: pass with `output`, done with `output`, and the
+//! final record's `output` is what came back. The record also keeps them apart:
+//! `handed_over` is always the passer's, `result` only ever the finisher's. `error` is what
+//! `fail` said.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -119,8 +122,12 @@ pub struct Baton {
     pub baton_id: String,
     pub status: BatonStatus,
     pub task: String,
+    /// The latest output: the finisher's once `done` sent one, else the passer's.
     #[serde(default)]
     pub output: Value,
+    /// What the passer handed over.
+    #[serde(default)]
+    pub handed_over: Value,
     #[serde(default)]
     pub context: Value,
     #[serde(default)]

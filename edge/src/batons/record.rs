@@ -80,11 +80,14 @@ impl Row {
             None => Value::Null,
         };
         let live_lease = status == BatonStatus::Caught;
+        let handed_over = payload.get("output").cloned().unwrap_or(Value::Null);
+        let output = if result.is_null() { handed_over.clone() } else { result.clone() };
         Ok(Baton {
             baton_id: self.id.clone(),
             status,
             task: self.task.clone(),
-            output: payload.get("output").cloned().unwrap_or(Value::Null),
+            output,
+            handed_over,
             context: payload.get("context").cloned().unwrap_or(Value::Null),
             constraints: payload.get("constraints").cloned().unwrap_or(Value::Null),
             workspace_id: self.workspace_id,

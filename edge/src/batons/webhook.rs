@@ -1,6 +1,7 @@
 //! Completion webhooks. When a baton is done, failed or cancelled and its passer gave a
-//! `webhook`, its record (less the passer's own `output`, `context` and `constraints`) is
-//! POSTed to the URL as
+//! `webhook`, its record (less what the passer sent itself: `handed_over`, `context` and
+//! `constraints`; `output` is left out too, since `result` carries what came back) is POSTed
+//! to the URL as
 //! `{"event": "baton.done" | "baton.failed" | "baton.cancelled", "baton": {...}}` with
 //! `X-Baton-Signature-256: sha256=<hex HMAC-SHA256 of the body with the secret>` (the format
 //! GitHub uses, so the same verifying code serves) and `X-Baton-Event`.
@@ -147,13 +148,13 @@ async fn try_schedule(ctx: &Ctx, baton: &Baton, sealed_secret: &str) -> ApiResul
         .map_err(|e| ApiError::internal(format!("hub refused the delivery: {}", e.message)))
 }
 
-/// The record without what the passer itself sent (`output`, `context`, `constraints`): the
-/// passer has them, and leaving them out keeps a delivery within a Durable Object row even
-/// when both `output` and `result` are near their 1 MiB limit.
+/// The record without what the passer itself sent (`handed_over`, `context`, `constraints`)
+/// and without `output`, which repeats `result` or the handover: a delivery stays within a
+/// Durable Object row even when both are near their 1 MiB limit.
 fn without_handover(baton: &Baton) -> ApiResult<serde_json::Value> {
     let mut value = serde_json::to_value(baton).map_err(ApiError::internal)?;
     if let Some(fields) = value.as_object_mut() {
-        for key in ["output", "context", "constraints"] {
+        for key in ["output", "handed_over", "context", "constraints"] {
             fields.remove(key);
         }
     }
