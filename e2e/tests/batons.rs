@@ -358,8 +358,8 @@ async fn the_completion_webhook_is_signed_and_retried_until_accepted() {
     for (headers, body) in &requests {
         let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         assert_eq!(header("x-baton-event"), Some("baton.done"));
-        assert!(edge::github::signature::verify(secret, body.as_bytes(), header("x-baton-signature-256")), "signed");
-        assert!(!edge::github::signature::verify("another secret!!", body.as_bytes(), header("x-baton-signature-256")));
+        assert!(edge::signature::verify(secret, body.as_bytes(), header("x-baton-signature-256")), "signed");
+        assert!(!edge::signature::verify("another secret!!", body.as_bytes(), header("x-baton-signature-256")));
         let payload: Value = serde_json::from_str(body).unwrap();
         assert_eq!(
             (payload["baton"]["baton_id"].clone(), payload["baton"]["result"].clone()),

@@ -107,6 +107,14 @@ impl Machine {
         c
     }
 
+    /// Registers this machine again for its project (a reattach) with the scripted agent,
+    /// `base_branch` and any `extra` flags; answers stdout.
+    fn reregister(&self, base_branch: &str, extra: &[&str]) -> String {
+        let project = self.project.to_string();
+        let args = ["worker", "register", "--project", &project, "--agent", "scripted", "--base-branch", base_branch];
+        self.run_in_repo(&[&args[..], extra].concat())
+    }
+
     fn run_in_repo(&self, args: &[&str]) -> String {
         let out = self.command(args).output().unwrap();
         assert!(out.status.success(), "baton {args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -354,16 +362,7 @@ async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
 
     // A session whose base branch is missing says so in its transcript; nothing is destroyed.
     std::fs::write(m.repo.path().join("uncommitted.txt"), "keep me").unwrap();
-    m.run_in_repo(&[
-        "worker",
-        "register",
-        "--project",
-        &m.project.to_string(),
-        "--agent",
-        "scripted",
-        "--base-branch",
-        "nope",
-    ]);
+    m.reregister("nope", &[]);
     let _daemon = m.daemon();
     let session = m.session().await;
     m.wait_for(session, "a notice", |e| {
@@ -493,18 +492,7 @@ async fn attachments_land_in_the_worktree_out_of_git_and_the_prompt_names_them()
 async fn turns_beyond_max_sessions_wait_and_another_worker_of_the_project_never_runs_them() {
     let m = Machine::new().await;
     // Reattach the same machine with room for one turn at a time.
-    m.run_in_repo(&[
-        "worker",
-        "register",
-        "--project",
-        &m.project.to_string(),
-        "--agent",
-        "scripted",
-        "--base-branch",
-        "main",
-        "--max-sessions",
-        "1",
-    ]);
+    m.reregister("main", &["--max-sessions", "1"]);
     // A second worker of the same project on "another machine" (its own data dir and config).
     let other = tempfile::tempdir().unwrap();
     let other_config = other.path().join("worker.json");
@@ -657,9 +645,7 @@ async fn a_baton_whose_session_is_deleted_fails_saying_so() {
 #[tokio::test]
 async fn a_full_worker_leaves_batons_for_others_and_takes_them_when_it_has_room() {
     let m = Machine::new().await;
-    let project = m.project.to_string();
-    let args = ["worker", "register", "--project", &project, "--agent", "scripted", "--base-branch", "main"];
-    m.run_in_repo(&[&args[..], &["--max-sessions", "1"]].concat());
+    m.reregister("main", &["--max-sessions", "1"]);
     let _daemon = m.daemon();
     let admin = &m.admin;
     let pass = |task: &str| {

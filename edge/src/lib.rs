@@ -50,6 +50,7 @@ pub mod password;
 pub mod retention;
 pub mod sealed;
 pub mod secrets;
+pub mod signature;
 pub mod titles;
 pub mod validate;
 

@@ -1,6 +1,7 @@
-//! The handoff routes. Every move reads the row, asks [`rules::decide`], and writes with a
-//! compare-and-set ([`record::write`]); a lost race re-reads and decides again, so 20
-//! catchers racing for one baton give exactly one lease and 19 clear 409s.
+//! The handoff routes. Every move takes the row (the one this isolate last saw, see
+//! [`recent`], else D1's), asks [`rules::decide`], and writes with a compare-and-set
+//! ([`record::write`]); a lost race re-reads and decides again, so 20 catchers racing for one
+//! baton give exactly one lease and 19 clear 409s.
 
 use protocol::baton::{BatonStatus, Caught, Fail, Finish, Heartbeat, Lease, PassBaton, Passed};
 use protocol::error::ErrorCode;
@@ -161,12 +162,15 @@ async fn offer(ctx: &Ctx, dest: &Destination, baton_id: &str) {
     }
     let workers: Vec<i64> = match (dest.worker_id, dest.project_id) {
         (Some(w), _) => vec![w],
-        (None, Some(p)) => ctx
-            .db
-            .all::<Id>("SELECT id FROM workers WHERE project_id = ?1", &[db::int(p)])
-            .await
-            .map(|rows| rows.into_iter().map(|r| r.id).collect())
-            .unwrap_or_default(),
+        (None, Some(p)) => {
+            match ctx.db.all::<Id>("SELECT id FROM workers WHERE project_id = ?1", &[db::int(p)]).await {
+                Ok(rows) => rows.into_iter().map(|r| r.id).collect(),
+                Err(err) => {
+                    worker::console_error!("baton {baton_id} not offered to project {p}'s workers: {}", err.message);
+                    Vec::new()
+                }
+            }
+        }
         (None, None) => Vec::new(),
     };
     let nudge = EventBody::BatonOffered { baton_id: baton_id.to_owned() };

@@ -61,10 +61,7 @@ fn small(row: &Row) -> bool {
 pub fn get(who: &Principal, id: &str, now: i64) -> Option<Row> {
     let row = ROWS.with(|c| c.borrow_mut().get(&id.to_owned(), now))?;
     let visible = match who.worker {
-        Some(w) => {
-            row.to_worker_id == Some(w.worker_id)
-                || (row.to_worker_id.is_none() && row.to_project_id == Some(w.project_id))
-        }
+        Some(w) => super::record::worker_sees(&row, w),
         None => {
             who.is_admin() || VISIBLE.with(|c| c.borrow_mut().get(&(who.cache_key(), row.workspace_id), now)).is_some()
         }

@@ -163,7 +163,14 @@ pub fn principal_key(who: &Principal) -> (String, String) {
     }
 }
 
-/// SQL that is true when the caller may see baton `b`, numbering its parameters from
+/// Whether a worker sees a baton: addressed to it, or to its project and no worker in
+/// particular. [`visibility`] says the same in SQL.
+pub fn worker_sees(row: &Row, worker: crate::auth::WorkerScope) -> bool {
+    row.to_worker_id == Some(worker.worker_id)
+        || (row.to_worker_id.is_none() && row.to_project_id == Some(worker.project_id))
+}
+
+/// SQL that is true when the caller may see baton `b` ([`worker_sees`] for workers), numbering its parameters from
 /// `?{first}`, and their values: bind them after every other parameter of the statement.
 ///
 /// One text per kind of caller, so that each reads through an index: a member's batons by

@@ -141,7 +141,7 @@ async fn try_schedule(ctx: &Ctx, baton: &Baton, sealed_secret: &str) -> ApiResul
     let secret = sealed::open(&sealed::key(&ctx.env)?, sealed_secret)?;
     let event = event_name(baton.status).to_owned();
     let body = serde_json::json!({ "event": event, "baton": without_handover(baton)? }).to_string();
-    let signature = crate::github::signature::sign(&secret, body.as_bytes());
+    let signature = crate::signature::sign(&secret, body.as_bytes());
     let delivery = Delivery { url: url.clone(), event, body, signature };
     hub::deliver(&ctx.env, &StreamKey::webhook(&baton.baton_id), &delivery)
         .await

@@ -2,7 +2,6 @@
 //! (number, title, state, link; never the body or comments).
 //!
 //! - [`issue`]: the pure rules (payload → snapshot, state → status, ordering, parsers);
-//! - [`signature`]: the webhook signature check;
 //! - [`mirror`]: applying a snapshot to D1, shared by webhooks and backfill;
 //! - [`links`]: connecting and disconnecting repositories;
 //! - [`webhook`]: the delivery endpoint;
@@ -12,5 +11,4 @@ pub mod backfill;
 pub mod issue;
 pub mod links;
 pub mod mirror;
-pub mod signature;
 pub mod webhook;

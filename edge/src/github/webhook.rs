@@ -10,9 +10,10 @@ use serde_json::{json, Value};
 use worker::{Request, Response};
 
 use super::links::{self, LinkRow};
-use super::{issue, mirror, signature};
+use super::{issue, mirror};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
+use crate::signature;
 use crate::{body, db, respond, sealed};
 
 /// GitHub caps payloads at 25 MB; issue events are a few tens of KB.

@@ -49,19 +49,13 @@ struct Pending {
     attempts: i64,
 }
 
-/// Whether this Hub holds a delivery still to make.
-pub fn pending(sql: &SqlStorage) -> ApiResult<bool> {
+/// Makes the next attempt of the delivery this Hub holds, if it holds one (answers whether
+/// it did); on failure arms the alarm for the one after, until the last.
+pub async fn attempt(sql: &SqlStorage, storage: &Storage, retry_base_ms: i64) -> ApiResult<bool> {
     ensure_table(sql)?;
     let rows: Vec<Pending> =
         sql.exec("SELECT url, event, body, signature, attempts FROM delivery WHERE done = 0", None)?.to_array()?;
-    Ok(!rows.is_empty())
-}
-
-/// Makes the next attempt; on failure arms the alarm for the one after, until the last.
-pub async fn attempt(sql: &SqlStorage, storage: &Storage, retry_base_ms: i64) -> ApiResult<()> {
-    let rows: Vec<Pending> =
-        sql.exec("SELECT url, event, body, signature, attempts FROM delivery WHERE done = 0", None)?.to_array()?;
-    let Some(d) = rows.into_iter().next() else { return Ok(()) };
+    let Some(d) = rows.into_iter().next() else { return Ok(false) };
     let attempt = d.attempts as u32 + 1;
     let delivered = post(&d, attempt).await;
     sql.exec(
@@ -73,7 +67,7 @@ pub async fn attempt(sql: &SqlStorage, storage: &Storage, retry_base_ms: i64) ->
     } else if !delivered {
         worker::console_error!("webhook {} to {} given up after {attempt} attempts", d.event, d.url);
     }
-    Ok(())
+    Ok(true)
 }
 
 async fn post(d: &Pending, attempt: u32) -> bool {

@@ -115,9 +115,8 @@ impl DurableObject for Hub {
         if self.ensure_schema().is_err() || self.live.borrow().gone {
             return Response::empty();
         }
-        let sql = self.sql();
-        let outcome = match super::delivery::pending(&sql) {
-            Ok(true) => super::delivery::attempt(&sql, &self.state.storage(), self.webhook_retry_ms).await,
+        let outcome = match super::delivery::attempt(&self.sql(), &self.state.storage(), self.webhook_retry_ms).await {
+            Ok(true) => Ok(()),
             Ok(false) => self.close_abandoned_turn().await,
             Err(err) => Err(err),
         };

@@ -1,5 +1,7 @@
-//! `X-Hub-Signature-256`: HMAC-SHA256 of the raw body with the webhook secret, lowercase hex,
-//! prefixed `sha256=`, compared in constant time before anything else looks at the body.
+//! Webhook signatures in GitHub's format (`X-Hub-Signature-256`): HMAC-SHA256 of the raw body
+//! with the webhook secret, lowercase hex, prefixed `sha256=`, compared in constant time. Both
+//! ways use it: checking GitHub's deliveries before anything parses them, and signing baton
+//! completion webhooks (`X-Baton-Signature-256`), so receivers verify them the same way.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
