@@ -11,6 +11,8 @@ use anyhow::{Context, Result};
 use protocol::worker::AgentKind;
 use serde::{Deserialize, Serialize};
 
+use crate::agent::claude::PermissionMode;
+
 pub const DEFAULT_TURN_TIMEOUT_SECS: u64 = 30 * 60;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +32,13 @@ pub struct WorkerConfig {
     pub worktrees_dir: PathBuf,
     #[serde(default = "default_turn_timeout")]
     pub turn_timeout_secs: u64,
+    /// The variables of the daemon's environment its agent gets besides the basics (see
+    /// [`crate::agent::env`]); none: the adapter's defaults. `BATON_*` names never pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_env: Option<Vec<String>>,
+    /// Claude Code's permission mode for turns not in plan mode.
+    #[serde(default)]
+    pub permission_mode: PermissionMode,
 }
 
 fn default_turn_timeout() -> u64 {
@@ -150,10 +159,21 @@ mod tests {
             repo: dir.path().into(),
             worktrees_dir: dir.path().join("w"),
             turn_timeout_secs: 60,
+            agent_env: Some(vec!["OPENAI_API_KEY".into()]),
+            permission_mode: PermissionMode::BypassPermissions,
         };
         save(&path, &config).unwrap();
         assert_eq!(load(&path).unwrap(), config);
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_config_from_before_agent_settings_loads_with_safe_defaults() {
+        let text = r#"{"url":"http://x","token":"btw_x","worker_id":2,"project_id":1,"name":"n","agent":"claude-code",
+            "base_branch":"main","max_sessions":4,"repo":"/r","worktrees_dir":"/w"}"#;
+        let config: WorkerConfig = serde_json::from_str(text).unwrap();
+        assert_eq!(config.agent_env, None);
+        assert_eq!(config.permission_mode, PermissionMode::AcceptEdits);
     }
 }

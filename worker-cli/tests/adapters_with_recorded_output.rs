@@ -32,6 +32,7 @@ async fn replay(adapter: &mut dyn Adapter, dir: &Path) -> (Outcome, Vec<AgentEve
         worktree: dir.to_path_buf(),
         resume: None,
         settings: Default::default(),
+        env: baton::agent::env::build(std::env::vars_os(), &[], &[]),
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (_stop, mut stop_rx) = watch::channel(Stop::Running);

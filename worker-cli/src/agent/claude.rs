@@ -2,20 +2,64 @@
 //! resuming its own session id. Reads its stream-json lines: `system`/`init` (the session
 //! id), `assistant` (text, thinking, tool uses), `user` (tool results), `result` (the end,
 //! with cost and usage).
+//!
+//! It works in the worker's [`PermissionMode`] (`baton worker register --permission-mode`),
+//! `acceptEdits` unless the host owner chooses otherwise; a session in plan mode always plans.
 
 use protocol::agent::{AgentEvent, FileChangeKind, TodoItem};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Adapter, Outcome, TurnInput};
 
+/// Claude Code's `--permission-mode`: what it may do without asking. Headless, nobody answers
+/// its questions, so what needs asking is refused. `acceptEdits` lets it edit files in the
+/// worktree but not run commands unasked; `bypassPermissions` lets it do anything the host
+/// user can, which the worker's owner must choose knowingly (members' messages drive it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum PermissionMode {
+    #[serde(rename = "default")]
+    #[value(name = "default")]
+    Default,
+    #[default]
+    #[serde(rename = "acceptEdits")]
+    #[value(name = "acceptEdits")]
+    AcceptEdits,
+    #[serde(rename = "bypassPermissions")]
+    #[value(name = "bypassPermissions")]
+    BypassPermissions,
+    #[serde(rename = "plan")]
+    #[value(name = "plan")]
+    Plan,
+}
+
+impl PermissionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PermissionMode::Default => "default",
+            PermissionMode::AcceptEdits => "acceptEdits",
+            PermissionMode::BypassPermissions => "bypassPermissions",
+            PermissionMode::Plan => "plan",
+        }
+    }
+}
+
 pub struct Claude {
     program: String,
+    mode: PermissionMode,
     result: Option<Outcome>,
 }
 
 impl Claude {
+    /// Claude Code in the default [`PermissionMode`] (`acceptEdits`).
     pub fn new(program: &str) -> Self {
-        Claude { program: program.to_owned(), result: None }
+        Claude { program: program.to_owned(), mode: PermissionMode::default(), result: None }
+    }
+
+    /// The mode for turns of sessions not in plan mode.
+    pub fn permission_mode(mut self, mode: PermissionMode) -> Self {
+        self.mode = mode;
+        self
     }
 }
 
@@ -26,8 +70,8 @@ impl Adapter for Claude {
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-        let mode = if input.settings.plan_mode { "plan" } else { "bypassPermissions" };
-        args.extend(["--permission-mode".into(), mode.into()]);
+        let mode = if input.settings.plan_mode { PermissionMode::Plan } else { self.mode };
+        args.extend(["--permission-mode".into(), mode.as_str().into()]);
         if let Some(model) = &input.settings.model {
             args.extend(["--model".into(), model.clone()]);
         }
@@ -186,11 +230,11 @@ mod tests {
             worktree: "/w".into(),
             resume: Some("s-1".into()),
             settings: Default::default(),
+            env: Vec::new(),
         };
         let claude = Claude::new("claude");
         let (_, args) = claude.command(&input);
         assert!(args.windows(2).any(|w| w == ["--resume", "s-1"]));
-        assert!(args.windows(2).any(|w| w == ["--permission-mode", "bypassPermissions"]));
         input.settings.plan_mode = true;
         input.settings.model = Some("opus".into());
         let (_, args) = claude.command(&input);
@@ -198,5 +242,28 @@ mod tests {
         assert!(args.windows(2).any(|w| w == ["--model", "opus"]));
         let line: Value = serde_json::from_str(claude.stdin(&input).unwrap().trim()).unwrap();
         assert_eq!(line["message"]["content"][0]["text"], "hi");
+    }
+
+    #[test]
+    fn claude_code_defaults_to_accept_edits_not_bypass_permissions() {
+        let mut input = TurnInput {
+            prompt: "hi".into(),
+            worktree: "/w".into(),
+            resume: None,
+            settings: Default::default(),
+            env: Vec::new(),
+        };
+        let mode = |claude: &Claude, input: &TurnInput| {
+            let (_, args) = claude.command(input);
+            args.windows(2).find(|w| w[0] == "--permission-mode").map(|w| w[1].clone()).unwrap()
+        };
+        assert_eq!(mode(&Claude::new("claude"), &input), "acceptEdits");
+        let bypass = Claude::new("claude").permission_mode(PermissionMode::BypassPermissions);
+        assert_eq!(mode(&bypass, &input), "bypassPermissions");
+        // A session in plan mode plans, whatever the worker allows.
+        input.settings.plan_mode = true;
+        assert_eq!(mode(&bypass, &input), "plan");
+        let stored: PermissionMode = serde_json::from_str("\"acceptEdits\"").unwrap();
+        assert_eq!(stored, PermissionMode::AcceptEdits);
     }
 }

@@ -166,6 +166,7 @@ mod tests {
             worktree: "/w".into(),
             resume: Some("th".into()),
             settings: Default::default(),
+            env: Vec::new(),
         };
         assert_eq!(Codex::new("codex").command(&input).1, vec!["exec", "--json", "resume", "th", "p"]);
         input.settings = crate::agent::Settings {

@@ -5,12 +5,13 @@
 //! - [`Adapter`] is the interface of agents that run as a process speaking lines: Claude Code
 //!   ([`claude`]), Codex ([`codex`]), any command ([`command`]). Parsing a line is a pure
 //!   method, unit-tested without a process; [`process`] runs an adapter's process in its own
-//!   process group so an interrupt stops all of it.
+//!   process group so an interrupt stops all of it, with the environment [`env`] allows.
 //! - [`scripted`] is the built-in agent for tests and demos; it runs in-process.
 
 pub mod claude;
 pub mod codex;
 pub mod command;
+pub mod env;
 pub mod process;
 pub mod scripted;
 
@@ -28,6 +29,8 @@ pub struct TurnInput {
     pub resume: Option<String>,
     /// The session's settings at the start of the turn.
     pub settings: Settings,
+    /// The whole environment of the agent's process (nothing else is inherited): see [`env`].
+    pub env: env::Environment,
 }
 
 /// How the session wants its agent to work.
@@ -62,28 +65,32 @@ pub trait Adapter: Send {
 #[derive(Debug, Clone)]
 pub enum AgentSpec {
     Scripted,
-    Process { kind: AgentKind, program: String },
+    Process { kind: AgentKind, program: String, permission_mode: claude::PermissionMode },
 }
 
 impl AgentSpec {
     /// The agent for a worker: its kind, with the program overridable for tests and odd
     /// installs (`BATON_CLAUDE_BIN`, `BATON_CODEX_BIN`, or the worker's agent command).
-    pub fn new(kind: AgentKind, command: Option<&str>) -> AgentSpec {
+    /// Claude Code works in the worker's `permission_mode` (a session in plan mode plans).
+    pub fn new(kind: AgentKind, command: Option<&str>, permission_mode: claude::PermissionMode) -> AgentSpec {
         let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
-        match kind {
-            AgentKind::Scripted => AgentSpec::Scripted,
-            AgentKind::ClaudeCode => AgentSpec::Process { kind, program: env("BATON_CLAUDE_BIN", "claude") },
-            AgentKind::Codex => AgentSpec::Process { kind, program: env("BATON_CODEX_BIN", "codex") },
-            AgentKind::Command => AgentSpec::Process { kind, program: command.unwrap_or("cat").to_owned() },
-        }
+        let program = match kind {
+            AgentKind::Scripted => return AgentSpec::Scripted,
+            AgentKind::ClaudeCode => env("BATON_CLAUDE_BIN", "claude"),
+            AgentKind::Codex => env("BATON_CODEX_BIN", "codex"),
+            AgentKind::Command => command.unwrap_or("cat").to_owned(),
+        };
+        AgentSpec::Process { kind, program, permission_mode }
     }
 
     /// A fresh adapter for one turn (process agents only).
     pub fn adapter(&self) -> Option<Box<dyn Adapter>> {
         match self {
             AgentSpec::Scripted => None,
-            AgentSpec::Process { kind: AgentKind::ClaudeCode, program } => Some(Box::new(claude::Claude::new(program))),
-            AgentSpec::Process { kind: AgentKind::Codex, program } => Some(Box::new(codex::Codex::new(program))),
+            AgentSpec::Process { kind: AgentKind::ClaudeCode, program, permission_mode } => {
+                Some(Box::new(claude::Claude::new(program).permission_mode(*permission_mode)))
+            }
+            AgentSpec::Process { kind: AgentKind::Codex, program, .. } => Some(Box::new(codex::Codex::new(program))),
             AgentSpec::Process { program, .. } => Some(Box::new(command::CommandAgent::new(program))),
         }
     }

@@ -1,6 +1,8 @@
 //! Runs an [`Adapter`]'s process for one turn: in the worktree, in its own process group (so
 //! an interrupt or a timeout stops the agent and everything it started), feeding its stdin
 //! and turning each stdout line into events. Stderr is kept (its tail explains a failure).
+//! The process starts with exactly the turn's environment ([`super::env`]): nothing of the
+//! daemon's own is inherited.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -39,6 +41,8 @@ pub async fn run(
     let feed = adapter.stdin(input);
     let mut child = match Command::new(&program)
         .args(&args)
+        .env_clear()
+        .envs(input.env.iter().map(|(k, v)| (k, v)))
         .current_dir(&input.worktree)
         .stdin(if feed.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -132,6 +136,7 @@ mod tests {
             worktree: dir.to_path_buf(),
             resume: None,
             settings: Default::default(),
+            env: crate::agent::env::build(std::env::vars_os(), &[], &[]),
         }
     }
 

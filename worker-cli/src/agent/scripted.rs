@@ -100,6 +100,7 @@ mod tests {
             worktree: dir.path().into(),
             resume: None,
             settings: Default::default(),
+            env: Vec::new(),
         };
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (_s, mut stop) = watch::channel(Stop::Running);

@@ -24,8 +24,10 @@ pub enum Command {
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
         Command::Create { name } => {
-            let t: TokenCreated =
-                env.client.post("create token", "/api/tokens", &CreateToken { name: name.clone() }).await?;
+            let t: TokenCreated = env
+                .client
+                .post("create token", "/api/tokens", &CreateToken { name: name.clone(), expires_in_days: None })
+                .await?;
             env.print(&t, |t| format!("{}\n(token {} \"{}\"; shown only now)", t.token, t.id, t.name))
         }
         Command::Ls => {

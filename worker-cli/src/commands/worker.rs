@@ -8,6 +8,8 @@ use protocol::handle::HandleKind;
 use protocol::worker::{AgentKind, RegisterWorker, Worker, WorkerRegistered};
 
 use super::{confirm, Env};
+use crate::agent::claude::PermissionMode;
+use crate::agent::env as agent_env;
 use crate::daemon::{self, lock};
 use crate::{output, worker_config};
 
@@ -17,7 +19,13 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  cd ~/src/web && baton worker register --project web --agent claude-code --base-branch main\n\n\
 Registering again from the same machine reattaches (a fresh token); the config goes to\n\
-.baton/worker.json in the repository, excluded from git."
+.baton/worker.json in the repository, excluded from git.\n\n\
+The agent starts with a cleared environment: PATH, HOME, USER, LOGNAME, SHELL, TMPDIR, TERM,\n\
+LANG, LC_*, TZ, plus its provider's variables (claude-code: ANTHROPIC_API_KEY,\n\
+ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL, CLAUDE_CONFIG_DIR, CLAUDE_CODE_USE_BEDROCK,\n\
+CLAUDE_CODE_USE_VERTEX; codex: OPENAI_API_KEY, OPENAI_BASE_URL, CODEX_HOME); --agent-env adds\n\
+more. Never a BATON_* variable. Members who can message its sessions can make the agent run\n\
+code as this machine's user: choose --permission-mode knowingly."
     )]
     Register {
         #[arg(long, short)]
@@ -43,6 +51,14 @@ Registering again from the same machine reattaches (a fresh token); the config g
         /// Longest turn, in seconds
         #[arg(long, default_value_t = crate::worker_config::DEFAULT_TURN_TIMEOUT_SECS)]
         turn_timeout: u64,
+        /// Also pass this variable of the daemon's environment to the agent (repeat for more;
+        /// a name, its value is read when a turn starts). BATON_* names are refused
+        #[arg(long = "agent-env", value_name = "NAME")]
+        agent_env: Vec<String>,
+        /// Claude Code's permission mode; a session in plan mode still plans.
+        /// bypassPermissions lets the agent run any command unasked
+        #[arg(long, value_enum, default_value_t = PermissionMode::AcceptEdits)]
+        permission_mode: PermissionMode,
         /// The worker config file [default: .baton/worker.json in the repository]
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
@@ -87,6 +103,25 @@ pub fn worker_id(given: &str) -> Result<i64> {
     }
 }
 
+/// The provider variables a worker config names: none given keeps the adapter's defaults
+/// (`None`, so they follow upgrades); names given add to them. Refuses `BATON_*` names and
+/// anything that is not a variable name.
+pub fn agent_env_names(kind: AgentKind, given: &[String]) -> Result<Option<Vec<String>>> {
+    for name in given {
+        agent_env::check_name(name)?;
+    }
+    if given.is_empty() {
+        return Ok(None);
+    }
+    let mut names: Vec<String> = agent_env::provider_defaults(kind).iter().map(|s| s.to_string()).collect();
+    for name in given {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    Ok(Some(names))
+}
+
 fn current_branch(repo: &std::path::Path) -> Option<String> {
     let repo = git2::Repository::open(repo).ok()?;
     let head = repo.head().ok()?;
@@ -108,11 +143,17 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             max_sessions,
             worktrees_dir,
             turn_timeout,
+            agent_env,
+            permission_mode,
             config,
         } => {
             if *agent == AgentKind::Command && agent_command.is_none() {
                 bail!("--agent command needs --agent-command CMD (it gets the prompt on stdin)");
             }
+            if *agent != AgentKind::ClaudeCode && *permission_mode != PermissionMode::default() {
+                bail!("--permission-mode is Claude Code's: drop it, or use --agent claude-code");
+            }
+            let agent_env = agent_env_names(*agent, agent_env)?;
             let cwd = std::env::current_dir()?;
             let repo = worker_config::repo_root(&cwd)?;
             let p = env.project(project.as_deref(), None).await?;
@@ -154,6 +195,8 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 repo: repo.clone(),
                 worktrees_dir,
                 turn_timeout_secs: *turn_timeout,
+                agent_env: agent_env.clone(),
+                permission_mode: *permission_mode,
             };
             worker_config::save(&path, &saved)?;
             if path.starts_with(&repo) {
@@ -162,15 +205,27 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 worker_config::exclude(&repo, relative.as_deref().unwrap_or(".baton/"))?;
             }
             let w = &registered.worker;
+            let provider = match &agent_env {
+                Some(names) => names.clone(),
+                None => agent_env::provider_defaults(*agent).iter().map(|s| s.to_string()).collect(),
+            };
+            let mode = match agent {
+                AgentKind::ClaudeCode => format!(", permission mode {}", permission_mode.as_str()),
+                _ => String::new(),
+            };
             env.print(&registered.worker, |_| {
                 format!(
-                    "{} {} ({}, agent {}, base {}). Config: {}\nStart it with: baton worker run",
+                    "{} {} ({}, agent {}, base {}{mode}). Config: {}\n\
+                     The agent's environment: {}{}{}; nothing else.\nStart it with: baton worker run",
                     if registered.outcome == "created" { "Registered" } else { "Reattached" },
                     w.handle,
                     w.name,
                     w.agent,
                     w.base_branch,
-                    path.display()
+                    path.display(),
+                    agent_env::BASE.join(", "),
+                    ", LC_*",
+                    provider.iter().map(|n| format!(", {n}")).collect::<String>(),
                 )
             })
         }
@@ -244,5 +299,21 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             env.client.delete("delete worker", &format!("/api/workers/{id}")).await.context("delete worker")?;
             env.print(&serde_json::json!({"deleted": worker}), |_| format!("Deleted {worker}."))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registration_refuses_baton_variables_for_the_agent() {
+        let err = agent_env_names(AgentKind::ClaudeCode, &["BATON_TOKEN".into()]).unwrap_err();
+        assert!(err.to_string().contains("never reach the agent"), "{err}");
+        assert!(agent_env_names(AgentKind::Codex, &["OPENAI_API_KEY=sk".into()]).is_err());
+        assert_eq!(agent_env_names(AgentKind::Codex, &[]).unwrap(), None);
+        let names = agent_env_names(AgentKind::Codex, &["AZURE_KEY".into(), "OPENAI_API_KEY".into()]).unwrap().unwrap();
+        assert_eq!(names.iter().filter(|n| *n == "OPENAI_API_KEY").count(), 1);
+        assert_eq!(names.last().map(String::as_str), Some("AZURE_KEY"));
     }
 }

@@ -19,7 +19,7 @@ use protocol::event::EventBody;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
-use crate::agent::AgentSpec;
+use crate::agent::{env, AgentSpec};
 use crate::client::Client;
 use crate::config::Settings;
 use crate::resolve;
@@ -31,6 +31,8 @@ pub struct Shared {
     pub config: WorkerConfig,
     pub client: Client,
     pub agent: AgentSpec,
+    /// What its agents' environments hold.
+    pub agent_env: env::Policy,
     /// Turns running at once, across sessions (the worker's `max_sessions`).
     pub permits: Semaphore,
 }
@@ -103,12 +105,14 @@ fn write_cursor(path: &Path, seq: u64) -> Result<()> {
 /// Runs the daemon until SIGINT or SIGTERM.
 pub async fn run(config: WorkerConfig, config_path: &Path) -> Result<()> {
     let _lock = lock::Lock::acquire(&config_path.with_file_name("worker.lock"))?;
+    harden();
     let settings = Settings { url: config.url.clone(), token: Some(config.token.clone()), project: None };
     let client = Client::new(&settings)?;
-    let agent = AgentSpec::new(config.agent, config.agent_command.as_deref());
+    let agent = AgentSpec::new(config.agent, config.agent_command.as_deref(), config.permission_mode);
+    let agent_env = env::Policy::new(config.agent, config.agent_env.as_deref(), &config.token);
     let worker_id = config.worker_id;
     let permits = Semaphore::new(config.max_sessions.max(1) as usize);
-    let shared = Arc::new(Shared { config, client: client.clone(), agent, permits });
+    let shared = Arc::new(Shared { config, client: client.clone(), agent, agent_env, permits });
     let mut supervisor = Supervisor::new(shared);
 
     // Reconcile: every session of this worker runs (a runner with nothing to do just waits).
@@ -160,6 +164,19 @@ pub async fn run(config: WorkerConfig, config_path: &Path) -> Result<()> {
     sweep.abort();
     supervisor.stop_all().await;
     Ok(())
+}
+
+/// Makes the daemon non-dumpable (Linux): its `/proc/<pid>/environ` and memory become
+/// unreadable to other processes of the same user, its agents among them, which would
+/// otherwise read the daemon's whole environment there. An agent's own process is dumpable
+/// again after `exec`, so this changes nothing for it. Files are another matter: the same user
+/// reads `.baton/worker.json`, and no file mode stops that (see `SECURITY.md`).
+pub fn harden() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(PR_SET_DUMPABLE, 0) only changes this process's dumpable flag.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
 }
 
 /// Tells the server every 10 s that this daemon is alive: "online" needs both the command

@@ -136,6 +136,7 @@ async fn session(
                 worktree: worktree.clone(),
                 resume: queue.thread().map(str::to_owned),
                 settings,
+                env: shared.agent_env.environment(std::env::vars_os(), session_id),
             };
             let attachments = queue.attachments(message_seq);
             queue.mark_started(message_seq);
