@@ -39,6 +39,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 
+    /// Allow plain http:// to a server that is not on this machine (the token travels
+    /// readable) [env: BATON_INSECURE=1]
+    #[arg(long, global = true)]
+    pub insecure: bool,
+
     /// Print JSON to stdout instead of tables and text, for scripts
     #[arg(long, global = true)]
     pub json: bool,

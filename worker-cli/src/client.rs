@@ -18,7 +18,10 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client of `settings.url`, refused when plain http would expose the token
+    /// ([`crate::config::check_url`]).
     pub fn new(settings: &Settings) -> Result<Self> {
+        crate::config::check_url(&settings.url, settings.insecure)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(10))

@@ -5,12 +5,18 @@
 //! `BATON_URL` / `BATON_TOKEN` / `BATON_PROJECT` < flags. The config file is `$BATON_CONFIG`,
 //! else `<config dir>/baton/config.json` (`~/.config/baton/config.json` on Linux), written
 //! with mode 600 because it holds a token.
+//!
+//! A token never travels over plain `http://` to a server that is not on this machine
+//! ([`check_url`], applied by the client to every URL it is given) unless `--insecure` or
+//! `BATON_INSECURE=1` says the network is trusted.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
+
+use crate::messages;
 
 pub const DEFAULT_URL: &str = "http://127.0.0.1:8787";
 
@@ -39,6 +45,8 @@ pub struct Overrides {
     pub url: Option<String>,
     pub token: Option<String>,
     pub project: Option<String>,
+    /// Plain `http://` to a remote server is allowed (`--insecure`, `BATON_INSECURE=1`).
+    pub insecure: bool,
 }
 
 /// The settings a command runs with.
@@ -48,6 +56,8 @@ pub struct Settings {
     pub token: Option<String>,
     /// The default project, by id or name, for commands not given `--project`.
     pub project: Option<String>,
+    /// Plain `http://` to a server that is not on this machine is allowed.
+    pub insecure: bool,
 }
 
 /// defaults < config file < project file < environment < flags. An empty value counts as
@@ -64,6 +74,29 @@ pub fn resolve(file: &ConfigFile, project_file: &ProjectFile, env: &Overrides, f
             .to_owned(),
         token: pick(&flags.token, &env.token, &file.token),
         project: pick(&flags.project, &env.project, &saved_project),
+        insecure: flags.insecure || env.insecure,
+    }
+}
+
+/// Whether `url` may carry a token: `https://` always; `http://` only to this machine
+/// (127.0.0.0/8, ::1, localhost), where nobody on a network can read it, unless `insecure`.
+pub fn check_url(url: &str, insecure: bool) -> Result<()> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| anyhow!(messages::bad_url(url, &e.to_string())))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if insecure || is_loopback(parsed.host_str().unwrap_or("")) => Ok(()),
+        "http" => bail!(messages::insecure_url(url)),
+        _ => bail!(messages::bad_url(url, "not an http:// or https:// URL")),
+    }
+}
+
+/// A host that names this machine.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        Err(_) => host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
     }
 }
 
@@ -73,6 +106,7 @@ pub fn from_env() -> Overrides {
         url: std::env::var("BATON_URL").ok(),
         token: std::env::var("BATON_TOKEN").ok(),
         project: std::env::var("BATON_PROJECT").ok(),
+        insecure: std::env::var("BATON_INSECURE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
     }
 }
 
@@ -119,7 +153,7 @@ mod tests {
     use super::*;
 
     fn o(url: Option<&str>, token: Option<&str>) -> Overrides {
-        Overrides { url: url.map(Into::into), token: token.map(Into::into), project: None }
+        Overrides { url: url.map(Into::into), token: token.map(Into::into), ..Overrides::default() }
     }
 
     fn p(project: Option<&str>) -> Overrides {
@@ -149,6 +183,34 @@ mod tests {
         assert_eq!(resolve(&used, &here, &p(None), &p(None)).project.as_deref(), Some("here"));
         assert_eq!(resolve(&used, &here, &p(Some("env")), &p(None)).project.as_deref(), Some("env"));
         assert_eq!(resolve(&used, &here, &p(Some("env")), &p(Some("flag"))).project.as_deref(), Some("flag"));
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_a_remote_server_unless_insecure() {
+        for local in [
+            "http://127.0.0.1:8787",
+            "http://127.8.9.1",
+            "http://localhost:8787",
+            "http://LOCALHOST.",
+            "http://[::1]:8787",
+            "http://[::ffff:127.0.0.1]",
+        ] {
+            assert!(check_url(local, false).is_ok(), "{local}");
+        }
+        assert!(check_url("https://baton.example.org", false).is_ok());
+        for remote in ["http://baton.example.org", "http://10.0.0.2:8787", "http://localhost.evil.org", "http://[::2]"]
+        {
+            let err = check_url(remote, false).unwrap_err().to_string();
+            assert!(err.contains("--insecure") && err.contains("https://"), "{remote}: {err}");
+            assert!(check_url(remote, true).is_ok(), "{remote} with --insecure");
+        }
+        assert!(check_url("ftp://x", true).unwrap_err().to_string().contains("not an http"));
+        assert!(check_url("not a url", true).is_err());
+        let none = ProjectFile::default();
+        let insecure = Overrides { insecure: true, ..Overrides::default() };
+        assert!(resolve(&ConfigFile::default(), &none, &insecure, &Overrides::default()).insecure);
+        assert!(resolve(&ConfigFile::default(), &none, &Overrides::default(), &insecure).insecure);
+        assert!(!resolve(&ConfigFile::default(), &none, &Overrides::default(), &Overrides::default()).insecure);
     }
 
     #[test]

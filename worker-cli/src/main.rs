@@ -33,7 +33,7 @@ async fn run(cli: Cli) -> Result<()> {
     let file = config::load(&config::path()?)?;
     let here = std::env::current_dir().unwrap_or_default();
     let project_file = config::find_project_file(&here)?;
-    let flags = Overrides { url: cli.url.clone(), token: cli.token.clone(), project: None };
+    let flags = Overrides { url: cli.url.clone(), token: cli.token.clone(), project: None, insecure: cli.insecure };
     let settings = config::resolve(&file, &project_file, &config::from_env(), &flags);
     let client = Client::new(&settings)?;
     let env = Env { settings, client, json: cli.json };

@@ -17,6 +17,18 @@ pub fn no_token(url: &str) -> String {
     )
 }
 
+pub fn insecure_url(url: &str) -> String {
+    format!(
+        "refusing to send a token to {url} over plain http: anyone on the network between could read it. \
+         Use https://, or a loopback address (127.0.0.1, ::1, localhost) for a server on this machine; \
+         if the network is trusted, pass --insecure or set BATON_INSECURE=1"
+    )
+}
+
+pub fn bad_url(url: &str, why: &str) -> String {
+    format!("{url:?} is not a server URL ({why}): give one like https://baton.example.org or http://127.0.0.1:8787")
+}
+
 /// An error answered by the API, for the action that was attempted.
 pub fn api_error(action: &str, status: u16, code: ErrorCode, message: &str) -> String {
     let next = match code {

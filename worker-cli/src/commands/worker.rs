@@ -232,7 +232,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         Command::Run { config } => {
             let path = config_path(config.as_ref())?;
             let loaded = worker_config::load(&path)?;
-            daemon::run(loaded, &path).await
+            daemon::run(loaded, &path, env.settings.insecure).await
         }
         Command::Status { config } => {
             let path = config_path(config.as_ref())?;

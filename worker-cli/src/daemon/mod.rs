@@ -2,8 +2,10 @@
 //! cursor it keeps on disk, so every command is handled once across its own restarts and the
 //! server's), reconciles on start by running every session the worker has, and supervises
 //! one [`runner`] per session. Batons addressed to the worker are caught and kept by
-//! [`batons`]. One daemon per worker config, enforced by [`lock`].
+//! [`batons`]. One daemon per worker config, enforced by [`lock`]. A message's files are
+//! saved by [`attachments`].
 
+pub mod attachments;
 pub mod batons;
 pub mod lock;
 pub mod poster;
@@ -102,11 +104,11 @@ fn write_cursor(path: &Path, seq: u64) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Runs the daemon until SIGINT or SIGTERM.
-pub async fn run(config: WorkerConfig, config_path: &Path) -> Result<()> {
+/// Runs the daemon until SIGINT or SIGTERM; `insecure` allows a plain-http remote server.
+pub async fn run(config: WorkerConfig, config_path: &Path, insecure: bool) -> Result<()> {
     let _lock = lock::Lock::acquire(&config_path.with_file_name("worker.lock"))?;
     harden();
-    let settings = Settings { url: config.url.clone(), token: Some(config.token.clone()), project: None };
+    let settings = Settings { url: config.url.clone(), token: Some(config.token.clone()), project: None, insecure };
     let client = Client::new(&settings)?;
     let agent = AgentSpec::new(config.agent, config.agent_command.as_deref(), config.permission_mode);
     let agent_env = env::Policy::new(config.agent, config.agent_env.as_deref(), &config.token);

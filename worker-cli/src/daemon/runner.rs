@@ -12,6 +12,7 @@ use protocol::api::Attachment;
 use protocol::event::{EventBody, EventPage};
 use tokio::sync::{mpsc, watch};
 
+use super::attachments;
 use super::poster;
 use super::Shared;
 use crate::agent::process::{self, Stop};
@@ -24,55 +25,6 @@ use crate::worktree;
 pub fn heartbeat_every() -> Duration {
     let ms = std::env::var("BATON_HEARTBEAT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
     Duration::from_millis(ms)
-}
-
-/// Where attachments go inside the worktree; a `.gitignore` of `*` keeps them out of git.
-pub const ATTACHMENTS_DIR: &str = "attachments";
-
-/// Downloads the message's files into `<worktree>/attachments/`, renaming clashes
-/// (`a.png`, `a-1.png`); answers their paths relative to the worktree.
-async fn save_attachments(
-    client: &crate::client::Client,
-    session_id: i64,
-    worktree: &std::path::Path,
-    attachments: &[Attachment],
-) -> Result<Vec<String>> {
-    let dir = worktree.join(ATTACHMENTS_DIR);
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(".gitignore"), "*\n")?;
-    let mut saved = Vec::new();
-    for a in attachments {
-        let response = client
-            .send(client.request(reqwest::Method::GET, &format!("/api/sessions/{session_id}/attachments/{}", a.id))?)
-            .await?;
-        if !response.status().is_success() {
-            return Err(crate::client::error_of(&format!("download {}", a.filename), response).await);
-        }
-        let bytes = response.bytes().await?;
-        let name = free_name(&dir, &a.filename);
-        std::fs::write(dir.join(&name), &bytes)?;
-        saved.push(format!("{ATTACHMENTS_DIR}/{name}"));
-    }
-    Ok(saved)
-}
-
-/// `name`, or `stem-1.ext`, `stem-2.ext`, ... when taken. The server already made the name
-/// a plain file name; this only avoids overwriting.
-fn free_name(dir: &std::path::Path, name: &str) -> String {
-    if !dir.join(name).exists() {
-        return name.to_owned();
-    }
-    let (stem, ext) = match name.rsplit_once('.') {
-        Some((s, e)) if !s.is_empty() => (s, format!(".{e}")),
-        _ => (name, String::new()),
-    };
-    (1..).map(|i| format!("{stem}-{i}{ext}")).find(|n| !dir.join(n).exists()).unwrap_or_else(|| name.to_owned())
-}
-
-/// The prompt with the saved files listed first, so the agent knows where they are.
-pub fn with_attachments(prompt: &str, saved: &[String]) -> String {
-    let list: Vec<String> = saved.iter().map(|p| format!("- {p}")).collect();
-    format!("[Attached files, saved in the working directory:]\n{}\n\n{prompt}", list.join("\n"))
 }
 
 pub async fn run(
@@ -170,10 +122,10 @@ async fn turn(
     let client = &shared.client;
     poster::post(client, session_id, &EventBody::TurnStart { message_seq }).await?;
     if !attachments.is_empty() {
-        match save_attachments(client, session_id, &input.worktree, attachments).await {
-            Ok(saved) => input.prompt = with_attachments(&input.prompt, &saved),
+        match attachments::save(client, session_id, &input.worktree, attachments).await {
+            Ok(saved) => input.prompt = attachments::with_attachments(&input.prompt, &saved),
             Err(err) => {
-                let message = format!("attachment download failed: {err:#}");
+                let message = format!("the attachments were not saved: {err:#}");
                 poster::post(client, session_id, &EventBody::TurnError { message_seq, message, synthetic: false })
                     .await?;
                 return Ok(());
