@@ -23,7 +23,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("baton: {err:#}");
+            // The message may quote the server (its error texts, names): cleaned like all text.
+            baton::output::note(&format!("baton: {err:#}"));
             ExitCode::FAILURE
         }
     }

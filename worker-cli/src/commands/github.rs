@@ -120,12 +120,12 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 total.unchanged += step.unchanged;
                 total.skipped += step.skipped;
                 if !env.json {
-                    eprintln!(
+                    crate::output::note(&format!(
                         "baton: {} issues so far ({} new, {} updated)",
                         total.created + total.updated + total.unchanged,
                         total.created,
                         total.updated
-                    );
+                    ));
                 }
                 match step.next_cursor {
                     Some(next) => cursor = Some(next),

@@ -112,14 +112,14 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 }
             };
             if !env.json {
-                eprintln!("baton: watching {} (Ctrl-C to stop)", p.name);
+                output::note(&format!("baton: watching {} (Ctrl-C to stop)", p.name));
             }
             let mut follower = Follower::new(env.client.clone(), format!("/api/projects/{}/stream", p.id), start);
             let mut printed = 0u64;
             while count.is_none_or(|c| printed < c) {
                 let received = follower.next().await?;
                 if env.json {
-                    output::line(&received.raw)?;
+                    output::raw_line(&received.raw)?;
                 } else if let EventBody::Change { entity, action, id, handle } = &received.event.body {
                     let what = handle.clone().unwrap_or_else(|| id.to_string());
                     output::line(&format!("#{} {:?} {what} {:?}", received.event.seq, entity, action).to_lowercase())?;

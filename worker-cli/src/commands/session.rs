@@ -222,7 +222,10 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 let received = follower.next().await?;
                 if follower.reconnects() != reconnects {
                     reconnects = follower.reconnects();
-                    eprintln!("baton: reconnected to S-{id}; continuing after #{}", received.event.seq - 1);
+                    output::note(&format!(
+                        "baton: reconnected to S-{id}; continuing after #{}",
+                        received.event.seq - 1
+                    ));
                 }
                 print_event(env, &received.event, Some(&received.raw))?;
                 printed += 1;
@@ -257,8 +260,8 @@ fn encode(text: &str) -> String {
 fn print_event(env: &Env, event: &Event, raw: Option<&str>) -> std::io::Result<()> {
     if env.json {
         match raw {
-            Some(raw) => output::line(raw),
-            None => output::line(&serde_json::to_string(event).map_err(std::io::Error::other)?),
+            Some(raw) => output::raw_line(raw),
+            None => output::raw_line(&serde_json::to_string(event).map_err(std::io::Error::other)?),
         }
     } else {
         output::line(&render_event(event))
@@ -288,5 +291,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(render_event(&event), "#3 10:11:12 ada: hi");
+    }
+
+    #[test]
+    fn a_message_with_terminal_escapes_prints_as_plain_text() {
+        let event: Event = serde_json::from_value(serde_json::json!({
+            "seq": 4, "at": "2026-11-21T10:11:12.000Z", "type": "user_message",
+            "text": "\u{1b}[2Jhi\u{202e}gnp.exe", "author": {"kind": "user", "id": 1, "name": "\u{1b}]0;root\u{7}ada"}
+        }))
+        .unwrap();
+        // What `output::line` prints in text mode.
+        assert_eq!(output::clean(&render_event(&event)), "#4 10:11:12 ]0;rootada: [2Jhignp.exe");
+        // JSON mode keeps the exact text, escaped by serde.
+        let json = serde_json::to_string(&event).unwrap();
+        assert!(json.contains("\\u001b[2Jhi\u{202e}gnp.exe"), "{json}");
     }
 }

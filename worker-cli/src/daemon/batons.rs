@@ -91,7 +91,7 @@ impl Leases {
         let Ok(mut tokens) = self.tokens.lock() else { return };
         edit(&mut tokens);
         if let Err(err) = crate::private_file::write_json(&self.path, &*tokens) {
-            eprintln!("baton worker: cannot save baton leases: {err:#}");
+            crate::output::note(&format!("baton worker: cannot save baton leases: {err:#}"));
         }
     }
 }
@@ -125,18 +125,18 @@ impl Catcher {
         };
         let response = match response {
             Ok(r) => r,
-            Err(err) => return eprintln!("baton worker: cannot catch {baton_id}: {err:#}"),
+            Err(err) => return crate::output::note(&format!("baton worker: cannot catch {baton_id}: {err:#}")),
         };
         if matches!(response.status(), StatusCode::CONFLICT | StatusCode::GONE | StatusCode::NOT_FOUND) {
             return;
         }
         match crate::client::decode::<Caught>("catch a baton", response).await {
             Ok(caught) => {
-                eprintln!("baton worker: caught {baton_id} (attempt {})", caught.baton.attempt);
+                crate::output::note(&format!("baton worker: caught {baton_id} (attempt {})", caught.baton.attempt));
                 self.leases.put(baton_id, &caught.lease.token);
                 self.keep(&caught.baton);
             }
-            Err(err) => eprintln!("baton worker: cannot catch {baton_id}: {err:#}"),
+            Err(err) => crate::output::note(&format!("baton worker: cannot catch {baton_id}: {err:#}")),
         }
     }
 
@@ -162,7 +162,7 @@ impl Catcher {
             }
             // Room again: take what waited.
             if let Err(err) = catcher.sweep().await {
-                eprintln!("baton worker: baton sweep: {err:#}");
+                crate::output::note(&format!("baton worker: baton sweep: {err:#}"));
             }
         });
     }
@@ -189,7 +189,7 @@ impl Catcher {
     pub async fn sweep_forever(self) {
         loop {
             if let Err(err) = self.sweep().await {
-                eprintln!("baton worker: baton sweep: {err:#}");
+                crate::output::note(&format!("baton worker: baton sweep: {err:#}"));
             }
             tokio::time::sleep(sweep_every()).await;
         }
@@ -259,7 +259,7 @@ impl Keeper {
                         if self.session_gone().await {
                             break Ending::Failed("the session running this baton was deleted".into());
                         }
-                        eprintln!("baton worker: {}: cannot follow S-{}: {err:#}", self.baton_id, self.session_id);
+                        crate::output::note(&format!("baton worker: {}: cannot follow S-{}: {err:#}", self.baton_id, self.session_id));
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 },
@@ -299,7 +299,7 @@ impl Keeper {
         match self.call("heartbeat", &body).await {
             Ok(Some(_)) | Err(_) => true, // a transport failure is retried at the next beat
             Ok(None) => {
-                eprintln!("baton worker: {}: the lease was lost", self.baton_id);
+                crate::output::note(&format!("baton worker: {}: the lease was lost", self.baton_id));
                 false
             }
         }
@@ -319,10 +319,17 @@ impl Keeper {
                 }
             };
             match outcome {
-                Ok(Some(b)) => return eprintln!("baton worker: {} {}", self.baton_id, b.status.as_str()),
-                Ok(None) => return eprintln!("baton worker: {} was refused: the lease is gone", self.baton_id),
+                Ok(Some(b)) => {
+                    return crate::output::note(&format!("baton worker: {} {}", self.baton_id, b.status.as_str()))
+                }
+                Ok(None) => {
+                    return crate::output::note(&format!(
+                        "baton worker: {} was refused: the lease is gone",
+                        self.baton_id
+                    ))
+                }
                 Err(err) => {
-                    eprintln!("baton worker: {}: {err:#}; retrying", self.baton_id);
+                    crate::output::note(&format!("baton worker: {}: {err:#}; retrying", self.baton_id));
                     tokio::time::sleep(backoff.next_delay(crate::backoff::jitter())).await;
                 }
             }

@@ -124,7 +124,7 @@ pub async fn run(config: WorkerConfig, config_path: &Path, insecure: bool) -> Re
     for s in &sessions {
         supervisor.start(s.id);
     }
-    eprintln!("baton worker: W-{worker_id} online, {} session(s); Ctrl-C stops", sessions.len());
+    crate::output::note(&format!("baton worker: W-{worker_id} online, {} session(s); Ctrl-C stops", sessions.len()));
 
     let beat = tokio::spawn(heartbeat(client.clone(), worker_id));
     let (start_tx, mut start_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -161,7 +161,7 @@ pub async fn run(config: WorkerConfig, config_path: &Path, insecure: bool) -> Re
             _ = terminate.recv() => break,
         }
     }
-    eprintln!("baton worker: stopping");
+    crate::output::note("baton worker: stopping");
     beat.abort();
     sweep.abort();
     supervisor.stop_all().await;

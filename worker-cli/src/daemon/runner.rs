@@ -34,7 +34,7 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
 ) {
     if let Err(err) = session(&shared, session_id, interrupts, shutdown).await {
-        eprintln!("baton worker: S-{session_id}: {err:#}");
+        crate::output::note(&format!("baton worker: S-{session_id}: {err:#}"));
         let notice = EventBody::SystemNotice { text: format!("the worker could not run this session: {err:#}") };
         let _ = poster::post(&shared.client, session_id, &notice).await;
     }
@@ -139,7 +139,7 @@ async fn turn(
         while let Some(event) = events_rx.recv().await {
             let body = EventBody::AgentEvent { message_seq, event };
             if let Err(err) = poster::post(&forward_client, session_id, &body).await {
-                eprintln!("baton worker: S-{session_id}: an agent event was lost: {err:#}");
+                crate::output::note(&format!("baton worker: S-{session_id}: an agent event was lost: {err:#}"));
             }
         }
     });
