@@ -72,11 +72,12 @@ impl Adapter for Claude {
                 .collect();
         let mode = if input.settings.plan_mode { PermissionMode::Plan } else { self.mode };
         args.extend(["--permission-mode".into(), mode.as_str().into()]);
+        // `--flag=value`: a value that starts with `-` stays a value.
         if let Some(model) = &input.settings.model {
-            args.extend(["--model".into(), model.clone()]);
+            args.push(format!("--model={model}"));
         }
         if let Some(id) = &input.resume {
-            args.extend(["--resume".into(), id.clone()]);
+            args.push(format!("--resume={id}"));
         }
         (self.program.clone(), args)
     }
@@ -234,12 +235,12 @@ mod tests {
         };
         let claude = Claude::new("claude");
         let (_, args) = claude.command(&input);
-        assert!(args.windows(2).any(|w| w == ["--resume", "s-1"]));
+        assert!(args.contains(&"--resume=s-1".to_owned()));
         input.settings.plan_mode = true;
         input.settings.model = Some("opus".into());
         let (_, args) = claude.command(&input);
         assert!(args.windows(2).any(|w| w == ["--permission-mode", "plan"]));
-        assert!(args.windows(2).any(|w| w == ["--model", "opus"]));
+        assert!(args.contains(&"--model=opus".to_owned()));
         let line: Value = serde_json::from_str(claude.stdin(&input).unwrap().trim()).unwrap();
         assert_eq!(line["message"]["content"][0]["text"], "hi");
     }

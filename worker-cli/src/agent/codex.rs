@@ -1,4 +1,6 @@
-//! Codex: `codex exec --json [resume <thread>] <prompt>`. Reads its JSONL events:
+//! Codex: `codex exec --json [resume -- <thread>] -`, the prompt on stdin (`-`): a prompt is
+//! never an argument, so a message like `--sandbox=danger-full-access` cannot become an
+//! option, and values people type travel as `--model=VALUE`. Reads its JSONL events:
 //! `thread.started` (the thread id), `item.completed` (messages, reasoning, commands, file
 //! changes, to-do lists, errors), `turn.completed` (usage), `turn.failed`, and top-level
 //! `error` lines.
@@ -26,20 +28,21 @@ impl Adapter for Codex {
             args.extend(["--sandbox".to_owned(), "read-only".to_owned()]);
         }
         if let Some(model) = &input.settings.model {
-            args.extend(["--model".to_owned(), model.clone()]);
+            args.push(format!("--model={model}"));
         }
         if let Some(effort) = input.settings.effort {
             args.extend(["-c".to_owned(), format!("model_reasoning_effort={}", effort.as_str())]);
         }
         if let Some(thread) = &input.resume {
-            args.extend(["resume".to_owned(), thread.clone()]);
+            args.extend(["resume".to_owned(), "--".to_owned(), thread.clone()]);
         }
-        args.push(input.prompt.clone());
+        // `-`: codex exec (and exec resume) reads the prompt from stdin.
+        args.push("-".to_owned());
         (self.program.clone(), args)
     }
 
-    fn stdin(&self, _input: &TurnInput) -> Option<String> {
-        None
+    fn stdin(&self, input: &TurnInput) -> Option<String> {
+        Some(input.prompt.clone())
     }
 
     fn parse_line(&mut self, line: &str) -> Vec<AgentEvent> {
@@ -168,7 +171,7 @@ mod tests {
             settings: Default::default(),
             env: Vec::new(),
         };
-        assert_eq!(Codex::new("codex").command(&input).1, vec!["exec", "--json", "resume", "th", "p"]);
+        assert_eq!(Codex::new("codex").command(&input).1, vec!["exec", "--json", "resume", "--", "th", "-"]);
         input.settings = crate::agent::Settings {
             plan_mode: true,
             model: Some("o3".into()),
@@ -181,14 +184,37 @@ mod tests {
                 "--json",
                 "--sandbox",
                 "read-only",
-                "--model",
-                "o3",
+                "--model=o3",
                 "-c",
                 "model_reasoning_effort=high",
                 "resume",
+                "--",
                 "th",
-                "p"
+                "-"
             ]
+        );
+    }
+
+    #[test]
+    fn a_prompt_that_looks_like_an_option_stays_a_prompt() {
+        let codex = Codex::new("codex");
+        let mut input = TurnInput {
+            prompt: "--sandbox=danger-full-access".into(),
+            worktree: "/w".into(),
+            resume: None,
+            settings: Default::default(),
+            env: Vec::new(),
+        };
+        let (_, args) = codex.command(&input);
+        assert_eq!(args, ["exec", "--json", "-"]);
+        assert_eq!(codex.stdin(&input).as_deref(), Some("--sandbox=danger-full-access"));
+        // A model or thread that looks like an option stays a value.
+        input.settings.model = Some("--dangerously-bypass-approvals-and-sandbox".into());
+        input.resume = Some("--yolo".into());
+        let (_, args) = codex.command(&input);
+        assert_eq!(
+            args,
+            ["exec", "--json", "--model=--dangerously-bypass-approvals-and-sandbox", "resume", "--", "--yolo", "-"]
         );
     }
 }
