@@ -276,6 +276,7 @@ pub fn render_event(event: &Event) -> String {
             format!("#{} {time} {}: {text}", event.seq, author.name)
         }
         EventBody::SystemNotice { text } => format!("#{} {time} -- {text}", event.seq),
+        EventBody::WorkerNotice { text } => format!("#{} {time} -- worker: {text}", event.seq),
         other => format!("#{} {time} [{}]", event.seq, other.type_name()),
     }
 }
@@ -291,6 +292,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(render_event(&event), "#3 10:11:12 ada: hi");
+    }
+
+    #[test]
+    fn worker_notices_render_as_from_the_worker() {
+        let event: Event = serde_json::from_str(
+            r#"{"seq":5,"at":"2026-11-21T10:11:12.000Z","type":"worker_notice","text":"cannot fetch"}"#,
+        )
+        .unwrap();
+        assert_eq!(render_event(&event), "#5 10:11:12 -- worker: cannot fetch");
+        let server: Event = serde_json::from_str(
+            r#"{"seq":6,"at":"2026-11-21T10:11:12.000Z","type":"system_notice","text":"renamed"}"#,
+        )
+        .unwrap();
+        assert_eq!(render_event(&server), "#6 10:11:12 -- renamed");
     }
 
     #[test]

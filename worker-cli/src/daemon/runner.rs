@@ -35,9 +35,14 @@ pub async fn run(
 ) {
     if let Err(err) = session(&shared, session_id, interrupts, shutdown).await {
         crate::output::note(&format!("baton worker: S-{session_id}: {err:#}"));
-        let notice = EventBody::SystemNotice { text: format!("the worker could not run this session: {err:#}") };
-        let _ = poster::post(&shared.client, session_id, &notice).await;
+        let _ = poster::post(&shared.client, session_id, &could_not_run(&err)).await;
     }
+}
+
+/// What the transcript says when the worker cannot run a session: a worker notice, its own
+/// type, since only the server writes system notices.
+fn could_not_run(err: &anyhow::Error) -> EventBody {
+    EventBody::WorkerNotice { text: format!("the worker could not run this session: {err:#}") }
 }
 
 async fn session(
@@ -184,4 +189,16 @@ async fn turn(
     };
     poster::post(client, session_id, &end).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worker_writes_worker_notices_never_system_notices() {
+        let notice = could_not_run(&anyhow::anyhow!("the base branch \"nope\" does not exist"));
+        assert_eq!(notice.type_name(), "worker_notice");
+        assert!(matches!(notice, EventBody::WorkerNotice { text } if text.contains("\"nope\" does not exist")));
+    }
 }
