@@ -1,4 +1,5 @@
-//! `baton worker register|run|status|stop|ls|get|rm`: this machine as a worker of a project.
+//! `baton worker register|run|status|stop|ls|get|rm|revoke`: this machine as a worker of a
+//! project, and the workers of a project.
 
 use std::path::PathBuf;
 
@@ -11,6 +12,7 @@ use super::{confirm, Env};
 use crate::agent::claude::PermissionMode;
 use crate::agent::env as agent_env;
 use crate::daemon::{self, lock};
+use crate::worker_config::WorkerConfig;
 use crate::{output, worker_config};
 
 #[derive(Debug, clap::Subcommand)]
@@ -91,6 +93,25 @@ code as this machine's user: choose --permission-mode knowingly."
         #[arg(long)]
         yes: bool,
     },
+    /// Revoke a worker's token (its daemon stops working at once), or rotate it (--rotate)
+    #[command(
+        after_help = "Examples:\n  baton worker revoke W-2 --yes      # its daemon stops working at once\n  \
+baton worker revoke W-2 --rotate   # a new token; the old one stops working\n\n\
+With --rotate in the repository whose .baton/worker.json is that worker's, the new token is\n\
+written there; otherwise it is printed once (or put in --json): give it to the worker's config."
+    )]
+    Revoke {
+        /// The worker: W-N or id
+        worker: String,
+        /// Mint a new token in place of the old one, instead of leaving the worker without one
+        #[arg(long)]
+        rotate: bool,
+        #[arg(long)]
+        yes: bool,
+        /// The worker config to update with --rotate [default: .baton/worker.json in the repository]
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
 }
 
 pub fn worker_id(given: &str) -> Result<i64> {
@@ -120,6 +141,15 @@ pub fn agent_env_names(kind: AgentKind, given: &[String]) -> Result<Option<Vec<S
         }
     }
     Ok(Some(names))
+}
+
+/// The worker config on this machine updated with a rotated token, when `local` is the config
+/// of that same worker on that same server; `None` when the token belongs elsewhere.
+pub fn adopt_rotated(local: Option<WorkerConfig>, worker_id: i64, url: &str, token: &str) -> Option<WorkerConfig> {
+    let same_server = |a: &str| a.trim_end_matches('/') == url.trim_end_matches('/');
+    let mut config = local.filter(|c| c.worker_id == worker_id && same_server(&c.url))?;
+    config.token = token.to_owned();
+    Some(config)
 }
 
 fn current_branch(repo: &std::path::Path) -> Option<String> {
@@ -299,12 +329,105 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             env.client.delete("delete worker", &format!("/api/workers/{id}")).await.context("delete worker")?;
             env.print(&serde_json::json!({"deleted": worker}), |_| format!("Deleted {worker}."))
         }
+        Command::Revoke { worker, rotate: false, yes, .. } => {
+            let id = worker_id(worker)?;
+            if !yes {
+                bail!("this revokes the token of worker {worker}, and its daemon stops working: add --yes to confirm (or --rotate for a new token)");
+            }
+            env.client.delete("revoke the worker's token", &format!("/api/workers/{id}/token")).await?;
+            env.print(&serde_json::json!({"revoked": worker}), |_| {
+                format!(
+                    "Revoked the token of W-{id}: its daemon stops working. To bring it back, run \
+                     `baton worker register` on its machine, or `baton worker revoke W-{id} --rotate`."
+                )
+            })
+        }
+        Command::Revoke { worker, rotate: true, config, .. } => {
+            let id = worker_id(worker)?;
+            let rotated: WorkerRegistered = env
+                .client
+                .post("rotate the worker's token", &format!("/api/workers/{id}/token"), &serde_json::json!({}))
+                .await?;
+            // This machine's config, when it is that worker's: the new token goes there.
+            let path = config_path(config.as_ref()).ok();
+            let local = path.as_deref().and_then(|p| worker_config::load(p).ok());
+            let adopted = adopt_rotated(local, id, &env.settings.url, &rotated.token);
+            let written = match (adopted, path) {
+                (Some(updated), Some(path)) => {
+                    worker_config::save(&path, &updated)?;
+                    Some(path)
+                }
+                _ => None,
+            };
+            let daemon = written
+                .as_ref()
+                .and_then(|p| lock::read(&p.with_file_name("worker.lock")))
+                .filter(|h| lock::alive(h.pid));
+            let answer = serde_json::json!({
+                "worker": rotated.worker,
+                "outcome": rotated.outcome,
+                "config": written,
+                // Shown once, and only when no config here took it.
+                "token": if written.is_none() { Some(&rotated.token) } else { None },
+            });
+            env.print(&answer, |_| match &written {
+                Some(path) => {
+                    let restart = match &daemon {
+                        Some(h) => format!(
+                            "\nThe daemon running for it (pid {}) still holds the old token: restart it \
+                             (`baton worker stop && baton worker run`).",
+                            h.pid
+                        ),
+                        None => String::new(),
+                    };
+                    format!(
+                        "Rotated the token of W-{id}: the old one stopped working; the new one is in {}.{restart}",
+                        path.display()
+                    )
+                }
+                None => format!(
+                    "Rotated the token of W-{id}: the old one stopped working. The new token, shown only now:\n{}\n\
+                     Put it in the worker's config on its machine (\"token\" in .baton/worker.json), then \
+                     restart its daemon.",
+                    rotated.token
+                ),
+            })
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn config(worker_id: i64, url: &str) -> WorkerConfig {
+        WorkerConfig {
+            url: url.into(),
+            token: "btw_old".into(),
+            worker_id,
+            project_id: 1,
+            name: "n".into(),
+            agent: AgentKind::Scripted,
+            agent_command: None,
+            base_branch: "main".into(),
+            max_sessions: 1,
+            repo: "/r".into(),
+            worktrees_dir: "/w".into(),
+            turn_timeout_secs: 60,
+            agent_env: None,
+            permission_mode: PermissionMode::default(),
+        }
+    }
+
+    #[test]
+    fn a_rotated_token_goes_only_to_that_same_workers_config() {
+        let here = config(2, "https://baton.example.org/");
+        let updated = adopt_rotated(Some(here.clone()), 2, "https://baton.example.org", "btw_new").unwrap();
+        assert_eq!(updated, WorkerConfig { token: "btw_new".into(), ..here.clone() });
+        assert_eq!(adopt_rotated(Some(here.clone()), 3, "https://baton.example.org", "btw_new"), None);
+        assert_eq!(adopt_rotated(Some(here), 2, "https://other.example.org", "btw_new"), None);
+        assert_eq!(adopt_rotated(None, 2, "https://baton.example.org", "btw_new"), None);
+    }
 
     #[test]
     fn registration_refuses_baton_variables_for_the_agent() {
