@@ -59,6 +59,12 @@ impl Client {
         decode(action, response).await
     }
 
+    /// A DELETE that answers a body (`{"revoked": n}`).
+    pub async fn delete_with<T: DeserializeOwned>(&self, action: &str, path: &str) -> Result<T> {
+        let response = self.send(self.request(Method::DELETE, path)?).await?;
+        decode(action, response).await
+    }
+
     pub async fn delete(&self, action: &str, path: &str) -> Result<()> {
         let response = self.send(self.request(Method::DELETE, path)?).await?;
         if response.status().is_success() {

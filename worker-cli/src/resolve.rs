@@ -1,8 +1,8 @@
-//! Turning what people type into ids: a workspace or project given by id or by name, a
+//! Turning what people type into ids: a workspace, project or user given by id or by name, a
 //! session by id or `S-N` handle.
 
 use anyhow::{anyhow, bail, Result};
-use protocol::api::{Page, Project, Workspace};
+use protocol::api::{Page, Project, User, Workspace};
 use protocol::handle::{Handle, HandleKind};
 use serde::de::DeserializeOwned;
 
@@ -36,6 +36,26 @@ pub async fn workspace(client: &Client, given: &str) -> Result<Workspace> {
     all.into_iter()
         .find(|w| w.name.eq_ignore_ascii_case(given))
         .ok_or_else(|| anyhow!("no workspace named {given:?} is visible to you: see `baton workspace ls`"))
+}
+
+/// A person by id or username (exact, else case-insensitive when that names one), from the
+/// list of people (admins see everyone; a member sees what the server shows them).
+pub async fn user(client: &Client, given: &str) -> Result<User> {
+    let all: Vec<User> = all_pages(client, "list users", "/api/users").await?;
+    pick_user(all, given)
+}
+
+fn pick_user(all: Vec<User>, given: &str) -> Result<User> {
+    let id = given.parse::<i64>().ok();
+    if let Some(u) = all.iter().find(|u| Some(u.id) == id || u.username == given) {
+        return Ok(u.clone());
+    }
+    let mut loose: Vec<User> = all.into_iter().filter(|u| u.username.eq_ignore_ascii_case(given)).collect();
+    match loose.len() {
+        1 => Ok(loose.remove(0)),
+        0 => bail!("no user named {given:?}: see `baton user ls`"),
+        _ => bail!("several users are named {given:?} but for case: give the exact username or the id"),
+    }
 }
 
 /// A project by id, or by name within `workspace` (or within every visible workspace when
@@ -117,6 +137,21 @@ pub fn session_id(given: &str) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn users_are_ids_or_usernames() {
+        let user = |id: i64, name: &str| -> User {
+            serde_json::from_value(serde_json::json!({"id": id, "username": name, "role": "member", "created_at": "t"}))
+                .unwrap()
+        };
+        let all = vec![user(1, "ada"), user(2, "Bob"), user(3, "bob"), user(4, "Cy")];
+        assert_eq!(pick_user(all.clone(), "ada").unwrap().id, 1);
+        assert_eq!(pick_user(all.clone(), "2").unwrap().id, 2);
+        assert_eq!(pick_user(all.clone(), "bob").unwrap().id, 3);
+        assert_eq!(pick_user(all.clone(), "cy").unwrap().id, 4);
+        assert!(pick_user(all.clone(), "BOB").unwrap_err().to_string().contains("exact username"));
+        assert!(pick_user(all, "eve").unwrap_err().to_string().contains("baton user ls"));
+    }
 
     #[test]
     fn sessions_are_ids_or_s_handles() {

@@ -94,12 +94,10 @@ code as this machine's user: choose --permission-mode knowingly."
         yes: bool,
     },
     /// Revoke a worker's token (its daemon stops working at once), or rotate it (--rotate)
-    #[command(
-        after_help = "Examples:\n  baton worker revoke W-2 --yes      # its daemon stops working at once\n  \
+    #[command(after_help = "Examples:\n  baton worker revoke W-2 --yes      # its daemon stops working at once\n  \
 baton worker revoke W-2 --rotate   # a new token; the old one stops working\n\n\
 With --rotate in the repository whose .baton/worker.json is that worker's, the new token is\n\
-written there; otherwise it is printed once (or put in --json): give it to the worker's config."
-    )]
+written there; otherwise it is printed once (or put in --json): give it to the worker's config.")]
     Revoke {
         /// The worker: W-N or id
         worker: String,
