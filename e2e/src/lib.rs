@@ -7,11 +7,13 @@
 //!   hidden;
 //! - [`cli`] runs the real `baton` binary with an isolated config;
 //! - [`proxy`] is a TCP proxy that can cut every open connection, to test reconnects;
-//! - [`fake_github`] stands in for the GitHub REST API's issue listing, on loopback.
+//! - [`fake_github`] stands in for the GitHub REST API's issue listing, on loopback;
+//! - [`receiver`] is a local webhook receiver that answers as told and keeps what it got.
 
 pub mod api;
 pub mod cli;
 pub mod fake_github;
 pub mod proxy;
+pub mod receiver;
 pub mod server;
 pub mod sse;

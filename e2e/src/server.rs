@@ -95,6 +95,8 @@ impl Server {
             .args(["--var", &format!("BATON_SETUP_SECRET:{SETUP_SECRET}")])
             .args(["--var", &format!("BATON_SEALING_KEY:{SEALING_KEY}")])
             .args(["--var", &format!("BATON_TURN_TTL_MS:{TURN_TTL_MS}")])
+            // The origin every URL the server hands out is built on (never the request's Host).
+            .args(["--var", &format!("BATON_PUBLIC_URL:http://127.0.0.1:{port}")])
             // Webhooks reach the tests' local receivers, and retry fast.
             .args(["--var", "BATON_ALLOW_PRIVATE_WEBHOOKS:1", "--var", "BATON_WEBHOOK_RETRY_MS:200"])
             .args(vars.iter().flat_map(|(k, v)| ["--var".to_owned(), format!("{k}:{v}")]))

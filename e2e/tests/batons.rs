@@ -2,13 +2,11 @@
 //! under a race and after expiry, TTL expiry, idempotent passes, signed and retried completion
 //! webhooks, visibility, and every kind of bad input.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use e2e::api::{new_member, unique, workspace_with_project, Api};
+use e2e::receiver::Receiver;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -286,59 +284,6 @@ async fn bad_input_gets_a_clear_error_naming_the_field() {
     assert_eq!(alice.with_token(None).get(&format!("/api/status/{id}")).await.0, 401);
     assert_eq!(alice.with_token(Some("btp_wrong")).post("/api/pass", json!({"task": "t"})).await.0, 401);
     assert_eq!(alice.get("/api/batons?status=lost").await.0, 400);
-}
-
-/// A received request: its headers (lowercase names) and body.
-type Received = (Vec<(String, String)>, String);
-
-/// A local webhook receiver: answers the first `failures` requests with 500, then 200, and
-/// keeps every request's headers and body.
-struct Receiver {
-    url: String,
-    requests: Arc<Mutex<Vec<Received>>>,
-}
-
-impl Receiver {
-    fn start(failures: usize) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let requests: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let seen = requests.clone();
-        std::thread::spawn(move || {
-            for (n, stream) in listener.incoming().enumerate() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut headers = Vec::new();
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                loop {
-                    line.clear();
-                    reader.read_line(&mut line).unwrap();
-                    let Some((k, v)) = line.trim_end().split_once(": ") else { break };
-                    headers.push((k.to_ascii_lowercase(), v.to_owned()));
-                }
-                let length = headers.iter().find(|(k, _)| k == "content-length").map_or(0, |(_, v)| v.parse().unwrap());
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                seen.lock().unwrap().push((headers, String::from_utf8(body).unwrap()));
-                let status = if n < failures { "500 Internal Server Error" } else { "200 OK" };
-                let _ = write!(stream, "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            }
-        });
-        Receiver { url, requests }
-    }
-
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let start = Instant::now();
-        loop {
-            let got = self.requests.lock().unwrap().clone();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(start.elapsed() < Duration::from_secs(20), "{} of {n} webhook requests within 20 s", got.len());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
 }
 
 #[tokio::test]

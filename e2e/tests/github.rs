@@ -166,7 +166,7 @@ async fn signatures_are_checked_before_anything_is_stored() {
         l.deliver("star", &json!({"action": "created", "repository": {"full_name": "acme/signed"}})).await;
     assert_eq!((status, value["status"].as_str()), (202, Some("ignored")));
     let (status, _) = admin().with_token(None).post("/api/github/webhook/999999", json!({})).await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 401, "an unknown link answers like a bad signature");
 }
 
 #[tokio::test]
@@ -436,4 +436,72 @@ fn the_cli_connects_syncs_and_names_requirements_by_issue_number() {
     baton.ok(&["github", "disconnect", "--yes"]);
     assert!(baton.ok(&["requirement", "get", "#123"]).contains("From GitHub"), "mirrored requirements stay");
     drop(runtime);
+}
+
+/// Regression (security review, high): the sync cursor carried a URL checked by text prefix,
+/// so `http://<api>@<attacker>/...` received the link's API token.
+#[tokio::test]
+async fn a_sync_cursor_cannot_send_the_token_anywhere_else() {
+    use base64::Engine;
+    let repo = "acme/exfil";
+    let l = linked(repo, json!({"api_token": "ghp_secret_of_the_link"})).await;
+    let attacker = FakeGithub::start();
+    attacker.set_issues(repo, vec![], vec![]);
+    let gh = &world().github;
+    let attacker_host = attacker.url.trim_start_matches("http://");
+    for url in [
+        format!("{}@{attacker_host}/repos/{repo}/issues?state=open&page=1", gh.url),
+        format!("{}/repos/{repo}/issues?state=open&page=1", attacker.url),
+    ] {
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&json!({"phase": "Open", "url": url})).unwrap());
+        let (status, body) =
+            l.api.post(&format!("/api/github/links/{}/sync", l.link), json!({"cursor": cursor})).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "{url}: {body}");
+    }
+    assert!(attacker.take_authorizations(repo).is_empty(), "nothing reached the attacker");
+}
+
+/// Regression: an unknown link id answered 404 where a known one with a bad signature
+/// answered 401, so link ids could be enumerated.
+#[tokio::test]
+async fn an_unknown_link_answers_exactly_like_a_bad_signature() {
+    let l = linked("acme/enumerate", json!({})).await;
+    let body = serde_json::to_vec(&json!({"zen": "x", "repository": {"full_name": "acme/enumerate"}})).unwrap();
+    let signature = Some("sha256=".to_owned() + &"0".repeat(64));
+    let known = l.deliver_raw("ping", &unique("d"), body.clone(), signature.clone()).await;
+    let unknown = Linked { link: l.link + 1_000_000, ..l }.deliver_raw("ping", &unique("d"), body, signature).await;
+    assert_eq!(known.0, 401);
+    assert_eq!(known, unknown);
+}
+
+/// Regression: link ids were reused after a delete, so a delivery signed for a deleted link
+/// could reach the next one.
+#[tokio::test]
+async fn a_deleted_links_id_is_never_given_to_a_new_link() {
+    let first = linked("acme/first", json!({})).await;
+    assert_eq!(first.api.delete(&format!("/api/github/links/{}", first.link)).await.0, 204);
+    let second = linked("acme/second", json!({})).await;
+    assert!(second.link > first.link, "{} after {}", second.link, first.link);
+}
+
+/// Regression: the webhook took bodies up to 5 MiB while the documents promised 1 MiB.
+#[tokio::test]
+async fn a_delivery_of_exactly_one_mebibyte_is_taken_and_one_byte_more_is_413() {
+    let l = linked("acme/big", json!({})).await;
+    let limit = 1024 * 1024;
+    let padded = |size: usize| {
+        let head = format!(r#"{{"zen":"x","repository":{{"full_name":"acme/big"}},"pad":""#);
+        let mut text = head.clone();
+        text.push_str(&"p".repeat(size - head.len() - 2));
+        text.push_str("\"}");
+        assert_eq!(text.len(), size);
+        text.into_bytes()
+    };
+    let exact = padded(limit);
+    let (status, body) = l.deliver_raw("ping", &unique("d"), exact.clone(), Some(sign(&l.secret, &exact))).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("pong")), "{body}");
+    let over = padded(limit + 1);
+    let (status, body) = l.deliver_raw("ping", &unique("d"), over.clone(), Some(sign(&l.secret, &over))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")));
 }

@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::query::Query;
 use crate::routes::{self, Matched, Method, NoMatch, Route};
 use crate::{
-    batons, clock, comments, github, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users,
+    batons, body, clock, origin, comments, github, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users,
     workers, workspaces,
 };
 use protocol::error::ErrorCode;
@@ -57,23 +57,52 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
         _ => {}
     }
     let ctx = Ctx::new(env, clock::now_ms())?;
-    let response = match matched.route {
-        Route::AuthBootstrap => users::bootstrap(&ctx, &mut req).await,
-        Route::AuthLogin => users::login(&ctx, &mut req).await,
-        Route::GithubWebhook => match matched.id(0, None) {
-            Ok(link) => github::webhook::receive(&ctx, &mut req, link).await,
-            Err(err) => Err(err),
-        },
-        _ => match auth::authenticate(&req, &ctx.db, ctx.now).await {
-            Ok(who) if who.worker.is_some() && !worker_may(matched.route) => Err(ApiError::forbidden(
-                "a worker token only reads its command stream and its sessions, and writes their turns",
-            )),
-            Ok(who) => dispatch(&ctx, &who, &matched, &mut req, &query).await,
-            Err(err) => Err(err),
-        },
+    let response = match guard(&ctx, &req, matched.route) {
+        Err(err) => Err(err),
+        Ok(()) => route(&ctx, &matched, &mut req, &query).await,
     }
     .unwrap_or_else(ApiError::into_response);
     Ok(with_d1_cost(response, &ctx))
+}
+
+/// What every request must satisfy before its handler runs: JSON bodies declared as JSON
+/// (attachments are raw bytes), and a login only from the app's own origin.
+fn guard(ctx: &Ctx, req: &Request, route: Route) -> ApiResult<()> {
+    if route != Route::AttachmentUpload {
+        body::require_json(req)?;
+    }
+    if route == Route::AuthLogin {
+        origin::require_same_site(ctx, req)?;
+    }
+    Ok(())
+}
+
+/// Runs the route's handler: the unauthenticated ones directly, the rest once the caller is
+/// known and allowed.
+async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -> ApiResult<Response> {
+    match matched.route {
+        Route::AuthBootstrap => users::bootstrap(ctx, req).await,
+        Route::AuthLogin => users::login(ctx, req).await,
+        Route::GithubWebhook => match matched.id(0, None) {
+            Ok(link) => github::webhook::receive(ctx, req, link).await,
+            Err(err) => Err(err),
+        },
+        _ => match auth::authenticate(req, &ctx.db, ctx.now).await {
+            Ok(who) if who.worker.is_some() && !worker_may(matched.route) => Err(ApiError::forbidden(
+                "a worker token only reads its command stream and its sessions, and writes their turns",
+            )),
+            // The login cookie rides along with any request a browser makes: a state change
+            // it authenticates must come from the app itself.
+            Ok(who) if who.web_login_hash.is_some() && !matches!(req.method(), worker::Method::Get | worker::Method::Head) => {
+                match origin::require_same_site(ctx, req) {
+                    Ok(()) => dispatch(ctx, &who, matched, req, query).await,
+                    Err(err) => Err(err),
+                }
+            }
+            Ok(who) => dispatch(ctx, &who, matched, req, query).await,
+            Err(err) => Err(err),
+        },
+    }
 }
 
 /// What a worker token may call: its own stream, worker and sessions (each route checks it is
@@ -99,9 +128,13 @@ fn worker_may(route: Route) -> bool {
     )
 }
 
-/// Reports the request's D1 cost. Responses relayed from a Hub have immutable headers and
-/// go without.
+/// Reports the request's D1 cost, on success only: the cost of a refusal would tell a hidden
+/// object (found, then refused) from an absent one, and every 404 must look the same.
+/// Responses relayed from a Hub have immutable headers and go without.
 fn with_d1_cost(response: Response, ctx: &Ctx) -> Response {
+    if !(200..300).contains(&response.status_code()) {
+        return response;
+    }
     let (read, written) = ctx.db.cost();
     let headers = response.headers();
     let _ = headers.set("x-baton-d1-rows-read", &read.to_string());
@@ -122,6 +155,8 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::TokensRevoke => tokens::revoke(ctx, who, id()?).await,
         Route::UsersCreate => users::create(ctx, who, req).await,
         Route::UsersList => users::list(ctx, who, query).await,
+        Route::UsersUpdate => users::update(ctx, who, id()?, req).await,
+        Route::UserTokensRevoke => users::revoke_tokens(ctx, who, id()?).await,
         Route::WorkspacesCreate => workspaces::create(ctx, who, req).await,
         Route::WorkspacesList => workspaces::list(ctx, who, query).await,
         Route::WorkspacesGet => workspaces::get(ctx, who, id()?).await,
@@ -158,6 +193,8 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::WorkerSessionsList => workers::sessions(ctx, who, id()?, query).await,
         Route::SessionEventsAppend => sessions::append_event(ctx, who, m.id(0, session)?, req).await,
         Route::WorkerHeartbeat => workers::heartbeat(ctx, who, id()?).await,
+        Route::WorkerTokenRotate => workers::rotate_token(ctx, who, id()?).await,
+        Route::WorkerTokenRevoke => workers::revoke_token(ctx, who, id()?).await,
         Route::SessionsDelete => sessions::delete(ctx, who, m.id(0, session)?).await,
         Route::SessionsUpdate => sessions::update(ctx, who, m.id(0, session)?, req).await,
         Route::SessionClear => sessions::clear(ctx, who, m.id(0, session)?).await,

@@ -136,14 +136,51 @@ pub async fn download(ctx: &Ctx, session_id: i64, id: i64) -> ApiResult<Response
         None => Vec::new(),
     };
     let headers = Headers::new();
-    headers.set("content-type", &row.content_type)?;
+    headers.set("content-type", served_type(&row.content_type))?;
     headers.set("content-disposition", &format!("attachment; filename=\"{}\"", row.filename))?;
+    // The uploader chose the bytes: never let a browser sniff them into a page of this origin.
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("content-security-policy", "sandbox; default-src 'none'")?;
+    headers.set("cache-control", "private, no-store")?;
     Ok(Response::builder().with_headers(headers).fixed(bytes))
+}
+
+/// Types served as uploaded: inert ones a browser shows without running anything. Everything
+/// else (HTML, SVG, JavaScript, XML, ...) is served as `application/octet-stream`.
+const SERVED_AS_IS: &[&str] = &[
+    "application/json",
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+    "image/gif",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "text/plain",
+    "text/csv",
+    "text/markdown",
+];
+
+/// The `Content-Type` to serve an attachment uploaded as `declared` with.
+pub fn served_type(declared: &str) -> &'static str {
+    let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    SERVED_AS_IS.iter().copied().find(|t| *t == essence).unwrap_or("application/octet-stream")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::safe_filename;
+    use super::{safe_filename, served_type};
+
+    /// Regression: attachments were served with the uploader's `Content-Type`, so an HTML or
+    /// SVG upload ran as a page of the API's origin.
+    #[test]
+    fn only_inert_types_are_served_as_uploaded() {
+        assert_eq!(served_type("image/png"), "image/png");
+        assert_eq!(served_type("Text/Plain; charset=utf-8"), "text/plain");
+        for active in ["text/html", "image/svg+xml", "application/javascript", "text/xml", "application/xhtml+xml", ""] {
+            assert_eq!(served_type(active), "application/octet-stream", "{active}");
+        }
+    }
 
     #[test]
     fn file_names_are_made_safe() {

@@ -1,6 +1,11 @@
 //! Authentication: who is calling. A request carries either `Authorization: Bearer <token>`
-//! (a personal API token) or the web login cookie; both are looked up by their SHA-256 hash.
-//! Anything else is a 401. What the principal may see is decided by each resource, with
+//! (a personal API token or a worker token) or the web login cookie; each is looked up by its
+//! SHA-256 hash in the table of its own kind, so a cookie's value is no Bearer token and the
+//! reverse. Anything else is a 401.
+//!
+//! A person's credentials stop working when they are disabled (and a token at its expiry).
+//! A worker acts for the person who registered it: its token works only while that person
+//! may still see the worker's workspace (a member, or an admin) and is not disabled. What the principal may see is decided by each resource, with
 //! [`Principal::visible_clause`] for workspace membership.
 
 use std::cell::RefCell;
@@ -25,6 +30,17 @@ const LAST_USED_GRANULARITY_MS: i64 = 10 * 60 * 1000;
 pub enum Credential {
     Bearer(String),
     Cookie(String),
+}
+
+impl Credential {
+    /// The key of this credential in the per-isolate cache: its kind and its hash, so a login
+    /// cookie's value sent as a Bearer token is looked up as what it is (and refused).
+    pub fn cache_key(&self) -> String {
+        match self {
+            Credential::Bearer(token) => format!("bearer:{}", secrets::hash(token)),
+            Credential::Cookie(token) => format!("cookie:{}", secrets::hash(token)),
+        }
+    }
 }
 
 /// Finds the credential: a Bearer token wins over the cookie.
@@ -65,6 +81,8 @@ pub struct Principal {
 pub struct WorkerScope {
     pub worker_id: i64,
     pub project_id: i64,
+    /// The person it acts for (who registered it last).
+    pub registrant: i64,
 }
 
 impl Principal {
@@ -127,14 +145,19 @@ pub fn parse_role(text: &str) -> Role {
 }
 
 thread_local! {
-    /// Credential hash → principal, for [`AUTH_TTL_MS`]; see `cache` for the trade-off.
+    /// [`Credential::cache_key`] → principal, for [`AUTH_TTL_MS`]; see `cache` for the trade-off.
     static PRINCIPALS: RefCell<TtlCache<String, Principal>> =
         RefCell::new(TtlCache::new(AUTH_TTL_MS, 10_000));
 }
 
-/// Makes this isolate forget a credential at once (revoked token, ended login).
+/// Makes this isolate forget a credential at once (revoked token, ended login), whatever
+/// kind it was presented as.
 pub fn forget_credential(hash: &str) {
-    PRINCIPALS.with(|c| c.borrow_mut().remove(&hash.to_owned()));
+    PRINCIPALS.with(|c| {
+        let mut cache = c.borrow_mut();
+        cache.remove(&format!("bearer:{hash}"));
+        cache.remove(&format!("cookie:{hash}"));
+    });
 }
 
 /// Makes this isolate forget a worker's credential (deleted, or reattached with a new token).
@@ -142,9 +165,12 @@ pub fn forget_worker(worker_id: i64) {
     PRINCIPALS.with(|c| c.borrow_mut().forget_where(|_, p| p.worker.is_some_and(|w| w.worker_id == worker_id)));
 }
 
-/// Makes this isolate forget every credential of a user.
+/// Makes this isolate forget every credential of a user, and of the workers that act for
+/// them (disabled, removed from a workspace, password changed).
 pub fn forget_user(user_id: i64) {
-    PRINCIPALS.with(|c| c.borrow_mut().forget_where(|_, p| p.user_id == user_id));
+    PRINCIPALS.with(|c| {
+        c.borrow_mut().forget_where(|_, p| p.user_id == user_id || p.worker.is_some_and(|w| w.registrant == user_id))
+    });
 }
 
 /// Authenticates a request or answers 401.
@@ -155,12 +181,13 @@ pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Princip
     let Some(credential) = credential(authorization.as_deref(), cookie.as_deref()) else {
         return Err(ApiError::unauthorized());
     };
+    let key = credential.cache_key();
+    if let Some(principal) = PRINCIPALS.with(|c| c.borrow_mut().get(&key, now)) {
+        return Ok(principal);
+    }
     let hash = match &credential {
         Credential::Bearer(token) | Credential::Cookie(token) => secrets::hash(token),
     };
-    if let Some(principal) = PRINCIPALS.with(|c| c.borrow_mut().get(&hash, now)) {
-        return Ok(principal);
-    }
     let ticket = PRINCIPALS.with(|c| c.borrow().ticket());
     let found = match credential {
         Credential::Bearer(token) if token.starts_with("btw_") => worker(db, &hash).await?,
@@ -168,7 +195,7 @@ pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Princip
         Credential::Cookie(_) => web_login(db, &hash, now).await?,
     };
     let principal = found.ok_or_else(ApiError::unauthorized)?;
-    PRINCIPALS.with(|c| c.borrow_mut().insert(hash, principal.clone(), now, ticket));
+    PRINCIPALS.with(|c| c.borrow_mut().insert(key, principal.clone(), now, ticket));
     Ok(principal)
 }
 
@@ -176,8 +203,9 @@ async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
     let row: Option<TokenRow> = db
         .first(
             "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role
-         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
-            &[db::text(hash)],
+         FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ?1 AND u.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+            &[db::text(hash), db::int(now)],
         )
         .await?;
     let Some(row) = row else { return Ok(None) };
@@ -200,15 +228,26 @@ async fn worker(db: &Db, hash: &str) -> ApiResult<Option<Principal>> {
     struct WorkerRow {
         id: i64,
         project_id: i64,
+        registrant: i64,
     }
-    let row: Option<WorkerRow> =
-        db.first("SELECT id, project_id FROM workers WHERE token_hash = ?1", &[db::text(hash)]).await?;
+    // The registrant must still see the workspace: a removed member's (or a disabled or
+    // deleted user's) workers stop at once, not when someone remembers to delete them.
+    let row: Option<WorkerRow> = db
+        .first(
+            "SELECT w.id, w.project_id, u.id AS registrant
+             FROM workers w JOIN projects p ON p.id = w.project_id JOIN users u ON u.id = w.created_by
+             WHERE w.token_hash = ?1 AND u.disabled_at IS NULL
+               AND (u.role = 'admin'
+                    OR EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = p.workspace_id AND m.user_id = u.id))",
+            &[db::text(hash)],
+        )
+        .await?;
     Ok(row.map(|w| Principal {
         user_id: 0,
         username: format!("W-{}", w.id),
         role: Role::Member,
         web_login_hash: None,
-        worker: Some(WorkerScope { worker_id: w.id, project_id: w.project_id }),
+        worker: Some(WorkerScope { worker_id: w.id, project_id: w.project_id, registrant: w.registrant }),
     }))
 }
 
@@ -217,7 +256,7 @@ async fn web_login(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>
         .first(
             "SELECT NULL AS token_id, NULL AS last_used_at, u.id AS user_id, u.username, u.role
          FROM web_logins l JOIN users u ON u.id = l.user_id
-         WHERE l.token_hash = ?1 AND l.expires_at > ?2",
+         WHERE l.token_hash = ?1 AND l.expires_at > ?2 AND u.disabled_at IS NULL",
             &[db::text(hash), db::int(now)],
         )
         .await?;
@@ -247,6 +286,16 @@ mod tests {
         assert_eq!(credential(Some("Basic abc"), Some("baton_login=x")), None);
         assert_eq!(credential(Some("Bearer"), None), None);
         assert_eq!(credential(Some("Bearer "), None), None);
+    }
+
+    /// Regression: the cache was keyed by the hash alone, so a login cookie's value worked as
+    /// a Bearer token while its principal was cached.
+    #[test]
+    fn a_cookie_and_a_bearer_token_of_the_same_text_never_share_a_cache_entry() {
+        let bearer = Credential::Bearer("same".into()).cache_key();
+        let cookie = Credential::Cookie("same".into()).cache_key();
+        assert_ne!(bearer, cookie);
+        assert!(bearer.ends_with(&secrets::hash("same")) && cookie.ends_with(&secrets::hash("same")));
     }
 
     #[test]

@@ -18,3 +18,6 @@ pub const GITHUB_API_URL: &str = "GITHUB_API_URL";
 pub const ALLOW_PRIVATE_WEBHOOKS: &str = "BATON_ALLOW_PRIVATE_WEBHOOKS";
 /// First retry delay of a failed webhook delivery in milliseconds (doubling after each).
 pub const WEBHOOK_RETRY_MS: &str = "BATON_WEBHOOK_RETRY_MS";
+/// The origin people and agents reach this deployment at (`https://baton.example.org`): every
+/// URL the server hands out is built on it, never on the request's `Host` (see `origin`).
+pub const PUBLIC_URL: &str = "BATON_PUBLIC_URL";

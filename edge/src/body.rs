@@ -11,6 +11,36 @@ use protocol::error::ErrorCode;
 /// The largest JSON body any route accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Whether a `Content-Type` names JSON (`application/json`, any parameters). Every body the
+/// API reads as JSON must say so: a browser sends `application/json` across origins only after
+/// a CORS preflight this API never grants, so a form on another site cannot post JSON here
+/// (`text/plain` could; it once logged browsers in).
+pub fn is_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Whether the request carries a body (a declared length above zero, or a stream without a
+/// declared length).
+pub fn has_body(req: &Request) -> bool {
+    match req.headers().get("content-length").ok().flatten() {
+        Some(length) => length.trim() != "0",
+        None => req.inner().body().is_some(),
+    }
+}
+
+/// Refuses (415) a body that is not declared JSON.
+pub fn require_json(req: &Request) -> ApiResult<()> {
+    if !has_body(req) || is_json(req.headers().get("content-type").ok().flatten().as_deref()) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::UnsupportedMediaType,
+        "send the body as JSON with `Content-Type: application/json`",
+    ))
+}
+
 /// Reads the body, refusing (413) anything over `limit` without buffering more than that.
 pub async fn read_limited(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
     if let Some(declared) = req.headers().get("content-length").ok().flatten() {
@@ -143,6 +173,17 @@ mod tests {
         assert_eq!(err(r#"{"name":"a","nmae":1}"#).message, "nmae: is not a known field");
         assert_eq!(err(r#"{"name":"a","inner":{}}"#).message, "inner.flag: is required");
         assert_eq!(err("{}").code, ErrorCode::InvalidField);
+    }
+
+    /// Regression: login accepted a `text/plain` body, which any site's form can send.
+    #[test]
+    fn only_json_media_types_count_as_json() {
+        assert!(is_json(Some("application/json")));
+        assert!(is_json(Some("Application/JSON; charset=utf-8")));
+        for other in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data")] {
+            assert!(!is_json(other), "{other:?}");
+        }
+        assert!(!is_json(Some("application/jsonp")));
     }
 
     #[test]

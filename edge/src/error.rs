@@ -14,13 +14,15 @@ use crate::respond;
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds for a `Retry-After` header (a 429).
+    pub retry_after_s: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+        ApiError { code, message: message.into(), retry_after_s: None }
     }
 
     /// 400 naming the field and why it is wrong.
@@ -54,8 +56,23 @@ impl ApiError {
         Self::new(ErrorCode::Conflict, why)
     }
 
+    /// 429 with `Retry-After`.
+    pub fn rate_limited(retry_after_s: u64, why: impl std::fmt::Display) -> Self {
+        ApiError {
+            code: ErrorCode::RateLimited,
+            message: format!("{why}: try again in {retry_after_s} s"),
+            retry_after_s: Some(retry_after_s),
+        }
+    }
+
     pub fn too_large(limit: usize) -> Self {
         Self::new(ErrorCode::PayloadTooLarge, format!("request body is larger than the limit of {limit} bytes"))
+    }
+
+    /// The deployment lacks a setting it needs; the message names it (no secret in it).
+    pub fn internal_config(why: &str) -> Self {
+        worker::console_error!("misconfigured: {why}");
+        Self::new(ErrorCode::Internal, why)
     }
 
     /// A server-side failure. `detail` is logged, never sent.
@@ -72,7 +89,11 @@ impl ApiError {
     pub fn into_response(self) -> Response {
         let status = self.status();
         let body = ErrorBody::new(self.code, self.message);
-        respond::json(&body, status)
+        let response = respond::json(&body, status);
+        if let Some(seconds) = self.retry_after_s {
+            let _ = response.headers().set("retry-after", &seconds.to_string());
+        }
+        response
     }
 }
 

@@ -17,6 +17,8 @@ pub enum Sequenced {
     Projects,
     Workers,
     Sessions,
+    /// A delivery signed for a deleted link must never reach a new one.
+    GithubLinks,
 }
 
 impl Sequenced {
@@ -25,6 +27,7 @@ impl Sequenced {
             Sequenced::Projects => "projects",
             Sequenced::Workers => "workers",
             Sequenced::Sessions => "sessions",
+            Sequenced::GithubLinks => "github_links",
         }
     }
 }

@@ -45,6 +45,8 @@ pub mod cache;
 pub mod clock;
 pub mod db;
 pub mod ids;
+pub mod limits;
+pub mod origin;
 pub mod pagination;
 pub mod password;
 pub mod retention;

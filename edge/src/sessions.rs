@@ -387,12 +387,14 @@ pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
             | EventBody::TurnHeartbeat { .. }
             | EventBody::TurnComplete { .. }
             | EventBody::TurnError { .. }
-            | EventBody::SystemNotice { .. }
+            | EventBody::WorkerNotice { .. }
     );
+    // `system_notice` is the server's own voice: a worker that could write one could forge
+    // "renamed by admin" or "stopped by ..." into a transcript people trust.
     if !allowed {
         return Err(ApiError::invalid_field(
             "type",
-            "a worker writes turn_start, agent_event, turn_heartbeat, turn_complete, turn_error or system_notice",
+            "a worker writes turn_start, agent_event, turn_heartbeat, turn_complete, turn_error or worker_notice",
         ));
     }
     let session = find_visible(ctx, who, id).await?;

@@ -1,7 +1,10 @@
 //! People: the one-time admin bootstrap, web login and logout, `me`, and the admin's user
 //! management. Owns the `users` and `web_logins` tables.
 
-use protocol::api::{BootstrapRequest, BootstrapResponse, CreateUser, LoginRequest, Page, Role, User};
+use protocol::api::{
+    BootstrapRequest, BootstrapResponse, CreateUser, LoginRequest, Page, PasswordChanged, Role, TokensRevoked,
+    UpdateUser, User,
+};
 use serde::Deserialize;
 use worker::{Request, Response};
 
@@ -10,7 +13,11 @@ use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::PageRequest;
 use crate::secrets::{self, TokenKind};
+use crate::limits::{self, Limit};
 use crate::{bindings, body, db, password, query::Query, respond, tokens, validate};
+
+/// The columns of a [`UserRow`].
+const COLUMNS: &str = "id, username, role, created_at, disabled_at";
 
 /// How long a web login lasts.
 const LOGIN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -21,6 +28,8 @@ pub struct UserRow {
     pub username: String,
     pub role: String,
     pub created_at: i64,
+    #[serde(default)]
+    pub disabled_at: Option<i64>,
 }
 
 impl From<UserRow> for User {
@@ -30,6 +39,7 @@ impl From<UserRow> for User {
             username: row.username,
             role: auth::parse_role(&row.role),
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
+            disabled: row.disabled_at.is_some(),
         }
     }
 }
@@ -48,7 +58,10 @@ pub async fn bootstrap(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     let Ok(secret) = ctx.env.secret(bindings::SETUP_SECRET) else {
         return Err(ApiError::not_found("bootstrap (set the BATON_SETUP_SECRET secret to enable it)"));
     };
+    let limit = [Limit::bootstrap_client(&limits::client(req))];
+    limits::check(ctx, &limit, "bootstrap attempts from this client").await?;
     if !secrets::constant_time_eq(secret.to_string().as_bytes(), input.secret.as_bytes()) {
+        limits::fail(ctx, &limit).await?;
         return Err(ApiError::unauthorized());
     }
     let username = validate::username(&input.username)?;
@@ -58,7 +71,7 @@ pub async fn bootstrap(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
         .first(
             "INSERT INTO users (username, password_hash, role, created_at)
          SELECT ?1, ?2, 'admin', ?3 WHERE NOT EXISTS (SELECT 1 FROM users)
-         RETURNING id, username, role, created_at",
+         RETURNING id, username, role, created_at, disabled_at",
             &[db::text(&username), db::text(&hash), db::int(ctx.now)],
         )
         .await?;
@@ -69,21 +82,24 @@ pub async fn bootstrap(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     Ok(respond::created(&BootstrapResponse { user: row.into(), token }))
 }
 
-/// `POST /api/auth/login`: checks the password and sets the login cookie.
+/// `POST /api/auth/login`: checks the password and sets the login cookie. Failures count
+/// against the username and the client (`limits`): past the threshold even the right password
+/// waits for the window to end.
 pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     let input: LoginRequest = body::read_json(req).await?;
+    let user_limit = Limit::login_user(&input.username);
+    let limits = [user_limit.clone(), Limit::login_client(&limits::client(req))];
+    limits::check(ctx, &limits, "logins").await?;
     #[derive(Deserialize)]
     struct Row {
-        id: i64,
-        username: String,
-        role: String,
-        created_at: i64,
+        #[serde(flatten)]
+        user: UserRow,
         password_hash: String,
     }
     let row: Option<Row> = ctx
         .db
         .first(
-            "SELECT id, username, role, created_at, password_hash FROM users WHERE username = ?1",
+            &format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = ?1"),
             &[db::text(&input.username)],
         )
         .await?;
@@ -91,17 +107,26 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     let stored = row.as_ref().map_or(DUMMY_HASH, |r| r.password_hash.as_str());
     let matches = password::verify(&input.password, stored).await?;
     let Some(row) = row.filter(|_| matches) else {
+        limits::fail(ctx, &limits).await?;
         return Err(ApiError::new(protocol::error::ErrorCode::Unauthorized, "wrong username or password"));
     };
+    limits::clear(ctx, &user_limit).await?;
+    if row.user.disabled_at.is_some() {
+        return Err(ApiError::forbidden("this account is disabled: ask an admin to enable it"));
+    }
     let token = secrets::mint(TokenKind::WebLogin)?;
     ctx.db
         .run(
             "INSERT INTO web_logins (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            &[db::text(&secrets::hash(&token)), db::int(row.id), db::int(ctx.now), db::int(ctx.now + LOGIN_TTL_MS)],
+            &[
+                db::text(&secrets::hash(&token)),
+                db::int(row.user.id),
+                db::int(ctx.now),
+                db::int(ctx.now + LOGIN_TTL_MS),
+            ],
         )
         .await?;
-    let user = User::from(UserRow { id: row.id, username: row.username, role: row.role, created_at: row.created_at });
-    let response = respond::ok(&user);
+    let response = respond::ok(&User::from(row.user));
     let cookie =
         format!("{LOGIN_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}", LOGIN_TTL_MS / 1000);
     response.headers().set("set-cookie", &cookie)?;
@@ -132,13 +157,13 @@ pub async fn me(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
 }
 
 async fn find(ctx: &Ctx, id: i64) -> ApiResult<Option<UserRow>> {
-    ctx.db.first("SELECT id, username, role, created_at FROM users WHERE id = ?1", &[db::int(id)]).await
+    ctx.db.first(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"), &[db::int(id)]).await
 }
 
 /// Finds a user by name (for membership), or 404.
 pub async fn find_by_name(ctx: &Ctx, username: &str) -> ApiResult<UserRow> {
     ctx.db
-        .first("SELECT id, username, role, created_at FROM users WHERE username = ?1", &[db::text(username)])
+        .first(&format!("SELECT {COLUMNS} FROM users WHERE username = ?1"), &[db::text(username)])
         .await?
         .ok_or_else(|| ApiError::not_found(format!("user {username:?}")))
 }
@@ -153,7 +178,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
         .db
         .first(
             "INSERT INTO users (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (username) DO NOTHING RETURNING id, username, role, created_at",
+         ON CONFLICT (username) DO NOTHING RETURNING id, username, role, created_at, disabled_at",
             &[db::text(&username), db::text(&hash), db::text(role_text(input.role)), db::int(ctx.now)],
         )
         .await?;
@@ -168,7 +193,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
     let rows: Vec<UserRow> = ctx
         .db
         .all(
-            "SELECT id, username, role, created_at FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
+            &format!("SELECT {COLUMNS} FROM users WHERE id > ?1 ORDER BY id LIMIT ?2"),
             &[db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;
@@ -176,12 +201,56 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
     Ok(respond::ok(&Page { items: rows.into_iter().map(User::from).collect::<Vec<_>>(), next_cursor }))
 }
 
+/// `PATCH /api/users/:id` (admin): disables or re-enables a person. Disabling ends their
+/// web logins; their API tokens and the workers they registered stop authenticating (the
+/// checks in `auth` read `disabled_at`) until they are enabled again.
+pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
+    who.require_admin("disable or enable users")?;
+    let input: UpdateUser = body::read_json(req).await?;
+    let Some(disabled) = input.disabled else {
+        let row = find(ctx, id).await?.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
+        return Ok(respond::ok(&User::from(row)));
+    };
+    if disabled && id == who.user_id {
+        return Err(ApiError::invalid_field("disabled", "an admin cannot disable themself: ask another admin"));
+    }
+    let set = ctx.db.prepare(
+        &format!(
+            "UPDATE users SET disabled_at = CASE WHEN ?2 = 1 THEN COALESCE(disabled_at, ?3) END WHERE id = ?1
+             RETURNING {COLUMNS}"
+        ),
+        &[db::int(id), db::int(i64::from(disabled)), db::int(ctx.now)],
+    )?;
+    let mut statements = vec![set];
+    if disabled {
+        statements.push(ctx.db.prepare("DELETE FROM web_logins WHERE user_id = ?1", &[db::int(id)])?);
+    }
+    let results = ctx.db.batch(statements).await?;
+    let row = match results.into_iter().next() {
+        Some(result) => result.results::<UserRow>()?.into_iter().next(),
+        None => None,
+    };
+    let row = row.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
+    auth::forget_user(id);
+    Ok(respond::ok(&User::from(row)))
+}
+
+/// `DELETE /api/users/:id/tokens`: revokes every API token of a user (an admin for anyone,
+/// a person for themself).
+pub async fn revoke_tokens(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    if id != who.user_id {
+        who.require_admin("revoke another user's tokens")?;
+        find(ctx, id).await?.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
+    }
+    let revoked = tokens::revoke_all(ctx, id).await?;
+    Ok(respond::ok(&TokensRevoked { revoked }))
+}
+
 /// `POST /api/auth/password`: checks the current password, stores the new one, and ends
-/// every web login of the user (API tokens stay: revoke them with `DELETE /api/tokens/:id`).
+/// every web login of the user; with `revoke_tokens` it also revokes every API token.
 pub async fn change_password(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
     let input: protocol::api::ChangePassword = body::read_json(req).await?;
-    validate::password(&input.new_password)
-        .map_err(|e| ApiError::invalid_field("new_password", e.message.trim_start_matches("password: ")))?;
+    validate::password_field("new_password", &input.new_password)?;
     #[derive(Deserialize)]
     struct Stored {
         password_hash: String,
@@ -199,7 +268,9 @@ pub async fn change_password(ctx: &Ctx, who: &Principal, req: &mut Request) -> A
         .db
         .prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1", &[db::int(who.user_id), db::text(&hash)])?;
     let logout = ctx.db.prepare("DELETE FROM web_logins WHERE user_id = ?1", &[db::int(who.user_id)])?;
-    ctx.db.batch(vec![update, logout]).await?;
+    let results = ctx.db.batch(vec![update, logout]).await?;
+    let logins_ended = results.get(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let tokens_revoked = if input.revoke_tokens { tokens::revoke_all(ctx, who.user_id).await? } else { 0 };
     auth::forget_user(who.user_id);
-    Ok(respond::no_content())
+    Ok(respond::ok(&PasswordChanged { logins_ended: u32::try_from(logins_ended).unwrap_or(u32::MAX), tokens_revoked }))
 }

@@ -17,10 +17,21 @@ pub fn name(field: &str, value: &str) -> ApiResult<String> {
     if trimmed.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::invalid_field(field, format!("must be at most {MAX_NAME_CHARS} characters")));
     }
-    if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::invalid_field(field, "must not contain control characters"));
+    if trimmed.chars().any(hidden) {
+        return Err(ApiError::invalid_field(field, "must not contain control or invisible formatting characters"));
     }
     Ok(trimmed.to_owned())
+}
+
+/// Characters that change how the text around them is shown without being seen: C0 and C1
+/// controls, and the Unicode format characters that reorder or hide text (bidi overrides and
+/// isolates, zero-width characters, the BOM). A name holding one could pose as another
+/// (`U+202E`) or rewrite a terminal line.
+pub fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// A username: 1..=64 of ASCII letters, digits, `.`, `_` and `-`, starting with a letter or
@@ -42,9 +53,14 @@ pub fn username(value: &str) -> ApiResult<String> {
 
 /// A password: 10..=256 characters. Length is the rule that matters; no composition rules.
 pub fn password(value: &str) -> ApiResult<&str> {
+    password_field("password", value)
+}
+
+/// [`password`] for a field of another name (`new_password`).
+pub fn password_field<'a>(field: &str, value: &'a str) -> ApiResult<&'a str> {
     let n = value.chars().count();
     if !(10..=256).contains(&n) {
-        return Err(ApiError::invalid_field("password", "must be 10 to 256 characters"));
+        return Err(ApiError::invalid_field(field, "must be 10 to 256 characters"));
     }
     Ok(value)
 }
@@ -76,8 +92,8 @@ pub fn title(value: &str) -> ApiResult<String> {
     if trimmed.is_empty() {
         return Err(ApiError::invalid_field("title", "must not be empty"));
     }
-    if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::invalid_field("title", "must not contain control characters"));
+    if trimmed.chars().any(hidden) {
+        return Err(ApiError::invalid_field("title", "must not contain control or invisible formatting characters"));
     }
     Ok(trimmed.to_owned())
 }
@@ -132,6 +148,17 @@ mod tests {
         assert!(name("name", &"x".repeat(101)).is_err());
         assert!(name("name", &"é".repeat(100)).is_ok());
         assert!(name("name", "a\u{7}b").is_err());
+    }
+
+    /// Regression: names with a right-to-left override or a zero-width space were accepted,
+    /// and the CLI printed them raw.
+    #[test]
+    fn names_and_titles_refuse_invisible_formatting_characters() {
+        for bad in ["evil\u{202E}gnp.exe", "a\u{200B}b", "x\u{2066}y", "\u{FEFF}bom", "a\u{1b}[2Jb", "c1\u{9b}x"] {
+            assert!(name("name", bad).is_err(), "{bad:?}");
+            assert!(title(bad).is_err(), "{bad:?}");
+        }
+        assert!(name("name", "café — 東京 🚀").is_ok());
     }
 
     #[test]

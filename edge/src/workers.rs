@@ -107,7 +107,11 @@ pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResul
     if !valid_branch(&input.base_branch) {
         return Err(ApiError::invalid_field("base_branch", "is not a valid git branch name"));
     }
-    let hostname = validate::prose("hostname", input.hostname.as_deref().unwrap_or(""), 255)?;
+    // Shown in lists and terminals: held to the rules of a name (empty when unknown).
+    let hostname = match input.hostname.as_deref().map(str::trim) {
+        None | Some("") => String::new(),
+        Some(h) => validate::name("hostname", h)?,
+    };
     let max_sessions = input.max_sessions.unwrap_or(DEFAULT_MAX_SESSIONS);
     if !(1..=64).contains(&max_sessions) {
         return Err(ApiError::invalid_field("max_sessions", "must be 1 to 64"));
@@ -153,11 +157,12 @@ pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResul
         .db
         .first(
             &format!(
-                "UPDATE workers SET name = ?3, hostname = ?4, agent = ?5, base_branch = ?6, max_sessions = ?7, token_hash = ?8
+                "UPDATE workers SET name = ?3, hostname = ?4, agent = ?5, base_branch = ?6, max_sessions = ?7, token_hash = ?8,
+                                    created_by = ?9
                  WHERE project_id = ?1 AND machine_id = ?2 RETURNING {}",
                 COLUMNS.replace("w.", "")
             ),
-            &args[..8],
+            &args[..9],
         )
         .await?;
     let (row, outcome) = match reattached {
@@ -226,6 +231,38 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
     crate::auth::forget_worker(row.id);
     crate::sessions::forget_all();
     changes::emit(ctx, row.project_id, Entity::Worker, Action::Deleted, row.id, Some(format!("W-{}", row.id))).await;
+    Ok(respond::no_content())
+}
+
+/// `POST /api/workers/:id/token`: a new token for the worker; the old one stops working at
+/// once. For the member whose worker token may have leaked (the daemon must get the new one:
+/// `baton worker revoke --rotate` writes it into `.baton/worker.json` on that machine).
+pub async fn rotate_token(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    let row = find_visible(ctx, who, id).await?;
+    let token = secrets::mint(TokenKind::Worker)?;
+    let changed = ctx
+        .db
+        .run(
+            "UPDATE workers SET token_hash = ?2, created_by = ?3 WHERE id = ?1",
+            &[db::int(row.id), db::text(&secrets::hash(&token)), db::int(who.user_id)],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(ApiError::not_found(format!("worker W-{id}")));
+    }
+    crate::auth::forget_worker(row.id);
+    let online = online(ctx, row.id).await?;
+    Ok(respond::ok(&WorkerRegistered { worker: row.view(online), token, outcome: "rotated".into() }))
+}
+
+/// `DELETE /api/workers/:id/token`: the worker's token stops working; the worker and its
+/// sessions stay, and registering again from its machine gives it a new token.
+pub async fn revoke_token(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    let row = find_visible(ctx, who, id).await?;
+    // No hash of a real token looks like this (they are hex), and it stays unique.
+    let unusable = format!("revoked:{}:{}", row.id, hex::encode(secrets::random_bytes()?));
+    ctx.db.run("UPDATE workers SET token_hash = ?2 WHERE id = ?1", &[db::int(row.id), db::text(&unusable)]).await?;
+    crate::auth::forget_worker(row.id);
     Ok(respond::no_content())
 }
 

@@ -169,5 +169,7 @@ pub async fn remove_member(ctx: &Ctx, who: &Principal, id: i64, user_id: i64) ->
     }
     crate::sessions::forget_user(user_id);
     crate::batons::forget();
+    // Their workers act for them: they stop with the membership.
+    crate::auth::forget_user(user_id);
     Ok(respond::no_content())
 }

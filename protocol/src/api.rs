@@ -37,6 +37,26 @@ pub struct User {
     pub username: String,
     pub role: Role,
     pub created_at: String,
+    /// A disabled user cannot log in; their tokens, web logins and workers stop working.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// `PATCH /api/users/:id` (admins only): disable or re-enable a person. Disabling ends their
+/// web logins at once and makes their API tokens and the workers they registered stop
+/// working; re-enabling brings back tokens and workers (web logins stay ended).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// The answer to `DELETE /api/users/:id/tokens` (admins, or the user themself): how many API
+/// tokens were revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensRevoked {
+    pub revoked: u32,
 }
 
 /// `POST /api/auth/bootstrap`: creates the very first admin, once, with the deployment's
@@ -84,6 +104,18 @@ fn default_role() -> Role {
 pub struct ChangePassword {
     pub current_password: String,
     pub new_password: String,
+    /// Also revoke every personal API token (for a password that may have leaked with them).
+    #[serde(default)]
+    pub revoke_tokens: bool,
+}
+
+/// The answer to `POST /api/auth/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    /// Web logins ended (every one but the caller's own).
+    pub logins_ended: u32,
+    /// API tokens revoked (0 unless `revoke_tokens`).
+    pub tokens_revoked: u32,
 }
 
 /// `POST /api/tokens`.
@@ -91,6 +123,9 @@ pub struct ChangePassword {
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     pub name: String,
+    /// The token stops working after this many days (1 to 3650); none: until revoked.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
 }
 
 /// A freshly minted token: the only time its secret is shown.
@@ -100,6 +135,8 @@ pub struct TokenCreated {
     pub name: String,
     pub token: String,
     pub created_at: String,
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 /// A token as listed: never its secret.
@@ -109,6 +146,8 @@ pub struct TokenInfo {
     pub name: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 /// `POST /api/workspaces`.

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     Gone,
     /// The body is over the size limit.
     PayloadTooLarge,
+    /// The body is not `application/json` where JSON is expected.
+    UnsupportedMediaType,
     /// Too many requests.
     RateLimited,
     /// A service baton called on the caller's behalf (GitHub) failed; the message says how.
@@ -53,6 +55,7 @@ impl ErrorCode {
             ErrorCode::Conflict => 409,
             ErrorCode::Gone => 410,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
             ErrorCode::UpstreamFailed => 502,
             ErrorCode::Internal | ErrorCode::Unknown => 500,

@@ -73,8 +73,12 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<crate::api::Attachment>,
     },
-    /// Something the system wants the reader to know (session created, renamed, ...).
+    /// Something the server wants the reader to know (session created, renamed, ...). Only
+    /// the server writes it.
     SystemNotice { text: String },
+    /// Something the session's worker daemon wants the reader to know (it could not run the
+    /// session, ...). Its own type, so a worker can never pass for the server.
+    WorkerNotice { text: String },
     /// Something in a project changed (the `project:<id>` stream): a small signal, not the
     /// object; readers fetch what they need.
     Change {
@@ -125,6 +129,7 @@ impl EventBody {
         match self {
             EventBody::UserMessage { .. } => "user_message",
             EventBody::SystemNotice { .. } => "system_notice",
+            EventBody::WorkerNotice { .. } => "worker_notice",
             EventBody::Change { .. } => "change",
             EventBody::SessionStart { .. } => "session_start",
             EventBody::SessionStop { .. } => "session_stop",

@@ -92,6 +92,6 @@ pub struct Worker {
 pub struct WorkerRegistered {
     pub worker: Worker,
     pub token: String,
-    /// `created` or `reattached`.
+    /// `created`, `reattached` or `rotated`.
     pub outcome: String,
 }

@@ -28,11 +28,6 @@ use protocol::event::{Action, Entity};
 /// How often a move re-reads after losing a compare-and-set before it answers 409.
 const MAX_RACE_RETRIES: usize = 3;
 
-/// The scheme and host the caller reached, for pickup URLs.
-pub fn origin(req: &Request) -> ApiResult<String> {
-    Ok(req.url()?.origin().ascii_serialization())
-}
-
 fn refused(refusal: Refusal, id: &str) -> ApiError {
     match refusal {
         Refusal::Gone => ApiError::new(ErrorCode::Gone, format!("baton {id} expired: its TTL has passed")),
@@ -51,7 +46,7 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
     let input: PassBaton = body::parse_json(&raw)?;
     let request_hash = secrets::hash(&String::from_utf8_lossy(&raw));
     let (passer, passer_name) = record::principal_key(who);
-    let origin = origin(req)?;
+    let origin = crate::origin::public(ctx, req)?;
     if let Some(key) = &key {
         if let Some(first) = find_by_key(ctx, &passer, key).await? {
             return replay_pass(&first, &request_hash, &origin);
@@ -195,7 +190,7 @@ pub async fn catch(ctx: &Ctx, who: &Principal, id: &str, req: &Request, query: &
     let hash = secrets::hash(&token);
     let (by, by_name) = record::principal_key(who);
     let action = Move::Catch { by: &by, lease_ms: lease_seconds * 1000, new_lease_hash: &hash };
-    let origin = origin(req)?;
+    let origin = crate::origin::public(ctx, req)?;
     let ticket = recent::ticket();
     let extras = Extras { holder_name: Some(&by_name), ..Extras::default() };
     let mut row = make_move(ctx, who, id, &action, extras, &origin).await?;
@@ -241,6 +236,16 @@ async fn make_move(
                 (row, false)
             }
         };
+        if !matches!(action, Move::Cancel { .. }) && !record::may_work(&row, who) {
+            return Err(ApiError::forbidden(format!(
+                "baton {id} is addressed to {}: only its workers catch, heartbeat and finish it (the passer may cancel)",
+                match (row.to_worker_id, row.to_project_id) {
+                    (Some(w), _) => format!("worker W-{w}"),
+                    (None, Some(p)) => format!("project {p}"),
+                    (None, None) => "nobody".to_owned(),
+                }
+            )));
+        }
         let decided = match rules::decide(&row.state()?, action, ctx.now) {
             // Another isolate may have moved it (say, extended the lease): refuse only on D1's word.
             Err(_) if cached => continue,
@@ -297,7 +302,7 @@ pub async fn done(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) -> Ap
     let (by, _) = record::principal_key(who);
     let hash = lease_hash(input.lease_token.as_deref());
     let action = Move::Done { by: &by, lease_hash: hash.as_deref() };
-    let origin = origin(req)?;
+    let origin = crate::origin::public(ctx, req)?;
     let row = make_move(ctx, who, id, &action, Extras { result: Some(&result), ..Extras::default() }, &origin).await?;
     Ok(respond::ok(&row.view(ctx.now, &origin)?))
 }
@@ -309,7 +314,7 @@ pub async fn fail(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) -> Ap
     let (by, _) = record::principal_key(who);
     let hash = lease_hash(input.lease_token.as_deref());
     let action = Move::Fail { by: &by, lease_hash: hash.as_deref() };
-    let origin = origin(req)?;
+    let origin = crate::origin::public(ctx, req)?;
     let row =
         make_move(ctx, who, id, &action, Extras { error: Some(&input.error), ..Extras::default() }, &origin).await?;
     Ok(respond::ok(&row.view(ctx.now, &origin)?))
@@ -322,7 +327,7 @@ pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) 
     let (by, _) = record::principal_key(who);
     let hash = lease_hash(input.lease_token.as_deref());
     let action = Move::Heartbeat { by: &by, lease_hash: hash.as_deref(), lease_ms: seconds * 1000 };
-    let origin = origin(req)?;
+    let origin = crate::origin::public(ctx, req)?;
     let row = make_move(ctx, who, id, &action, Extras::default(), &origin).await?;
     Ok(respond::ok(&row.view(ctx.now, &origin)?))
 }
@@ -330,7 +335,7 @@ pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) 
 /// `POST /api/cancel/:id`, by the passer.
 pub async fn cancel(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiResult<Response> {
     let (by, _) = record::principal_key(who);
-    let origin = origin(req)?;
+    let origin = crate::origin::public(ctx, req)?;
     let row = make_move(ctx, who, id, &Move::Cancel { by: &by }, Extras::default(), &origin).await?;
     Ok(respond::ok(&row.view(ctx.now, &origin)?))
 }
@@ -338,7 +343,7 @@ pub async fn cancel(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiR
 /// `GET /api/status/:id`: reads, never writes.
 pub async fn status(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiResult<Response> {
     let row = record::find_visible(ctx, who, id).await?;
-    Ok(respond::ok(&row.view(ctx.now, &origin(req)?)?))
+    Ok(respond::ok(&row.view(ctx.now, &crate::origin::public(ctx, req)?)?))
 }
 
 /// `GET /api/batons?status=&limit=&cursor=`: what the caller may see, oldest first.
@@ -374,7 +379,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
     args.extend(visibility_args);
     let rows: Vec<Row> = ctx.db.all(&sql, &args).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.seq);
-    let origin = origin(req)?;
+    let origin = crate::origin::public(ctx, req)?;
     let items = rows.iter().map(|r| r.view(ctx.now, &origin)).collect::<ApiResult<Vec<_>>>()?;
     Ok(respond::ok(&protocol::api::Page { items, next_cursor }))
 }

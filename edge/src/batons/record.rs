@@ -170,6 +170,17 @@ pub fn worker_sees(row: &Row, worker: crate::auth::WorkerScope) -> bool {
         || (row.to_worker_id.is_none() && row.to_project_id == Some(worker.project_id))
 }
 
+/// Whether `who` may work a baton (catch, heartbeat, finish, fail it): an addressed baton only
+/// by the addressed worker or the addressed project's workers; an unaddressed one by anyone
+/// who sees it. Seeing is not working: members see addressed batons, the passer may cancel.
+pub fn may_work(row: &Row, who: &Principal) -> bool {
+    let addressed = row.to_worker_id.is_some() || row.to_project_id.is_some();
+    match who.worker {
+        Some(w) => worker_sees(row, w),
+        None => !addressed,
+    }
+}
+
 /// SQL that is true when the caller may see baton `b` ([`worker_sees`] for workers), numbering its parameters from
 /// `?{first}`, and their values: bind them after every other parameter of the statement.
 ///
@@ -396,6 +407,33 @@ mod tests {
         );
         assert_eq!(finished.holder_name.as_deref(), Some("bob"), "the holder's name stays");
         assert_eq!(finished.view(20, "https://b").unwrap().status, BatonStatus::Done);
+    }
+
+    /// Regression: a baton addressed to a worker could be caught and finished (its result
+    /// forged) by any member of the workspace.
+    #[test]
+    fn only_the_addressed_workers_work_an_addressed_baton() {
+        use crate::auth::WorkerScope;
+        let member = Principal {
+            user_id: 7,
+            username: "m".into(),
+            role: protocol::api::Role::Admin,
+            web_login_hash: None,
+            worker: None,
+        };
+        let worker = |worker_id, project_id| Principal {
+            user_id: 0,
+            worker: Some(WorkerScope { worker_id, project_id, registrant: 7 }),
+            ..member.clone()
+        };
+        let open = pending_row();
+        assert!(may_work(&open, &member) && !may_work(&open, &worker(2, 5)));
+        let to_worker = Row { to_worker_id: Some(2), ..pending_row() };
+        assert!(!may_work(&to_worker, &member), "not even an admin");
+        assert!(may_work(&to_worker, &worker(2, 5)) && !may_work(&to_worker, &worker(3, 5)));
+        let to_project = Row { to_project_id: Some(5), ..pending_row() };
+        assert!(!may_work(&to_project, &member));
+        assert!(may_work(&to_project, &worker(3, 5)) && !may_work(&to_project, &worker(4, 6)));
     }
 
     #[test]

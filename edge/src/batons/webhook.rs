@@ -67,15 +67,36 @@ fn internal_name(name: &str) -> bool {
 fn internal_ip(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => internal_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => internal_v4(v4),
             None => internal_v6(v6),
         },
     }
 }
 
+/// The IPv4 address an IPv6 address carries and that a packet to it may reach: IPv4-mapped
+/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some
+/// stacks), NAT64 (`64:ff9b::/96` and the local-use `64:ff9b:1::/48`) and 6to4 (`2002:AABB:CCDD::`).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let low = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
+        return Some(low(s[6], s[7]));
+    }
+    if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0]) || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
+        return Some(low(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return Some(low(s[1], s[2]));
+    }
+    None
+}
+
 fn internal_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     ip.is_loopback()
         || ip.is_private()
         || ip.is_link_local()
@@ -84,6 +105,8 @@ fn internal_v4(ip: Ipv4Addr) -> bool {
         || ip.is_documentation()
         || a == 0
         || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking, 198.18.0.0/15
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments, 192.0.0.0/24
         || a >= 224 // multicast and reserved
 }
 
@@ -94,6 +117,10 @@ fn internal_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // unique local
         || (first & 0xffc0) == 0xfe80 // link local
+        || (first & 0xffc0) == 0xfec0 // site local (deprecated, still routed by some)
+        || (first == 0x2001 && ip.segments()[1] == 0) // Teredo: its IPv4 is obfuscated, refuse it all
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
+        || first == 0x0100 && ip.segments()[1..4] == [0, 0, 0] // discard-only, 100::/64
 }
 
 /// Checks a webhook secret's length.
@@ -202,6 +229,32 @@ mod tests {
             "not a url",
         ] {
             assert!(check_url(bad, false).is_err(), "{bad}");
+        }
+    }
+
+    /// Regression: IPv6 forms that carry a loopback or private IPv4 address, site-local IPv6
+    /// and two reserved IPv4 ranges passed the check.
+    #[test]
+    fn ipv6_forms_of_internal_ipv4_and_reserved_ranges_are_refused() {
+        for bad in [
+            "https://[::127.0.0.1]/",
+            "https://[::10.0.0.1]/",
+            "https://[64:ff9b::127.0.0.1]/",
+            "https://[64:ff9b::a9fe:a9fe]/",
+            "https://[64:ff9b:1::10.1.2.3]/",
+            "https://[2002:7f00:1::]/",
+            "https://[2002:c0a8:101::1]/",
+            "https://[fec0::1]/",
+            "https://[2001::1]/",
+            "https://198.18.0.1/",
+            "https://198.19.255.254/",
+            "https://192.0.0.8/",
+            "https://[::ffff:198.18.0.1]/",
+        ] {
+            assert!(check_url(bad, false).is_err(), "{bad}");
+        }
+        for ok in ["https://[64:ff9b::5db8:d822]/", "https://[2002:5db8:d822::1]/", "https://198.20.0.1/", "https://192.0.2.0.example.com/"] {
+            assert_eq!(check_url(ok, false), Ok(()), "{ok}");
         }
     }
 

@@ -10,6 +10,7 @@ use super::issue;
 use crate::auth::Principal;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
+use crate::ids::{self, Sequenced};
 use crate::{body, db, projects, respond, sealed, secrets};
 
 const COLUMNS: &str =
@@ -46,12 +47,6 @@ impl LinkRow {
 
 pub fn webhook_url(origin: &str, id: i64) -> String {
     format!("{origin}/api/github/webhook/{id}")
-}
-
-/// The origin GitHub should call back: this request's scheme and host.
-pub fn origin(req: &Request) -> ApiResult<String> {
-    let url = req.url()?;
-    Ok(url.origin().ascii_serialization())
 }
 
 /// A link by id, for the webhook (which is authenticated by its signature, not a principal).
@@ -92,34 +87,31 @@ pub async fn connect(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Requ
     let key = sealed::key(&ctx.env)?;
     let secret = hex::encode(secrets::random_bytes()?);
     let token = sealed_token(&key, input.api_token.as_deref())?;
-    let row: Option<LinkRow> = ctx
-        .db
-        .first(
-            &format!(
-                "INSERT INTO github_links (project_id, repo, secret_sealed, api_token_sealed, include_pull_requests,
-                                           created_by, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (project_id) DO NOTHING
-                 RETURNING {}",
-                COLUMNS.replace("l.", "")
-            ),
-            &[
-                db::int(project.id),
-                db::text(&repo),
-                db::text(&sealed::seal(&key, &secret)?),
-                db::opt_text(token.as_deref()),
-                db::int(i64::from(input.include_pull_requests.unwrap_or(false))),
-                db::int(who.user_id),
-                db::int(ctx.now),
-            ],
-        )
-        .await?;
+    let sql = format!(
+        "INSERT INTO github_links (id, project_id, repo, secret_sealed, api_token_sealed, include_pull_requests,
+                                   created_by, created_at)
+         VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (project_id) DO NOTHING
+         RETURNING {}",
+        ids::next_id(Sequenced::GithubLinks),
+        COLUMNS.replace("l.", "")
+    );
+    let args = [
+        db::int(project.id),
+        db::text(&repo),
+        db::text(&sealed::seal(&key, &secret)?),
+        db::opt_text(token.as_deref()),
+        db::int(i64::from(input.include_pull_requests.unwrap_or(false))),
+        db::int(who.user_id),
+        db::int(ctx.now),
+    ];
+    let row: Option<LinkRow> = ids::insert(ctx, Sequenced::GithubLinks, &sql, &args).await?;
     let row = row.ok_or_else(|| {
         ApiError::conflict(format!(
             "project {:?} is already linked to a repository: disconnect it first (baton github disconnect)",
             project.name
         ))
     })?;
-    Ok(respond::created(&GithubLinkCreated { link: row.view(&origin(req)?), secret }))
+    Ok(respond::created(&GithubLinkCreated { link: row.view(&crate::origin::public(ctx, req)?), secret }))
 }
 
 /// `GET /api/projects/:id/github`.
@@ -129,7 +121,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, req: &Request) ->
         .db
         .all(&format!("SELECT {COLUMNS} FROM github_links l WHERE l.project_id = ?1"), &[db::int(project.id)])
         .await?;
-    let origin = origin(req)?;
+    let origin = crate::origin::public(ctx, req)?;
     Ok(respond::ok(&Page { items: rows.iter().map(|r| r.view(&origin)).collect::<Vec<_>>(), next_cursor: None }))
 }
 
@@ -154,7 +146,7 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("GitHub link {id}")))?;
-    Ok(respond::ok(&row.view(&origin(req)?)))
+    Ok(respond::ok(&row.view(&crate::origin::public(ctx, req)?)))
 }
 
 /// `DELETE /api/github/links/:id`: stops mirroring; mirrored requirements stay, with their

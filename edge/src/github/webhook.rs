@@ -2,7 +2,9 @@
 //!
 //! Order matters: the body is read (bounded) and its signature checked before anything parses
 //! it; a delivery already applied is answered 200 and changes nothing; the delivery is
-//! recorded only after it was applied, so a failure can be redelivered.
+//! recorded only after it was applied, so a failure can be redelivered. An unknown link id
+//! answers exactly what a wrong signature answers (401), so ids cannot be enumerated, and
+//! both count against the client's rate limit (`limits`).
 
 use protocol::error::ErrorCode;
 use protocol::model::GithubState;
@@ -14,20 +16,30 @@ use super::{issue, mirror};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::signature;
+use crate::limits::{self, Limit};
 use crate::{body, db, respond, sealed};
 
-/// GitHub caps payloads at 25 MB; issue events are a few tens of KB.
-pub const MAX_PAYLOAD_BYTES: usize = 5 * 1024 * 1024;
+/// The largest delivery accepted: the API's one body limit (issue events are a few tens of
+/// KB; GitHub itself caps payloads at 25 MB, and a larger one answers 413).
+pub const MAX_PAYLOAD_BYTES: usize = body::MAX_BODY_BYTES;
 
 pub async fn receive(ctx: &Ctx, req: &mut Request, link_id: i64) -> ApiResult<Response> {
+    let limit = [Limit::webhook_client(&limits::client(req))];
+    limits::check(ctx, &limit, "webhook deliveries from this client").await?;
     let raw = body::read_limited(req, MAX_PAYLOAD_BYTES).await?;
-    let link =
-        links::by_id(ctx, link_id).await?.ok_or_else(|| ApiError::not_found(format!("GitHub link {link_id}")))?;
-    let secret = sealed::open(&sealed::key(&ctx.env)?, &link.secret_sealed)?;
+    let link = links::by_id(ctx, link_id).await?;
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    if !signature::verify(&secret, &raw, header("x-hub-signature-256").as_deref()) {
+    let verified = match &link {
+        Some(link) => {
+            let secret = sealed::open(&sealed::key(&ctx.env)?, &link.secret_sealed)?;
+            signature::verify(&secret, &raw, header("x-hub-signature-256").as_deref())
+        }
+        None => false,
+    };
+    let Some(link) = link.filter(|_| verified) else {
+        limits::fail(ctx, &limit).await?;
         return Err(ApiError::new(ErrorCode::Unauthorized, "X-Hub-Signature-256 is missing or wrong"));
-    }
+    };
     let event = header("x-github-event").ok_or_else(|| ApiError::invalid_parameter("X-GitHub-Event", "is missing"))?;
     let delivery =
         header("x-github-delivery").ok_or_else(|| ApiError::invalid_parameter("X-GitHub-Delivery", "is missing"))?;

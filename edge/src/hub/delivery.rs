@@ -4,7 +4,7 @@
 //! alarm is Cloudflare's timer, so nothing polls.
 
 use serde::Deserialize;
-use worker::{Fetch, Headers, Method, Request, RequestInit, SqlStorage, Storage};
+use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, SqlStorage, Storage};
 
 use crate::batons::webhook::{backoff_ms, Delivery, MAX_ATTEMPTS};
 use crate::error::ApiResult;
@@ -83,7 +83,12 @@ async fn post(d: &Pending, attempt: u32) -> bool {
         return false;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(d.body.clone().into()));
+    // A redirect is a failed attempt, never followed: it could lead to an address the URL
+    // check refused (`batons::webhook::check_url`).
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(d.body.clone().into()))
+        .with_redirect(RequestRedirect::Manual);
     let Ok(request) = Request::new_with_init(&d.url, &init) else { return false };
     match Fetch::Request(request).send().await {
         Ok(response) => (200..300).contains(&response.status_code()),

@@ -23,15 +23,18 @@ pub const KEEPALIVE_SECS: u64 = 20;
 /// Where a reader resumes: after the `Last-Event-ID` header if present (a reconnecting
 /// `EventSource` sends it while its URL keeps the original `?after=`), else after `?after=`,
 /// else from the start.
+///
+/// Sequence numbers are SQLite integers in the Hub, so a value above `i64::MAX` is refused
+/// rather than wrapped (it once wrapped and replayed from the start).
 pub fn resume_after(last_event_id: Option<&str>, after: Option<&str>) -> ApiResult<u64> {
+    let parse = |text: &str| text.parse::<u64>().ok().filter(|n| i64::try_from(*n).is_ok());
     if let Some(id) = last_event_id.map(str::trim).filter(|s| !s.is_empty()) {
-        return id.parse().map_err(|_| ApiError::invalid_parameter("Last-Event-ID", "must be a sequence number"));
+        return parse(id).ok_or_else(|| ApiError::invalid_parameter("Last-Event-ID", "must be a sequence number"));
     }
     match after {
         None | Some("") => Ok(0),
-        Some(text) => {
-            text.parse().map_err(|_| ApiError::invalid_parameter("after", "must be a sequence number (0 or more)"))
-        }
+        Some(text) => parse(text)
+            .ok_or_else(|| ApiError::invalid_parameter("after", "must be a sequence number (0 to 2^63-1)")),
     }
 }
 
@@ -112,6 +115,17 @@ pub fn abandoned(last_alive_ms: i64, now_ms: i64, ttl_ms: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: `after=18446744073709551615` wrapped to -1 in the Hub and replayed from 1.
+    #[test]
+    fn positions_above_the_i64_range_are_refused() {
+        let max = i64::MAX.to_string();
+        assert_eq!(resume_after(None, Some(&max)).unwrap(), i64::MAX as u64);
+        assert!(resume_after(None, Some("9223372036854775808")).is_err());
+        assert!(resume_after(None, Some("18446744073709551615")).is_err());
+        assert!(resume_after(Some("9223372036854775808"), None).is_err());
+        assert!(resume_after(None, Some("-1")).is_err());
+    }
     use protocol::event::{Event, EventBody};
 
     #[test]
