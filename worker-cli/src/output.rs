@@ -30,8 +30,9 @@ fn is_unsafe(c: char) -> bool {
     )
 }
 
-/// `text` without the characters that could drive a terminal ([`is_unsafe`]); the one
-/// function every text-mode print of someone else's text goes through.
+/// `text` without the characters that could drive a terminal (controls but tab and newline,
+/// DEL, C1, bidi and invisible format characters): the one function every text-mode print of
+/// someone else's text goes through.
 pub fn clean(text: &str) -> Cow<'_, str> {
     if text.chars().any(is_unsafe) {
         Cow::Owned(text.chars().filter(|c| !is_unsafe(*c)).collect())

@@ -57,7 +57,10 @@ pub fn check_name(name: &str) -> Result<()> {
     let plain = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !plain {
-        bail!("--agent-env {name:?} is not a variable name: give a name like ANTHROPIC_API_KEY (letters, digits, _), not NAME=VALUE");
+        bail!(
+            "--agent-env {name:?} is not a variable name: give a name like ANTHROPIC_API_KEY \
+             (letters, digits, _), not NAME=VALUE"
+        );
     }
     if is_baton(OsStr::new(name)) {
         bail!(

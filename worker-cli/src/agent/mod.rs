@@ -5,7 +5,7 @@
 //! - [`Adapter`] is the interface of agents that run as a process speaking lines: Claude Code
 //!   ([`claude`]), Codex ([`codex`]), any command ([`command`]). Parsing a line is a pure
 //!   method, unit-tested without a process; [`process`] runs an adapter's process in its own
-//!   process group so an interrupt stops all of it, with the environment [`env`] allows.
+//!   process group so an interrupt stops all of it, with the environment [`mod@env`] allows.
 //! - [`scripted`] is the built-in agent for tests and demos; it runs in-process.
 
 pub mod claude;
@@ -29,7 +29,7 @@ pub struct TurnInput {
     pub resume: Option<String>,
     /// The session's settings at the start of the turn.
     pub settings: Settings,
-    /// The whole environment of the agent's process (nothing else is inherited): see [`env`].
+    /// The whole environment of the agent's process (nothing else is inherited): see [`mod@env`].
     pub env: env::Environment,
 }
 

@@ -330,7 +330,10 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         Command::Revoke { worker, rotate: false, yes, .. } => {
             let id = worker_id(worker)?;
             if !yes {
-                bail!("this revokes the token of worker {worker}, and its daemon stops working: add --yes to confirm (or --rotate for a new token)");
+                bail!(
+                    "this revokes the token of worker {worker}, and its daemon stops working: \
+                     add --yes to confirm (or --rotate for a new token)"
+                );
             }
             env.client.delete("revoke the worker's token", &format!("/api/workers/{id}/token")).await?;
             env.print(&serde_json::json!({"revoked": worker}), |_| {
