@@ -1,7 +1,11 @@
 //! Every user-facing error text of the CLI, each naming what failed, on what, and what to do
 //! next. Kept together so they stay consistent and testable.
 
+use std::path::Path;
+
 use protocol::error::ErrorCode;
+
+use crate::daemon::lock::Holder;
 
 pub fn unreachable(url: &str, cause: &str) -> String {
     format!(
@@ -42,6 +46,19 @@ pub fn api_error(action: &str, status: u16, code: ErrorCode, message: &str) -> S
 
 pub fn not_json(action: &str, status: u16) -> String {
     format!("{action} failed: the server answered {status} without a JSON body; is --url a baton server?")
+}
+
+/// A second daemon for one worker config; `holder` is what the lock file says, when readable.
+pub fn daemon_already_runs(lock: &Path, holder: Option<&Holder>) -> String {
+    let who = match holder {
+        Some(h) => format!("pid {}, baton {}", h.pid, h.version),
+        None => "it is starting".into(),
+    };
+    format!(
+        "cannot start the worker daemon: one already runs for this config ({who}; it holds {}): \
+         `baton worker stop` first, or give another config with --config",
+        lock.display()
+    )
 }
 
 #[cfg(test)]

@@ -264,7 +264,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         }
         Command::Status { config } => {
             let path = config_path(config.as_ref())?;
-            let holder = lock::read(&path.with_file_name("worker.lock")).filter(|h| lock::alive(h.pid));
+            let holder = lock::holder(&lock::path(&path));
             let state = serde_json::json!({"running": holder.is_some(), "pid": holder.as_ref().map(|h| h.pid), "version": holder.as_ref().map(|h| h.version.clone())});
             env.print(&state, |_| match &holder {
                 Some(h) => format!("running (pid {}, baton {})", h.pid, h.version),
@@ -273,7 +273,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         }
         Command::Stop { config } => {
             let path = config_path(config.as_ref())?;
-            let Some(holder) = lock::read(&path.with_file_name("worker.lock")).filter(|h| lock::alive(h.pid)) else {
+            let Some(holder) = lock::holder(&lock::path(&path)) else {
                 bail!("no worker daemon runs for {}", path.display());
             };
             // SAFETY: a plain signal to the pid the daemon recorded.
@@ -362,8 +362,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             };
             let daemon = written
                 .as_ref()
-                .and_then(|p| lock::read(&p.with_file_name("worker.lock")))
-                .filter(|h| lock::alive(h.pid));
+                .and_then(|p| lock::holder(&lock::path(p)));
             let answer = serde_json::json!({
                 "worker": rotated.worker,
                 "outcome": rotated.outcome,

@@ -106,7 +106,7 @@ fn write_cursor(path: &Path, seq: u64) -> Result<()> {
 
 /// Runs the daemon until SIGINT or SIGTERM; `insecure` allows a plain-http remote server.
 pub async fn run(config: WorkerConfig, config_path: &Path, insecure: bool) -> Result<()> {
-    let _lock = lock::Lock::acquire(&config_path.with_file_name("worker.lock"))?;
+    let _lock = lock::Lock::acquire(&lock::path(config_path))?;
     harden();
     let settings = Settings { url: config.url.clone(), token: Some(config.token.clone()), project: None, insecure };
     let client = Client::new(&settings)?;
