@@ -217,7 +217,7 @@ async fn only_the_workspace_sees_a_baton_and_only_the_passer_cancels_it() {
     assert_eq!(bob.post(&format!("/api/cancel/{id}"), json!({})).await.0, 403);
     let (status, cancelled) = alice.post(&format!("/api/cancel/{id}"), json!({})).await;
     assert_eq!((status, cancelled["status"].clone()), (200, json!("cancelled")));
-    assert_eq!(bob.get(&format!("/api/catch/{id}")).await.0, 409);
+    assert_eq!(bob.get(&format!("/api/catch/{id}")).await.0, 403, "addressed to the project: only its workers catch");
     let pending = alice.fetch("/api/batons?status=cancelled").await;
     assert!(pending["items"].as_array().unwrap().iter().any(|b| b["baton_id"] == id.as_str()));
 }

@@ -131,3 +131,59 @@ fn help_teaches_with_examples() {
     let watch = baton.ok(&["session", "watch", "--help"]);
     assert!(watch.contains("Example") && watch.contains("--count"), "{watch}");
 }
+
+/// The account lifecycle and worker tokens through the real binary: disable and enable a
+/// person, expiring tokens, revoking a person's tokens, a password change that revokes, and
+/// rotating and revoking a worker's token.
+#[tokio::test]
+async fn the_cli_disables_people_revokes_tokens_and_rotates_worker_tokens() {
+    let shared = e2e::server::shared();
+    let admin_cli = Baton::new();
+    admin_cli.ok(&["login", "--url", &shared.url, "--token", &shared.admin_token]);
+    let admin = Api::admin();
+    let name = unique("life");
+    let member = e2e::api::new_member(&admin, &name).await;
+
+    admin_cli.ok(&["user", "disable", &name, "--yes"]);
+    assert_eq!(member.get("/api/auth/me").await.0, 401, "a disabled person's token stops");
+    let refused = admin_cli.run(&["user", "enable", "nobody-by-that-name"]);
+    assert_eq!(refused.status.code(), Some(1));
+    admin_cli.ok(&["user", "enable", &name]);
+    assert_eq!(member.get("/api/auth/me").await.0, 200);
+
+    let member_cli = Baton::new();
+    member_cli.ok(&["login", "--url", &shared.url, "--token", member.token.as_deref().unwrap()]);
+    let created = parse(&member_cli.ok(&["token", "create", "ci", "--expires-in-days", "7", "--json"]));
+    assert!(created["expires_at"].is_string(), "{created}");
+    assert!(member_cli.ok(&["token", "ls"]).contains("ci"));
+    admin_cli.ok(&["token", "revoke", "--all-of", &name, "--yes"]);
+    assert_eq!(member.get("/api/auth/me").await.0, 401);
+    assert_eq!(admin.with_token(created["token"].as_str()).get("/api/auth/me").await.0, 401);
+
+    // A password change from the CLI, revoking the person's tokens (never on argv).
+    let other = e2e::api::new_member(&admin, &unique("pw")).await;
+    let pw = Baton::new();
+    pw.ok(&["login", "--url", &shared.url, "--token", other.token.as_deref().unwrap()]);
+    let out = pw
+        .command()
+        .args(["user", "passwd", "--revoke-tokens"])
+        .env("BATON_PASSWORD", "member password 123")
+        .env("BATON_NEW_PASSWORD", "another long password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(other.get("/api/auth/me").await.0, 401, "its tokens were revoked");
+
+    let (_, project) = e2e::api::workspace_with_project(&admin).await;
+    let body = json!({"project_id": project, "name": unique("w"), "machine_id": unique("m"),
+                      "agent": "scripted", "base_branch": "main"});
+    let registered = admin.create("/api/workers", body).await;
+    let handle = registered["worker"]["handle"].as_str().unwrap().to_owned();
+    let old = admin.with_token(registered["token"].as_str());
+    let path = format!("/api/workers/{}", registered["worker"]["id"]);
+    let rotated = parse(&admin_cli.ok(&["worker", "revoke", &handle, "--rotate", "--json"]));
+    let new = admin.with_token(rotated["token"].as_str());
+    assert_eq!((old.get(&path).await.0, new.get(&path).await.0), (401, 200));
+    admin_cli.ok(&["worker", "revoke", &handle, "--yes"]);
+    assert_eq!(new.get(&path).await.0, 401);
+}

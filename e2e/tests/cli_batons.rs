@@ -41,8 +41,6 @@ async fn two_agents_hand_work_over_with_the_cli() {
         "retries=3",
         "--constraint",
         "max_minutes=30",
-        "--to",
-        &project.to_string(),
         "--ttl",
         "2h",
         "--json",
@@ -55,7 +53,13 @@ async fn two_agents_hand_work_over_with_the_cli() {
     assert_eq!(caught["output"], json!({"diff": "+1 -1"}));
     assert_eq!(caught["context"], json!({"branch": "fix-1", "retries": 3}));
     assert_eq!(caught["constraints"], json!({"max_minutes": 30}));
-    assert_eq!(caught["to"], json!({"project": project}));
+    assert_eq!(caught["to"], Value::Null, "for any agent of the workspace");
+
+    // One addressed to the project is for its workers alone, and the refusal says so.
+    let addressed = parse(&passer.ok(&["pass", "--task", "for the workers", "--to", &project.to_string(), "--json"]));
+    let refused = catcher.run(&["catch", addressed["baton_id"].as_str().unwrap()]);
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(refused.status.code() == Some(1) && why.contains("403") && why.contains("addressed"), "{why}");
 
     // A second catch is refused with a reason an agent can act on.
     let refused = passer.run(&["catch", id]);

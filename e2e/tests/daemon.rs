@@ -366,7 +366,7 @@ async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
     let _daemon = m.daemon();
     let session = m.session().await;
     m.wait_for(session, "a notice", |e| {
-        e["type"] == "system_notice" && e["text"].as_str().unwrap_or("").contains("\"nope\" does not exist")
+        e["type"] == "worker_notice" && e["text"].as_str().unwrap_or("").contains("\"nope\" does not exist")
     })
     .await;
     assert_eq!(std::fs::read_to_string(m.repo.path().join("uncommitted.txt")).unwrap(), "keep me");
