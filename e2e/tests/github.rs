@@ -455,8 +455,7 @@ async fn a_sync_cursor_cannot_send_the_token_anywhere_else() {
     ] {
         let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(serde_json::to_vec(&json!({"phase": "Open", "url": url})).unwrap());
-        let (status, body) =
-            l.api.post(&format!("/api/github/links/{}/sync", l.link), json!({"cursor": cursor})).await;
+        let (status, body) = l.api.post(&format!("/api/github/links/{}/sync", l.link), json!({"cursor": cursor})).await;
         assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "{url}: {body}");
     }
     assert!(attacker.take_authorizations(repo).is_empty(), "nothing reached the attacker");
@@ -491,8 +490,8 @@ async fn a_delivery_of_exactly_one_mebibyte_is_taken_and_one_byte_more_is_413() 
     let l = linked("acme/big", json!({})).await;
     let limit = 1024 * 1024;
     let padded = |size: usize| {
-        let head = format!(r#"{{"zen":"x","repository":{{"full_name":"acme/big"}},"pad":""#);
-        let mut text = head.clone();
+        let head = r#"{"zen":"x","repository":{"full_name":"acme/big"},"pad":""#;
+        let mut text = head.to_owned();
         text.push_str(&"p".repeat(size - head.len() - 2));
         text.push_str("\"}");
         assert_eq!(text.len(), size);

@@ -360,7 +360,8 @@ async fn a_password_change_needs_the_current_one_and_ends_web_logins() {
     assert_eq!(status, 403);
     let (status, value) = member.post("/api/auth/password", change("member password 123", "short")).await;
     assert_eq!((status, message(&value)), (400, "new_password: must be 10 to 256 characters"));
-    let (status, changed) = member.post("/api/auth/password", change("member password 123", "a brand new password")).await;
+    let (status, changed) =
+        member.post("/api/auth/password", change("member password 123", "a brand new password")).await;
     assert_eq!((status, changed["tokens_revoked"].as_u64()), (200, Some(0)), "API tokens stay unless asked");
     let login = |password: &'static str| {
         let admin = admin.clone();

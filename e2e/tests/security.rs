@@ -164,7 +164,13 @@ async fn a_disabled_user_loses_logins_tokens_and_workers_until_enabled() {
     let cookie = cookie_of(&login(&admin, &name, PASSWORD).await);
     let me = |cookie: &str| admin.send(admin.http.get(format!("{}/api/auth/me", admin.url)).header("cookie", cookie));
 
-    assert_eq!(member.send(member.request(Method::PATCH, &format!("/api/users/{id}")).json(&json!({"disabled": true}))).await.0, 403);
+    assert_eq!(
+        member
+            .send(member.request(Method::PATCH, &format!("/api/users/{id}")).json(&json!({"disabled": true})))
+            .await
+            .0,
+        403
+    );
     let (status, user) =
         admin.send(admin.request(Method::PATCH, &format!("/api/users/{id}")).json(&json!({"disabled": true}))).await;
     assert_eq!((status, user["disabled"].as_bool()), (200, Some(true)), "{user}");
@@ -180,8 +186,9 @@ async fn a_disabled_user_loses_logins_tokens_and_workers_until_enabled() {
     assert_eq!(me(&cookie).await.0, 401, "ended logins stay ended");
 
     let admin_id = user_id(&admin, "admin").await;
-    let (status, body) =
-        admin.send(admin.request(Method::PATCH, &format!("/api/users/{admin_id}")).json(&json!({"disabled": true}))).await;
+    let (status, body) = admin
+        .send(admin.request(Method::PATCH, &format!("/api/users/{admin_id}")).json(&json!({"disabled": true})))
+        .await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "not oneself");
 }
 
@@ -196,7 +203,10 @@ async fn admins_revoke_another_users_tokens_and_tokens_may_expire() {
     assert!(listed["items"].as_array().unwrap().iter().any(|t| t["expires_at"] == expires));
     for bad in [0, 3651] {
         let (status, body) = member.post("/api/tokens", json!({"name": "x", "expires_in_days": bad})).await;
-        assert_eq!((status, body["error"]["message"].as_str().map(|m| m.starts_with("expires_in_days"))), (400, Some(true)));
+        assert_eq!(
+            (status, body["error"]["message"].as_str().map(|m| m.starts_with("expires_in_days"))),
+            (400, Some(true))
+        );
     }
     let other = new_member(&admin, &unique("other")).await;
     assert_eq!(other.delete(&format!("/api/users/{id}/tokens")).await.0, 403);
@@ -243,8 +253,11 @@ async fn bodies_must_be_json_and_cookie_requests_must_come_from_the_app() {
     admin.create("/api/users", json!({"username": name, "password": PASSWORD})).await;
     let body = json!({"username": name, "password": PASSWORD}).to_string();
     let login_with = |content_type: &'static str, extra: Option<(&'static str, &'static str)>| {
-        let mut request =
-            admin.http.post(format!("{}/api/auth/login", admin.url)).header("content-type", content_type).body(body.clone());
+        let mut request = admin
+            .http
+            .post(format!("{}/api/auth/login", admin.url))
+            .header("content-type", content_type)
+            .body(body.clone());
         if let Some((k, v)) = extra {
             request = request.header(k, v);
         }
@@ -257,12 +270,14 @@ async fn bodies_must_be_json_and_cookie_requests_must_come_from_the_app() {
     assert_eq!(login_with("application/json", Some(("sec-fetch-site", "cross-site"))).await.0, 403);
     assert_eq!(login_with("application/json", Some(("sec-fetch-site", "same-origin"))).await.0, 200);
     // Any body-bearing request, with a token too.
-    let raw = admin.request(Method::POST, "/api/workspaces").header("content-type", "text/plain").body(r#"{"name":"x"}"#);
+    let raw =
+        admin.request(Method::POST, "/api/workspaces").header("content-type", "text/plain").body(r#"{"name":"x"}"#);
     assert_eq!(admin.send(raw).await.0, 415);
 
     let cookie = cookie_of(&login(&admin, &name, PASSWORD).await);
     let mint = |origin: Option<&str>| {
-        let mut request = admin.http.post(format!("{}/api/tokens", admin.url)).header("cookie", &cookie).json(&json!({"name": "t"}));
+        let mut request =
+            admin.http.post(format!("{}/api/tokens", admin.url)).header("cookie", &cookie).json(&json!({"name": "t"}));
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
@@ -272,7 +287,13 @@ async fn bodies_must_be_json_and_cookie_requests_must_come_from_the_app() {
     assert_eq!(mint(Some(&admin.url)).await.0, 201, "the app itself may");
     assert_eq!(mint(None).await.0, 201, "no browser page at all");
     let read = admin
-        .send(admin.http.get(format!("{}/api/auth/me", admin.url)).header("cookie", &cookie).header("origin", "https://evil.example"))
+        .send(
+            admin
+                .http
+                .get(format!("{}/api/auth/me", admin.url))
+                .header("cookie", &cookie)
+                .header("origin", "https://evil.example"),
+        )
         .await;
     assert_eq!(read.0, 200, "reads are not state changes");
 }
@@ -363,7 +384,8 @@ async fn a_worker_writes_worker_notices_never_system_notices() {
     let events = format!("/api/sessions/{}/events", session["id"]);
     let (status, body) = worker.post(&events, json!({"type": "system_notice", "text": "stopped by admin"})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "{body}");
-    let (status, _) = worker.post(&events, json!({"type": "worker_notice", "text": "cannot create the worktree"})).await;
+    let (status, _) =
+        worker.post(&events, json!({"type": "worker_notice", "text": "cannot create the worktree"})).await;
     assert!((200..300).contains(&status), "{status}");
     let log = admin.fetch(&events).await;
     let types: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
@@ -392,7 +414,8 @@ async fn hostnames_and_names_with_invisible_controls_are_refused() {
 async fn only_the_addressed_worker_catches_and_finishes_an_addressed_baton() {
     let (_admin, member, _, _, project) = member_of_workspace().await;
     let (worker_id, worker) = register_worker(&member, project).await;
-    let (status, passed) = member.post("/api/pass", json!({"task": "for W", "to": {"worker": format!("W-{worker_id}")}})).await;
+    let (status, passed) =
+        member.post("/api/pass", json!({"task": "for W", "to": {"worker": format!("W-{worker_id}")}})).await;
     assert_eq!(status, 201, "{passed}");
     let id = passed["baton_id"].as_str().unwrap();
     let admin = Api::admin();

@@ -11,8 +11,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::query::Query;
 use crate::routes::{self, Matched, Method, NoMatch, Route};
 use crate::{
-    batons, body, clock, origin, comments, github, items, openapi, projects, requirements, respond, sessions, tasks, tokens, users,
-    workers, workspaces,
+    batons, body, clock, comments, github, items, openapi, origin, projects, requirements, respond, sessions, tasks,
+    tokens, users, workers, workspaces,
 };
 use protocol::error::ErrorCode;
 
@@ -93,7 +93,10 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
             )),
             // The login cookie rides along with any request a browser makes: a state change
             // it authenticates must come from the app itself.
-            Ok(who) if who.web_login_hash.is_some() && !matches!(req.method(), worker::Method::Get | worker::Method::Head) => {
+            Ok(who)
+                if who.web_login_hash.is_some()
+                    && !matches!(req.method(), worker::Method::Get | worker::Method::Head) =>
+            {
                 match origin::require_same_site(ctx, req) {
                     Ok(()) => dispatch(ctx, &who, matched, req, query).await,
                     Err(err) => Err(err),

@@ -177,7 +177,8 @@ mod tests {
     fn only_inert_types_are_served_as_uploaded() {
         assert_eq!(served_type("image/png"), "image/png");
         assert_eq!(served_type("Text/Plain; charset=utf-8"), "text/plain");
-        for active in ["text/html", "image/svg+xml", "application/javascript", "text/xml", "application/xhtml+xml", ""] {
+        for active in ["text/html", "image/svg+xml", "application/javascript", "text/xml", "application/xhtml+xml", ""]
+        {
             assert_eq!(served_type(active), "application/octet-stream", "{active}");
         }
     }

@@ -35,10 +35,7 @@ pub fn require_json(req: &Request) -> ApiResult<()> {
     if !has_body(req) || is_json(req.headers().get("content-type").ok().flatten().as_deref()) {
         return Ok(());
     }
-    Err(ApiError::new(
-        ErrorCode::UnsupportedMediaType,
-        "send the body as JSON with `Content-Type: application/json`",
-    ))
+    Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as JSON with `Content-Type: application/json`"))
 }
 
 /// Reads the body, refusing (413) anything over `limit` without buffering more than that.
@@ -180,7 +177,8 @@ mod tests {
     fn only_json_media_types_count_as_json() {
         assert!(is_json(Some("application/json")));
         assert!(is_json(Some("Application/JSON; charset=utf-8")));
-        for other in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data")] {
+        for other in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data")]
+        {
             assert!(!is_json(other), "{other:?}");
         }
         assert!(!is_json(Some("application/jsonp")));

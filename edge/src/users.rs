@@ -11,9 +11,9 @@ use worker::{Request, Response};
 use crate::auth::{self, Principal, LOGIN_COOKIE};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
+use crate::limits::{self, Limit};
 use crate::pagination::PageRequest;
 use crate::secrets::{self, TokenKind};
-use crate::limits::{self, Limit};
 use crate::{bindings, body, db, password, query::Query, respond, tokens, validate};
 
 /// The columns of a [`UserRow`].
@@ -98,10 +98,7 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     }
     let row: Option<Row> = ctx
         .db
-        .first(
-            &format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = ?1"),
-            &[db::text(&input.username)],
-        )
+        .first(&format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = ?1"), &[db::text(&input.username)])
         .await?;
     // An unknown user costs the same hashing as a wrong password, so timing tells nothing.
     let stored = row.as_ref().map_or(DUMMY_HASH, |r| r.password_hash.as_str());

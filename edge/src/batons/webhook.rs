@@ -86,7 +86,8 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
         return Some(low(s[6], s[7]));
     }
-    if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0]) || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
+    let nat64 = s[0] == 0x64 && s[1] == 0xff9b;
+    if nat64 && (s[2..6] == [0, 0, 0, 0] || s[2] == 1) {
         return Some(low(s[6], s[7]));
     }
     if s[0] == 0x2002 {
@@ -253,7 +254,12 @@ mod tests {
         ] {
             assert!(check_url(bad, false).is_err(), "{bad}");
         }
-        for ok in ["https://[64:ff9b::5db8:d822]/", "https://[2002:5db8:d822::1]/", "https://198.20.0.1/", "https://192.0.2.0.example.com/"] {
+        for ok in [
+            "https://[64:ff9b::5db8:d822]/",
+            "https://[2002:5db8:d822::1]/",
+            "https://198.20.0.1/",
+            "https://192.0.2.0.example.com/",
+        ] {
             assert_eq!(check_url(ok, false), Ok(()), "{ok}");
         }
     }

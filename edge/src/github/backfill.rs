@@ -115,7 +115,8 @@ pub async fn sync(ctx: &Ctx, who: &Principal, link_id: i64, req: &mut Request) -
     let mut cursor = match input.cursor.as_deref() {
         None | Some("") => Some(Cursor::first(Phase::Open, ctx.now)),
         Some(text) => Some(
-            Cursor::decode(text).ok_or_else(|| ApiError::invalid_field("cursor", "is not a cursor this server issued"))?,
+            Cursor::decode(text)
+                .ok_or_else(|| ApiError::invalid_field("cursor", "is not a cursor this server issued"))?,
         ),
     };
     let token = match &link.api_token_sealed {

@@ -15,8 +15,8 @@ use super::links::{self, LinkRow};
 use super::{issue, mirror};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
-use crate::signature;
 use crate::limits::{self, Limit};
+use crate::signature;
 use crate::{body, db, respond, sealed};
 
 /// The largest delivery accepted: the API's one body limit (issue events are a few tens of

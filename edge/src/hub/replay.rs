@@ -33,8 +33,9 @@ pub fn resume_after(last_event_id: Option<&str>, after: Option<&str>) -> ApiResu
     }
     match after {
         None | Some("") => Ok(0),
-        Some(text) => parse(text)
-            .ok_or_else(|| ApiError::invalid_parameter("after", "must be a sequence number (0 to 2^63-1)")),
+        Some(text) => {
+            parse(text).ok_or_else(|| ApiError::invalid_parameter("after", "must be a sequence number (0 to 2^63-1)"))
+        }
     }
 }
 
