@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use protocol::error::ErrorCode;
+use protocol::event::EventBody;
 
 use crate::daemon::lock::Holder;
 
@@ -59,6 +60,18 @@ pub fn daemon_already_runs(lock: &Path, holder: Option<&Holder>) -> String {
          `baton worker stop` first, or give another config with --config",
         lock.display()
     )
+}
+
+/// A command of the worker's stream that failed, for the daemon's log and the session's
+/// transcript; the daemon goes on with the next command.
+pub fn command_failed(command: &EventBody, err: &anyhow::Error) -> String {
+    match command {
+        EventBody::SessionDelete { session_id } => format!(
+            "the worker could not remove the worktree of S-{session_id}: {err:#}. It went on; once the cause is \
+             fixed, delete what is left of the directory and run `git worktree prune` in the repository"
+        ),
+        other => format!("the worker could not carry out the {} command: {err:#}", other.type_name()),
+    }
 }
 
 #[cfg(test)]

@@ -360,9 +360,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 }
                 _ => None,
             };
-            let daemon = written
-                .as_ref()
-                .and_then(|p| lock::holder(&lock::path(p)));
+            let daemon = written.as_ref().and_then(|p| lock::holder(&lock::path(p)));
             let answer = serde_json::json!({
                 "worker": rotated.worker,
                 "outcome": rotated.outcome,

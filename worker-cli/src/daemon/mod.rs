@@ -1,23 +1,24 @@
-//! `baton worker run`: the daemon. It holds the worker's command stream (resuming from the
-//! cursor it keeps on disk, so every command is handled once across its own restarts and the
-//! server's), reconciles on start by running every session the worker has, and supervises
+//! `baton worker run`: the daemon. It holds the worker's command stream ([`commands`]: each
+//! command handled once across its own restarts and the server's, a failed one reported and
+//! left behind), reconciles on start by running every session the worker has, and supervises
 //! one [`runner`] per session. Batons addressed to the worker are caught and kept by
 //! [`batons`]. One daemon per worker config, enforced by [`lock`]. A message's files are
-//! saved by [`attachments`].
+//! saved by [`attachments`]. [`run`] is the process (signals); [`serve`] is the daemon's life,
+//! stopped by any future, so tests drive it without signals.
 
 pub mod attachments;
 pub mod batons;
+pub mod commands;
 pub mod lock;
 pub mod poster;
 pub mod runner;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use protocol::api::Session;
-use protocol::event::EventBody;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
@@ -90,24 +91,29 @@ impl Supervisor {
     }
 }
 
-fn cursor_path(config_path: &Path) -> PathBuf {
-    config_path.with_file_name("worker.cursor")
-}
-
-fn read_cursor(path: &Path) -> u64 {
-    std::fs::read_to_string(path).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0)
-}
-
-fn write_cursor(path: &Path, seq: u64) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, seq.to_string())?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-}
-
 /// Runs the daemon until SIGINT or SIGTERM; `insecure` allows a plain-http remote server.
 pub async fn run(config: WorkerConfig, config_path: &Path, insecure: bool) -> Result<()> {
-    let _lock = lock::Lock::acquire(&lock::path(config_path))?;
     harden();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    let stop = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    };
+    serve(config, config_path, insecure, stop).await
+}
+
+/// The daemon's life: takes the lock, reconciles, then handles its commands until `stop`
+/// completes (an answer) or the command stream is lost for good (an error).
+pub async fn serve(
+    config: WorkerConfig,
+    config_path: &Path,
+    insecure: bool,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let _lock = lock::Lock::acquire(&lock::path(config_path))?;
     let settings = Settings { url: config.url.clone(), token: Some(config.token.clone()), project: None, insecure };
     let client = Client::new(&settings)?;
     let agent = AgentSpec::new(config.agent, config.agent_command.as_deref(), config.permission_mode);
@@ -132,40 +138,31 @@ pub async fn run(config: WorkerConfig, config_path: &Path, insecure: bool) -> Re
     let capacity = supervisor.shared.config.max_sessions as usize;
     let catcher = batons::Catcher::new(client.clone(), worker_id, start_tx, leases, capacity);
     let sweep = tokio::spawn(catcher.clone().sweep_forever());
-    let cursor_file = cursor_path(config_path);
-    let mut commands = Follower::new(client, format!("/api/workers/{worker_id}/stream"), read_cursor(&cursor_file));
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    loop {
+    let cursor_file = commands::cursor_path(config_path);
+    let mut stream =
+        Follower::new(client.clone(), format!("/api/workers/{worker_id}/stream"), commands::read_cursor(&cursor_file));
+    tokio::pin!(stop);
+    let ended = loop {
         tokio::select! {
-            received = commands.next() => {
-                let received = received?;
-                match received.event.body {
-                    EventBody::SessionStart { session_id } => supervisor.start(session_id),
-                    EventBody::SessionInterrupt { session_id } => supervisor.interrupt(session_id),
-                    EventBody::BatonOffered { baton_id } => {
-                        let catcher = catcher.clone();
-                        tokio::spawn(async move { catcher.try_catch(&baton_id).await });
-                    }
-                    EventBody::SessionStop { session_id } => supervisor.stop(session_id).await,
-                    EventBody::SessionDelete { session_id } => {
-                        supervisor.stop(session_id).await;
-                        let c = supervisor.shared.config.clone();
-                        tokio::task::spawn_blocking(move || crate::worktree::remove(&c.repo, &c.worktrees_dir, session_id)).await??;
-                    }
-                    _ => {}
-                }
-                write_cursor(&cursor_file, received.event.seq)?;
+            received = stream.next() => {
+                // Only a lost stream (its token refused, the worker deleted) ends the daemon.
+                let received = match received {
+                    Ok(received) => received,
+                    Err(err) => break Err(err.context("the worker's command stream was lost")),
+                };
+                let command = &received.event.body;
+                let outcome = commands::handle(&mut supervisor, &catcher, command).await;
+                commands::follow_up(&client, &cursor_file, commands::settle(received.event.seq, command, &outcome)).await;
             }
             Some(session_id) = start_rx.recv() => supervisor.start(session_id),
-            _ = tokio::signal::ctrl_c() => break,
-            _ = terminate.recv() => break,
+            _ = &mut stop => break Ok(()),
         }
-    }
+    };
     crate::output::note("baton worker: stopping");
     beat.abort();
     sweep.abort();
     supervisor.stop_all().await;
-    Ok(())
+    ended
 }
 
 /// Makes the daemon non-dumpable (Linux): its `/proc/<pid>/environ` and memory become

@@ -1,0 +1,205 @@
+//! The daemon and the client against a fake baton server: a few routes answered by a closure
+//! on a port-0 listener, every request recorded, so what the daemon does with a command (or a
+//! server of another protocol version) is checked without the real server.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton::agent::claude::PermissionMode;
+use baton::worker_config::WorkerConfig;
+use protocol::event::{Event, EventBody};
+use protocol::worker::AgentKind;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+/// A request the fake server received.
+#[derive(Debug, Clone)]
+struct Request {
+    method: String,
+    path: String,
+    body: String,
+}
+
+/// What the fake server answers.
+enum Reply {
+    Json(u16, String),
+    /// An SSE stream: these frames, then the connection stays open.
+    Stream(String),
+}
+
+type Routes = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
+struct Fake {
+    url: String,
+    requests: mpsc::UnboundedReceiver<Request>,
+}
+
+impl Fake {
+    async fn start(routes: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Fake {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, requests) = mpsc::unbounded_channel();
+        let routes: Routes = Arc::new(routes);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(serve_one(socket, routes.clone(), tx.clone()));
+            }
+        });
+        Fake { url, requests }
+    }
+
+    /// The next request matching `pred`, failing when the daemon `ends` first or none comes
+    /// within 20 s.
+    async fn wait_for(
+        &mut self,
+        what: &str,
+        ends: &mut tokio::task::JoinHandle<anyhow::Result<()>>,
+        pred: impl Fn(&Request) -> bool,
+    ) -> Request {
+        let deadline = tokio::time::sleep(Duration::from_secs(20));
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                request = self.requests.recv() => {
+                    let request = request.expect("the fake server stopped");
+                    if pred(&request) {
+                        return request;
+                    }
+                }
+                ended = &mut *ends => panic!("the daemon ended before {what}: {ended:?}"),
+                _ = &mut deadline => panic!("no {what} within 20 s"),
+            }
+        }
+    }
+}
+
+/// One request per connection (`connection: close`), which is all a test needs.
+async fn serve_one(mut socket: TcpStream, routes: Routes, seen: mpsc::UnboundedSender<Request>) {
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .unwrap_or(0usize);
+    while bytes.len() < head_end + length {
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let mut first = head.lines().next().unwrap_or("").split(' ');
+    let request = Request {
+        method: first.next().unwrap_or("").to_owned(),
+        path: first.next().unwrap_or("").to_owned(),
+        body: String::from_utf8_lossy(&bytes[head_end..head_end + length]).into_owned(),
+    };
+    let reply = routes(&request);
+    let _ = seen.send(request);
+    match reply {
+        Reply::Json(status, body) => {
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+        Reply::Stream(frames) => {
+            let answer =
+                format!("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n{frames}");
+            let _ = socket.write_all(answer.as_bytes()).await;
+            // Held open, as a live stream is, until the test ends.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+fn health(protocol: u32) -> Reply {
+    Reply::Json(200, format!(r#"{{"status":"ok","version":"9.9.9","protocol":{protocol}}}"#))
+}
+
+fn not_found() -> Reply {
+    Reply::Json(404, r#"{"error":{"code":"not_found","message":"no such thing"}}"#.into())
+}
+
+fn frame(seq: u64, body: EventBody) -> String {
+    let event = Event { seq, at: "2025-01-01T00:00:00Z".into(), body };
+    protocol::sse::frame(seq, event.body.type_name(), &serde_json::to_string(&event).unwrap())
+}
+
+fn config(url: &str, repo: &Path, worktrees: &Path) -> WorkerConfig {
+    WorkerConfig {
+        url: url.into(),
+        token: "btw_test".into(),
+        worker_id: 1,
+        project_id: 1,
+        name: "box".into(),
+        agent: AgentKind::Scripted,
+        agent_command: None,
+        base_branch: "main".into(),
+        max_sessions: 1,
+        repo: repo.into(),
+        worktrees_dir: worktrees.into(),
+        turn_timeout_secs: 60,
+        agent_env: None,
+        permission_mode: PermissionMode::default(),
+    }
+}
+
+#[tokio::test]
+async fn a_failed_worktree_removal_is_reported_and_skipped_and_the_daemon_goes_on() {
+    // The worker's stream says: delete S-5 (whose worktree cannot be removed: the repository
+    // is gone), then start S-6.
+    let mut fake = Fake::start(|r| match (r.method.as_str(), r.path.as_str()) {
+        ("GET", "/api/health") => health(protocol::PROTOCOL_VERSION),
+        ("GET", p) if p.starts_with("/api/workers/1/sessions") => {
+            Reply::Json(200, r#"{"items":[],"next_cursor":null}"#.into())
+        }
+        ("GET", "/api/workers/1/stream") => Reply::Stream(
+            frame(41, EventBody::SessionDelete { session_id: 5 })
+                + &frame(42, EventBody::SessionStart { session_id: 6 }),
+        ),
+        // S-5 is deleted: its notice is refused, which must not matter.
+        _ => not_found(),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("worker.json");
+    let config = config(&fake.url, &dir.path().join("no-repo"), &dir.path().join("wt"));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let path = config_path.clone();
+    let mut daemon = tokio::spawn(async move {
+        baton::daemon::serve(config, &path, false, async move {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+
+    let notice = fake
+        .wait_for("the notice for S-5", &mut daemon, |r| r.method == "POST" && r.path == "/api/sessions/5/events")
+        .await;
+    let body: serde_json::Value = serde_json::from_str(&notice.body).unwrap();
+    assert_eq!(body["type"], "worker_notice", "{body}");
+    assert!(body["text"].as_str().unwrap().contains("could not remove the worktree of S-5"), "{body}");
+    // The next command is still handled: S-6's runner reads its session.
+    fake.wait_for("S-6 to run", &mut daemon, |r| r.path.starts_with("/api/sessions/6")).await;
+
+    stop_tx.send(()).unwrap();
+    daemon.await.unwrap().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("worker.cursor")).unwrap(),
+        "42",
+        "the cursor moved past both commands: a restart does not replay the failed one"
+    );
+}
