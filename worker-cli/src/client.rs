@@ -1,7 +1,13 @@
 //! The HTTP client of the API: JSON in and out, the error envelope turned into messages that
-//! say what to do next. Every command and the stream follower go through it.
+//! say what to do next. Every command and the stream follower go through it. It also asks the
+//! server's protocol version: up front for [`Client::check_protocol`], and once after the
+//! first failed call otherwise (see [`crate::protocol_version`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
+use protocol::api::Health;
 use protocol::error::ErrorBody;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
@@ -15,6 +21,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// Whether the protocol version was already asked after a failure (shared by clones).
+    asked_version: Arc<AtomicBool>,
 }
 
 impl Client {
@@ -26,7 +34,7 @@ impl Client {
             .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()?;
-        Ok(Client { http, base: settings.url.clone(), token: settings.token.clone() })
+        Ok(Client { http, base: settings.url.clone(), token: settings.token.clone(), asked_version: Arc::default() })
     }
 
     pub fn base_url(&self) -> &str {
@@ -46,23 +54,23 @@ impl Client {
 
     pub async fn get<T: DeserializeOwned>(&self, action: &str, path: &str) -> Result<T> {
         let response = self.send(self.request(Method::GET, path)?).await?;
-        decode(action, response).await
+        self.answer(decode(action, response).await).await
     }
 
     pub async fn post<B: Serialize, T: DeserializeOwned>(&self, action: &str, path: &str, body: &B) -> Result<T> {
         let response = self.send(self.request(Method::POST, path)?.json(body)).await?;
-        decode(action, response).await
+        self.answer(decode(action, response).await).await
     }
 
     pub async fn patch<B: Serialize, T: DeserializeOwned>(&self, action: &str, path: &str, body: &B) -> Result<T> {
         let response = self.send(self.request(Method::PATCH, path)?.json(body)).await?;
-        decode(action, response).await
+        self.answer(decode(action, response).await).await
     }
 
     /// A DELETE that answers a body (`{"revoked": n}`).
     pub async fn delete_with<T: DeserializeOwned>(&self, action: &str, path: &str) -> Result<T> {
         let response = self.send(self.request(Method::DELETE, path)?).await?;
-        decode(action, response).await
+        self.answer(decode(action, response).await).await
     }
 
     pub async fn delete(&self, action: &str, path: &str) -> Result<()> {
@@ -70,7 +78,46 @@ impl Client {
         if response.status().is_success() {
             return Ok(());
         }
-        Err(error_of(action, response).await)
+        Err(self.explain(error_of(action, response).await).await)
+    }
+
+    /// `GET /api/health`, which needs no token.
+    pub async fn health(&self) -> Result<Health> {
+        let response = self.send(self.http.get(format!("{}/api/health", self.base))).await?;
+        if !response.status().is_success() {
+            return Err(error_of("check the server", response).await);
+        }
+        response.json().await.map_err(|_| anyhow!(messages::not_a_baton_server(&self.base)))
+    }
+
+    /// The server's health, or an error saying which side to upgrade when it speaks another
+    /// protocol version.
+    pub async fn check_protocol(&self) -> Result<Health> {
+        let health = self.health().await?;
+        match crate::protocol_version::mismatch(&self.base, health.protocol, protocol::PROTOCOL_VERSION) {
+            Some(advice) => Err(anyhow!(advice)),
+            None => Ok(health),
+        }
+    }
+
+    async fn answer<T>(&self, decoded: Result<T>) -> Result<T> {
+        match decoded {
+            Ok(value) => Ok(value),
+            Err(err) => Err(self.explain(err).await),
+        }
+    }
+
+    /// An error the server answered, with the upgrade advice in front when the server speaks
+    /// another protocol version. Asked once per process, and only after a failure.
+    async fn explain(&self, err: anyhow::Error) -> anyhow::Error {
+        if self.asked_version.swap(true, Ordering::Relaxed) {
+            return err;
+        }
+        let Ok(health) = self.health().await else { return err };
+        match crate::protocol_version::mismatch(&self.base, health.protocol, protocol::PROTOCOL_VERSION) {
+            Some(advice) => err.context(advice),
+            None => err,
+        }
     }
 }
 

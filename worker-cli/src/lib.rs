@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod messages;
 pub mod output;
 pub mod private_file;
+pub mod protocol_version;
 pub mod resolve;
 pub mod turns;
 pub mod watch;

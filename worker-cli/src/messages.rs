@@ -7,6 +7,7 @@ use protocol::error::ErrorCode;
 use protocol::event::EventBody;
 
 use crate::daemon::lock::Holder;
+use crate::protocol_version::Upgrade;
 
 pub fn unreachable(url: &str, cause: &str) -> String {
     format!(
@@ -47,6 +48,23 @@ pub fn api_error(action: &str, status: u16, code: ErrorCode, message: &str) -> S
 
 pub fn not_json(action: &str, status: u16) -> String {
     format!("{action} failed: the server answered {status} without a JSON body; is --url a baton server?")
+}
+
+/// The server at `url` speaks protocol `server`, this baton `ours`; `upgrade` says which
+/// side is behind.
+pub fn protocol_mismatch(url: &str, server: u32, ours: u32, upgrade: Upgrade) -> String {
+    let next = match upgrade {
+        Upgrade::Server => "upgrade the server or use an older baton",
+        Upgrade::Baton | Upgrade::Neither => {
+            "upgrade baton: `cargo install --path worker-cli` in an up-to-date checkout of baton"
+        }
+    };
+    format!("the server at {url} speaks protocol {server}, this baton speaks {ours}: {next}")
+}
+
+/// A `/api/health` answer that is not a baton server's.
+pub fn not_a_baton_server(url: &str) -> String {
+    format!("{url} did not answer like a baton server: check --url or BATON_URL")
 }
 
 /// A second daemon for one worker config; `holder` is what the lock file says, when readable.

@@ -203,3 +203,45 @@ async fn a_failed_worktree_removal_is_reported_and_skipped_and_the_daemon_goes_o
         "the cursor moved past both commands: a restart does not replay the failed one"
     );
 }
+
+#[tokio::test]
+async fn the_daemon_will_not_start_against_a_newer_server_and_says_to_upgrade_baton() {
+    let fake = Fake::start(|r| match r.path.as_str() {
+        "/api/health" => health(protocol::PROTOCOL_VERSION + 1),
+        _ => not_found(),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(&fake.url, dir.path(), &dir.path().join("wt"));
+    let err = baton::daemon::serve(config, &dir.path().join("worker.json"), false, std::future::pending()).await;
+    let err = format!("{:#}", err.unwrap_err());
+    assert!(err.contains(&format!("the server at {} speaks protocol", fake.url)), "{err}");
+    assert!(err.contains("upgrade baton") && err.contains("cargo install"), "{err}");
+}
+
+#[tokio::test]
+async fn a_failed_call_to_an_older_server_says_to_upgrade_the_server_asking_only_once() {
+    let mut fake = Fake::start(|r| match r.path.as_str() {
+        "/api/health" => health(protocol::PROTOCOL_VERSION - 1),
+        "/api/fine" => Reply::Json(200, "{}".into()),
+        _ => Reply::Json(400, r#"{"error":{"code":"bad_request","message":"unknown field `x`"}}"#.into()),
+    })
+    .await;
+    let settings =
+        baton::config::Settings { url: fake.url.clone(), token: Some("btp_t".into()), project: None, insecure: false };
+    let client = baton::client::Client::new(&settings).unwrap();
+    // A call that works asks nothing more.
+    client.get::<serde_json::Value>("read fine", "/api/fine").await.unwrap();
+    let err = format!("{:#}", client.get::<serde_json::Value>("create thing", "/api/things").await.unwrap_err());
+    assert!(err.contains("upgrade the server or use an older baton"), "{err}");
+    assert!(err.contains("create thing failed: unknown field `x` [400]"), "the error itself stays: {err}");
+    let again =
+        format!("{:#}", client.clone().get::<serde_json::Value>("create thing", "/api/things").await.unwrap_err());
+    assert!(!again.contains("upgrade"), "asked once per process: {again}");
+    drop(client);
+    let mut paths = Vec::new();
+    while let Ok(r) = fake.requests.try_recv() {
+        paths.push(r.path);
+    }
+    assert_eq!(paths, ["/api/fine", "/api/things", "/api/health", "/api/things"]);
+}

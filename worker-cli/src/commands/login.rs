@@ -1,7 +1,8 @@
-//! `baton login`: checks the server and the token, then saves them to the config file.
+//! `baton login`: checks the server (its protocol version too) and the token, then saves them
+//! to the config file.
 
-use anyhow::{Context, Result};
-use protocol::api::{Health, User};
+use anyhow::Result;
+use protocol::api::User;
 use serde_json::json;
 
 use super::Env;
@@ -12,13 +13,7 @@ use crate::{config, output};
 pub struct Args {}
 
 pub async fn run(_args: &Args, env: &Env) -> Result<()> {
-    let health: Health = env
-        .client
-        .send(env.client.request(reqwest::Method::GET, "/api/health")?)
-        .await?
-        .json()
-        .await
-        .with_context(|| format!("{} did not answer like a baton server", env.settings.url))?;
+    let health = env.client.check_protocol().await?;
     let me: User = env.client.get("log in", "/api/auth/me").await?;
     let path = config::path()?;
     let mut file = config::load(&path)?;

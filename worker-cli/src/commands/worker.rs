@@ -182,6 +182,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 bail!("--permission-mode is Claude Code's: drop it, or use --agent claude-code");
             }
             let agent_env = agent_env_names(*agent, agent_env)?;
+            env.client.check_protocol().await?;
             let cwd = std::env::current_dir()?;
             let repo = worker_config::repo_root(&cwd)?;
             let p = env.project(project.as_deref(), None).await?;

@@ -105,7 +105,7 @@ pub async fn run(config: WorkerConfig, config_path: &Path, insecure: bool) -> Re
     serve(config, config_path, insecure, stop).await
 }
 
-/// The daemon's life: takes the lock, reconciles, then handles its commands until `stop`
+/// The daemon's life: takes the lock, checks the server's protocol version, reconciles, then handles its commands until `stop`
 /// completes (an answer) or the command stream is lost for good (an error).
 pub async fn serve(
     config: WorkerConfig,
@@ -116,6 +116,7 @@ pub async fn serve(
     let _lock = lock::Lock::acquire(&lock::path(config_path))?;
     let settings = Settings { url: config.url.clone(), token: Some(config.token.clone()), project: None, insecure };
     let client = Client::new(&settings)?;
+    client.check_protocol().await?;
     let agent = AgentSpec::new(config.agent, config.agent_command.as_deref(), config.permission_mode);
     let agent_env = env::Policy::new(config.agent, config.agent_env.as_deref(), &config.token);
     let worker_id = config.worker_id;
