@@ -1,5 +1,9 @@
-//! Every user-facing error text of the CLI, each naming what failed, on what, and what to do
-//! next. Kept together so they stay consistent and testable.
+//! Every user-facing error text of the CLI, and the texts the daemon writes into transcripts,
+//! each naming what failed, on what, and what to do next. Kept together so they stay
+//! consistent and testable.
+//!
+//! Not here: the one-line `.context("cannot write PATH")` that only name the action and the
+//! file, next to the call they describe; and clap's usage errors.
 
 use std::path::Path;
 
@@ -65,6 +69,46 @@ pub fn protocol_mismatch(url: &str, server: u32, ours: u32, upgrade: Upgrade) ->
 /// A `/api/health` answer that is not a baton server's.
 pub fn not_a_baton_server(url: &str) -> String {
     format!("{url} did not answer like a baton server: check --url or BATON_URL")
+}
+
+/// A worker's repository that git cannot open.
+pub fn not_a_repository(repo: &Path) -> String {
+    format!(
+        "{} is not a git repository (moved or deleted?): register the worker again from the repository it serves",
+        repo.display()
+    )
+}
+
+pub fn unborn_repository(repo: &Path, base: &str) -> String {
+    format!("{} has no commits yet (unborn HEAD): commit something on {base} first", repo.display())
+}
+
+pub fn missing_base_branch(repo: &Path, base: &str) -> String {
+    format!(
+        "the base branch {base:?} does not exist in {}: create it, or register with --base-branch NAME",
+        repo.display()
+    )
+}
+
+pub fn cannot_run_git(repo: &Path) -> String {
+    format!("cannot run git in {}: is it installed and on PATH?", repo.display())
+}
+
+pub fn fetch_timed_out(repo: &Path, base: &str) -> String {
+    format!("git fetch origin {base} in {} took more than 60 s: check the network or the remote", repo.display())
+}
+
+/// What a session's transcript says when the worker cannot run it: a worker notice, its
+/// own type, since only the server writes system notices.
+pub fn could_not_run(err: &anyhow::Error) -> String {
+    format!("the worker could not run this session: {err:#}")
+}
+
+/// The closing of a turn the daemon found open at its start (it died while the turn ran).
+pub const TURN_ABANDONED_BY_RESTART: &str = "turn abandoned: the worker restarted while it ran";
+
+pub fn attachments_not_saved(err: &anyhow::Error) -> String {
+    format!("the attachments were not saved: {err:#}")
 }
 
 /// A second daemon for one worker config; `holder` is what the lock file says, when readable.

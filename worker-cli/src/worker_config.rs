@@ -78,9 +78,12 @@ pub fn save(path: &Path, config: &WorkerConfig) -> Result<()> {
 
 /// Adds `entry` to the repository's `.git/info/exclude` unless it is there.
 pub fn exclude(repo: &Path, entry: &str) -> Result<()> {
-    let git_dir = git2::Repository::open(repo)?.path().to_path_buf();
+    let git_dir = git2::Repository::open(repo)
+        .with_context(|| format!("{} is not a git repository", repo.display()))?
+        .path()
+        .to_path_buf();
     let info = git_dir.join("info");
-    fs::create_dir_all(&info)?;
+    fs::create_dir_all(&info).with_context(|| format!("cannot create {}", info.display()))?;
     let file = info.join("exclude");
     let current = fs::read_to_string(&file).unwrap_or_default();
     if current.lines().any(|l| l.trim() == entry) {
@@ -140,6 +143,17 @@ mod tests {
         exclude(dir.path(), ".baton/").unwrap();
         let text = fs::read_to_string(dir.path().join(".git/info/exclude")).unwrap();
         assert_eq!(text.matches(".baton/").count(), 1);
+    }
+
+    #[test]
+    fn an_exclusion_that_cannot_be_written_names_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        git2::Repository::init(dir.path()).unwrap();
+        let info = dir.path().join(".git/info");
+        let _ = fs::remove_dir_all(&info);
+        fs::write(&info, "not a directory").unwrap();
+        let err = format!("{:#}", exclude(dir.path(), ".baton/").unwrap_err());
+        assert!(err.contains(&format!("cannot create {}", info.display())), "{err}");
     }
 
     #[test]

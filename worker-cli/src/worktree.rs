@@ -17,6 +17,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use git2::{BranchType, Repository, WorktreeAddOptions, WorktreePruneOptions};
 
+use crate::messages;
+
 /// Where a session's worktree lives and what it is called.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -59,8 +61,7 @@ pub fn scrub(text: &str) -> String {
 pub fn ensure(repo_path: &Path, worktrees_dir: &Path, session_id: i64, base_branch: &str) -> Result<PathBuf> {
     fs::create_dir_all(worktrees_dir).with_context(|| format!("cannot create {}", worktrees_dir.display()))?;
     let l = layout(worktrees_dir, session_id);
-    let repo =
-        Repository::open(repo_path).with_context(|| format!("{} is not a git repository", repo_path.display()))?;
+    let repo = open(repo_path)?;
     if l.marker.exists() && l.path.join(".git").exists() {
         return Ok(l.path);
     }
@@ -69,13 +70,14 @@ pub fn ensure(repo_path: &Path, worktrees_dir: &Path, session_id: i64, base_bran
     if l.path.exists() {
         fs::remove_dir_all(&l.path).with_context(|| format!("cannot clear {}", l.path.display()))?;
     }
-    prune(&repo, &l.name)?;
+    prune(&repo, repo_path, &l.name)?;
 
     let branch = match repo.find_branch(&l.branch, BranchType::Local) {
         Ok(branch) => branch,
         Err(_) => {
             let base = base_commit(&repo, repo_path, base_branch)?;
-            repo.branch(&l.branch, &base, false).with_context(|| format!("cannot create branch {}", l.branch))?
+            repo.branch(&l.branch, &base, false)
+                .with_context(|| format!("cannot create branch {} in {}", l.branch, repo_path.display()))?
         }
     };
     let reference = branch.into_reference();
@@ -94,15 +96,20 @@ pub fn remove(repo_path: &Path, worktrees_dir: &Path, session_id: i64) -> Result
     if l.path.exists() {
         fs::remove_dir_all(&l.path).with_context(|| format!("cannot remove {}", l.path.display()))?;
     }
-    let repo = Repository::open(repo_path)?;
-    prune(&repo, &l.name)
+    prune(&open(repo_path)?, repo_path, &l.name)
 }
 
-fn prune(repo: &Repository, name: &str) -> Result<()> {
+fn open(repo_path: &Path) -> Result<Repository> {
+    Repository::open(repo_path).with_context(|| messages::not_a_repository(repo_path))
+}
+
+fn prune(repo: &Repository, repo_path: &Path, name: &str) -> Result<()> {
     if let Ok(worktree) = repo.find_worktree(name) {
         let mut options = WorktreePruneOptions::new();
         options.valid(true).working_tree(true);
-        worktree.prune(Some(&mut options)).with_context(|| format!("cannot prune worktree {name}"))?;
+        worktree
+            .prune(Some(&mut options))
+            .with_context(|| format!("cannot prune worktree {name} of {}", repo_path.display()))?;
     }
     Ok(())
 }
@@ -114,18 +121,19 @@ fn base_commit<'r>(repo: &'r Repository, repo_path: &Path, base: &str) -> Result
     if repo.find_remote("origin").is_ok() {
         fetch(repo_path, base)?;
         if let Ok(reference) = repo.find_reference(&remote_ref) {
-            return Ok(reference.peel_to_commit()?);
+            return reference
+                .peel_to_commit()
+                .with_context(|| format!("cannot read origin/{base} in {}", repo_path.display()));
         }
     }
     match repo.find_branch(base, BranchType::Local) {
-        Ok(branch) => Ok(branch.get().peel_to_commit()?),
-        Err(_) if matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch) => {
-            bail!("{} has no commits yet (unborn HEAD): commit something on {base} first", repo_path.display())
+        Ok(branch) => {
+            branch.get().peel_to_commit().with_context(|| format!("cannot read {base} in {}", repo_path.display()))
         }
-        Err(_) => bail!(
-            "the base branch {base:?} does not exist in {}: create it, or register with --base-branch NAME",
-            repo_path.display()
-        ),
+        Err(_) if matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch) => {
+            bail!(messages::unborn_repository(repo_path, base))
+        }
+        Err(_) => bail!(messages::missing_base_branch(repo_path, base)),
     }
 }
 
@@ -140,10 +148,12 @@ fn fetch(repo_path: &Path, base: &str) -> Result<()> {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .context("cannot run git: is it installed?")?;
+        .with_context(|| messages::cannot_run_git(repo_path))?;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some(status) = child.try_wait()? {
+        let exited =
+            child.try_wait().with_context(|| format!("cannot wait for git fetch in {}", repo_path.display()))?;
+        if let Some(status) = exited {
             if status.success() {
                 return Ok(());
             }
@@ -152,11 +162,11 @@ fn fetch(repo_path: &Path, base: &str) -> Result<()> {
                 use std::io::Read;
                 let _ = stderr.read_to_string(&mut err);
             }
-            return Err(anyhow!("git fetch origin {base} failed: {}", scrub(err.trim())));
+            return Err(anyhow!("git fetch origin {base} in {} failed: {}", repo_path.display(), scrub(err.trim())));
         }
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
-            bail!("git fetch origin {base} took more than 60 s; check the network or the remote");
+            bail!(messages::fetch_timed_out(repo_path, base));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -220,6 +230,15 @@ mod tests {
             Repository::open(repo.path()).unwrap().find_branch("baton/S-3", BranchType::Local).is_ok(),
             "the branch stays"
         );
+    }
+
+    #[test]
+    fn removing_a_worktree_of_a_repository_that_is_gone_names_the_repository() {
+        let dirs = tempfile::tempdir().unwrap();
+        let gone = dirs.path().join("moved-away");
+        let err = remove(&gone, &dirs.path().join("wt"), 9).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{} is not a git repository", gone.display())), "{err}");
+        assert!(err.contains("register the worker again"), "{err}");
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn create_new(path: &Path) -> io::Result<File> {
 pub fn prepare(worktree: &Path) -> Result<PathBuf> {
     let dir = attachments_dir(worktree, ATTACHMENTS_DIR)?;
     match create_new(&dir.join(".gitignore")) {
-        Ok(mut file) => file.write_all(b"*\n")?,
+        Ok(mut file) => file.write_all(b"*\n").with_context(|| format!("cannot write {}/.gitignore", dir.display()))?,
         // One is there already (ours from an earlier turn, or the branch's): leave it.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e).with_context(|| format!("cannot write {}/.gitignore", dir.display())),
@@ -124,7 +124,7 @@ pub async fn save(
         if !response.status().is_success() {
             return Err(crate::client::error_of(&format!("download {}", a.filename), response).await);
         }
-        let bytes = response.bytes().await?;
+        let bytes = response.bytes().await.with_context(|| format!("cannot download {}", a.filename))?;
         saved.push(store(&dir, &a.filename, &bytes)?);
     }
     Ok(saved)

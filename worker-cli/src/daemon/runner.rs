@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use protocol::agent::AgentEvent;
 use protocol::api::Attachment;
 use protocol::event::{EventBody, EventPage};
@@ -19,7 +19,7 @@ use crate::agent::process::{self, Stop};
 use crate::agent::{scripted, AgentSpec, Outcome, Settings, TurnInput};
 use crate::turns::TurnQueue;
 use crate::watch::Follower;
-use crate::worktree;
+use crate::{messages, worktree};
 
 /// How often a running turn says it is alive (`BATON_HEARTBEAT_MS` overrides, for tests).
 pub fn heartbeat_every() -> Duration {
@@ -42,7 +42,7 @@ pub async fn run(
 /// What the transcript says when the worker cannot run a session: a worker notice, its own
 /// type, since only the server writes system notices.
 fn could_not_run(err: &anyhow::Error) -> EventBody {
-    EventBody::WorkerNotice { text: format!("the worker could not run this session: {err:#}") }
+    EventBody::WorkerNotice { text: messages::could_not_run(err) }
 }
 
 async fn session(
@@ -53,7 +53,9 @@ async fn session(
 ) -> Result<()> {
     let c = &shared.config;
     let (repo, dir, base) = (c.repo.clone(), c.worktrees_dir.clone(), c.base_branch.clone());
-    let worktree = tokio::task::spawn_blocking(move || worktree::ensure(&repo, &dir, session_id, &base)).await??;
+    let worktree = tokio::task::spawn_blocking(move || worktree::ensure(&repo, &dir, session_id, &base))
+        .await
+        .with_context(|| format!("the preparation of the worktree of S-{session_id} stopped"))??;
 
     let mut queue = TurnQueue::new();
     let mut after = 0;
@@ -69,11 +71,8 @@ async fn session(
         }
     }
     for message_seq in queue.abandoned() {
-        let closing = EventBody::TurnError {
-            message_seq,
-            message: "turn abandoned: the worker restarted while it ran".into(),
-            synthetic: true,
-        };
+        let closing =
+            EventBody::TurnError { message_seq, message: messages::TURN_ABANDONED_BY_RESTART.into(), synthetic: true };
         poster::post(&shared.client, session_id, &closing).await?;
         queue.mark_ended(message_seq);
     }
@@ -121,7 +120,7 @@ async fn turn(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<()> {
     let _permit = tokio::select! {
-        permit = shared.permits.acquire() => permit?,
+        permit = shared.permits.acquire() => permit.context("the worker's turn slots were closed")?,
         _ = shutdown.changed() => return Ok(()),
     };
     let client = &shared.client;
@@ -130,7 +129,7 @@ async fn turn(
         match attachments::save(client, session_id, &input.worktree, attachments).await {
             Ok(saved) => input.prompt = attachments::with_attachments(&input.prompt, &saved),
             Err(err) => {
-                let message = format!("the attachments were not saved: {err:#}");
+                let message = messages::attachments_not_saved(&err);
                 poster::post(client, session_id, &EventBody::TurnError { message_seq, message, synthetic: false })
                     .await?;
                 return Ok(());
