@@ -4,6 +4,8 @@
 //!
 //! git2 does the local work (branches, worktrees); fetching uses the `git` CLI, because it
 //! honours the user's credential helpers and ssh config where libgit2 would need its own.
+//! How that CLI runs is a [`GitCli`] argument: the daemon's environment, or in tests a `HOME`
+//! of their own, so a developer's global git config cannot change their outcome.
 //! Every call opens the repository afresh (callers run it in `spawn_blocking`); creation is
 //! recoverable: the `S-<id>.ready` marker beside the worktree is written last, so a worktree
 //! without one (a kill mid-setup) is removed and made again. Credentials never reach an
@@ -39,6 +41,28 @@ pub fn layout(worktrees_dir: &Path, session_id: i64) -> Layout {
     }
 }
 
+/// How the `git` CLI runs: in the daemon's environment (the default), or with `HOME` pointed
+/// elsewhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GitCli {
+    home: Option<PathBuf>,
+}
+
+impl GitCli {
+    /// Git with `HOME` (and so its global config) at `home`.
+    pub fn with_home(home: &Path) -> Self {
+        GitCli { home: Some(home.to_path_buf()) }
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new("git");
+        if let Some(home) = &self.home {
+            command.env("HOME", home);
+        }
+        command
+    }
+}
+
 /// Removes `user:password@` from URLs in a message.
 pub fn scrub(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -58,7 +82,13 @@ pub fn scrub(text: &str) -> String {
 }
 
 /// Makes sure session `id` has its worktree; answers its path. Idempotent.
-pub fn ensure(repo_path: &Path, worktrees_dir: &Path, session_id: i64, base_branch: &str) -> Result<PathBuf> {
+pub fn ensure(
+    repo_path: &Path,
+    worktrees_dir: &Path,
+    session_id: i64,
+    base_branch: &str,
+    git: &GitCli,
+) -> Result<PathBuf> {
     fs::create_dir_all(worktrees_dir).with_context(|| format!("cannot create {}", worktrees_dir.display()))?;
     let l = layout(worktrees_dir, session_id);
     let repo = open(repo_path)?;
@@ -75,7 +105,7 @@ pub fn ensure(repo_path: &Path, worktrees_dir: &Path, session_id: i64, base_bran
     let branch = match repo.find_branch(&l.branch, BranchType::Local) {
         Ok(branch) => branch,
         Err(_) => {
-            let base = base_commit(&repo, repo_path, base_branch)?;
+            let base = base_commit(&repo, repo_path, base_branch, git)?;
             repo.branch(&l.branch, &base, false)
                 .with_context(|| format!("cannot create branch {} in {}", l.branch, repo_path.display()))?
         }
@@ -116,10 +146,10 @@ fn prune(repo: &Repository, repo_path: &Path, name: &str) -> Result<()> {
 
 /// The commit to branch from: `origin/<base>` after a fetch when there is an `origin`, else
 /// the local `<base>`.
-fn base_commit<'r>(repo: &'r Repository, repo_path: &Path, base: &str) -> Result<git2::Commit<'r>> {
+fn base_commit<'r>(repo: &'r Repository, repo_path: &Path, base: &str, git: &GitCli) -> Result<git2::Commit<'r>> {
     let remote_ref = format!("refs/remotes/origin/{base}");
     if repo.find_remote("origin").is_ok() {
-        fetch(repo_path, base)?;
+        fetch(repo_path, base, git)?;
         if let Ok(reference) = repo.find_reference(&remote_ref) {
             return reference
                 .peel_to_commit()
@@ -137,9 +167,10 @@ fn base_commit<'r>(repo: &'r Repository, repo_path: &Path, base: &str) -> Result
     }
 }
 
-fn fetch(repo_path: &Path, base: &str) -> Result<()> {
+fn fetch(repo_path: &Path, base: &str, git: &GitCli) -> Result<()> {
     let refspec = format!("+refs/heads/{base}:refs/remotes/origin/{base}");
-    let mut child = Command::new("git")
+    let mut child = git
+        .command()
         .arg("-C")
         .arg(repo_path)
         .args(["fetch", "--no-tags", "--quiet", "origin", &refspec])
@@ -181,6 +212,13 @@ mod tests {
         assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Git with a `HOME` of its own, kept as long as the test holds it.
+    fn isolated_git() -> (tempfile::TempDir, GitCli) {
+        let home = tempfile::tempdir().unwrap();
+        let git = GitCli::with_home(home.path());
+        (home, git)
+    }
+
     fn repo_with_commit() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         git(dir.path(), &["init", "-q", "-b", "main"]);
@@ -210,9 +248,10 @@ mod tests {
 
     #[test]
     fn a_worktree_is_made_on_its_branch_restored_when_it_vanishes_and_removed() {
+        let (_home, cli) = isolated_git();
         let repo = repo_with_commit();
         let dirs = tempfile::tempdir().unwrap();
-        let path = ensure(repo.path(), dirs.path(), 3, "main").unwrap();
+        let path = ensure(repo.path(), dirs.path(), 3, "main", &cli).unwrap();
         assert!(path.join("README.md").exists());
         let wt = Repository::open(&path).unwrap();
         assert_eq!(wt.head().unwrap().shorthand(), Some("baton/S-3"));
@@ -221,9 +260,9 @@ mod tests {
         git(&path, &["add", "."]);
         git(&path, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "work"]);
         fs::remove_dir_all(&path).unwrap();
-        let again = ensure(repo.path(), dirs.path(), 3, "main").unwrap();
+        let again = ensure(repo.path(), dirs.path(), 3, "main", &cli).unwrap();
         assert!(again.join("work.txt").exists(), "restored from the session's branch");
-        assert_eq!(ensure(repo.path(), dirs.path(), 3, "main").unwrap(), again, "idempotent");
+        assert_eq!(ensure(repo.path(), dirs.path(), 3, "main", &cli).unwrap(), again, "idempotent");
         remove(repo.path(), dirs.path(), 3).unwrap();
         assert!(!again.exists());
         assert!(
@@ -243,30 +282,34 @@ mod tests {
 
     #[test]
     fn a_half_made_worktree_is_made_again() {
+        let (_home, cli) = isolated_git();
         let repo = repo_with_commit();
         let dirs = tempfile::tempdir().unwrap();
         fs::create_dir_all(dirs.path().join("S-4")).unwrap(); // a kill before the marker
-        let path = ensure(repo.path(), dirs.path(), 4, "main").unwrap();
+        let path = ensure(repo.path(), dirs.path(), 4, "main", &cli).unwrap();
         assert!(path.join("README.md").exists());
     }
 
     #[test]
     fn missing_base_branches_and_empty_repositories_are_explained() {
+        let (_home, cli) = isolated_git();
         let repo = repo_with_commit();
         let dirs = tempfile::tempdir().unwrap();
-        let err = ensure(repo.path(), dirs.path(), 5, "develop").unwrap_err().to_string();
+        let err = ensure(repo.path(), dirs.path(), 5, "develop", &cli).unwrap_err().to_string();
         assert!(err.contains("\"develop\" does not exist") && err.contains("--base-branch"), "{err}");
         let empty = tempfile::tempdir().unwrap();
         git(empty.path(), &["init", "-q", "-b", "main"]);
-        let err = ensure(empty.path(), dirs.path(), 6, "main").unwrap_err().to_string();
+        let err = ensure(empty.path(), dirs.path(), 6, "main", &cli).unwrap_err().to_string();
         assert!(err.contains("no commits yet"), "{err}");
     }
 
     #[test]
     fn the_base_is_synced_from_origin_when_there_is_one() {
+        let (home, cli) = isolated_git();
         let upstream = repo_with_commit();
         let clone = tempfile::tempdir().unwrap();
         let out = Command::new("git")
+            .env("HOME", home.path())
             .args(["clone", "-q"])
             .arg(upstream.path())
             .arg(clone.path().join("c"))
@@ -279,7 +322,31 @@ mod tests {
         git(upstream.path(), &["add", "."]);
         git(upstream.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "second"]);
         let dirs = tempfile::tempdir().unwrap();
-        let path = ensure(&local, dirs.path(), 8, "main").unwrap();
+        let path = ensure(&local, dirs.path(), 8, "main", &cli).unwrap();
         assert!(path.join("NEW.md").exists(), "branched from the fetched origin/main");
+    }
+
+    #[test]
+    fn fetching_runs_git_with_the_home_it_is_given() {
+        let upstream = repo_with_commit();
+        let clone = tempfile::tempdir().unwrap();
+        let (home, cli) = isolated_git();
+        let out = Command::new("git")
+            .env("HOME", home.path())
+            .args(["clone", "-q"])
+            .arg(upstream.path())
+            .arg(clone.path().join("c"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        // A global config that forbids local fetches: honoured when it is the given HOME's.
+        let (hostile, _) = isolated_git();
+        fs::write(hostile.path().join(".gitconfig"), "[protocol \"file\"]\n\tallow = never\n").unwrap();
+        let dirs = tempfile::tempdir().unwrap();
+        let err = ensure(&clone.path().join("c"), dirs.path(), 1, "main", &GitCli::with_home(hostile.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("git fetch origin main in") && err.contains("failed"), "{err}");
+        assert!(ensure(&clone.path().join("c"), dirs.path(), 1, "main", &cli).is_ok());
     }
 }

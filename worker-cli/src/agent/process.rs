@@ -168,12 +168,17 @@ mod tests {
         stop_tx.send(Stop::Interrupted).unwrap();
         assert_eq!(turn.await.unwrap(), Outcome::Failed("interrupted by the user".into()));
         let pid: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        // Gone, or a zombie waiting for init to reap it: either way no longer running.
-        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let running =
-            state.rsplit(')').next().and_then(|rest| rest.split_whitespace().next()).is_some_and(|s| s != "Z");
-        assert!(!running, "the grandchild is gone too: {state}");
+        // Gone, or a zombie waiting for init to reap it: either way no longer running. The
+        // kernel delivers the kill asynchronously: wait for it, up to a deadline.
+        let running = || {
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            state.rsplit(')').next().and_then(|rest| rest.split_whitespace().next()).is_some_and(|s| s != "Z")
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while running() {
+            assert!(tokio::time::Instant::now() < deadline, "the grandchild {pid} still runs");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     #[tokio::test]

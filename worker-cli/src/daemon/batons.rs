@@ -113,10 +113,11 @@ impl Catcher {
     }
 
     /// Tries to catch one baton, if there is room; a refusal (someone else holds it, it
-    /// expired) is normal. A baton left for lack of room is caught by a later sweep.
-    pub async fn try_catch(&self, baton_id: &str) {
+    /// expired) is normal. False when there was no room: the baton is left, for another
+    /// worker or a later sweep.
+    pub async fn try_catch(&self, baton_id: &str) -> bool {
         if self.full() {
-            return;
+            return false;
         }
         let path = format!("/api/catch/{baton_id}?lease_seconds={}", lease_seconds());
         let response = match self.client.request(Method::GET, &path) {
@@ -125,10 +126,13 @@ impl Catcher {
         };
         let response = match response {
             Ok(r) => r,
-            Err(err) => return crate::output::note(&format!("baton worker: cannot catch {baton_id}: {err:#}")),
+            Err(err) => {
+                crate::output::note(&format!("baton worker: cannot catch {baton_id}: {err:#}"));
+                return true;
+            }
         };
         if matches!(response.status(), StatusCode::CONFLICT | StatusCode::GONE | StatusCode::NOT_FOUND) {
-            return;
+            return true;
         }
         match crate::client::decode::<Caught>("catch a baton", response).await {
             Ok(caught) => {
@@ -138,6 +142,7 @@ impl Catcher {
             }
             Err(err) => crate::output::note(&format!("baton worker: cannot catch {baton_id}: {err:#}")),
         }
+        true
     }
 
     /// Starts the baton's session and its keeper, unless a keeper already runs.

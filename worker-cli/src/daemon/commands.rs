@@ -43,7 +43,15 @@ pub async fn handle(supervisor: &mut Supervisor, catcher: &Catcher, command: &Ev
         EventBody::SessionInterrupt { session_id } => supervisor.interrupt(*session_id),
         EventBody::BatonOffered { baton_id } => {
             let (catcher, baton_id) = (catcher.clone(), baton_id.clone());
-            tokio::spawn(async move { catcher.try_catch(&baton_id).await });
+            tokio::spawn(async move {
+                // Said when left: a pending baton beside an online worker looks like a fault.
+                if !catcher.try_catch(&baton_id).await {
+                    output::note(&format!(
+                        "baton worker: left {baton_id} for now: no room (as many batons held as \
+                         --max-sessions); a sweep takes it once one ends, unless another worker does"
+                    ));
+                }
+            });
         }
         EventBody::SessionStop { session_id } => supervisor.stop(*session_id).await,
         EventBody::SessionDelete { session_id } => {

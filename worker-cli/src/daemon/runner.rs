@@ -17,9 +17,10 @@ use super::poster;
 use super::Shared;
 use crate::agent::process::{self, Stop};
 use crate::agent::{scripted, AgentSpec, Outcome, Settings, TurnInput};
+use crate::messages;
 use crate::turns::TurnQueue;
 use crate::watch::Follower;
-use crate::{messages, worktree};
+use crate::worktree::{self, GitCli};
 
 /// How often a running turn says it is alive (`BATON_HEARTBEAT_MS` overrides, for tests).
 pub fn heartbeat_every() -> Duration {
@@ -53,9 +54,10 @@ async fn session(
 ) -> Result<()> {
     let c = &shared.config;
     let (repo, dir, base) = (c.repo.clone(), c.worktrees_dir.clone(), c.base_branch.clone());
-    let worktree = tokio::task::spawn_blocking(move || worktree::ensure(&repo, &dir, session_id, &base))
-        .await
-        .with_context(|| format!("the preparation of the worktree of S-{session_id} stopped"))??;
+    let worktree =
+        tokio::task::spawn_blocking(move || worktree::ensure(&repo, &dir, session_id, &base, &GitCli::default()))
+            .await
+            .with_context(|| format!("the preparation of the worktree of S-{session_id} stopped"))??;
 
     let mut queue = TurnQueue::new();
     let mut after = 0;
