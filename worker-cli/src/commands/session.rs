@@ -103,134 +103,165 @@ pub enum Command {
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
         Command::Create { project, workspace, name, worker } => {
-            let p = env.project(project.as_deref(), workspace.as_deref()).await?;
-            let body = CreateSession {
-                project_id: p.id,
-                worker_id: worker.as_deref().map(super::worker::worker_id).transpose()?,
-                name: name.clone(),
-            };
-            let s: Session = env.client.post("create session", "/api/sessions", &body).await?;
-            if env.json {
-                output::json(&s)?;
-            } else {
-                output::line(&format!("Created session {} in project {}.", s.handle, p.name))?;
-            }
+            create(env, project.as_deref(), workspace.as_deref(), name, worker.as_deref()).await
         }
-        Command::Ls { project, workspace } => {
-            let p = env.project(project.as_deref(), workspace.as_deref()).await?;
-            let path = format!("/api/projects/{}/sessions", p.id);
-            let all: Vec<Session> = resolve::all_pages(&env.client, "list sessions", &path).await?;
-            if env.json {
-                output::json(&all)?;
-            } else {
-                let rows: Vec<Vec<String>> = all
-                    .iter()
-                    .map(|s| vec![s.handle.clone(), s.name.clone().unwrap_or_default(), s.created_at.clone()])
-                    .collect();
-                output::table(&["SESSION", "NAME", "CREATED"], &rows)?;
-            }
-        }
-        Command::Send { session, text, attach } => {
-            let id = resolve::session_id(session)?;
-            let mut attachments = Vec::new();
-            for file in attach {
-                attachments.push(upload(env, id, file).await?.id);
-            }
-            let body = PostMessage { text: text.join(" "), attachments };
-            let path = format!("/api/sessions/{id}/messages");
-            let event: Event = env.client.post("send message", &path, &body).await?;
-            if env.json {
-                output::json(&event)?;
-            } else {
-                output::line(&format!("Sent as #{} in S-{id}.", event.seq))?;
-            }
-        }
-        Command::Log { session, after } => {
-            let id = resolve::session_id(session)?;
-            let mut after = *after;
-            loop {
-                let path = format!("/api/sessions/{id}/events?after={after}&limit=1000");
-                let page: EventPage = env.client.get("read transcript", &path).await?;
-                for event in &page.items {
-                    print_event(env, event, None)?;
-                }
-                match page.next_after {
-                    Some(next) => after = next,
-                    None => break,
-                }
-            }
-        }
+        Command::Ls { project, workspace } => ls(env, project.as_deref(), workspace.as_deref()).await,
+        Command::Send { session, text, attach } => send(env, session, text, attach).await,
+        Command::Log { session, after } => log(env, session, *after).await,
         Command::Set { session, name, plan, model, effort } => {
-            let id = resolve::session_id(session)?;
-            let effort = match effort.as_deref() {
-                None => None,
-                Some("default") => Some(None),
-                Some(e) => Some(Some(serde_json::from_value::<Effort>(serde_json::json!(e))?)),
-            };
-            let patch = UpdateSession {
-                name: name.clone(),
-                plan_mode: plan.as_deref().map(|p| p == "on"),
-                model: model.as_deref().map(|m| (m != "default").then(|| m.to_owned())),
-                effort,
-            };
-            let s: Session = env.client.patch("change session", &format!("/api/sessions/{id}"), &patch).await?;
-            env.print(&s, |s| {
-                format!(
-                    "{}: plan mode {}, model {}, effort {}",
-                    s.handle,
-                    if s.plan_mode { "on" } else { "off" },
-                    s.model.as_deref().unwrap_or("default"),
-                    s.effort.map_or("default", |e| e.as_str())
-                )
-            })?;
+            set(env, session, name, plan.as_deref(), model.as_deref(), effort.as_deref()).await
         }
-        Command::Clear { session } => {
-            let id = resolve::session_id(session)?;
-            let event: Event =
-                env.client.post("clear", &format!("/api/sessions/{id}/clear"), &serde_json::json!({})).await?;
-            env.print(&event, |_| format!("S-{id} starts a new conversation at its next turn."))?;
+        Command::Clear { session } => clear(env, session).await,
+        Command::Stop { session } => tell_worker(env, session, "stop").await,
+        Command::Resume { session } => tell_worker(env, session, "resume").await,
+        Command::Abort { session } => tell_worker(env, session, "abort").await,
+        Command::Rm { session, yes } => rm(env, session, *yes).await,
+        Command::Watch { session, after, count } => watch(env, session, *after, *count).await,
+    }
+}
+
+async fn create(
+    env: &Env,
+    project: Option<&str>,
+    workspace: Option<&str>,
+    name: &Option<String>,
+    worker: Option<&str>,
+) -> Result<()> {
+    let p = env.project(project, workspace).await?;
+    let body = CreateSession {
+        project_id: p.id,
+        worker_id: worker.map(super::worker::worker_id).transpose()?,
+        name: name.clone(),
+    };
+    let s: Session = env.client.post("create session", "/api/sessions", &body).await?;
+    if env.json {
+        output::json(&s)?;
+    } else {
+        output::line(&format!("Created session {} in project {}.", s.handle, p.name))?;
+    }
+    Ok(())
+}
+
+async fn ls(env: &Env, project: Option<&str>, workspace: Option<&str>) -> Result<()> {
+    let p = env.project(project, workspace).await?;
+    let path = format!("/api/projects/{}/sessions", p.id);
+    let all: Vec<Session> = resolve::all_pages(&env.client, "list sessions", &path).await?;
+    if env.json {
+        output::json(&all)?;
+    } else {
+        let rows: Vec<Vec<String>> = all
+            .iter()
+            .map(|s| vec![s.handle.clone(), s.name.clone().unwrap_or_default(), s.created_at.clone()])
+            .collect();
+        output::table(&["SESSION", "NAME", "CREATED"], &rows)?;
+    }
+    Ok(())
+}
+
+async fn send(env: &Env, session: &str, text: &[String], attach: &[std::path::PathBuf]) -> Result<()> {
+    let id = resolve::session_id(session)?;
+    let mut attachments = Vec::new();
+    for file in attach {
+        attachments.push(upload(env, id, file).await?.id);
+    }
+    let body = PostMessage { text: text.join(" "), attachments };
+    let path = format!("/api/sessions/{id}/messages");
+    let event: Event = env.client.post("send message", &path, &body).await?;
+    if env.json {
+        output::json(&event)?;
+    } else {
+        output::line(&format!("Sent as #{} in S-{id}.", event.seq))?;
+    }
+    Ok(())
+}
+
+async fn log(env: &Env, session: &str, mut after: u64) -> Result<()> {
+    let id = resolve::session_id(session)?;
+    loop {
+        let path = format!("/api/sessions/{id}/events?after={after}&limit=1000");
+        let page: EventPage = env.client.get("read transcript", &path).await?;
+        for event in &page.items {
+            print_event(env, event, None)?;
         }
-        Command::Stop { session } | Command::Resume { session } | Command::Abort { session } => {
-            let id = resolve::session_id(session)?;
-            let action = match command {
-                Command::Stop { .. } => "stop",
-                Command::Resume { .. } => "resume",
-                _ => "abort",
-            };
-            let answer: serde_json::Value =
-                env.client.post(action, &format!("/api/sessions/{id}/{action}"), &serde_json::json!({})).await?;
-            env.print(&answer, |a| {
-                let online = a["worker_online"].as_bool().unwrap_or(false);
-                format!(
-                    "Sent {action} to S-{id}'s worker{}",
-                    if online { "." } else { " (offline: it gets it when it returns)." }
-                )
-            })?;
+        match page.next_after {
+            Some(next) => after = next,
+            None => return Ok(()),
         }
-        Command::Rm { session, yes } => {
-            super::confirm(*yes, &format!("session {session} and its worktree"))?;
-            let id = resolve::session_id(session)?;
-            env.client.delete("delete session", &format!("/api/sessions/{id}")).await?;
-            env.print(&serde_json::json!({"deleted": session}), |_| format!("Deleted {session}."))?;
+    }
+}
+
+async fn set(
+    env: &Env,
+    session: &str,
+    name: &Option<String>,
+    plan: Option<&str>,
+    model: Option<&str>,
+    effort: Option<&str>,
+) -> Result<()> {
+    let id = resolve::session_id(session)?;
+    let effort = match effort {
+        None => None,
+        Some("default") => Some(None),
+        Some(e) => Some(Some(serde_json::from_value::<Effort>(serde_json::json!(e))?)),
+    };
+    let patch = UpdateSession {
+        name: name.clone(),
+        plan_mode: plan.map(|p| p == "on"),
+        model: model.map(|m| (m != "default").then(|| m.to_owned())),
+        effort,
+    };
+    let s: Session = env.client.patch("change session", &format!("/api/sessions/{id}"), &patch).await?;
+    env.print(&s, |s| {
+        format!(
+            "{}: plan mode {}, model {}, effort {}",
+            s.handle,
+            if s.plan_mode { "on" } else { "off" },
+            s.model.as_deref().unwrap_or("default"),
+            s.effort.map_or("default", |e| e.as_str())
+        )
+    })
+}
+
+async fn clear(env: &Env, session: &str) -> Result<()> {
+    let id = resolve::session_id(session)?;
+    let event: Event = env.client.post("clear", &format!("/api/sessions/{id}/clear"), &serde_json::json!({})).await?;
+    env.print(&event, |_| format!("S-{id} starts a new conversation at its next turn."))
+}
+
+/// `stop`, `resume` or `abort`: a command for the session's worker.
+async fn tell_worker(env: &Env, session: &str, action: &str) -> Result<()> {
+    let id = resolve::session_id(session)?;
+    let answer: serde_json::Value =
+        env.client.post(action, &format!("/api/sessions/{id}/{action}"), &serde_json::json!({})).await?;
+    env.print(&answer, |a| {
+        let online = a["worker_online"].as_bool().unwrap_or(false);
+        format!(
+            "Sent {action} to S-{id}'s worker{}",
+            if online { "." } else { " (offline: it gets it when it returns)." }
+        )
+    })
+}
+
+async fn rm(env: &Env, session: &str, yes: bool) -> Result<()> {
+    super::confirm(yes, &format!("session {session} and its worktree"))?;
+    let id = resolve::session_id(session)?;
+    env.client.delete("delete session", &format!("/api/sessions/{id}")).await?;
+    env.print(&serde_json::json!({"deleted": session}), |_| format!("Deleted {session}."))
+}
+
+async fn watch(env: &Env, session: &str, after: u64, count: Option<u64>) -> Result<()> {
+    let id = resolve::session_id(session)?;
+    let mut follower = Follower::new(env.client.clone(), format!("/api/sessions/{id}/stream"), after);
+    let mut printed = 0u64;
+    let mut reconnects = 0;
+    while count.is_none_or(|c| printed < c) {
+        let received = follower.next().await?;
+        if follower.reconnects() != reconnects {
+            reconnects = follower.reconnects();
+            output::note(&format!("baton: reconnected to S-{id}; continuing after #{}", received.event.seq - 1));
         }
-        Command::Watch { session, after, count } => {
-            let id = resolve::session_id(session)?;
-            let mut follower = Follower::new(env.client.clone(), format!("/api/sessions/{id}/stream"), *after);
-            let mut printed = 0u64;
-            let mut reconnects = 0;
-            while count.is_none_or(|c| printed < c) {
-                let received = follower.next().await?;
-                if follower.reconnects() != reconnects {
-                    reconnects = follower.reconnects();
-                    output::note(&format!(
-                        "baton: reconnected to S-{id}; continuing after #{}",
-                        received.event.seq - 1
-                    ));
-                }
-                print_event(env, &received.event, Some(&received.raw))?;
-                printed += 1;
-            }
-        }
+        print_event(env, &received.event, Some(&received.raw))?;
+        printed += 1;
     }
     Ok(())
 }

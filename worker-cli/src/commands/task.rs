@@ -155,111 +155,145 @@ fn show(t: &Task) -> String {
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
         Command::Create { title, requirement, depends_on, body, body_file, project } => {
-            let p = env.project(project.as_deref(), None).await?;
-            let create = CreateTask {
-                requirement_id: requirement_ref(env, p.id, requirement).await?,
-                title: title.clone(),
-                body: read_body(body.as_deref(), body_file.as_deref())?,
-                depends_on: Some(refs(depends_on)?),
-                status: None,
-            };
-            let t: Task = env.client.post("create task", &format!("/api/projects/{}/tasks", p.id), &create).await?;
-            env.print(&t, |t| {
-                format!(
-                    "Created {} under {}: {}{}",
-                    t.handle,
-                    t.requirement,
-                    t.title,
-                    if t.ready { " (ready)" } else { "" }
-                )
-            })
+            create(env, title, requirement, depends_on, body.as_deref(), body_file.as_deref(), project.as_deref()).await
         }
         Command::Ls { project, status, requirement, ready } => {
-            let p = env.project(project.as_deref(), None).await?;
-            let mut filters = Vec::new();
-            if let Some(s) = status {
-                filters.push(format!("status={s}"));
-            }
-            if let Some(r) = requirement {
-                filters.push(format!("requirement={r}"));
-            }
-            if *ready {
-                filters.push("ready=true".into());
-            }
-            let query = if filters.is_empty() { String::new() } else { format!("?{}", filters.join("&")) };
-            let path = format!("/api/projects/{}/tasks{query}", p.id);
-            let all: Vec<Task> = resolve::all_pages(&env.client, "list tasks", &path).await?;
-            if env.json {
-                return Ok(output::json(&all)?);
-            }
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|t| {
-                    vec![
-                        t.handle.clone(),
-                        t.status.as_str().into(),
-                        if t.ready { "yes".into() } else { String::new() },
-                        t.requirement.clone(),
-                        t.depends_on.join(","),
-                        t.title.clone(),
-                    ]
-                })
-                .collect();
-            Ok(output::table(&["TASK", "STATUS", "READY", "REQ", "DEPENDS ON", "TITLE"], &rows)?)
+            ls(env, project.as_deref(), status.as_deref(), requirement.as_deref(), *ready).await
         }
-        Command::Get(target) => {
-            let id = id_of(env, target).await?;
-            let t: Task = env.client.get("get task", &format!("/api/tasks/{id}")).await?;
-            env.print(&t, show)
-        }
+        Command::Get(target) => get(env, target).await,
         Command::Update { target, title, body, body_file, depends_on, requirement } => {
-            let id = id_of(env, target).await?;
-            let patch = UpdateTask {
-                title: title.clone(),
-                body: read_body(body.as_deref(), body_file.as_deref())?,
-                status: None,
-                depends_on: depends_on.as_deref().map(refs).transpose()?,
-                requirement_id: requirement.as_deref().map(reference).transpose()?,
-            };
-            let t: Task = env.client.patch("update task", &format!("/api/tasks/{id}"), &patch).await?;
-            env.print(&t, |t| format!("Updated {}.", t.handle))
+            let body = (body.as_deref(), body_file.as_deref());
+            update(env, target, title, body, depends_on.as_deref(), requirement.as_deref()).await
         }
-        Command::SetStatus { target, status } => {
-            let id = id_of(env, target).await?;
-            let patch = UpdateTask { status: TaskStatus::parse(status), ..UpdateTask::default() };
-            let t: Task = env.client.patch("set status", &format!("/api/tasks/{id}"), &patch).await?;
-            env.print(&t, |t| format!("{} is {}.", t.handle, t.status.as_str()))
-        }
-        Command::Rm { target, yes } => {
-            confirm(*yes, &format!("task {} with its comments", target.task))?;
-            let id = id_of(env, target).await?;
-            env.client.delete("delete task", &format!("/api/tasks/{id}")).await?;
-            env.print(&serde_json::json!({"deleted": target.task}), |_| format!("Deleted {}.", target.task))
-        }
-        Command::Comment(CommentCommand::Add { target, text }) => {
-            let id = id_of(env, target).await?;
-            let c: Comment = env
-                .client
-                .post("comment", &format!("/api/tasks/{id}/comments"), &CreateComment { body: text.clone() })
-                .await?;
-            env.print(&c, |c| format!("Commented on {} (comment {}).", target.task, c.id))
-        }
-        Command::Comment(CommentCommand::Ls(target)) => {
-            let id = id_of(env, target).await?;
-            let all: Vec<Comment> =
-                resolve::all_pages(&env.client, "list comments", &format!("/api/tasks/{id}/comments")).await?;
-            if env.json {
-                return Ok(output::json(&all)?);
-            }
-            for c in &all {
-                output::line(&format!(
-                    "{} {}: {}",
-                    c.created_at.get(..16).unwrap_or(&c.created_at),
-                    c.author.name,
-                    c.body
-                ))?;
-            }
-            Ok(())
-        }
+        Command::SetStatus { target, status } => set_status(env, target, status).await,
+        Command::Rm { target, yes } => rm(env, target, *yes).await,
+        Command::Comment(CommentCommand::Add { target, text }) => comment(env, target, text).await,
+        Command::Comment(CommentCommand::Ls(target)) => comments(env, target).await,
     }
+}
+
+async fn create(
+    env: &Env,
+    title: &str,
+    requirement: &str,
+    depends_on: &[String],
+    body: Option<&str>,
+    body_file: Option<&str>,
+    project: Option<&str>,
+) -> Result<()> {
+    let p = env.project(project, None).await?;
+    let create = CreateTask {
+        requirement_id: requirement_ref(env, p.id, requirement).await?,
+        title: title.to_owned(),
+        body: read_body(body, body_file)?,
+        depends_on: Some(refs(depends_on)?),
+        status: None,
+    };
+    let t: Task = env.client.post("create task", &format!("/api/projects/{}/tasks", p.id), &create).await?;
+    env.print(&t, |t| {
+        format!("Created {} under {}: {}{}", t.handle, t.requirement, t.title, if t.ready { " (ready)" } else { "" })
+    })
+}
+
+async fn ls(
+    env: &Env,
+    project: Option<&str>,
+    status: Option<&str>,
+    requirement: Option<&str>,
+    ready: bool,
+) -> Result<()> {
+    let p = env.project(project, None).await?;
+    let mut filters = Vec::new();
+    if let Some(s) = status {
+        filters.push(format!("status={s}"));
+    }
+    if let Some(r) = requirement {
+        filters.push(format!("requirement={r}"));
+    }
+    if ready {
+        filters.push("ready=true".into());
+    }
+    let query = if filters.is_empty() { String::new() } else { format!("?{}", filters.join("&")) };
+    let path = format!("/api/projects/{}/tasks{query}", p.id);
+    let all: Vec<Task> = resolve::all_pages(&env.client, "list tasks", &path).await?;
+    if env.json {
+        return Ok(output::json(&all)?);
+    }
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|t| {
+            vec![
+                t.handle.clone(),
+                t.status.as_str().into(),
+                if t.ready { "yes".into() } else { String::new() },
+                t.requirement.clone(),
+                t.depends_on.join(","),
+                t.title.clone(),
+            ]
+        })
+        .collect();
+    Ok(output::table(&["TASK", "STATUS", "READY", "REQ", "DEPENDS ON", "TITLE"], &rows)?)
+}
+
+async fn get(env: &Env, target: &Target) -> Result<()> {
+    let id = id_of(env, target).await?;
+    let t: Task = env.client.get("get task", &format!("/api/tasks/{id}")).await?;
+    env.print(&t, show)
+}
+
+/// `body` is `--body` and `--body-file`.
+async fn update(
+    env: &Env,
+    target: &Target,
+    title: &Option<String>,
+    (body, body_file): (Option<&str>, Option<&str>),
+    depends_on: Option<&[String]>,
+    requirement: Option<&str>,
+) -> Result<()> {
+    let id = id_of(env, target).await?;
+    let patch = UpdateTask {
+        title: title.clone(),
+        body: read_body(body, body_file)?,
+        status: None,
+        depends_on: depends_on.map(refs).transpose()?,
+        requirement_id: requirement.map(reference).transpose()?,
+    };
+    let t: Task = env.client.patch("update task", &format!("/api/tasks/{id}"), &patch).await?;
+    env.print(&t, |t| format!("Updated {}.", t.handle))
+}
+
+async fn set_status(env: &Env, target: &Target, status: &str) -> Result<()> {
+    let id = id_of(env, target).await?;
+    let patch = UpdateTask { status: TaskStatus::parse(status), ..UpdateTask::default() };
+    let t: Task = env.client.patch("set status", &format!("/api/tasks/{id}"), &patch).await?;
+    env.print(&t, |t| format!("{} is {}.", t.handle, t.status.as_str()))
+}
+
+async fn rm(env: &Env, target: &Target, yes: bool) -> Result<()> {
+    confirm(yes, &format!("task {} with its comments", target.task))?;
+    let id = id_of(env, target).await?;
+    env.client.delete("delete task", &format!("/api/tasks/{id}")).await?;
+    env.print(&serde_json::json!({"deleted": target.task}), |_| format!("Deleted {}.", target.task))
+}
+
+async fn comment(env: &Env, target: &Target, text: &str) -> Result<()> {
+    let id = id_of(env, target).await?;
+    let c: Comment = env
+        .client
+        .post("comment", &format!("/api/tasks/{id}/comments"), &CreateComment { body: text.to_owned() })
+        .await?;
+    env.print(&c, |c| format!("Commented on {} (comment {}).", target.task, c.id))
+}
+
+async fn comments(env: &Env, target: &Target) -> Result<()> {
+    let id = id_of(env, target).await?;
+    let all: Vec<Comment> =
+        resolve::all_pages(&env.client, "list comments", &format!("/api/tasks/{id}/comments")).await?;
+    if env.json {
+        return Ok(output::json(&all)?);
+    }
+    for c in &all {
+        output::line(&format!("{} {}: {}", c.created_at.get(..16).unwrap_or(&c.created_at), c.author.name, c.body))?;
+    }
+    Ok(())
 }

@@ -29,42 +29,7 @@ CLAUDE_CODE_USE_VERTEX; codex: OPENAI_API_KEY, OPENAI_BASE_URL, CODEX_HOME); --a
 more. Never a BATON_* variable. Members who can message its sessions can make the agent run\n\
 code as this machine's user: choose --permission-mode knowingly."
     )]
-    Register {
-        #[arg(long, short)]
-        project: Option<String>,
-        /// Default: this machine's hostname
-        #[arg(long)]
-        name: Option<String>,
-        /// claude-code, codex, command or scripted
-        #[arg(long, default_value = "claude-code")]
-        agent: AgentKind,
-        /// For --agent command: the command that gets the prompt on stdin
-        #[arg(long, value_name = "CMD")]
-        agent_command: Option<String>,
-        /// The branch sessions start from [default: the repository's current branch]
-        #[arg(long)]
-        base_branch: Option<String>,
-        /// Sessions working at once; the rest wait
-        #[arg(long, default_value_t = 4)]
-        max_sessions: u32,
-        /// Where session worktrees go [default: BATON_WORKTREE_DIR or the data dir]
-        #[arg(long, value_name = "DIR")]
-        worktrees_dir: Option<PathBuf>,
-        /// Longest turn, in seconds
-        #[arg(long, default_value_t = crate::worker_config::DEFAULT_TURN_TIMEOUT_SECS)]
-        turn_timeout: u64,
-        /// Also pass this variable of the daemon's environment to the agent (repeat for more;
-        /// a name, its value is read when a turn starts). BATON_* names are refused
-        #[arg(long = "agent-env", value_name = "NAME")]
-        agent_env: Vec<String>,
-        /// Claude Code's permission mode; a session in plan mode still plans.
-        /// bypassPermissions lets the agent run any command unasked
-        #[arg(long, value_enum, default_value_t = PermissionMode::AcceptEdits)]
-        permission_mode: PermissionMode,
-        /// The worker config file [default: .baton/worker.json in the repository]
-        #[arg(long, value_name = "PATH")]
-        config: Option<PathBuf>,
-    },
+    Register(Register),
     /// Run the worker daemon: serve this worker's sessions until Ctrl-C
     Run {
         #[arg(long, value_name = "PATH")]
@@ -110,6 +75,46 @@ written there; otherwise it is printed once (or put in --json): give it to the w
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
+}
+
+// `baton worker register`'s flags (a plain comment: a doc comment would replace the
+// subcommand's own).
+#[derive(Debug, clap::Args)]
+pub struct Register {
+    #[arg(long, short)]
+    project: Option<String>,
+    /// Default: this machine's hostname
+    #[arg(long)]
+    name: Option<String>,
+    /// claude-code, codex, command or scripted
+    #[arg(long, default_value = "claude-code")]
+    agent: AgentKind,
+    /// For --agent command: the command that gets the prompt on stdin
+    #[arg(long, value_name = "CMD")]
+    agent_command: Option<String>,
+    /// The branch sessions start from [default: the repository's current branch]
+    #[arg(long)]
+    base_branch: Option<String>,
+    /// Sessions working at once; the rest wait
+    #[arg(long, default_value_t = 4)]
+    max_sessions: u32,
+    /// Where session worktrees go [default: BATON_WORKTREE_DIR or the data dir]
+    #[arg(long, value_name = "DIR")]
+    worktrees_dir: Option<PathBuf>,
+    /// Longest turn, in seconds
+    #[arg(long, default_value_t = crate::worker_config::DEFAULT_TURN_TIMEOUT_SECS)]
+    turn_timeout: u64,
+    /// Also pass this variable of the daemon's environment to the agent (repeat for more;
+    /// a name, its value is read when a turn starts). BATON_* names are refused
+    #[arg(long = "agent-env", value_name = "NAME")]
+    agent_env: Vec<String>,
+    /// Claude Code's permission mode; a session in plan mode still plans.
+    /// bypassPermissions lets the agent run any command unasked
+    #[arg(long, value_enum, default_value_t = PermissionMode::AcceptEdits)]
+    permission_mode: PermissionMode,
+    /// The worker config file [default: .baton/worker.json in the repository]
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
 }
 
 pub fn worker_id(given: &str) -> Result<i64> {
@@ -162,237 +167,252 @@ fn config_path(flag: Option<&PathBuf>) -> Result<PathBuf> {
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
-        Command::Register {
-            project,
-            name,
-            agent,
-            agent_command,
-            base_branch,
-            max_sessions,
-            worktrees_dir,
-            turn_timeout,
-            agent_env,
-            permission_mode,
-            config,
-        } => {
-            if *agent == AgentKind::Command && agent_command.is_none() {
-                bail!("--agent command needs --agent-command CMD (it gets the prompt on stdin)");
-            }
-            if *agent != AgentKind::ClaudeCode && *permission_mode != PermissionMode::default() {
-                bail!("--permission-mode is Claude Code's: drop it, or use --agent claude-code");
-            }
-            let agent_env = agent_env_names(*agent, agent_env)?;
-            env.client.check_protocol().await?;
-            let cwd = std::env::current_dir()?;
-            let repo = worker_config::repo_root(&cwd)?;
-            let p = env.project(project.as_deref(), None).await?;
-            let base = match base_branch {
-                Some(b) => b.clone(),
-                None => current_branch(&repo).unwrap_or_else(|| "main".into()),
-            };
-            let hostname = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
-            let body = RegisterWorker {
-                project_id: p.id,
-                machine_id: worker_config::machine_id()?,
-                name: name
-                    .clone()
-                    .unwrap_or_else(|| if hostname.is_empty() { "worker".into() } else { hostname.clone() }),
-                agent: *agent,
-                base_branch: base.clone(),
-                hostname: Some(hostname),
-                max_sessions: Some(*max_sessions),
-            };
-            let registered: WorkerRegistered = env.client.post("register worker", "/api/workers", &body).await?;
-            let path = match config {
-                Some(c) => c.clone(),
-                None => worker_config::path(None, &cwd)?,
-            };
-            let worktrees_dir = match worktrees_dir {
-                Some(d) => d.clone(),
-                None => worker_config::default_worktrees_dir(p.id)?,
-            };
-            let saved = worker_config::WorkerConfig {
-                url: env.settings.url.clone(),
-                token: registered.token.clone(),
-                worker_id: registered.worker.id,
-                project_id: p.id,
-                name: registered.worker.name.clone(),
-                agent: *agent,
-                agent_command: agent_command.clone(),
-                base_branch: base,
-                max_sessions: *max_sessions,
-                repo: repo.clone(),
-                worktrees_dir,
-                turn_timeout_secs: *turn_timeout,
-                agent_env: agent_env.clone(),
-                permission_mode: *permission_mode,
-            };
-            worker_config::save(&path, &saved)?;
-            if path.starts_with(&repo) {
-                let relative =
-                    path.parent().and_then(|d| d.strip_prefix(&repo).ok()).map(|d| format!("{}/", d.display()));
-                worker_config::exclude(&repo, relative.as_deref().unwrap_or(".baton/"))?;
-            }
-            let w = &registered.worker;
-            let provider = match &agent_env {
-                Some(names) => names.clone(),
-                None => agent_env::provider_defaults(*agent).iter().map(|s| s.to_string()).collect(),
-            };
-            let mode = match agent {
-                AgentKind::ClaudeCode => format!(", permission mode {}", permission_mode.as_str()),
-                _ => String::new(),
-            };
-            env.print(&registered.worker, |_| {
-                format!(
-                    "{} {} ({}, agent {}, base {}{mode}). Config: {}\n\
-                     The agent's environment: {}{}{}; nothing else.\nStart it with: baton worker run",
-                    if registered.outcome == "created" { "Registered" } else { "Reattached" },
-                    w.handle,
-                    w.name,
-                    w.agent,
-                    w.base_branch,
-                    path.display(),
-                    agent_env::BASE.join(", "),
-                    ", LC_*",
-                    provider.iter().map(|n| format!(", {n}")).collect::<String>(),
-                )
-            })
-        }
+        Command::Register(args) => register(env, args).await,
         Command::Run { config } => {
             let path = config_path(config.as_ref())?;
             let loaded = worker_config::load(&path)?;
             daemon::run(loaded, &path, env.settings.insecure).await
         }
-        Command::Status { config } => {
-            let path = config_path(config.as_ref())?;
-            let holder = lock::holder(&lock::path(&path));
-            let state = serde_json::json!({"running": holder.is_some(), "pid": holder.as_ref().map(|h| h.pid), "version": holder.as_ref().map(|h| h.version.clone())});
-            env.print(&state, |_| match &holder {
-                Some(h) => format!("running (pid {}, baton {})", h.pid, h.version),
-                None => "not running: start it with `baton worker run`".into(),
-            })
-        }
-        Command::Stop { config } => {
-            let path = config_path(config.as_ref())?;
-            let Some(holder) = lock::holder(&lock::path(&path)) else {
-                bail!("no worker daemon runs for {}", path.display());
-            };
-            // SAFETY: a plain signal to the pid the daemon recorded.
-            unsafe {
-                libc::kill(holder.pid as i32, libc::SIGTERM);
-            }
-            env.print(&serde_json::json!({"stopped": holder.pid}), |_| {
-                format!("Asked the daemon (pid {}) to stop.", holder.pid)
-            })
-        }
-        Command::Ls { project } => {
-            let p = env.project(project.as_deref(), None).await?;
-            let page: Page<Worker> =
-                env.client.get("list workers", &format!("/api/workers?project_id={}&limit=200", p.id)).await?;
-            if env.json {
-                return Ok(output::json(&page.items)?);
-            }
-            let rows: Vec<Vec<String>> = page
-                .items
-                .iter()
-                .map(|w| {
-                    vec![
-                        w.handle.clone(),
-                        w.name.clone(),
-                        w.agent.to_string(),
-                        w.base_branch.clone(),
-                        if w.online { "online".into() } else { "offline".into() },
-                    ]
-                })
-                .collect();
-            Ok(output::table(&["WORKER", "NAME", "AGENT", "BASE", "STATE"], &rows)?)
-        }
-        Command::Get { worker } => {
-            let id = worker_id(worker)?;
-            let w: Worker = env.client.get("get worker", &format!("/api/workers/{id}")).await?;
-            env.print(&w, |w| {
-                format!(
-                    "{} {} ({}), agent {}, base {}, {}",
-                    w.handle,
-                    w.name,
-                    w.hostname,
-                    w.agent,
-                    w.base_branch,
-                    if w.online { "online" } else { "offline" }
-                )
-            })
-        }
-        Command::Rm { worker, yes } => {
-            confirm(*yes, &format!("worker {worker} and its sessions"))?;
-            let id = worker_id(worker)?;
-            env.client.delete("delete worker", &format!("/api/workers/{id}")).await.context("delete worker")?;
-            env.print(&serde_json::json!({"deleted": worker}), |_| format!("Deleted {worker}."))
-        }
-        Command::Revoke { worker, rotate: false, yes, .. } => {
-            let id = worker_id(worker)?;
-            if !yes {
-                bail!(
-                    "this revokes the token of worker {worker}, and its daemon stops working: \
-                     add --yes to confirm (or --rotate for a new token)"
-                );
-            }
-            env.client.delete("revoke the worker's token", &format!("/api/workers/{id}/token")).await?;
-            env.print(&serde_json::json!({"revoked": worker}), |_| {
-                format!(
-                    "Revoked the token of W-{id}: its daemon stops working. To bring it back, run \
-                     `baton worker register` on its machine, or `baton worker revoke W-{id} --rotate`."
-                )
-            })
-        }
-        Command::Revoke { worker, rotate: true, config, .. } => {
-            let id = worker_id(worker)?;
-            let rotated: WorkerRegistered = env
-                .client
-                .post("rotate the worker's token", &format!("/api/workers/{id}/token"), &serde_json::json!({}))
-                .await?;
-            // This machine's config, when it is that worker's: the new token goes there.
-            let path = config_path(config.as_ref()).ok();
-            let local = path.as_deref().and_then(|p| worker_config::load(p).ok());
-            let adopted = adopt_rotated(local, id, &env.settings.url, &rotated.token);
-            let written = match (adopted, path) {
-                (Some(updated), Some(path)) => {
-                    worker_config::save(&path, &updated)?;
-                    Some(path)
-                }
-                _ => None,
-            };
-            let daemon = written.as_ref().and_then(|p| lock::holder(&lock::path(p)));
-            let answer = serde_json::json!({
-                "worker": rotated.worker,
-                "outcome": rotated.outcome,
-                "config": written,
-                // Shown once, and only when no config here took it.
-                "token": if written.is_none() { Some(&rotated.token) } else { None },
-            });
-            env.print(&answer, |_| match &written {
-                Some(path) => {
-                    let restart = match &daemon {
-                        Some(h) => format!(
-                            "\nThe daemon running for it (pid {}) still holds the old token: restart it \
-                             (`baton worker stop && baton worker run`).",
-                            h.pid
-                        ),
-                        None => String::new(),
-                    };
-                    format!(
-                        "Rotated the token of W-{id}: the old one stopped working; the new one is in {}.{restart}",
-                        path.display()
-                    )
-                }
-                None => format!(
-                    "Rotated the token of W-{id}: the old one stopped working. The new token, shown only now:\n{}\n\
-                     Put it in the worker's config on its machine (\"token\" in .baton/worker.json), then \
-                     restart its daemon.",
-                    rotated.token
-                ),
-            })
-        }
+        Command::Status { config } => status(env, config.as_ref()),
+        Command::Stop { config } => stop(env, config.as_ref()),
+        Command::Ls { project } => ls(env, project.as_deref()).await,
+        Command::Get { worker } => get(env, worker).await,
+        Command::Rm { worker, yes } => rm(env, worker, *yes).await,
+        Command::Revoke { worker, rotate: false, yes, .. } => revoke(env, worker, *yes).await,
+        Command::Revoke { worker, rotate: true, config, .. } => rotate(env, worker, config.as_ref()).await,
     }
+}
+
+/// Refuses agent flags that do not go together.
+fn check_agent_flags(agent: AgentKind, agent_command: Option<&str>, permission_mode: PermissionMode) -> Result<()> {
+    if agent == AgentKind::Command && agent_command.is_none() {
+        bail!("--agent command needs --agent-command CMD (it gets the prompt on stdin)");
+    }
+    if agent != AgentKind::ClaudeCode && permission_mode != PermissionMode::default() {
+        bail!("--permission-mode is Claude Code's: drop it, or use --agent claude-code");
+    }
+    Ok(())
+}
+
+async fn register(env: &Env, args: &Register) -> Result<()> {
+    check_agent_flags(args.agent, args.agent_command.as_deref(), args.permission_mode)?;
+    let agent_env = agent_env_names(args.agent, &args.agent_env)?;
+    env.client.check_protocol().await?;
+    let cwd = std::env::current_dir()?;
+    let repo = worker_config::repo_root(&cwd)?;
+    let p = env.project(args.project.as_deref(), None).await?;
+    let base = match &args.base_branch {
+        Some(b) => b.clone(),
+        None => current_branch(&repo).unwrap_or_else(|| "main".into()),
+    };
+    let hostname = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    let body = RegisterWorker {
+        project_id: p.id,
+        machine_id: worker_config::machine_id()?,
+        name: args.name.clone().unwrap_or_else(|| if hostname.is_empty() { "worker".into() } else { hostname.clone() }),
+        agent: args.agent,
+        base_branch: base.clone(),
+        hostname: Some(hostname),
+        max_sessions: Some(args.max_sessions),
+    };
+    let registered: WorkerRegistered = env.client.post("register worker", "/api/workers", &body).await?;
+    let path = match &args.config {
+        Some(c) => c.clone(),
+        None => worker_config::path(None, &cwd)?,
+    };
+    let worktrees_dir = match &args.worktrees_dir {
+        Some(d) => d.clone(),
+        None => worker_config::default_worktrees_dir(p.id)?,
+    };
+    let saved = worker_config::WorkerConfig {
+        url: env.settings.url.clone(),
+        token: registered.token.clone(),
+        worker_id: registered.worker.id,
+        project_id: p.id,
+        name: registered.worker.name.clone(),
+        agent: args.agent,
+        agent_command: args.agent_command.clone(),
+        base_branch: base,
+        max_sessions: args.max_sessions,
+        repo: repo.clone(),
+        worktrees_dir,
+        turn_timeout_secs: args.turn_timeout,
+        agent_env: agent_env.clone(),
+        permission_mode: args.permission_mode,
+    };
+    worker_config::save(&path, &saved)?;
+    if path.starts_with(&repo) {
+        let relative = path.parent().and_then(|d| d.strip_prefix(&repo).ok()).map(|d| format!("{}/", d.display()));
+        worker_config::exclude(&repo, relative.as_deref().unwrap_or(".baton/"))?;
+    }
+    env.print(&registered.worker, |_| registration_summary(&registered, &path, args, agent_env.as_deref()))
+}
+
+/// What `register` tells people: the worker, its config, and what its agent's environment holds.
+fn registration_summary(
+    registered: &WorkerRegistered,
+    path: &std::path::Path,
+    args: &Register,
+    agent_env: Option<&[String]>,
+) -> String {
+    let w = &registered.worker;
+    let provider: Vec<String> = match agent_env {
+        Some(names) => names.to_vec(),
+        None => agent_env::provider_defaults(args.agent).iter().map(|s| s.to_string()).collect(),
+    };
+    let mode = match args.agent {
+        AgentKind::ClaudeCode => format!(", permission mode {}", args.permission_mode.as_str()),
+        _ => String::new(),
+    };
+    format!(
+        "{} {} ({}, agent {}, base {}{mode}). Config: {}\n\
+         The agent's environment: {}{}{}; nothing else.\nStart it with: baton worker run",
+        if registered.outcome == "created" { "Registered" } else { "Reattached" },
+        w.handle,
+        w.name,
+        w.agent,
+        w.base_branch,
+        path.display(),
+        agent_env::BASE.join(", "),
+        ", LC_*",
+        provider.iter().map(|n| format!(", {n}")).collect::<String>(),
+    )
+}
+
+fn status(env: &Env, config: Option<&PathBuf>) -> Result<()> {
+    let path = config_path(config)?;
+    let holder = lock::holder(&lock::path(&path));
+    let state = serde_json::json!({"running": holder.is_some(), "pid": holder.as_ref().map(|h| h.pid), "version": holder.as_ref().map(|h| h.version.clone())});
+    env.print(&state, |_| match &holder {
+        Some(h) => format!("running (pid {}, baton {})", h.pid, h.version),
+        None => "not running: start it with `baton worker run`".into(),
+    })
+}
+
+fn stop(env: &Env, config: Option<&PathBuf>) -> Result<()> {
+    let path = config_path(config)?;
+    let Some(holder) = lock::holder(&lock::path(&path)) else {
+        bail!("no worker daemon runs for {}", path.display());
+    };
+    // SAFETY: a plain signal to the pid the daemon recorded.
+    unsafe {
+        libc::kill(holder.pid as i32, libc::SIGTERM);
+    }
+    env.print(&serde_json::json!({"stopped": holder.pid}), |_| {
+        format!("Asked the daemon (pid {}) to stop.", holder.pid)
+    })
+}
+
+async fn ls(env: &Env, project: Option<&str>) -> Result<()> {
+    let p = env.project(project, None).await?;
+    let page: Page<Worker> =
+        env.client.get("list workers", &format!("/api/workers?project_id={}&limit=200", p.id)).await?;
+    if env.json {
+        return Ok(output::json(&page.items)?);
+    }
+    let rows: Vec<Vec<String>> = page
+        .items
+        .iter()
+        .map(|w| {
+            vec![
+                w.handle.clone(),
+                w.name.clone(),
+                w.agent.to_string(),
+                w.base_branch.clone(),
+                if w.online { "online".into() } else { "offline".into() },
+            ]
+        })
+        .collect();
+    Ok(output::table(&["WORKER", "NAME", "AGENT", "BASE", "STATE"], &rows)?)
+}
+
+async fn get(env: &Env, worker: &str) -> Result<()> {
+    let id = worker_id(worker)?;
+    let w: Worker = env.client.get("get worker", &format!("/api/workers/{id}")).await?;
+    env.print(&w, |w| {
+        format!(
+            "{} {} ({}), agent {}, base {}, {}",
+            w.handle,
+            w.name,
+            w.hostname,
+            w.agent,
+            w.base_branch,
+            if w.online { "online" } else { "offline" }
+        )
+    })
+}
+
+async fn rm(env: &Env, worker: &str, yes: bool) -> Result<()> {
+    confirm(yes, &format!("worker {worker} and its sessions"))?;
+    let id = worker_id(worker)?;
+    env.client.delete("delete worker", &format!("/api/workers/{id}")).await.context("delete worker")?;
+    env.print(&serde_json::json!({"deleted": worker}), |_| format!("Deleted {worker}."))
+}
+
+async fn revoke(env: &Env, worker: &str, yes: bool) -> Result<()> {
+    let id = worker_id(worker)?;
+    if !yes {
+        bail!(
+            "this revokes the token of worker {worker}, and its daemon stops working: \
+             add --yes to confirm (or --rotate for a new token)"
+        );
+    }
+    env.client.delete("revoke the worker's token", &format!("/api/workers/{id}/token")).await?;
+    env.print(&serde_json::json!({"revoked": worker}), |_| {
+        format!(
+            "Revoked the token of W-{id}: its daemon stops working. To bring it back, run \
+             `baton worker register` on its machine, or `baton worker revoke W-{id} --rotate`."
+        )
+    })
+}
+
+async fn rotate(env: &Env, worker: &str, config: Option<&PathBuf>) -> Result<()> {
+    let id = worker_id(worker)?;
+    let rotated: WorkerRegistered = env
+        .client
+        .post("rotate the worker's token", &format!("/api/workers/{id}/token"), &serde_json::json!({}))
+        .await?;
+    // This machine's config, when it is that worker's: the new token goes there.
+    let path = config_path(config).ok();
+    let local = path.as_deref().and_then(|p| worker_config::load(p).ok());
+    let adopted = adopt_rotated(local, id, &env.settings.url, &rotated.token);
+    let written = match (adopted, path) {
+        (Some(updated), Some(path)) => {
+            worker_config::save(&path, &updated)?;
+            Some(path)
+        }
+        _ => None,
+    };
+    let daemon = written.as_ref().and_then(|p| lock::holder(&lock::path(p)));
+    let answer = serde_json::json!({
+        "worker": rotated.worker,
+        "outcome": rotated.outcome,
+        "config": written,
+        // Shown once, and only when no config here took it.
+        "token": if written.is_none() { Some(&rotated.token) } else { None },
+    });
+    env.print(&answer, |_| match &written {
+        Some(path) => {
+            let restart = match &daemon {
+                Some(h) => format!(
+                    "\nThe daemon running for it (pid {}) still holds the old token: restart it \
+                     (`baton worker stop && baton worker run`).",
+                    h.pid
+                ),
+                None => String::new(),
+            };
+            format!(
+                "Rotated the token of W-{id}: the old one stopped working; the new one is in {}.{restart}",
+                path.display()
+            )
+        }
+        None => format!(
+            "Rotated the token of W-{id}: the old one stopped working. The new token, shown only now:\n{}\n\
+             Put it in the worker's config on its machine (\"token\" in .baton/worker.json), then \
+             restart its daemon.",
+            rotated.token
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -426,6 +446,18 @@ mod tests {
         assert_eq!(adopt_rotated(Some(here.clone()), 3, "https://baton.example.org", "btw_new"), None);
         assert_eq!(adopt_rotated(Some(here), 2, "https://other.example.org", "btw_new"), None);
         assert_eq!(adopt_rotated(None, 2, "https://baton.example.org", "btw_new"), None);
+    }
+
+    #[test]
+    fn agent_flags_that_do_not_go_together_are_refused() {
+        let default = PermissionMode::default();
+        assert!(check_agent_flags(AgentKind::ClaudeCode, None, default).is_ok());
+        assert!(check_agent_flags(AgentKind::Command, Some("cat"), default).is_ok());
+        let err = check_agent_flags(AgentKind::Command, None, default).unwrap_err().to_string();
+        assert!(err.contains("--agent-command CMD"), "{err}");
+        let err = check_agent_flags(AgentKind::Codex, None, PermissionMode::BypassPermissions).unwrap_err().to_string();
+        assert!(err.contains("--permission-mode is Claude Code's"), "{err}");
+        assert!(check_agent_flags(AgentKind::ClaudeCode, None, PermissionMode::BypassPermissions).is_ok());
     }
 
     #[test]
