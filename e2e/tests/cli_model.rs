@@ -46,12 +46,21 @@ async fn plan_a_requirement_into_dependent_tasks_and_follow_the_project_live() {
     let mut watch = tokio::process::Command::from(admin.command())
         .args(["project", "watch", "--count", "6"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // `watch` says so once it has read where the project's changes stand: from then on it
+    // misses none (it resumes from there however late its stream connects).
+    let mut notes = BufReader::new(watch.stderr.take().unwrap()).lines();
+    loop {
+        let note = tokio::time::timeout(Duration::from_secs(20), notes.next_line()).await.unwrap().unwrap();
+        let note = note.expect("watch ended before it started watching");
+        if note.starts_with("baton: watching") {
+            break;
+        }
+    }
 
     let r = parse(&admin.ok(&[
         "requirement",

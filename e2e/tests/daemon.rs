@@ -125,6 +125,20 @@ impl Machine {
         Daemon(self.command(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap())
     }
 
+    /// A daemon whose log (its stderr) the test reads, echoed to the test's own stderr.
+    fn daemon_with_log(&self) -> (Daemon, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let mut child = self.command(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+                eprintln!("{line}");
+                let _ = tx.send(line);
+            }
+        });
+        (Daemon(child), rx)
+    }
+
     async fn session(&self) -> i64 {
         let s = self.admin.create("/api/sessions", json!({"project_id": self.project, "worker_id": self.worker})).await;
         s["id"].as_i64().unwrap()
@@ -314,8 +328,8 @@ async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
     let m = Machine::new().await;
     let mut daemon = m.daemon();
     let start = Instant::now();
-    while !m.repo.path().join(".baton/worker.lock").exists() {
-        assert!(start.elapsed() < Duration::from_secs(20));
+    while !m.run_in_repo(&["worker", "status"]).starts_with("running") {
+        assert!(start.elapsed() < Duration::from_secs(20), "the daemon never took its lock");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let second = m.command(&["worker", "run"]).output().unwrap();
@@ -385,8 +399,9 @@ async fn a_server_restart_loses_no_message_and_runs_none_twice() {
     m.wait_for(session, "the first turn", ends(first)).await;
 
     server.stop();
-    // The daemon keeps retrying its streams while the server is down.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Down for good (stop returns once its processes are gone), so the daemon's streams are
+    // cut: it retries them until the server is back.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the server is down");
     let _server = e2e::server::Server::start_in_on(state.path(), port).unwrap();
     let a = m.send(session, "after one").await["seq"].as_u64().unwrap();
     let b = m.send(session, "after two").await["seq"].as_u64().unwrap();
@@ -551,6 +566,19 @@ async fn turns_beyond_max_sessions_wait_and_another_worker_of_the_project_never_
     );
 }
 
+/// Waits until the daemon logs a line containing `text`.
+async fn logged(log: &mut tokio::sync::mpsc::UnboundedReceiver<String>, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = tokio::time::timeout(left, log.recv()).await;
+        let line = line.unwrap_or_else(|_| panic!("the daemon did not log {text:?} within 40 s"));
+        if line.expect("the daemon's log ended").contains(text) {
+            return;
+        }
+    }
+}
+
 /// Waits until the baton shows `status`; answers its record.
 async fn baton_when(api: &Api, id: &str, status: &str) -> Value {
     let start = Instant::now();
@@ -646,7 +674,7 @@ async fn a_baton_whose_session_is_deleted_fails_saying_so() {
 async fn a_full_worker_leaves_batons_for_others_and_takes_them_when_it_has_room() {
     let m = Machine::new().await;
     m.reregister("main", &["--max-sessions", "1"]);
-    let _daemon = m.daemon();
+    let (_daemon, mut log) = m.daemon_with_log();
     let admin = &m.admin;
     let pass = |task: &str| {
         let body = json!({"task": task, "to": {"worker": format!("W-{}", m.worker)}});
@@ -659,7 +687,7 @@ async fn a_full_worker_leaves_batons_for_others_and_takes_them_when_it_has_room(
     let first = pass("sleep 2000\nfirst").await;
     baton_when(&m.admin, &first, "caught").await;
     let second = pass("second").await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    logged(&mut log, &format!("left {second} for now: no room")).await;
     let waiting = m.admin.fetch(&format!("/api/status/{second}")).await;
     assert_eq!(waiting["status"], "pending", "no room for a second baton: {waiting:#}");
 
