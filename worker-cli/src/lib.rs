@@ -1,10 +1,19 @@
-//! `baton`, the command-line client and (later) worker daemon.
+//! `baton`: the command-line client and the worker daemon, one binary.
 //!
+//! The client:
 //! - [`cli`] declares the commands (clap derive), [`commands`] runs them, one module each;
 //! - [`config`] resolves where the server is and which token to use;
-//! - [`client`] speaks the HTTP API, [`watch`] follows a stream with resume;
+//! - [`client`] speaks the HTTP API, [`watch`] follows a stream with resume, [`resolve`] turns
+//!   names and handles into ids;
+//! - [`protocol_version`] says which side to upgrade when the server speaks another protocol;
 //! - [`backoff`] is the pure reconnect schedule, [`messages`] every user-facing error text,
-//!   [`output`] tables and JSON for stdout.
+//!   [`output`] tables and JSON for stdout, [`private_file`] the files that hold secrets.
+//!
+//! The worker (`baton worker register|run`):
+//! - [`worker_config`] is a worker's own configuration, beside its daemon's lock and cursor;
+//! - [`daemon`] serves the worker's sessions and batons;
+//! - [`turns`] is a session's pure turn queue, [`worktree`] its git worktree;
+//! - [`agent`] runs the coding agents (Claude Code, Codex, any command, a scripted one).
 
 pub mod agent;
 pub mod backoff;
