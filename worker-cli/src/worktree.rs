@@ -219,6 +219,21 @@ mod tests {
         (home, git)
     }
 
+    /// A clone of `upstream` (made with `home` as HOME); answers its directory and path.
+    fn clone_of(upstream: &tempfile::TempDir, home: &tempfile::TempDir) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let local = dir.path().join("c");
+        let out = Command::new("git")
+            .env("HOME", home.path())
+            .args(["clone", "-q"])
+            .arg(upstream.path())
+            .arg(&local)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git clone: {}", String::from_utf8_lossy(&out.stderr));
+        (dir, local)
+    }
+
     fn repo_with_commit() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         git(dir.path(), &["init", "-q", "-b", "main"]);
@@ -307,16 +322,7 @@ mod tests {
     fn the_base_is_synced_from_origin_when_there_is_one() {
         let (home, cli) = isolated_git();
         let upstream = repo_with_commit();
-        let clone = tempfile::tempdir().unwrap();
-        let out = Command::new("git")
-            .env("HOME", home.path())
-            .args(["clone", "-q"])
-            .arg(upstream.path())
-            .arg(clone.path().join("c"))
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let local = clone.path().join("c");
+        let (_clone, local) = clone_of(&upstream, &home);
         // Upstream moves on after the clone: the session must start from the new commit.
         fs::write(upstream.path().join("NEW.md"), "new\n").unwrap();
         git(upstream.path(), &["add", "."]);
@@ -329,24 +335,14 @@ mod tests {
     #[test]
     fn fetching_runs_git_with_the_home_it_is_given() {
         let upstream = repo_with_commit();
-        let clone = tempfile::tempdir().unwrap();
         let (home, cli) = isolated_git();
-        let out = Command::new("git")
-            .env("HOME", home.path())
-            .args(["clone", "-q"])
-            .arg(upstream.path())
-            .arg(clone.path().join("c"))
-            .output()
-            .unwrap();
-        assert!(out.status.success());
+        let (_clone, local) = clone_of(&upstream, &home);
         // A global config that forbids local fetches: honoured when it is the given HOME's.
         let (hostile, _) = isolated_git();
         fs::write(hostile.path().join(".gitconfig"), "[protocol \"file\"]\n\tallow = never\n").unwrap();
         let dirs = tempfile::tempdir().unwrap();
-        let err = ensure(&clone.path().join("c"), dirs.path(), 1, "main", &GitCli::with_home(hostile.path()))
-            .unwrap_err()
-            .to_string();
+        let err = ensure(&local, dirs.path(), 1, "main", &GitCli::with_home(hostile.path())).unwrap_err().to_string();
         assert!(err.contains("git fetch origin main in") && err.contains("failed"), "{err}");
-        assert!(ensure(&clone.path().join("c"), dirs.path(), 1, "main", &cli).is_ok());
+        assert!(ensure(&local, dirs.path(), 1, "main", &cli).is_ok());
     }
 }

@@ -280,23 +280,16 @@ pub async fn batons(command: &BatonsCommand, env: &Env) -> Result<()> {
         url.push_str(&format!("?status={}", s.as_str()));
     }
     let all: Vec<Baton> = resolve::all_pages(&env.client, "list batons", &url).await?;
-    if env.json {
-        return Ok(output::json(&all)?);
-    }
-    let rows: Vec<Vec<String>> = all
-        .iter()
-        .map(|b| {
-            vec![
-                b.baton_id.clone(),
-                b.status.as_str().to_owned(),
-                b.attempt.to_string(),
-                b.caught_by.as_ref().map_or("-".into(), |p| p.name.clone()),
-                b.expires_at.clone(),
-                output::ellipsize(&b.task, 50),
-            ]
-        })
-        .collect();
-    Ok(output::table(&["BATON", "STATUS", "ATTEMPT", "CAUGHT BY", "EXPIRES", "TASK"], &rows)?)
+    env.print_table(&all, &["BATON", "STATUS", "ATTEMPT", "CAUGHT BY", "EXPIRES", "TASK"], |b| {
+        vec![
+            b.baton_id.clone(),
+            b.status.as_str().to_owned(),
+            b.attempt.to_string(),
+            b.caught_by.as_ref().map_or("-".into(), |p| p.name.clone()),
+            b.expires_at.clone(),
+            output::ellipsize(&b.task, 50),
+        ]
+    })
 }
 
 /// A baton for people: what, where it stands, and what came back.

@@ -4,7 +4,7 @@ use anyhow::{anyhow, Result};
 use protocol::api::{AddMember, Member};
 
 use super::{confirm, Env};
-use crate::{output, resolve};
+use crate::resolve;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -59,12 +59,9 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             let w = resolve::workspace(&env.client, workspace).await?;
             let all: Vec<Member> =
                 resolve::all_pages(&env.client, "list members", &format!("/api/workspaces/{}/members", w.id)).await?;
-            if env.json {
-                return Ok(output::json(&all)?);
-            }
-            let rows: Vec<Vec<String>> =
-                all.iter().map(|m| vec![m.user_id.to_string(), m.username.clone(), m.added_at.clone()]).collect();
-            Ok(output::table(&["USER", "USERNAME", "ADDED"], &rows)?)
+            env.print_table(&all, &["USER", "USERNAME", "ADDED"], |m| {
+                vec![m.user_id.to_string(), m.username.clone(), m.added_at.clone()]
+            })
         }
     }
 }

@@ -51,6 +51,21 @@ impl Env {
         resolve::item_id(&self.client, project_id, given, kind).await
     }
 
+    /// Prints a list as a JSON array, or as a table of `headers` with a `row` per item.
+    pub fn print_table<T: Serialize>(
+        &self,
+        items: &[T],
+        headers: &[&str],
+        row: impl Fn(&T) -> Vec<String>,
+    ) -> Result<()> {
+        if self.json {
+            output::json(&items)?;
+        } else {
+            output::table(headers, &items.iter().map(row).collect::<Vec<_>>())?;
+        }
+        Ok(())
+    }
+
     /// Prints a value as JSON, or as the line(s) `human` makes of it.
     pub fn print<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
         if self.json {

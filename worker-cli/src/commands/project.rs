@@ -72,14 +72,9 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             let w = pick_workspace(env, workspace.as_deref()).await?;
             let path = format!("/api/workspaces/{}/projects", w.id);
             let all: Vec<Project> = resolve::all_pages(&env.client, "list projects", &path).await?;
-            if env.json {
-                return Ok(output::json(&all)?);
-            }
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|p| vec![p.id.to_string(), p.name.clone(), w.name.clone(), p.created_at.clone()])
-                .collect();
-            Ok(output::table(&["ID", "NAME", "WORKSPACE", "CREATED"], &rows)?)
+            env.print_table(&all, &["ID", "NAME", "WORKSPACE", "CREATED"], |p| {
+                vec![p.id.to_string(), p.name.clone(), w.name.clone(), p.created_at.clone()]
+            })
         }
         Command::Get { project } => {
             let p = env.project(project.as_deref(), None).await?;

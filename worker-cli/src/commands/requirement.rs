@@ -5,7 +5,7 @@ use protocol::handle::HandleKind;
 use protocol::model::{CreateRequirement, Requirement, RequirementStatus, Resource, ResourceKind, UpdateRequirement};
 
 use super::{confirm, Env};
-use crate::{output, resolve};
+use crate::resolve;
 
 #[derive(Debug, clap::Args)]
 pub struct Target {
@@ -157,17 +157,10 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             let filter = status.as_deref().map(|s| format!("?status={s}")).unwrap_or_default();
             let path = format!("/api/projects/{}/requirements{filter}", p.id);
             let all: Vec<Requirement> = resolve::all_pages(&env.client, "list requirements", &path).await?;
-            if env.json {
-                return Ok(output::json(&all)?);
-            }
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|r| {
-                    let issue = r.github.as_ref().map(|g| format!("#{}", g.number)).unwrap_or_default();
-                    vec![r.handle.clone(), issue, r.status.as_str().into(), r.title.clone()]
-                })
-                .collect();
-            Ok(output::table(&["REQ", "ISSUE", "STATUS", "TITLE"], &rows)?)
+            env.print_table(&all, &["REQ", "ISSUE", "STATUS", "TITLE"], |r| {
+                let issue = r.github.as_ref().map(|g| format!("#{}", g.number)).unwrap_or_default();
+                vec![r.handle.clone(), issue, r.status.as_str().into(), r.title.clone()]
+            })
         }
         Command::Get(target) => {
             let id = id_of(env, target).await?;

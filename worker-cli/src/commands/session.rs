@@ -146,16 +146,9 @@ async fn ls(env: &Env, project: Option<&str>, workspace: Option<&str>) -> Result
     let p = env.project(project, workspace).await?;
     let path = format!("/api/projects/{}/sessions", p.id);
     let all: Vec<Session> = resolve::all_pages(&env.client, "list sessions", &path).await?;
-    if env.json {
-        output::json(&all)?;
-    } else {
-        let rows: Vec<Vec<String>> = all
-            .iter()
-            .map(|s| vec![s.handle.clone(), s.name.clone().unwrap_or_default(), s.created_at.clone()])
-            .collect();
-        output::table(&["SESSION", "NAME", "CREATED"], &rows)?;
-    }
-    Ok(())
+    env.print_table(&all, &["SESSION", "NAME", "CREATED"], |s| {
+        vec![s.handle.clone(), s.name.clone().unwrap_or_default(), s.created_at.clone()]
+    })
 }
 
 async fn send(env: &Env, session: &str, text: &[String], attach: &[std::path::PathBuf]) -> Result<()> {

@@ -216,23 +216,16 @@ async fn ls(
     let query = if filters.is_empty() { String::new() } else { format!("?{}", filters.join("&")) };
     let path = format!("/api/projects/{}/tasks{query}", p.id);
     let all: Vec<Task> = resolve::all_pages(&env.client, "list tasks", &path).await?;
-    if env.json {
-        return Ok(output::json(&all)?);
-    }
-    let rows: Vec<Vec<String>> = all
-        .iter()
-        .map(|t| {
-            vec![
-                t.handle.clone(),
-                t.status.as_str().into(),
-                if t.ready { "yes".into() } else { String::new() },
-                t.requirement.clone(),
-                t.depends_on.join(","),
-                t.title.clone(),
-            ]
-        })
-        .collect();
-    Ok(output::table(&["TASK", "STATUS", "READY", "REQ", "DEPENDS ON", "TITLE"], &rows)?)
+    env.print_table(&all, &["TASK", "STATUS", "READY", "REQ", "DEPENDS ON", "TITLE"], |t| {
+        vec![
+            t.handle.clone(),
+            t.status.as_str().into(),
+            if t.ready { "yes".into() } else { String::new() },
+            t.requirement.clone(),
+            t.depends_on.join(","),
+            t.title.clone(),
+        ]
+    })
 }
 
 async fn get(env: &Env, target: &Target) -> Result<()> {

@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use protocol::api::{CreateToken, TokenCreated, TokenInfo, TokensRevoked};
 
 use super::{confirm, Env};
-use crate::{output, resolve};
+use crate::resolve;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -48,22 +48,15 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         }
         Command::Ls => {
             let all: Vec<TokenInfo> = resolve::all_pages(&env.client, "list tokens", "/api/tokens").await?;
-            if env.json {
-                return Ok(output::json(&all)?);
-            }
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|t| {
-                    vec![
-                        t.id.to_string(),
-                        t.name.clone(),
-                        t.created_at.clone(),
-                        t.last_used_at.clone().unwrap_or_else(|| "never".into()),
-                        t.expires_at.clone().unwrap_or_else(|| "never".into()),
-                    ]
-                })
-                .collect();
-            Ok(output::table(&["ID", "NAME", "CREATED", "LAST USED", "EXPIRES"], &rows)?)
+            env.print_table(&all, &["ID", "NAME", "CREATED", "LAST USED", "EXPIRES"], |t| {
+                vec![
+                    t.id.to_string(),
+                    t.name.clone(),
+                    t.created_at.clone(),
+                    t.last_used_at.clone().unwrap_or_else(|| "never".into()),
+                    t.expires_at.clone().unwrap_or_else(|| "never".into()),
+                ]
+            })
         }
         Command::Revoke { all_of: Some(user), yes, .. } => {
             confirm(*yes, &format!("every API token of {user}"))?;

@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use protocol::api::{ChangePassword, CreateUser, PasswordChanged, Role, UpdateUser, User};
 
 use super::Env;
-use crate::{output, resolve};
+use crate::resolve;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -97,22 +97,15 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         }
         Command::Ls => {
             let all: Vec<User> = resolve::all_pages(&env.client, "list users", "/api/users").await?;
-            if env.json {
-                return Ok(output::json(&all)?);
-            }
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|u| {
-                    vec![
-                        u.id.to_string(),
-                        u.username.clone(),
-                        format!("{:?}", u.role).to_lowercase(),
-                        if u.disabled { "disabled".into() } else { "active".into() },
-                        u.created_at.clone(),
-                    ]
-                })
-                .collect();
-            Ok(output::table(&["ID", "USERNAME", "ROLE", "STATE", "CREATED"], &rows)?)
+            env.print_table(&all, &["ID", "USERNAME", "ROLE", "STATE", "CREATED"], |u| {
+                vec![
+                    u.id.to_string(),
+                    u.username.clone(),
+                    format!("{:?}", u.role).to_lowercase(),
+                    if u.disabled { "disabled".into() } else { "active".into() },
+                    u.created_at.clone(),
+                ]
+            })
         }
         Command::Disable { user, yes } => {
             if !yes {

@@ -12,8 +12,8 @@ use super::{confirm, Env};
 use crate::agent::claude::PermissionMode;
 use crate::agent::env as agent_env;
 use crate::daemon::{self, lock};
+use crate::worker_config;
 use crate::worker_config::WorkerConfig;
-use crate::{output, worker_config};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -307,23 +307,15 @@ async fn ls(env: &Env, project: Option<&str>) -> Result<()> {
     let p = env.project(project, None).await?;
     let page: Page<Worker> =
         env.client.get("list workers", &format!("/api/workers?project_id={}&limit=200", p.id)).await?;
-    if env.json {
-        return Ok(output::json(&page.items)?);
-    }
-    let rows: Vec<Vec<String>> = page
-        .items
-        .iter()
-        .map(|w| {
-            vec![
-                w.handle.clone(),
-                w.name.clone(),
-                w.agent.to_string(),
-                w.base_branch.clone(),
-                if w.online { "online".into() } else { "offline".into() },
-            ]
-        })
-        .collect();
-    Ok(output::table(&["WORKER", "NAME", "AGENT", "BASE", "STATE"], &rows)?)
+    env.print_table(&page.items, &["WORKER", "NAME", "AGENT", "BASE", "STATE"], |w| {
+        vec![
+            w.handle.clone(),
+            w.name.clone(),
+            w.agent.to_string(),
+            w.base_branch.clone(),
+            if w.online { "online".into() } else { "offline".into() },
+        ]
+    })
 }
 
 async fn get(env: &Env, worker: &str) -> Result<()> {

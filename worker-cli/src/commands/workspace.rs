@@ -4,7 +4,7 @@ use anyhow::Result;
 use protocol::api::{CreateWorkspace, Rename, Workspace};
 
 use super::{confirm, Env};
-use crate::{output, resolve};
+use crate::resolve;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -34,12 +34,9 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         }
         Command::Ls => {
             let all: Vec<Workspace> = resolve::all_pages(&env.client, "list workspaces", "/api/workspaces").await?;
-            if env.json {
-                return Ok(output::json(&all)?);
-            }
-            let rows: Vec<Vec<String>> =
-                all.iter().map(|w| vec![w.id.to_string(), w.name.clone(), w.created_at.clone()]).collect();
-            Ok(output::table(&["ID", "NAME", "CREATED"], &rows)?)
+            env.print_table(&all, &["ID", "NAME", "CREATED"], |w| {
+                vec![w.id.to_string(), w.name.clone(), w.created_at.clone()]
+            })
         }
         Command::Get { workspace } => {
             let w = resolve::workspace(&env.client, workspace).await?;
