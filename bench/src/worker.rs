@@ -52,7 +52,8 @@ pub fn worktree_times(files: usize, runs: usize) -> Result<(f64, f64)> {
     for run in 0..runs {
         let dirs = tempfile::tempdir()?;
         let start = Instant::now();
-        baton::worktree::ensure(repo.path(), dirs.path(), run as i64 + 1, "main")?;
+        let git = baton::worktree::GitCli::with_home(dirs.path());
+        baton::worktree::ensure(repo.path(), dirs.path(), run as i64 + 1, "main", &git)?;
         ours.push(start.elapsed().as_secs_f64() * 1000.0);
 
         let path = dirs.path().join(format!("git-{run}"));

@@ -303,8 +303,8 @@ async fn the_completion_webhook_is_signed_and_retried_until_accepted() {
     for (headers, body) in &requests {
         let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         assert_eq!(header("x-baton-event"), Some("baton.done"));
-        assert!(edge::signature::verify(secret, body.as_bytes(), header("x-baton-signature-256")), "signed");
-        assert!(!edge::signature::verify("another secret!!", body.as_bytes(), header("x-baton-signature-256")));
+        assert!(edge::crypto::signature::verify(secret, body.as_bytes(), header("x-baton-signature-256")), "signed");
+        assert!(!edge::crypto::signature::verify("another secret!!", body.as_bytes(), header("x-baton-signature-256")));
         let payload: Value = serde_json::from_str(body).unwrap();
         assert_eq!(
             (payload["baton"]["baton_id"].clone(), payload["baton"]["result"].clone()),
@@ -389,4 +389,37 @@ async fn a_members_list_reads_its_own_batons_not_everyone_elses() {
     // Each fetched row (the page and one more) costs its index entry, the row and its result
     // lookup, plus the membership: not the 60 batons of the other workspace.
     assert!(read <= 3 * 3 + 3, "a page of 2 read {read} rows");
+}
+
+/// Regression: a worker's catch took the lease, then created the session, then wrote its id
+/// (three writes; a failure between them left a lease without its session, and the last did
+/// not bump the revision). Now one transaction: racing workers open exactly one session, and
+/// the record names it.
+#[tokio::test]
+async fn a_worker_catch_opens_its_session_in_the_same_transaction_as_the_lease() {
+    let admin = Api::admin();
+    let (_, project) = workspace_with_project(&admin).await;
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let body = json!({"project_id": project, "name": unique("w"), "machine_id": unique("m"), "agent": "scripted", "base_branch": "main"});
+        let registered = admin.create("/api/workers", body).await;
+        workers.push(admin.with_token(registered["token"].as_str()));
+    }
+    let id = pass(&admin, json!({"task": "only once", "to": {"project": project}})).await;
+    let catches = workers.iter().map(|w| {
+        let w = w.clone();
+        let id = id.clone();
+        async move { w.get(&format!("/api/catch/{id}")).await }
+    });
+    let answers = futures_util::future::join_all(catches).await;
+    let won: Vec<&Value> = answers.iter().filter(|(s, _)| *s == 200).map(|(_, v)| v).collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    assert!(answers.iter().all(|(s, _)| *s == 200 || *s == 409), "{answers:?}");
+    let session = won[0]["session_id"].as_i64().expect("the catch names its session");
+    assert_eq!(admin.fetch(&format!("/api/status/{id}")).await["session_id"], session);
+    let sessions = admin.fetch(&format!("/api/projects/{project}/sessions")).await;
+    let ids: Vec<i64> = sessions["items"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [session], "exactly one session, the winner's");
+    let events = admin.fetch(&format!("/api/sessions/{session}/events")).await;
+    assert!(events["items"].as_array().unwrap().iter().any(|e| e["type"] == "user_message"), "the brief is there");
 }

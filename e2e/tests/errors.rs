@@ -204,7 +204,7 @@ async fn a_body_over_the_limit_is_413_declared_or_streamed() {
 async fn garbage_on_every_route_never_answers_500() {
     let admin = Api::admin();
     let bodies = ["", "{}", "null", "{\"name\":{}}", "\u{0}\u{1}", "{\"text\":1e999}", "[[[[[[[[[[[[]]]]]]]]]]]]"];
-    for spec in edge::routes::ROUTES {
+    for spec in edge::http::routes::ROUTES {
         // An id nobody has, so no DELETE here can remove what other tests use.
         let path: String = spec
             .pattern

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use e2e::api::{bootstrap_blocking, unique, workspace_with_project, Api};
 use e2e::fake_github::FakeGithub;
 use e2e::server::Server;
-use edge::signature::sign;
+use edge::crypto::signature::sign;
 use serde_json::{json, Value};
 
 struct World {

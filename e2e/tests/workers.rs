@@ -148,3 +148,24 @@ async fn commands_reach_the_worker_and_messages_say_whether_they_wait() {
     let left = admin.fetch(&format!("/api/projects/{project}/sessions")).await;
     assert_eq!(left["items"], json!([]), "the worker's sessions went with it");
 }
+
+/// Regression: listing workers made one Hub call per worker (up to 200 on a page, against the
+/// per-request subrequest limit). The list reads the last heartbeat from D1 with the page.
+#[tokio::test]
+async fn listing_workers_reads_heartbeats_from_d1_with_the_page() {
+    let admin = Api::admin();
+    let (_, project) = workspace_with_project(&admin).await;
+    let (_, beating) = register(&admin, project, &unique("m"), "beating").await;
+    let (_, silent) = register(&admin, project, &unique("m"), "silent").await;
+    let worker = admin.with_token(beating["token"].as_str());
+    let id = beating["worker"]["id"].as_i64().unwrap();
+    assert_eq!(worker.post(&format!("/api/workers/{id}/heartbeat"), json!({})).await.0, 204);
+    let listed = admin.fetch(&format!("/api/workers?project_id={project}")).await;
+    let online: Vec<(i64, bool)> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["id"].as_i64().unwrap(), w["online"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(online, [(id, true), (silent["worker"]["id"].as_i64().unwrap(), false)], "{listed}");
+}

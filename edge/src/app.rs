@@ -5,14 +5,15 @@ use protocol::api::Health;
 use protocol::handle::HandleKind;
 use worker::{Env, Request, Response};
 
-use crate::auth::{self, Principal};
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::query::Query;
-use crate::routes::{self, Matched, Method, NoMatch, Route};
+use crate::access::auth::{self, Principal};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::query::Query;
+use crate::http::routes::{self, Matched, Method, NoMatch, Route};
+use crate::platform::context::Ctx;
 use crate::{
-    batons, body, clock, comments, github, items, openapi, origin, projects, requirements, respond, sessions, tasks,
-    tokens, users, workers, workspaces,
+    access::origin, batons, github, http::body, http::respond, openapi, people::projects, people::tokens,
+    people::users, people::workspaces, planning::comments, planning::items, planning::requirements, planning::tasks,
+    platform::clock, sessions, workers,
 };
 use protocol::error::ErrorCode;
 

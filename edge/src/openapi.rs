@@ -1,12 +1,18 @@
 //! The OpenAPI 3.1 document of the whole API, served at `/api/openapi.json`.
 //!
-//! The document (`edge/openapi.json`) is written by hand, not generated from the router, so
-//! the tests below are a real check: they fail when a route exists in [`ROUTES`] but not in
-//! the document, or the other way round, and when a schema reference points nowhere.
+//! One source of truth for the wire format: the document's component schemas
+//! (`components.schemas` of `edge/openapi.json`) are generated from the `protocol` types
+//! (their `schemars` derives, under protocol's `schema` feature, which only these tests turn
+//! on), and a test fails when the checked-in file and the types differ; run
+//! `BATON_BLESS_OPENAPI=1 cargo test -p edge --lib openapi` to write them anew. The paths are
+//! written by hand, and the tests fail when a route exists in [`ROUTES`] but not in the
+//! document, or the other way round, and when a schema reference points nowhere.
+//!
+//! [`ROUTES`]: crate::http::routes::ROUTES
 
 use worker::Response;
 
-use crate::respond;
+use crate::http::respond;
 
 /// The document as served.
 pub const DOCUMENT: &str = include_str!("../openapi.json");
@@ -22,7 +28,7 @@ mod tests {
     use serde_json::Value;
 
     use super::DOCUMENT;
-    use crate::routes::ROUTES;
+    use crate::http::routes::ROUTES;
 
     fn document() -> Value {
         serde_json::from_str(DOCUMENT).unwrap()
@@ -74,6 +80,112 @@ mod tests {
             let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("odd $ref {r}"));
             assert!(doc["components"]["schemas"].get(name).is_some(), "$ref {r} points nowhere");
         }
+    }
+
+    /// The component schemas, generated from the protocol types: every type a path names, and
+    /// every type those name in turn.
+    fn generated_schemas() -> serde_json::Map<String, Value> {
+        use protocol::{api, baton, error, event, github, model, worker};
+        let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        });
+        let mut generator = settings.into_generator();
+        macro_rules! schemas {
+            ($($t:ty),* $(,)?) => { $( generator.subschema_for::<$t>(); )* };
+        }
+        schemas!(
+            error::ErrorBody,
+            api::Health,
+            api::User,
+            api::UpdateUser,
+            api::TokensRevoked,
+            api::BootstrapRequest,
+            api::BootstrapResponse,
+            api::LoginRequest,
+            api::CreateUser,
+            api::ChangePassword,
+            api::PasswordChanged,
+            api::CreateToken,
+            api::TokenCreated,
+            api::TokenInfo,
+            api::CreateWorkspace,
+            api::Workspace,
+            api::Rename,
+            api::AddMember,
+            api::Member,
+            api::CreateProject,
+            api::Project,
+            api::CreateSession,
+            api::Session,
+            api::UpdateSession,
+            api::PostMessage,
+            api::MessagePosted,
+            api::SessionControlled,
+            api::Attachment,
+            event::Event,
+            event::EventBody,
+            event::EventPage,
+            model::Requirement,
+            model::CreateRequirement,
+            model::UpdateRequirement,
+            model::Task,
+            model::CreateTask,
+            model::UpdateTask,
+            model::Comment,
+            model::CreateComment,
+            model::Item,
+            github::ConnectGithub,
+            github::UpdateGithubLink,
+            github::GithubLink,
+            github::GithubLinkCreated,
+            github::SyncRequest,
+            github::SyncReport,
+            github::WebhookAnswer,
+            worker::RegisterWorker,
+            worker::Worker,
+            worker::WorkerRegistered,
+            baton::PassBaton,
+            baton::Passed,
+            baton::Baton,
+            baton::Caught,
+            baton::Finish,
+            baton::Fail,
+            baton::Heartbeat,
+        );
+        generator.take_definitions(true)
+    }
+
+    /// Regression: the component schemas were written by hand and could drift from what the
+    /// API sends. They are the types' now.
+    #[test]
+    fn the_component_schemas_are_the_protocol_types() {
+        let generated = Value::Object(generated_schemas());
+        let mut doc = document();
+        if std::env::var_os("BATON_BLESS_OPENAPI").is_some() {
+            doc["components"]["schemas"] = generated;
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+            std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+            return;
+        }
+        let stale: Vec<&String> = generated
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(name, schema)| doc["components"]["schemas"].get(name.as_str()) != Some(schema))
+            .map(|(name, _)| name)
+            .collect();
+        let extra: Vec<&String> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|name| generated.get(name.as_str()).is_none())
+            .collect();
+        assert!(
+            stale.is_empty() && extra.is_empty(),
+            "edge/openapi.json differs from the protocol types (stale: {stale:?}; not a type: {extra:?}): \
+             run BATON_BLESS_OPENAPI=1 cargo test -p edge --lib openapi"
+        );
     }
 
     fn collect_refs(value: &Value, out: &mut Vec<String>) {

@@ -6,21 +6,28 @@
 
 use protocol::api::Page;
 use protocol::event::{Action, Entity};
-use protocol::worker::{AgentKind, RegisterWorker, Worker, WorkerRegistered};
+use protocol::handle::{Handle, HandleKind};
+use protocol::worker::{AgentKind, RegisterWorker, RegistrationOutcome, Worker, WorkerRegistered};
 use serde::Deserialize;
 use worker::{Request, Response};
 
-use crate::auth::Principal;
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
+use crate::access::auth::Principal;
+use crate::access::invalidate;
+use crate::crypto::secrets::{self, TokenKind};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::pagination::PageRequest;
 use crate::hub::client::{self as hub, StreamKey};
-use crate::ids::{self, Sequenced};
-use crate::pagination::PageRequest;
-use crate::retention::{self, Deleted};
-use crate::secrets::{self, TokenKind};
-use crate::{body, changes, db, projects, query::Query, respond, validate};
+use crate::platform::context::Ctx;
+use crate::platform::ids::{self, Sequenced};
+use crate::platform::retention::{self, Deleted};
+use crate::{
+    http::body, http::query::Query, http::respond, http::validate, people::projects, platform::changes, platform::db,
+};
 
-const COLUMNS: &str = "w.id, w.project_id, w.name, w.hostname, w.agent, w.base_branch, w.max_sessions, w.created_at";
+const COLUMNS: &str =
+    "w.id, w.project_id, w.name, w.hostname, w.agent, w.base_branch, w.max_sessions, w.created_at, w.last_heartbeat_at";
+/// A heartbeat is written to D1 at most this often (the daemon beats every 10 s).
+const HEARTBEAT_WRITE_MS: i64 = 15_000;
 pub const DEFAULT_MAX_SESSIONS: u32 = 4;
 
 #[derive(Deserialize)]
@@ -33,13 +40,19 @@ pub struct WorkerRow {
     base_branch: String,
     max_sessions: i64,
     created_at: i64,
+    #[serde(default)]
+    last_heartbeat_at: Option<i64>,
 }
 
 impl WorkerRow {
+    pub fn handle(&self) -> String {
+        Handle::new(HandleKind::Worker, self.id as u64).to_string()
+    }
+
     fn view(&self, online: bool) -> Worker {
         Worker {
             id: self.id,
-            handle: format!("W-{}", self.id),
+            handle: self.handle(),
             project_id: self.project_id,
             name: self.name.clone(),
             hostname: self.hostname.clone(),
@@ -56,11 +69,24 @@ async fn online(ctx: &Ctx, id: i64) -> ApiResult<bool> {
     Ok(hub::presence(&ctx.env, &StreamKey::worker(id)).await?.online(ctx.now))
 }
 
+/// Whether a worker listed with its last D1 heartbeat counts as online: a list reads it from
+/// D1 (one query for the page), a single worker from its Hub (its stream held, too).
+pub fn beat_recently(last_heartbeat_at: Option<i64>, now: i64) -> bool {
+    last_heartbeat_at.is_some_and(|t| now - t < hub::HEARTBEAT_TTL_MS)
+}
+
 /// `POST /api/workers/:id/heartbeat`: the daemon says it is alive (every 10 s).
 pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     match who.worker {
         Some(w) if w.worker_id == id => {
             hub::touch(&ctx.env, &StreamKey::worker(id)).await?;
+            ctx.db
+                .run(
+                    "UPDATE workers SET last_heartbeat_at = ?2
+                     WHERE id = ?1 AND (last_heartbeat_at IS NULL OR last_heartbeat_at <= ?2 - ?3)",
+                    &[db::int(id), db::int(ctx.now), db::int(HEARTBEAT_WRITE_MS)],
+                )
+                .await?;
             Ok(respond::no_content())
         }
         _ => Err(ApiError::not_found(format!("heartbeat of W-{id} (only the worker's own token sends it)"))),
@@ -84,21 +110,25 @@ pub fn valid_branch(name: &str) -> bool {
 /// The worker if `who` may see it (a member of its project's workspace, or the worker
 /// itself), else 404.
 pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<WorkerRow> {
-    let [admin, user] = who.visibility_args();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM workers w JOIN projects p ON p.id = w.project_id
-         WHERE w.id = ?1 AND ({} OR w.id = ?4)",
-        Principal::visible_clause("p.workspace_id", 2, 3)
-    );
+    let (visible, [admin, user, worker]) = who.project_row_clause("w.id", 2);
+    let sql =
+        format!("SELECT {COLUMNS} FROM workers w JOIN projects p ON p.id = w.project_id WHERE w.id = ?1 AND {visible}");
     ctx.db
-        .first(&sql, &[db::int(id), admin, user, who.worker_arg()])
+        .first(&sql, &[db::int(id), admin, user, worker])
         .await?
         .ok_or_else(|| ApiError::not_found(format!("worker W-{id}")))
 }
 
-/// `POST /api/workers`: registers this machine for a project, or reattaches it.
-pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
-    let input: RegisterWorker = body::read_json(req).await?;
+/// A registration's fields, checked.
+struct Registration {
+    name: String,
+    machine: String,
+    hostname: String,
+    max_sessions: u32,
+}
+
+/// The field rules of a registration (pure).
+fn check_registration(input: &RegisterWorker) -> ApiResult<Registration> {
     let name = validate::name("name", &input.name)?;
     let machine = input.machine_id.trim();
     if machine.is_empty() || machine.len() > 100 || !machine.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
@@ -116,11 +146,44 @@ pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResul
     if !(1..=64).contains(&max_sessions) {
         return Err(ApiError::invalid_field("max_sessions", "must be 1 to 64"));
     }
-    let project = projects::find_visible(ctx, who, input.project_id).await?;
-    let token = secrets::mint(TokenKind::Worker)?;
-    let hash = secrets::hash(&token);
+    Ok(Registration { name, machine: machine.to_owned(), hostname, max_sessions })
+}
 
-    // The name must not belong to another machine of the project.
+/// `POST /api/workers`: registers this machine for a project, or reattaches it.
+pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    let input: RegisterWorker = body::read_json(req).await?;
+    let r = check_registration(&input)?;
+    let project = projects::find_visible(ctx, who, input.project_id).await?;
+    refuse_name_of_another_machine(ctx, project.id, &r).await?;
+    let token = secrets::mint(TokenKind::Worker)?;
+    let args = [
+        db::int(project.id),
+        db::text(&r.machine),
+        db::text(&r.name),
+        db::text(&r.hostname),
+        db::text(input.agent.as_str()),
+        db::text(&input.base_branch),
+        db::int(i64::from(r.max_sessions)),
+        db::text(&secrets::hash(&token)),
+        db::int(who.user_id),
+        db::int(ctx.now),
+    ];
+    let (row, outcome) = match reattach(ctx, &args).await? {
+        Some(row) => (row, RegistrationOutcome::Reattached),
+        None => (insert(ctx, &args).await?, RegistrationOutcome::Created),
+    };
+    invalidate::worker_changed(row.id);
+    let (action, status) = match outcome {
+        RegistrationOutcome::Created => (Action::Created, 201),
+        _ => (Action::Updated, 200),
+    };
+    changes::emit(ctx, row.project_id, Entity::Worker, action, row.id, Some(row.handle())).await;
+    let online = online(ctx, row.id).await?;
+    Ok(respond::json(&WorkerRegistered { worker: row.view(online), token, outcome }, status))
+}
+
+/// 409 when the name belongs to another machine of the project.
+async fn refuse_name_of_another_machine(ctx: &Ctx, project_id: i64, r: &Registration) -> ApiResult<()> {
     #[derive(Deserialize)]
     struct Holder {
         id: i64,
@@ -131,30 +194,23 @@ pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResul
         .db
         .first(
             "SELECT id, machine_id, hostname FROM workers WHERE project_id = ?1 AND name = ?2",
-            &[db::int(project.id), db::text(&name)],
+            &[db::int(project_id), db::text(&r.name)],
         )
         .await?;
-    if let Some(h) = holder.filter(|h| h.machine_id != machine) {
-        return Err(ApiError::conflict(format!(
-            "the name {name:?} belongs to worker W-{} on another machine ({}): choose another with --name",
+    match holder.filter(|h| h.machine_id != r.machine) {
+        Some(h) => Err(ApiError::conflict(format!(
+            "the name {:?} belongs to worker W-{} on another machine ({}): choose another with --name",
+            r.name,
             h.id,
             if h.hostname.is_empty() { "unknown host" } else { &h.hostname }
-        )));
+        ))),
+        None => Ok(()),
     }
-    let args = [
-        db::int(project.id),
-        db::text(machine),
-        db::text(&name),
-        db::text(&hostname),
-        db::text(input.agent.as_str()),
-        db::text(&input.base_branch),
-        db::int(i64::from(max_sessions)),
-        db::text(&hash),
-        db::int(who.user_id),
-        db::int(ctx.now),
-    ];
-    let reattached: Option<WorkerRow> = ctx
-        .db
+}
+
+/// The same machine registering again: the row takes the new settings, token and registrant.
+async fn reattach(ctx: &Ctx, args: &[wasm_bindgen::JsValue; 10]) -> ApiResult<Option<WorkerRow>> {
+    ctx.db
         .first(
             &format!(
                 "UPDATE workers SET name = ?3, hostname = ?4, agent = ?5, base_branch = ?6, max_sessions = ?7, token_hash = ?8,
@@ -164,29 +220,19 @@ pub async fn register(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResul
             ),
             &args[..9],
         )
-        .await?;
-    let (row, outcome) = match reattached {
-        Some(row) => (row, "reattached"),
-        None => {
-            let sql = format!(
-                "INSERT INTO workers (id, project_id, machine_id, name, hostname, agent, base_branch, max_sessions,
-                                      token_hash, created_by, created_at)
-                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING RETURNING {}",
-                ids::next_id(Sequenced::Workers),
-                COLUMNS.replace("w.", "")
-            );
-            let row: Option<WorkerRow> = ids::insert(ctx, Sequenced::Workers, &sql, &args).await?;
-            let row =
-                row.ok_or_else(|| ApiError::conflict("registered concurrently from elsewhere: run register again"))?;
-            (row, "created")
-        }
-    };
-    crate::auth::forget_worker(row.id);
-    let action = if outcome == "created" { Action::Created } else { Action::Updated };
-    changes::emit(ctx, row.project_id, Entity::Worker, action, row.id, Some(format!("W-{}", row.id))).await;
-    let online = online(ctx, row.id).await?;
-    let status = if outcome == "created" { 201 } else { 200 };
-    Ok(respond::json(&WorkerRegistered { worker: row.view(online), token, outcome: outcome.into() }, status))
+        .await
+}
+
+async fn insert(ctx: &Ctx, args: &[wasm_bindgen::JsValue; 10]) -> ApiResult<WorkerRow> {
+    let sql = format!(
+        "INSERT INTO workers (id, project_id, machine_id, name, hostname, agent, base_branch, max_sessions,
+                              token_hash, created_by, created_at)
+         VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING RETURNING {}",
+        ids::next_id(Sequenced::Workers),
+        COLUMNS.replace("w.", "")
+    );
+    let row: Option<WorkerRow> = ids::insert(ctx, Sequenced::Workers, &sql, args).await?;
+    row.ok_or_else(|| ApiError::conflict("registered concurrently from elsewhere: run register again"))
 }
 
 /// `GET /api/workers?project_id=`.
@@ -205,10 +251,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
         )
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
-    let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        items.push(row.view(online(ctx, row.id).await?));
-    }
+    let items: Vec<Worker> = rows.iter().map(|r| r.view(beat_recently(r.last_heartbeat_at, ctx.now))).collect();
     Ok(respond::ok(&Page { items, next_cursor }))
 }
 
@@ -228,9 +271,8 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
     let streams = retention::streams(ctx, Deleted::Worker(row.id)).await?;
     ctx.db.run("DELETE FROM workers WHERE id = ?1", &[db::int(row.id)]).await?;
     retention::wipe(ctx, &streams).await;
-    crate::auth::forget_worker(row.id);
-    crate::sessions::forget_all();
-    changes::emit(ctx, row.project_id, Entity::Worker, Action::Deleted, row.id, Some(format!("W-{}", row.id))).await;
+    invalidate::worker_changed(row.id);
+    changes::emit(ctx, row.project_id, Entity::Worker, Action::Deleted, row.id, Some(row.handle())).await;
     Ok(respond::no_content())
 }
 
@@ -250,9 +292,9 @@ pub async fn rotate_token(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Resp
     if changed == 0 {
         return Err(ApiError::not_found(format!("worker W-{id}")));
     }
-    crate::auth::forget_worker(row.id);
+    invalidate::worker_changed(row.id);
     let online = online(ctx, row.id).await?;
-    Ok(respond::ok(&WorkerRegistered { worker: row.view(online), token, outcome: "rotated".into() }))
+    Ok(respond::ok(&WorkerRegistered { worker: row.view(online), token, outcome: RegistrationOutcome::Rotated }))
 }
 
 /// `DELETE /api/workers/:id/token`: the worker's token stops working; the worker and its
@@ -262,7 +304,7 @@ pub async fn revoke_token(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Resp
     // No hash of a real token looks like this (they are hex), and it stays unique.
     let unusable = format!("revoked:{}:{}", row.id, hex::encode(secrets::random_bytes()?));
     ctx.db.run("UPDATE workers SET token_hash = ?2 WHERE id = ?1", &[db::int(row.id), db::text(&unusable)]).await?;
-    crate::auth::forget_worker(row.id);
+    invalidate::worker_changed(row.id);
     Ok(respond::no_content())
 }
 

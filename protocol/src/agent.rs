@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// One thing an agent did or said during a turn. Tagged by `kind`; readers ignore kinds they
 /// do not know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AgentEvent {
@@ -61,6 +62,7 @@ pub enum AgentEvent {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FileChangeKind {
     Add,
@@ -69,6 +71,7 @@ pub enum FileChangeKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TodoItem {
     pub text: String,
     #[serde(default)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Health {
     pub status: String,
     /// The server's build version (its crate version).
@@ -18,12 +19,14 @@ pub struct Health {
 
 /// A page of a list: `{"items": [...], "next_cursor": "..." | null}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -32,6 +35,7 @@ pub enum Role {
 
 /// A person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -46,6 +50,7 @@ pub struct User {
 /// web logins at once and makes their API tokens and the workers they registered stop
 /// working; re-enabling brings back tokens and workers (web logins stay ended).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[serde(default)]
@@ -55,6 +60,7 @@ pub struct UpdateUser {
 /// The answer to `DELETE /api/users/:id/tokens` (admins, or the user themself): how many API
 /// tokens were revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokensRevoked {
     pub revoked: u32,
 }
@@ -62,6 +68,7 @@ pub struct TokensRevoked {
 /// `POST /api/auth/bootstrap`: creates the very first admin, once, with the deployment's
 /// setup secret.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapRequest {
     pub secret: String,
@@ -71,6 +78,7 @@ pub struct BootstrapRequest {
 
 /// The answer to a bootstrap: the admin and a first personal API token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootstrapResponse {
     pub user: User,
     pub token: TokenCreated,
@@ -78,6 +86,7 @@ pub struct BootstrapResponse {
 
 /// `POST /api/auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
@@ -86,6 +95,7 @@ pub struct LoginRequest {
 
 /// `POST /api/users` (admins only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     pub username: String,
@@ -100,6 +110,7 @@ fn default_role() -> Role {
 
 /// `POST /api/auth/password`: changes the caller's password and ends their web logins.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     pub current_password: String,
@@ -111,6 +122,7 @@ pub struct ChangePassword {
 
 /// The answer to `POST /api/auth/password`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PasswordChanged {
     /// Web logins ended (every one but the caller's own).
     pub logins_ended: u32,
@@ -120,6 +132,7 @@ pub struct PasswordChanged {
 
 /// `POST /api/tokens`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     pub name: String,
@@ -130,6 +143,7 @@ pub struct CreateToken {
 
 /// A freshly minted token: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenCreated {
     pub id: i64,
     pub name: String,
@@ -141,6 +155,7 @@ pub struct TokenCreated {
 
 /// A token as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
@@ -152,12 +167,14 @@ pub struct TokenInfo {
 
 /// `POST /api/workspaces`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateWorkspace {
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Workspace {
     pub id: i64,
     pub name: String,
@@ -166,6 +183,7 @@ pub struct Workspace {
 
 /// `PATCH /api/workspaces/:id` and `PATCH /api/projects/:id`: a rename.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
     pub name: String,
@@ -173,12 +191,14 @@ pub struct Rename {
 
 /// `POST /api/workspaces/:id/members`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
     pub username: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Member {
     pub user_id: i64,
     pub username: String,
@@ -187,6 +207,7 @@ pub struct Member {
 
 /// `POST /api/projects`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
     pub workspace_id: i64,
@@ -194,6 +215,7 @@ pub struct CreateProject {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Project {
     pub id: i64,
     pub workspace_id: i64,
@@ -203,6 +225,7 @@ pub struct Project {
 
 /// `POST /api/sessions`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {
     pub project_id: i64,
@@ -214,6 +237,7 @@ pub struct CreateSession {
 
 /// A session: one conversation with a coding agent, with its transcript in a Hub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Session {
     pub id: i64,
     /// `S-<id>`.
@@ -229,14 +253,15 @@ pub struct Session {
     pub model: Option<String>,
     #[serde(default)]
     pub effort: Option<Effort>,
-    /// On `GET /api/sessions/:id` only: `busy`, `idle`, `offline` or `conversation`.
+    /// On `GET /api/sessions/:id` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<SessionState>,
     pub created_at: String,
 }
 
 /// How hard the agent thinks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Effort {
     Low,
@@ -257,15 +282,20 @@ impl Effort {
 /// `PATCH /api/sessions/:id`: rename, plan mode, model and effort. Absent fields stay; a
 /// `null` model or effort goes back to the agent's default.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_mode: Option<bool>,
+    /// `null` goes back to the agent's default model.
     #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub model: Option<Option<String>>,
+    /// `null` goes back to the agent's default effort.
     #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<Effort>"))]
     pub effort: Option<Option<Effort>>,
 }
 
@@ -287,6 +317,7 @@ mod double_option {
 
 /// `POST /api/sessions/:id/messages`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PostMessage {
     pub text: String,
@@ -297,9 +328,89 @@ pub struct PostMessage {
 
 /// A file attached to a session; its bytes are at `GET /api/sessions/:id/attachments/:id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Attachment {
     pub id: i64,
     pub filename: String,
     pub content_type: String,
     pub size: u64,
+}
+
+/// The answer to `POST /api/sessions/:id/messages`: the stored message event, and for a
+/// session with a worker whether it waits for the worker (`queued`: its daemon is not
+/// connected now; the message runs when it returns).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MessagePosted {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<bool>,
+    #[serde(flatten)]
+    pub event: crate::event::Event,
+}
+
+/// The answer to `POST /api/sessions/:id/{stop,resume,abort}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SessionControlled {
+    pub session: Session,
+    /// Whether the session's worker holds its command stream now (it gets the command when it
+    /// returns otherwise).
+    pub worker_online: bool,
+}
+
+/// What a session is doing now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    /// A turn runs.
+    Busy,
+    /// Its worker is online and ready for a message.
+    Idle,
+    /// Its worker is not connected: messages wait for it.
+    Offline,
+    /// A session without a worker: people talking.
+    Conversation,
+}
+
+impl SessionState {
+    pub const ALL: [SessionState; 4] =
+        [SessionState::Busy, SessionState::Idle, SessionState::Offline, SessionState::Conversation];
+
+    /// `busy` while a turn runs; else `idle` when its worker is online, `offline` when it is
+    /// not, and `conversation` for a session without a worker.
+    pub fn of(worker_online: Option<bool>, turn_open: bool) -> SessionState {
+        match (worker_online, turn_open) {
+            (_, true) => SessionState::Busy,
+            (Some(true), false) => SessionState::Idle,
+            (Some(false), false) => SessionState::Offline,
+            (None, false) => SessionState::Conversation,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionState::Busy => "busy",
+            SessionState::Idle => "idle",
+            SessionState::Offline => "offline",
+            SessionState::Conversation => "conversation",
+        }
+    }
+}
+
+impl std::fmt::Display for SessionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SessionState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SessionState::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a session state: use busy, idle, offline or conversation"))
+    }
 }

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 /// Where a baton is sent. Exactly one of the two.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatonTarget {
     /// A project id (an integer, or its digits as a string): any worker of the project may
@@ -28,6 +29,7 @@ pub struct BatonTarget {
 /// A completion webhook: when the baton is done, failed or cancelled, its record is POSTed
 /// to `url`, signed with HMAC-SHA256 of `secret` in `X-Baton-Signature-256: sha256=<hex>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSpec {
     pub url: String,
@@ -36,6 +38,7 @@ pub struct WebhookSpec {
 
 /// `POST /api/pass`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PassBaton {
     pub task: String,
@@ -58,6 +61,7 @@ pub struct PassBaton {
 
 /// The answer to `POST /api/pass` (201), replayed as is for a repeated `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Passed {
     pub baton_id: String,
     pub pickup_url: String,
@@ -67,6 +71,7 @@ pub struct Passed {
 
 /// Where a baton is in its life. `expired` is derived: an unfinished baton past its TTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BatonStatus {
     Pending,
@@ -108,16 +113,18 @@ impl BatonStatus {
     }
 }
 
-/// Who passed or caught a baton: `kind` is `user` or `worker`, `name` the username or `W-N`.
+/// Who passed or caught a baton: a user or a worker; `name` the username or `W-N`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BatonParty {
-    pub kind: String,
+    pub kind: crate::event::AuthorKind,
     pub id: i64,
     pub name: String,
 }
 
 /// A baton as `GET /api/status/:id`, `done`, `fail`, `cancel` and the list show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Baton {
     pub baton_id: String,
     pub status: BatonStatus,
@@ -164,6 +171,7 @@ pub struct Baton {
 
 /// A lease: proof of holding a caught baton until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Lease {
     pub token: String,
     pub expires_at: String,
@@ -171,6 +179,7 @@ pub struct Lease {
 
 /// The answer to `GET /api/catch/:id`: the baton (status `caught`) and the lease.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Caught {
     #[serde(flatten)]
     pub baton: Baton,
@@ -179,6 +188,7 @@ pub struct Caught {
 
 /// `POST /api/done/:id` (the body may be empty).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Finish {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,6 +200,7 @@ pub struct Finish {
 
 /// `POST /api/fail/:id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Fail {
     pub error: String,
@@ -199,6 +210,7 @@ pub struct Fail {
 
 /// `POST /api/heartbeat/:id` (the body may be empty): extends the lease.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Heartbeat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,20 +219,80 @@ pub struct Heartbeat {
     pub lease_seconds: Option<i64>,
 }
 
-/// The id part of a baton id or of a whole pickup URL (`https://host/api/catch/<id>`), so
-/// people and agents can paste either.
-pub fn id_from_input(input: &str) -> &str {
-    let input = input.trim();
-    let path = input.split(['?', '#']).next().unwrap_or(input);
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
+/// A baton's id: `bt_` and 26 lowercase base32 characters (130 random bits). The one parser
+/// of baton ids: [`FromStr`](std::str::FromStr) takes exactly that shape; [`BatonId::from_input`] also takes a
+/// whole pickup URL (`https://host/api/catch/<id>`), so people and agents can paste either.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BatonId(String);
+
+impl BatonId {
+    /// The id in `input`: an id, or the last path segment of a pickup URL.
+    pub fn from_input(input: &str) -> Result<BatonId, String> {
+        let input = input.trim();
+        let path = input.split(['?', '#']).next().unwrap_or(input);
+        path.trim_end_matches('/').rsplit('/').next().unwrap_or(path).parse()
+    }
+
+    /// Makes an id from 26 random bytes (each taken modulo 32).
+    pub fn from_random(bytes: &[u8; 32]) -> BatonId {
+        const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+        let id: String = bytes.iter().take(26).map(|b| ALPHABET[usize::from(b & 31)] as char).collect();
+        BatonId(format!("bt_{id}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// The shape of a baton id: `bt_` and 26 lowercase base32 characters (130 random bits).
-pub fn is_baton_id(text: &str) -> bool {
-    text.strip_prefix("bt_").is_some_and(|rest| {
-        rest.len() == 26 && rest.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
-    })
+impl std::str::FromStr for BatonId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let well_formed = text.strip_prefix("bt_").is_some_and(|rest| {
+            rest.len() == 26 && rest.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
+        });
+        if well_formed {
+            Ok(BatonId(text.to_owned()))
+        } else {
+            Err(format!("{text:?} is not a baton id (bt_ and 26 letters or digits 2-7) or a pickup URL"))
+        }
+    }
 }
+
+impl std::fmt::Display for BatonId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for BatonId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for BatonId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for BatonId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BatonId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^bt_[a-z2-7]{26}$",
+            "description": "A baton's id."
+        })
+    }
+}
+
 
 #[cfg(test)]
 mod tests {
@@ -229,14 +301,20 @@ mod tests {
     #[test]
     fn a_pickup_url_or_an_id_gives_the_id() {
         let id = "bt_abcdefghijklmnopqrstuvwxyz";
-        assert_eq!(id_from_input(id), id);
-        assert_eq!(id_from_input(&format!("https://b.example/api/catch/{id}")), id);
-        assert_eq!(id_from_input(&format!(" http://127.0.0.1:8787/api/catch/{id}/?x=1 ")), id);
+        assert_eq!(BatonId::from_input(id).unwrap().as_str(), id);
+        assert_eq!(BatonId::from_input(&format!("https://b.example/api/catch/{id}")).unwrap().as_str(), id);
+        assert_eq!(BatonId::from_input(&format!(" http://127.0.0.1:8787/api/catch/{id}/?x=1 ")).unwrap().as_str(), id);
+        assert!(BatonId::from_input("https://b.example/api/catch/").is_err());
     }
 
     #[test]
     fn baton_ids_have_one_shape() {
+        let is_baton_id = |t: &str| t.parse::<BatonId>().is_ok();
         assert!(is_baton_id("bt_abcdefghijklmnopqrstuvwx23"));
+        let minted = BatonId::from_random(&[255; 32]);
+        assert_eq!(minted.to_string().parse::<BatonId>(), Ok(minted.clone()));
+        assert_eq!(serde_json::to_string(&minted).unwrap(), format!("\"{minted}\""));
+        assert!(serde_json::from_str::<BatonId>("\"bt_x\"").is_err());
         for bad in [
             "",
             "bt_",

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One event of a stream, as stored and as sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
     pub seq: u64,
     pub at: String,
@@ -18,6 +19,7 @@ pub struct Event {
 
 /// Who said something in a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Author {
     pub kind: AuthorKind,
     pub id: i64,
@@ -25,14 +27,31 @@ pub struct Author {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorKind {
     User,
     Worker,
 }
 
+impl AuthorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorKind::User => "user",
+            AuthorKind::Worker => "worker",
+        }
+    }
+}
+
+impl std::fmt::Display for AuthorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What kind of object a change is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Entity {
@@ -50,6 +69,7 @@ pub enum Entity {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Action {
@@ -62,6 +82,7 @@ pub enum Action {
 
 /// What happened. Internally tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EventBody {
@@ -150,6 +171,7 @@ impl EventBody {
 /// The answer to `GET /api/sessions/:id/events`: a page of the log. `next_after` is the
 /// `after=` to ask for next; `last_seq` is the newest sequence number in the stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventPage {
     pub items: Vec<Event>,
     pub next_after: Option<u64>,
@@ -159,6 +181,74 @@ pub struct EventPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every event type, by an exhaustive match: a new variant does not compile until it is
+    /// named here, and then it needs its example in `protocol/samples/events/`.
+    fn every_type() -> Vec<&'static str> {
+        let name = |body: &EventBody| match body {
+            EventBody::UserMessage { .. }
+            | EventBody::SystemNotice { .. }
+            | EventBody::WorkerNotice { .. }
+            | EventBody::Change { .. }
+            | EventBody::SessionStart { .. }
+            | EventBody::SessionStop { .. }
+            | EventBody::SessionDelete { .. }
+            | EventBody::SessionInterrupt { .. }
+            | EventBody::BatonOffered { .. }
+            | EventBody::ContextCleared {}
+            | EventBody::TurnStart { .. }
+            | EventBody::AgentEvent { .. }
+            | EventBody::TurnHeartbeat { .. }
+            | EventBody::TurnComplete { .. }
+            | EventBody::TurnError { .. }
+            | EventBody::Unknown => body.type_name(),
+        };
+        let text = |s: &str| s.to_owned();
+        [
+            EventBody::UserMessage {
+                text: text("x"),
+                author: Author { kind: AuthorKind::User, id: 1, name: text("a") },
+                attachments: Vec::new(),
+            },
+            EventBody::SystemNotice { text: text("x") },
+            EventBody::WorkerNotice { text: text("x") },
+            EventBody::Change { entity: Entity::Task, action: Action::Created, id: 1, handle: None },
+            EventBody::SessionStart { session_id: 1 },
+            EventBody::SessionStop { session_id: 1 },
+            EventBody::SessionDelete { session_id: 1 },
+            EventBody::SessionInterrupt { session_id: 1 },
+            EventBody::BatonOffered { baton_id: text("bt_x") },
+            EventBody::ContextCleared {},
+            EventBody::TurnStart { message_seq: 1 },
+            EventBody::AgentEvent { message_seq: 1, event: crate::agent::AgentEvent::AgentMessage { text: text("x") } },
+            EventBody::TurnHeartbeat { message_seq: 1 },
+            EventBody::TurnComplete { message_seq: 1 },
+            EventBody::TurnError { message_seq: 1, message: text("x"), synthetic: false },
+        ]
+        .iter()
+        .map(name)
+        .collect()
+    }
+
+    /// Each event type has a checked-in example that round-trips to the same text, and its
+    /// `type_name()` is its serde tag.
+    #[test]
+    fn every_event_type_has_an_example_that_round_trips() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/events");
+        for name in every_type() {
+            let path = dir.join(format!("{name}.json"));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+            let text = text.trim();
+            let event: Event = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(event.body.type_name(), name, "type_name() of {name}");
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(value["type"], name, "the example's tag");
+            assert_ne!(event.body, EventBody::Unknown, "{name} parsed as unknown");
+            assert_eq!(serde_json::to_string(&event).unwrap(), text, "{name} round-trips");
+        }
+        let files = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(files, every_type().len(), "an example for a type that does not exist");
+    }
 
     const USER_MESSAGE: &str = r#"{"seq":3,"at":"2026-11-21T10:00:00.000Z","type":"user_message","text":"fix the build","author":{"kind":"user","id":1,"name":"ada"}}"#;
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/projects/:id/github`: link a repository (`owner/name`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConnectGithub {
     pub repo: String,
@@ -17,6 +18,7 @@ pub struct ConnectGithub {
 
 /// `PATCH /api/github/links/:id`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateGithubLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28,6 +30,7 @@ pub struct UpdateGithubLink {
 
 /// A link as listed: never its secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GithubLink {
     pub id: i64,
     pub project_id: i64,
@@ -41,6 +44,7 @@ pub struct GithubLink {
 
 /// The answer to a connect: the link and its webhook secret, shown only this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GithubLinkCreated {
     #[serde(flatten)]
     pub link: GithubLink,
@@ -50,6 +54,7 @@ pub struct GithubLinkCreated {
 
 /// `POST /api/github/links/:id/sync`: one step of a backfill.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SyncRequest {
     /// Where the previous step stopped; none to start.
@@ -59,6 +64,7 @@ pub struct SyncRequest {
 
 /// What one step of a backfill changed. Repeat with `next_cursor` until it is null.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncReport {
     pub created: u32,
     pub updated: u32,
@@ -66,4 +72,46 @@ pub struct SyncReport {
     /// Pull requests passed over (the link does not mirror them).
     pub skipped: u32,
     pub next_cursor: Option<String>,
+}
+
+/// The answer to a GitHub delivery (`POST /api/github/webhook/:link_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebhookAnswer {
+    pub status: WebhookStatus,
+    /// `ping`: the linked repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// A duplicate: the delivery id seen before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    /// An issue event: the mirrored requirement's handle and the event's action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Ignored: the event, or why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What a GitHub delivery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookStatus {
+    Pong,
+    Created,
+    Updated,
+    Unchanged,
+    Duplicate,
+    Ignored,
+}
+
+impl WebhookAnswer {
+    pub fn new(status: WebhookStatus) -> Self {
+        WebhookAnswer { status, repo: None, delivery: None, requirement: None, action: None, event: None, reason: None }
+    }
 }

@@ -106,6 +106,22 @@ impl<'de> Deserialize<'de> for Handle {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Handle {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Handle".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[RrTtWwSs]-[1-9][0-9]*$",
+            "description": "A handle: R-N (requirement), T-N (task), W-N (worker), S-N (session)."
+        })
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;

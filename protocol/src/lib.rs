@@ -8,13 +8,14 @@
 //! - [`api`]: request and response bodies of the HTTP API;
 //! - [`baton`]: the handoff API (pass, catch, done, status) and its records;
 //! - [`worker`]: worker registration; [`agent`]: the provider-neutral events of coding agents;
-//! - [`event`]: the events of a Hub stream (a session's transcript, later worker commands
-//!   and project changes);
+//! - [`event`]: the events of a Hub stream (a session's transcript, a worker's commands, a
+//!   project's changes); one example of each is in `samples/events/`, round-tripped in tests;
 //! - [`sse`]: Server-Sent Events framing, both writing frames and parsing them incrementally;
 //! - [`time`]: RFC 3339 formatting of the Unix milliseconds the server stores.
 //!
 //! This crate is serde-only and builds for native and `wasm32-unknown-unknown`; it performs no
-//! I/O and reads no clock.
+//! I/O and reads no clock. Its `schema` feature (off except in edge's tests) derives JSON
+//! Schemas, from which `edge/openapi.json`'s component schemas are generated.
 
 pub mod agent;
 pub mod api;

@@ -1,20 +1,85 @@
 //! The planning model of a project: requirements (`R-N`), tasks (`T-N`) with dependencies,
 //! and task comments; their request bodies, and the pure rules about their statuses.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::event::Author;
 use crate::handle::Handle;
 
-/// A reference people type: a row id (`12`) or a handle (`"T-3"`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+/// A reference people type: a row id (`12`), a handle (`T-3`, `R-1`, `W-2`, `S-7`) or a
+/// mirrored GitHub issue (`#123`, or `%23123` as it arrives in a URL path). The one parser of
+/// such references: the Worker, the CLI and the bodies all read them through [`FromStr`].
+/// In JSON an id is a number (or its digits as a string) and the others are strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemRef {
     Id(i64),
     Handle(Handle),
+    Github(u64),
+}
+
+impl FromStr for ItemRef {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if let Some(digits) = text.strip_prefix('#').or_else(|| text.strip_prefix("%23")) {
+            return match digits.parse::<u64>() {
+                Ok(n) if n > 0 && !digits.starts_with('+') => Ok(ItemRef::Github(n)),
+                _ => Err(format!("{text:?} is not a GitHub issue number like #123")),
+            };
+        }
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            return match text.parse::<i64>() {
+                Ok(id) if id > 0 => Ok(ItemRef::Id(id)),
+                _ => Err(format!("{text:?} is not a positive id")),
+            };
+        }
+        text.parse::<Handle>()
+            .map(ItemRef::Handle)
+            .map_err(|_| format!("{text:?} is neither an id, a handle like T-3 nor an issue like #123"))
+    }
+}
+
+impl fmt::Display for ItemRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ItemRef::Id(id) => write!(f, "{id}"),
+            ItemRef::Handle(h) => write!(f, "{h}"),
+            ItemRef::Github(n) => write!(f, "#{n}"),
+        }
+    }
+}
+
+impl Serialize for ItemRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ItemRef::Id(id) => s.serialize_i64(*id),
+            other => s.collect_str(other),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ItemRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(i64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(id) if id > 0 => Ok(ItemRef::Id(id)),
+            Raw::Number(id) => Err(serde::de::Error::custom(format!("{id} is not a positive id"))),
+            Raw::Text(text) => text.parse().map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequirementStatus {
     Active,
@@ -37,6 +102,7 @@ impl RequirementStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Todo,
@@ -116,6 +182,7 @@ impl TaskStatus {
 
 /// What a requirement points at: a document, a link or a file in the repository.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Resource {
     pub kind: ResourceKind,
@@ -126,6 +193,7 @@ pub struct Resource {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     Doc,
@@ -134,6 +202,7 @@ pub enum ResourceKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Requirement {
     pub id: i64,
     pub handle: String,
@@ -153,6 +222,7 @@ pub struct Requirement {
 
 /// A mirrored GitHub issue, as a requirement shows it: `#number` and its link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GithubIssue {
     pub number: u64,
     pub url: String,
@@ -162,6 +232,7 @@ pub struct GithubIssue {
 /// The issue's state on GitHub. `deleted` and `transferred` mark issues that left the
 /// repository; their requirements are kept, never silently dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GithubState {
     Open,
@@ -190,6 +261,7 @@ impl GithubState {
 
 /// `POST /api/projects/:id/requirements`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequirement {
     pub title: String,
@@ -205,6 +277,7 @@ pub struct CreateRequirement {
 
 /// `PATCH /api/requirements/:id`: absent fields stay as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequirement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +293,7 @@ pub struct UpdateRequirement {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Task {
     pub id: i64,
     pub handle: String,
@@ -241,6 +315,7 @@ pub struct Task {
 
 /// `POST /api/projects/:id/tasks`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTask {
     /// The requirement, by id or handle (`"R-2"`).
@@ -256,6 +331,7 @@ pub struct CreateTask {
 
 /// `PATCH /api/tasks/:id`: absent fields stay as they are; `depends_on` replaces the set.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTask {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,6 +348,7 @@ pub struct UpdateTask {
 
 /// A task comment. Comments are append-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Comment {
     pub id: i64,
     pub task_id: i64,
@@ -283,6 +360,7 @@ pub struct Comment {
 
 /// `POST /api/tasks/:id/comments`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateComment {
     pub body: String,
@@ -290,15 +368,53 @@ pub struct CreateComment {
 
 /// `GET /api/projects/:id/items/:handle`: whatever the handle names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Item {
     Requirement(Requirement),
     Task(Task),
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ItemRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ItemRef".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A row id, a handle (R-3, T-12, W-2, S-7) or a mirrored GitHub issue (#123).",
+            "oneOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": "^([1-9][0-9]*|[RrTtWwSs]-[1-9][0-9]*|#[1-9][0-9]*)$"}
+            ]
+        })
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn item_refs_have_one_parser() {
+        use crate::handle::HandleKind;
+        assert_eq!("12".parse::<ItemRef>(), Ok(ItemRef::Id(12)));
+        assert_eq!("t-3".parse::<ItemRef>(), Ok(ItemRef::Handle(Handle::new(HandleKind::Task, 3))));
+        assert_eq!("#123".parse::<ItemRef>(), Ok(ItemRef::Github(123)));
+        assert_eq!("%23123".parse::<ItemRef>(), Ok(ItemRef::Github(123)));
+        for bad in ["", "0", "-1", "+1", "#0", "#", "#x", "X-1", "99999999999999999999"] {
+            assert!(bad.parse::<ItemRef>().is_err(), "{bad:?}");
+        }
+        let refs: Vec<ItemRef> = serde_json::from_str(r##"[4, "T-1", "7", "#9"]"##).unwrap();
+        assert_eq!(serde_json::to_string(&refs).unwrap(), r##"[4,"T-1",7,"#9"]"##);
+        assert!(serde_json::from_str::<ItemRef>("0").is_err());
+        assert!(serde_json::from_str::<ItemRef>("true").is_err());
+        for r in refs {
+            assert_eq!(r.to_string().parse::<ItemRef>(), Ok(r));
+        }
+    }
     use TaskStatus::*;
 
     #[test]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which coding agent a worker runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum AgentKind {
     /// Claude Code: `claude -p --input-format stream-json --output-format stream-json --verbose`.
     #[serde(rename = "claude-code")]
@@ -54,6 +55,7 @@ impl FromStr for AgentKind {
 
 /// `POST /api/workers`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterWorker {
     pub project_id: i64,
@@ -71,6 +73,7 @@ pub struct RegisterWorker {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Worker {
     pub id: i64,
     /// `W-<id>`.
@@ -89,9 +92,41 @@ pub struct Worker {
 /// The answer to a registration: the worker and its token (shown only now; a reattach mints
 /// a new one and the old one stops working).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WorkerRegistered {
     pub worker: Worker,
     pub token: String,
-    /// `created`, `reattached` or `rotated`.
-    pub outcome: String,
+    pub outcome: RegistrationOutcome,
+}
+
+/// What a registration (or a token rotation) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationOutcome {
+    /// A new worker.
+    Created,
+    /// The same machine again: the worker took the new settings and a new token.
+    Reattached,
+    /// `POST /api/workers/:id/token`: a new token; the old one stopped working.
+    Rotated,
+}
+
+impl RegistrationOutcome {
+    pub const ALL: [RegistrationOutcome; 3] =
+        [RegistrationOutcome::Created, RegistrationOutcome::Reattached, RegistrationOutcome::Rotated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationOutcome::Created => "created",
+            RegistrationOutcome::Reattached => "reattached",
+            RegistrationOutcome::Rotated => "rotated",
+        }
+    }
+}
+
+impl fmt::Display for RegistrationOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

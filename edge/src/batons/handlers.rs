@@ -15,14 +15,14 @@ use super::record::{self, Row};
 use super::rules::{self, Move, Outcome, Refusal};
 use super::target::{self, Destination};
 use super::{webhook, DEFAULT_LEASE_SECONDS, DEFAULT_TTL_SECONDS, MAX_LEASE_SECONDS, MAX_TTL_SECONDS};
-use crate::auth::Principal;
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
+use crate::access::auth::Principal;
+use crate::crypto::secrets::{self, TokenKind};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::pagination::PageRequest;
+use crate::http::query::Query;
 use crate::hub::client::{self as hub, StreamKey};
-use crate::pagination::PageRequest;
-use crate::query::Query;
-use crate::secrets::{self, TokenKind};
-use crate::{body, changes, db, respond, sealed, sessions, validate};
+use crate::platform::context::Ctx;
+use crate::{crypto::sealed, http::body, http::respond, http::validate, platform::changes, platform::db, sessions};
 use protocol::event::{Action, Entity};
 
 /// How often a move re-reads after losing a compare-and-set before it answers 409.
@@ -46,7 +46,7 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
     let input: PassBaton = body::parse_json(&raw)?;
     let request_hash = secrets::hash(&String::from_utf8_lossy(&raw));
     let (passer, passer_name) = record::principal_key(who);
-    let origin = crate::origin::public(ctx, req)?;
+    let origin = crate::access::origin::public(ctx, req)?;
     if let Some(key) = &key {
         if let Some(first) = find_by_key(ctx, &passer, key).await? {
             return replay_pass(&first, &request_hash, &origin);
@@ -143,10 +143,7 @@ fn bounded(field: &str, value: Option<i64>, default: i64, max: i64) -> ApiResult
 
 /// `bt_` and 26 base32 characters of fresh randomness.
 fn new_baton_id() -> ApiResult<String> {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let bytes = secrets::random_bytes()?;
-    let id: String = bytes.iter().take(26).map(|b| ALPHABET[usize::from(b & 31)] as char).collect();
-    Ok(format!("bt_{id}"))
+    Ok(protocol::baton::BatonId::from_random(&secrets::random_bytes()?).to_string())
 }
 
 /// Nudges the workers that may catch the baton; a lost nudge is healed by their sweep.
@@ -190,15 +187,13 @@ pub async fn catch(ctx: &Ctx, who: &Principal, id: &str, req: &Request, query: &
     let hash = secrets::hash(&token);
     let (by, by_name) = record::principal_key(who);
     let action = Move::Catch { by: &by, lease_ms: lease_seconds * 1000, new_lease_hash: &hash };
-    let origin = crate::origin::public(ctx, req)?;
-    let ticket = recent::ticket();
-    let extras = Extras { holder_name: Some(&by_name), ..Extras::default() };
-    let mut row = make_move(ctx, who, id, &action, extras, &origin).await?;
-    if let Some(scope) = who.worker {
-        let session = sessions::open_for_baton(ctx, scope, &row).await?;
-        ctx.db.run("UPDATE batons SET session_id = ?2 WHERE seq = ?1", &[db::int(row.seq), db::int(session)]).await?;
-        row.session_id = Some(session);
-        recent::remember(who, &row, ctx.now, ticket);
+    let origin = crate::access::origin::public(ctx, req)?;
+    // A worker's catch opens its session in the same transaction as the lease: there is no
+    // lease without its session, and no session without its lease.
+    let extras = Extras { holder_name: Some(&by_name), open_session: who.worker, ..Extras::default() };
+    let row = make_move(ctx, who, id, &action, extras, &origin).await?;
+    if let (Some(scope), Some(session)) = (who.worker, row.session_id) {
+        sessions::opened_for_baton(ctx, session, scope.project_id, &row).await?;
     }
     let baton = row.view(ctx.now, &origin)?;
     let lease = Lease { token, expires_at: baton.lease_expires_at.clone().unwrap_or_default() };
@@ -214,6 +209,8 @@ struct Extras<'a> {
     result: Option<&'a str>,
     /// A failure's message.
     error: Option<&'a str>,
+    /// A catch by this worker: open a session on it, in the same transaction.
+    open_session: Option<crate::access::auth::WorkerScope>,
 }
 
 /// Reads, decides and writes one move, retrying a lost race; answers the row after it.
@@ -254,8 +251,7 @@ async fn make_move(
         match decided {
             Outcome::Replay => return Ok(row),
             Outcome::Apply(change) => {
-                if record::write(ctx, &row, &change, extras.holder_name, extras.result, extras.error).await? {
-                    let after = row.after(&change, extras.holder_name, extras.result, extras.error, ctx.now);
+                if let Some(after) = write(ctx, &row, &change, &extras).await? {
                     recent::remember(who, &after, ctx.now, ticket);
                     if let Some(project) = after.project_id {
                         changes::emit(ctx, project, Entity::Baton, Action::Updated, after.seq, Some(after.id.clone()))
@@ -270,6 +266,24 @@ async fn make_move(
         }
     }
     Err(ApiError::conflict(format!("baton {id} is changing under many callers at once; read its status and retry")))
+}
+
+/// Writes a decided move (with the session a worker's catch opens); answers the row after it,
+/// or `None` when another caller moved the baton first.
+async fn write(ctx: &Ctx, row: &Row, change: &rules::Change, extras: &Extras<'_>) -> ApiResult<Option<Row>> {
+    let after = || row.after(change, extras.holder_name, extras.result, extras.error, ctx.now);
+    match extras.open_session {
+        Some(scope) => {
+            let (won, won_args) = record::won_sql(row, 5);
+            let open = sessions::insert_for_catch(ctx, scope, &row.task, &won, &won_args)?;
+            let opened = record::write_catch_with_session(ctx, row, change, extras.holder_name, open).await?;
+            Ok(opened.map(|session| Row { session_id: Some(session), rev: row.rev + 2, ..after() }))
+        }
+        None => {
+            let won = record::write(ctx, row, change, extras.holder_name, extras.result, extras.error).await?;
+            Ok(won.then(after))
+        }
+    }
 }
 
 /// What follows a finishing move: the completion webhook.
@@ -302,7 +316,7 @@ pub async fn done(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) -> Ap
     let (by, _) = record::principal_key(who);
     let hash = lease_hash(input.lease_token.as_deref());
     let action = Move::Done { by: &by, lease_hash: hash.as_deref() };
-    let origin = crate::origin::public(ctx, req)?;
+    let origin = crate::access::origin::public(ctx, req)?;
     let row = make_move(ctx, who, id, &action, Extras { result: Some(&result), ..Extras::default() }, &origin).await?;
     Ok(respond::ok(&row.view(ctx.now, &origin)?))
 }
@@ -314,7 +328,7 @@ pub async fn fail(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) -> Ap
     let (by, _) = record::principal_key(who);
     let hash = lease_hash(input.lease_token.as_deref());
     let action = Move::Fail { by: &by, lease_hash: hash.as_deref() };
-    let origin = crate::origin::public(ctx, req)?;
+    let origin = crate::access::origin::public(ctx, req)?;
     let row =
         make_move(ctx, who, id, &action, Extras { error: Some(&input.error), ..Extras::default() }, &origin).await?;
     Ok(respond::ok(&row.view(ctx.now, &origin)?))
@@ -327,7 +341,7 @@ pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) 
     let (by, _) = record::principal_key(who);
     let hash = lease_hash(input.lease_token.as_deref());
     let action = Move::Heartbeat { by: &by, lease_hash: hash.as_deref(), lease_ms: seconds * 1000 };
-    let origin = crate::origin::public(ctx, req)?;
+    let origin = crate::access::origin::public(ctx, req)?;
     let row = make_move(ctx, who, id, &action, Extras::default(), &origin).await?;
     Ok(respond::ok(&row.view(ctx.now, &origin)?))
 }
@@ -335,7 +349,7 @@ pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: &str, req: &mut Request) 
 /// `POST /api/cancel/:id`, by the passer.
 pub async fn cancel(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiResult<Response> {
     let (by, _) = record::principal_key(who);
-    let origin = crate::origin::public(ctx, req)?;
+    let origin = crate::access::origin::public(ctx, req)?;
     let row = make_move(ctx, who, id, &Move::Cancel { by: &by }, Extras::default(), &origin).await?;
     Ok(respond::ok(&row.view(ctx.now, &origin)?))
 }
@@ -343,7 +357,7 @@ pub async fn cancel(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiR
 /// `GET /api/status/:id`: reads, never writes.
 pub async fn status(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiResult<Response> {
     let row = record::find_visible(ctx, who, id).await?;
-    Ok(respond::ok(&row.view(ctx.now, &crate::origin::public(ctx, req)?)?))
+    Ok(respond::ok(&row.view(ctx.now, &crate::access::origin::public(ctx, req)?)?))
 }
 
 /// `GET /api/batons?status=&limit=&cursor=`: what the caller may see, oldest first.
@@ -379,7 +393,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
     args.extend(visibility_args);
     let rows: Vec<Row> = ctx.db.all(&sql, &args).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.seq);
-    let origin = crate::origin::public(ctx, req)?;
+    let origin = crate::access::origin::public(ctx, req)?;
     let items = rows.iter().map(|r| r.view(ctx.now, &origin)).collect::<ApiResult<Vec<_>>>()?;
     Ok(respond::ok(&protocol::api::Page { items, next_cursor }))
 }

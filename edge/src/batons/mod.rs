@@ -14,7 +14,7 @@
 //! - visibility: people see the batons of their workspaces; a worker token sees the batons
 //!   addressed to it or, unaddressed to a worker, to its project; anything else is 404;
 //! - an unaddressed baton belongs to `workspace_id`, or to the passer's only workspace;
-//! - limits: bodies up to 1 MiB ([`crate::body::MAX_BODY_BYTES`], else 413); TTL 1 s to
+//! - limits: bodies up to 1 MiB ([`crate::http::body::MAX_BODY_BYTES`], else 413); TTL 1 s to
 //!   30 days (default 24 h); leases 1 s to 1 h (default 5 min, `?lease_seconds=` on catch,
 //!   `lease_seconds` on heartbeat);
 //! - `status` never changes anything and answers 200 even for an expired baton; every move
@@ -26,12 +26,6 @@ pub mod record;
 pub mod rules;
 pub mod target;
 pub mod webhook;
-
-/// Makes this isolate forget what callers may see (a membership or a workspace went away).
-pub fn forget() {
-    target::forget();
-    recent::forget_visibility();
-}
 
 /// Default time to live of a baton, in seconds.
 pub const DEFAULT_TTL_SECONDS: i64 = 24 * 3600;

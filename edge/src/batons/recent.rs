@@ -15,8 +15,8 @@
 use std::cell::RefCell;
 
 use super::record::Row;
-use crate::auth::Principal;
-use crate::cache::{Ticket, TtlCache, AUTH_TTL_MS};
+use crate::access::auth::Principal;
+use crate::access::cache::{Ticket, TtlCache, AUTH_TTL_MS};
 
 /// How long a row is kept; its revision, not its age, decides whether it is current.
 const ROW_TTL_MS: i64 = 60_000;

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::rules::{self, Change, State, Stored};
-use crate::auth::Principal;
-use crate::context::Ctx;
-use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::access::auth::Principal;
+use crate::http::error::{ApiError, ApiResult};
+use crate::platform::context::Ctx;
+use crate::platform::db;
 use protocol::time::rfc3339_from_ms;
 
 /// The columns every read selects, with the finisher's result joined in.
@@ -129,8 +129,7 @@ impl Row {
     /// The passer as the author of the brief.
     pub fn passer(&self) -> protocol::event::Author {
         let p = party(&self.passed_by, &self.passed_by_name);
-        let kind = if p.kind == "worker" { AuthorKind::Worker } else { AuthorKind::User };
-        protocol::event::Author { kind, id: p.id, name: p.name }
+        protocol::event::Author { kind: p.kind, id: p.id, name: p.name }
     }
 
     fn target(&self) -> Option<BatonTarget> {
@@ -152,7 +151,8 @@ pub fn pickup_url(origin: &str, id: &str) -> String {
 
 fn party(key: &str, name: &str) -> BatonParty {
     let (kind, id) = key.split_once(':').unwrap_or(("user", "0"));
-    BatonParty { kind: kind.to_owned(), id: id.parse().unwrap_or(0), name: name.to_owned() }
+    let kind = if kind == "worker" { AuthorKind::Worker } else { AuthorKind::User };
+    BatonParty { kind, id: id.parse().unwrap_or(0), name: name.to_owned() }
 }
 
 /// The principal's key in the `passed_by` and `holder` columns, and its display name.
@@ -165,7 +165,7 @@ pub fn principal_key(who: &Principal) -> (String, String) {
 
 /// Whether a worker sees a baton: addressed to it, or to its project and no worker in
 /// particular. [`visibility`] says the same in SQL.
-pub fn worker_sees(row: &Row, worker: crate::auth::WorkerScope) -> bool {
+pub fn worker_sees(row: &Row, worker: crate::access::auth::WorkerScope) -> bool {
     row.to_worker_id == Some(worker.worker_id)
         || (row.to_worker_id.is_none() && row.to_project_id == Some(worker.project_id))
 }
@@ -203,7 +203,7 @@ pub fn visibility(who: &Principal, first: u8) -> (String, Vec<wasm_bindgen::JsVa
 /// The baton `id` if the caller may see it, else 404 (a malformed id is unknown too).
 pub async fn find_visible(ctx: &Ctx, who: &Principal, id: &str) -> ApiResult<Row> {
     let not_found = || ApiError::not_found(format!("baton {id}"));
-    if !protocol::baton::is_baton_id(id) {
+    if id.parse::<protocol::baton::BatonId>().is_err() {
         return Err(not_found());
     }
     let (visible, mut args) = visibility(who, 2);
@@ -276,7 +276,72 @@ pub async fn write(
     result: Option<&str>,
     error: Option<&str>,
 ) -> ApiResult<bool> {
-    let update = ctx.db.prepare(
+    let mut statements = vec![update(ctx, row, change, holder_name, error)?];
+    if let Some(result) = result {
+        // Only if the update above won the race (the batch is one transaction).
+        statements.push(ctx.db.prepare(
+            "INSERT INTO baton_results (baton_seq, result)
+             SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM batons WHERE seq = ?1 AND rev = ?3)",
+            &[db::int(row.seq), db::text(result), db::int(row.rev + 1)],
+        )?);
+    }
+    let results = ctx.db.batch(statements).await?;
+    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    Ok(changed == 1)
+}
+
+/// Writes a worker's catch and the session it opens in one transaction: the move's
+/// compare-and-set, then `open` (the session's statements, from `sessions::insert_for_catch`,
+/// conditional on [`won_sql`]), then the baton's `session_id` with a second revision bump, so
+/// every isolate sees it. Answers the new session's id, or `None` when the race was lost and
+/// nothing was written.
+pub async fn write_catch_with_session(
+    ctx: &Ctx,
+    row: &Row,
+    change: &Change,
+    holder_name: Option<&str>,
+    open: Vec<worker::D1PreparedStatement>,
+) -> ApiResult<Option<i64>> {
+    let mut statements = vec![update(ctx, row, change, holder_name, None)?];
+    statements.extend(open);
+    statements.push(ctx.db.prepare(
+        "UPDATE batons SET session_id = (SELECT MAX(id) FROM sessions), rev = rev + 1 WHERE seq = ?1 AND rev = ?2",
+        &[db::int(row.seq), db::int(row.rev + 1)],
+    )?);
+    let results = ctx.db.batch(statements).await?;
+    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    if changed != 1 {
+        return Ok(None);
+    }
+    #[derive(Deserialize)]
+    struct Opened {
+        id: i64,
+    }
+    let opened = match results.get(1) {
+        Some(result) => result.results::<Opened>()?.into_iter().next(),
+        None => None,
+    };
+    opened.map(|o| Some(o.id)).ok_or_else(|| ApiError::internal("a won catch opened no session"))
+}
+
+/// SQL (and its two arguments, numbered from `?{first}`) that is true inside the batch of
+/// [`write_catch_with_session`] exactly when its compare-and-set on `row` took.
+pub fn won_sql(row: &Row, first: u8) -> (String, [wasm_bindgen::JsValue; 2]) {
+    (
+        format!("EXISTS (SELECT 1 FROM batons WHERE seq = ?{first} AND rev = ?{})", first + 1),
+        [db::int(row.seq), db::int(row.rev + 1)],
+    )
+}
+
+/// The compare-and-set of a move: answers a statement that changes one row or none.
+fn update(
+    ctx: &Ctx,
+    row: &Row,
+    change: &Change,
+    holder_name: Option<&str>,
+    error: Option<&str>,
+) -> ApiResult<worker::D1PreparedStatement> {
+    ctx.db.prepare(
         "UPDATE batons SET status = ?3, attempt = ?4, holder = ?5, holder_name = COALESCE(?6, holder_name),
            lease_hash = ?7, lease_expires_at = ?8,
            caught_at = CASE WHEN ?9 = 1 THEN ?11 ELSE caught_at END,
@@ -297,23 +362,11 @@ pub async fn write(
             db::int(ctx.now),
             db::opt_text(error),
         ],
-    )?;
-    let mut statements = vec![update];
-    if let Some(result) = result {
-        // Only if the update above won the race (the batch is one transaction).
-        statements.push(ctx.db.prepare(
-            "INSERT INTO baton_results (baton_seq, result)
-             SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM batons WHERE seq = ?1 AND rev = ?3)",
-            &[db::int(row.seq), db::text(result), db::int(row.rev + 1)],
-        )?);
-    }
-    let results = ctx.db.batch(statements).await?;
-    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
-    Ok(changed == 1)
+    )
 }
 
 impl Row {
-    /// The row as [`write`] left it: what a won compare-and-set stored, without reading it
+    /// The row as [`write()`] left it: what a won compare-and-set stored, without reading it
     /// back.
     pub fn after(
         &self,
@@ -413,7 +466,7 @@ mod tests {
     /// forged) by any member of the workspace.
     #[test]
     fn only_the_addressed_workers_work_an_addressed_baton() {
-        use crate::auth::WorkerScope;
+        use crate::access::auth::WorkerScope;
         let member = Principal {
             user_id: 7,
             username: "m".into(),
@@ -423,7 +476,7 @@ mod tests {
         };
         let worker = |worker_id, project_id| Principal {
             user_id: 0,
-            worker: Some(WorkerScope { worker_id, project_id, registrant: 7 }),
+            worker: Some(WorkerScope { worker_id, project_id, registrant: 7, workspace_id: 1 }),
             ..member.clone()
         };
         let open = pending_row();
@@ -438,7 +491,7 @@ mod tests {
 
     #[test]
     fn parties_come_from_principal_keys() {
-        assert_eq!(party("worker:3", "W-3"), BatonParty { kind: "worker".into(), id: 3, name: "W-3".into() });
+        assert_eq!(party("worker:3", "W-3"), BatonParty { kind: AuthorKind::Worker, id: 3, name: "W-3".into() });
         assert_eq!(party("user:12", "ada").id, 12);
     }
 }

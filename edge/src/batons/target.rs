@@ -7,13 +7,11 @@ use protocol::handle::{Handle, HandleKind};
 use serde::Deserialize;
 use serde_json::Value;
 
-use std::cell::RefCell;
-
-use crate::auth::Principal;
-use crate::cache::{TtlCache, AUTH_TTL_MS};
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::{projects, workspaces};
+use crate::access::auth::Principal;
+use crate::access::cache::BATON_HOMES;
+use crate::http::error::{ApiError, ApiResult};
+use crate::platform::context::Ctx;
+use crate::{people::projects, people::workspaces};
 
 /// A resolved destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,30 +86,18 @@ pub async fn resolve(ctx: &Ctx, who: &Principal, named: Named, workspace_id: Opt
         }
         Named::Nowhere => {
             let key = (who.cache_key(), workspace_id.unwrap_or(0));
-            if let Some(workspace_id) = HOME.with(|c| c.borrow_mut().get(&key, ctx.now)) {
+            if let Some(workspace_id) = BATON_HOMES.with(|c| c.borrow_mut().get(&key, ctx.now)) {
                 return Ok(Destination { workspace_id, project_id: None, worker_id: None, concerns: None });
             }
-            let ticket = HOME.with(|c| c.borrow().ticket());
+            let ticket = BATON_HOMES.with(|c| c.borrow().ticket());
             let workspace_id = match workspace_id {
                 Some(id) => workspaces::find_visible(ctx, who, id).await?.id,
                 None => only_workspace(ctx, who).await?,
             };
-            HOME.with(|c| c.borrow_mut().insert(key, workspace_id, ctx.now, ticket));
+            BATON_HOMES.with(|c| c.borrow_mut().insert(key, workspace_id, ctx.now, ticket));
             Ok(Destination { workspace_id, project_id: None, worker_id: None, concerns: None })
         }
     }
-}
-
-thread_local! {
-    /// (caller, named workspace or 0) → the workspace of its unaddressed batons, for
-    /// [`AUTH_TTL_MS`]: an agent passing batons in a loop skips the membership query, as
-    /// message posting does (see `cache` for the trade-off).
-    static HOME: RefCell<TtlCache<(i64, i64), i64>> = RefCell::new(TtlCache::new(AUTH_TTL_MS, 10_000));
-}
-
-/// Makes this isolate forget where callers pass (a membership or a workspace went away).
-pub fn forget() {
-    HOME.with(|c| c.borrow_mut().forget_where(|_, _| true));
 }
 
 /// The one workspace the caller reaches, or a 400 that says to name it.

@@ -7,7 +7,8 @@
 //! GitHub uses, so the same verifying code serves) and `X-Baton-Event`.
 //!
 //! Delivery is the Hub's (`webhook:<baton id>`): it stores the signed request and retries it
-//! from its alarm with exponential backoff until a 2xx answer or [`MAX_ATTEMPTS`]. The secret
+//! from its alarm with exponential backoff until a 2xx answer or its last attempt
+//! ([`crate::hub::delivery`]). The secret
 //! is sealed at rest in D1 and never leaves the Worker; the Hub only holds the signature.
 //!
 //! Targets: `https` only, and never a loopback, private, link-local or otherwise internal
@@ -20,13 +21,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use protocol::baton::{Baton, BatonStatus};
 
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::hub::client::{self as hub, StreamKey};
-use crate::{bindings, sealed};
+use crate::platform::context::Ctx;
+use crate::{crypto::sealed, platform::bindings};
 
 /// How many times a delivery is tried before it is given up.
-pub const MAX_ATTEMPTS: u32 = 8;
 /// Shortest and longest secret, in bytes.
 const SECRET_BYTES: std::ops::RangeInclusive<usize> = 16..=256;
 
@@ -147,15 +147,6 @@ pub fn event_name(status: BatonStatus) -> &'static str {
     }
 }
 
-/// One delivery as the Hub stores it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Delivery {
-    pub url: String,
-    pub event: String,
-    pub body: String,
-    pub signature: String,
-}
-
 /// Hands the finished baton's webhook to its Hub for delivery. A failure is logged, never
 /// returned: the move it reports has happened.
 pub async fn schedule(ctx: &Ctx, baton: &Baton, sealed_secret: &str) {
@@ -169,8 +160,8 @@ async fn try_schedule(ctx: &Ctx, baton: &Baton, sealed_secret: &str) -> ApiResul
     let secret = sealed::open(&sealed::key(&ctx.env)?, sealed_secret)?;
     let event = event_name(baton.status).to_owned();
     let body = serde_json::json!({ "event": event, "baton": without_handover(baton)? }).to_string();
-    let signature = crate::signature::sign(&secret, body.as_bytes());
-    let delivery = Delivery { url: url.clone(), event, body, signature };
+    let signature = crate::crypto::signature::sign(&secret, body.as_bytes());
+    let delivery = crate::hub::delivery::Delivery { url: url.clone(), event, body, signature };
     hub::deliver(&ctx.env, &StreamKey::webhook(&baton.baton_id), &delivery)
         .await
         .map_err(|e| ApiError::internal(format!("hub refused the delivery: {}", e.message)))
@@ -187,11 +178,6 @@ fn without_handover(baton: &Baton) -> ApiResult<serde_json::Value> {
         }
     }
     Ok(value)
-}
-
-/// Milliseconds to wait before attempt `attempt` (1-based) when the previous one failed.
-pub fn backoff_ms(base_ms: i64, attempt: u32) -> i64 {
-    base_ms.saturating_mul(1i64 << attempt.saturating_sub(1).min(20))
 }
 
 #[cfg(test)]
@@ -275,13 +261,5 @@ mod tests {
         assert!(check_secret("short").is_err());
         assert!(check_secret(&"s".repeat(16)).is_ok());
         assert!(check_secret(&"s".repeat(257)).is_err());
-    }
-
-    #[test]
-    fn retries_back_off_exponentially() {
-        assert_eq!(backoff_ms(1000, 1), 1000);
-        assert_eq!(backoff_ms(1000, 2), 2000);
-        assert_eq!(backoff_ms(1000, 4), 8000);
-        assert!(backoff_ms(i64::MAX, 30) > 0);
     }
 }

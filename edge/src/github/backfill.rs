@@ -18,11 +18,11 @@ use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Resp
 use super::issue;
 use super::links::{self, LinkRow};
 use super::mirror::{self, Kind};
-use crate::auth::Principal;
-use crate::bindings;
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::{body, respond, sealed};
+use crate::access::auth::Principal;
+use crate::http::error::{ApiError, ApiResult};
+use crate::platform::bindings;
+use crate::platform::context::Ctx;
+use crate::{crypto::sealed, http::body, http::respond};
 
 const PAGES_PER_CALL: usize = 3;
 const RECENTLY_CLOSED_MS: i64 = 30 * 24 * 3600 * 1000;

@@ -38,7 +38,7 @@ pub fn snapshot(issue: &Value, left: Option<GithubState>) -> Result<Snapshot, St
     let status = status_for(open, issue["state_reason"].as_str());
     Ok(Snapshot {
         number,
-        title: title.chars().take(crate::validate::MAX_TITLE_CHARS).collect(),
+        title: title.chars().take(crate::http::validate::MAX_TITLE_CHARS).collect(),
         url: url.to_owned(),
         state,
         status,

@@ -7,11 +7,11 @@ use serde::Deserialize;
 use worker::{Request, Response};
 
 use super::issue;
-use crate::auth::Principal;
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::ids::{self, Sequenced};
-use crate::{body, db, projects, respond, sealed, secrets};
+use crate::access::auth::Principal;
+use crate::http::error::{ApiError, ApiResult};
+use crate::platform::context::Ctx;
+use crate::platform::ids::{self, Sequenced};
+use crate::{crypto::sealed, crypto::secrets, http::body, http::respond, people::projects, platform::db};
 
 const COLUMNS: &str =
     "l.id, l.project_id, l.repo, l.secret_sealed, l.api_token_sealed, l.include_pull_requests, l.created_at";
@@ -111,7 +111,7 @@ pub async fn connect(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Requ
             project.name
         ))
     })?;
-    Ok(respond::created(&GithubLinkCreated { link: row.view(&crate::origin::public(ctx, req)?), secret }))
+    Ok(respond::created(&GithubLinkCreated { link: row.view(&crate::access::origin::public(ctx, req)?), secret }))
 }
 
 /// `GET /api/projects/:id/github`.
@@ -121,7 +121,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, req: &Request) ->
         .db
         .all(&format!("SELECT {COLUMNS} FROM github_links l WHERE l.project_id = ?1"), &[db::int(project.id)])
         .await?;
-    let origin = crate::origin::public(ctx, req)?;
+    let origin = crate::access::origin::public(ctx, req)?;
     Ok(respond::ok(&Page { items: rows.iter().map(|r| r.view(&origin)).collect::<Vec<_>>(), next_cursor: None }))
 }
 
@@ -146,7 +146,7 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("GitHub link {id}")))?;
-    Ok(respond::ok(&row.view(&crate::origin::public(ctx, req)?)))
+    Ok(respond::ok(&row.view(&crate::access::origin::public(ctx, req)?)))
 }
 
 /// `DELETE /api/github/links/:id`: stops mirroring; mirrored requirements stay, with their

@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::issue::{self, Mirrored, Snapshot};
 use super::links::LinkRow;
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::{changes, db};
+use crate::http::error::{ApiError, ApiResult};
+use crate::platform::context::Ctx;
+use crate::{platform::changes, platform::db};
 
 /// What applying an issue did, to which requirement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,11 +32,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn name(self) -> &'static str {
+    /// How a webhook answer says it.
+    pub fn status(self) -> protocol::github::WebhookStatus {
+        use protocol::github::WebhookStatus;
         match self {
-            Kind::Created => "created",
-            Kind::Updated => "updated",
-            Kind::Unchanged => "unchanged",
+            Kind::Created => WebhookStatus::Created,
+            Kind::Updated => WebhookStatus::Updated,
+            Kind::Unchanged => WebhookStatus::Unchanged,
         }
     }
 }

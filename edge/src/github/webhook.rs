@@ -7,17 +7,18 @@
 //! both count against the client's rate limit (`limits`).
 
 use protocol::error::ErrorCode;
+use protocol::github::{WebhookAnswer, WebhookStatus};
 use protocol::model::GithubState;
-use serde_json::{json, Value};
+use serde_json::Value;
 use worker::{Request, Response};
 
 use super::links::{self, LinkRow};
 use super::{issue, mirror};
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::limits::{self, Limit};
-use crate::signature;
-use crate::{body, db, respond, sealed};
+use crate::access::limits::{self, Limit};
+use crate::crypto::signature;
+use crate::http::error::{ApiError, ApiResult};
+use crate::platform::context::Ctx;
+use crate::{crypto::sealed, http::body, http::respond, platform::db};
 
 /// The largest delivery accepted: the API's one body limit (issue events are a few tens of
 /// KB; GitHub itself caps payloads at 25 MB, and a larger one answers 413).
@@ -47,23 +48,26 @@ pub async fn receive(ctx: &Ctx, req: &mut Request, link_id: i64) -> ApiResult<Re
         return Err(ApiError::invalid_parameter("X-GitHub-Delivery", "must be 1 to 100 characters"));
     }
     if already_applied(ctx, link.id, &delivery).await? {
-        return Ok(respond::ok(&json!({"status": "duplicate", "delivery": delivery})));
+        return Ok(respond::ok(&WebhookAnswer {
+            delivery: Some(delivery),
+            ..WebhookAnswer::new(WebhookStatus::Duplicate)
+        }));
     }
     let payload: Value = serde_json::from_slice(&raw)
         .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("payload is not JSON: {e}")))?;
     let (status, answer) = match event.as_str() {
         "ping" => {
             same_repository(&link, &payload)?;
-            (200, json!({"status": "pong", "repo": link.repo}))
+            (200, WebhookAnswer { repo: Some(link.repo.clone()), ..WebhookAnswer::new(WebhookStatus::Pong) })
         }
         "issues" => issues(ctx, &link, &payload).await?,
-        other => (202, json!({"status": "ignored", "event": other})),
+        other => (202, WebhookAnswer { event: Some(other.to_owned()), ..WebhookAnswer::new(WebhookStatus::Ignored) }),
     };
     record(ctx, link.id, &delivery).await?;
     Ok(respond::json(&answer, status))
 }
 
-async fn issues(ctx: &Ctx, link: &LinkRow, payload: &Value) -> ApiResult<(u16, Value)> {
+async fn issues(ctx: &Ctx, link: &LinkRow, payload: &Value) -> ApiResult<(u16, WebhookAnswer)> {
     same_repository(link, payload)?;
     let action = payload["action"].as_str().unwrap_or("");
     let left = match action {
@@ -73,10 +77,16 @@ async fn issues(ctx: &Ctx, link: &LinkRow, payload: &Value) -> ApiResult<(u16, V
     };
     let snap = issue::snapshot(&payload["issue"], left).map_err(|why| ApiError::invalid_field("issue", why))?;
     if snap.is_pull_request && !link.include_pull_requests() {
-        return Ok((202, json!({"status": "ignored", "reason": "pull requests are not mirrored by this link"})));
+        let reason = Some("pull requests are not mirrored by this link".to_owned());
+        return Ok((202, WebhookAnswer { reason, ..WebhookAnswer::new(WebhookStatus::Ignored) }));
     }
     let outcome = mirror::apply(ctx, link, &snap).await?;
-    Ok((200, json!({"status": outcome.kind.name(), "requirement": outcome.handle, "action": action})))
+    let answer = WebhookAnswer {
+        requirement: Some(outcome.handle),
+        action: Some(action.to_owned()),
+        ..WebhookAnswer::new(outcome.kind.status())
+    };
+    Ok((200, answer))
 }
 
 /// A delivery for another repository is refused: a link mirrors exactly one.

@@ -5,9 +5,9 @@ use protocol::event::EventBody;
 use worker::{Env, Method, Request, RequestInit, Response, Stub};
 
 use super::replay;
-use crate::bindings;
-use crate::error::{ApiError, ApiResult};
-use crate::query::Query;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::query::Query;
+use crate::platform::bindings;
 
 /// The name of a stream, which is also the name of its Hub instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub async fn append(env: &Env, key: &StreamKey, body: &EventBody) -> ApiResult<S
 }
 
 /// Who is on a stream: live subscribers, and when a publisher last said it was alive.
-#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct Presence {
     pub subscribers: u32,
     pub last_touch_ms: Option<i64>,
@@ -89,30 +89,40 @@ pub async fn append_seen(env: &Env, key: &StreamKey, body: &EventBody) -> ApiRes
     Ok((response.text().await?, presence))
 }
 
-/// Hands a signed webhook delivery to its Hub, which retries it until it is accepted.
-pub async fn deliver(env: &Env, key: &StreamKey, delivery: &crate::batons::webhook::Delivery) -> ApiResult<()> {
-    let json = serde_json::to_string(delivery).map_err(ApiError::internal)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(json.into()));
-    let mut response =
-        stub(env, key)?.fetch_with_request(Request::new_with_init("https://hub/deliver", &init)?).await?;
-    if response.status_code() >= 300 {
-        return Err(ApiError::internal(format!(
-            "hub deliver answered {}: {}",
-            response.status_code(),
-            response.text().await.unwrap_or_default()
-        )));
+/// Appends several events in one call (in order), so a change that touches many rows costs
+/// one subrequest, not one per row. Bodies beyond what one call carries go in further calls.
+pub async fn append_all(env: &Env, key: &StreamKey, bodies: &[EventBody]) -> ApiResult<()> {
+    for chunk in bodies.chunks(APPEND_ALL_CHUNK) {
+        command(env, key, "append_all", Some(serde_json::to_string(chunk).map_err(ApiError::internal)?)).await?;
     }
     Ok(())
 }
 
+/// Events per `append_all` call: change signals are ~100 bytes, far below the body limit.
+const APPEND_ALL_CHUNK: usize = 1_000;
+
+/// Hands a signed webhook delivery to its Hub, which retries it until it is accepted.
+pub async fn deliver(env: &Env, key: &StreamKey, delivery: &crate::hub::delivery::Delivery) -> ApiResult<()> {
+    command(env, key, "deliver", Some(serde_json::to_string(delivery).map_err(ApiError::internal)?)).await
+}
+
 /// Forgets a stream's whole log and ends its live subscriptions.
 pub async fn wipe(env: &Env, key: &StreamKey) -> ApiResult<()> {
+    command(env, key, "wipe", None).await
+}
+
+/// POSTs to one of the Hub's own routes; anything but a success is an internal error.
+async fn command(env: &Env, key: &StreamKey, route: &str, json: Option<String>) -> ApiResult<()> {
     let mut init = RequestInit::new();
-    init.with_method(Method::Post);
-    let response = stub(env, key)?.fetch_with_request(Request::new_with_init("https://hub/wipe", &init)?).await?;
+    init.with_method(Method::Post).with_body(json.map(Into::into));
+    let url = format!("https://hub/{route}");
+    let mut response = stub(env, key)?.fetch_with_request(Request::new_with_init(&url, &init)?).await?;
     if response.status_code() >= 300 {
-        return Err(ApiError::internal(format!("hub wipe answered {}", response.status_code())));
+        return Err(ApiError::internal(format!(
+            "hub {route} answered {}: {}",
+            response.status_code(),
+            response.text().await.unwrap_or_default()
+        )));
     }
     Ok(())
 }

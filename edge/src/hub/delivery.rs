@@ -6,8 +6,25 @@
 use serde::Deserialize;
 use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, SqlStorage, Storage};
 
-use crate::batons::webhook::{backoff_ms, Delivery, MAX_ATTEMPTS};
-use crate::error::ApiResult;
+use crate::http::error::ApiResult;
+
+/// Attempts of one delivery, the first included.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// One delivery as the Hub stores it: where, what event, the body and its signature. A baton's
+/// completion webhook is one kind; the Hub knows nothing of batons.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Delivery {
+    pub url: String,
+    pub event: String,
+    pub body: String,
+    pub signature: String,
+}
+
+/// Milliseconds to wait before attempt `attempt` (1-based) when the previous one failed.
+pub fn backoff_ms(base_ms: i64, attempt: u32) -> i64 {
+    base_ms.saturating_mul(1i64 << attempt.saturating_sub(1).min(20))
+}
 
 fn ensure_table(sql: &SqlStorage) -> ApiResult<()> {
     sql.exec(
@@ -84,7 +101,7 @@ async fn post(d: &Pending, attempt: u32) -> bool {
     }
     let mut init = RequestInit::new();
     // A redirect is a failed attempt, never followed: it could lead to an address the URL
-    // check refused (`batons::webhook::check_url`).
+    // check of the URL refused when it was given.
     init.with_method(Method::Post)
         .with_headers(headers)
         .with_body(Some(d.body.clone().into()))
@@ -93,5 +110,18 @@ async fn post(d: &Pending, attempt: u32) -> bool {
     match Fetch::Request(request).send().await {
         Ok(response) => (200..300).contains(&response.status_code()),
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially() {
+        assert_eq!(backoff_ms(1000, 1), 1000);
+        assert_eq!(backoff_ms(1000, 2), 2000);
+        assert_eq!(backoff_ms(1000, 4), 8000);
+        assert!(backoff_ms(i64::MAX, 30) > 0);
     }
 }

@@ -1,6 +1,7 @@
 //! The Hub: one Durable Object class holding an append-only, sequenced event log per stream
-//! key (`session:<id>` now; `worker:<id>` and `project:<id>` later), with replay and live
-//! fan-out over Server-Sent Events.
+//! key (`session:<id>` transcripts, `worker:<id>` command streams, `project:<id>` change
+//! signals, `webhook:<baton id>` deliveries), with replay and live fan-out over Server-Sent
+//! Events. The Hub knows no feature: what it stores is opaque events and deliveries.
 //!
 //! - [`replay`] holds the pure rules: where a reader resumes, how an event's JSON is
 //!   enveloped, the bounds of pages, replays and subscriber backlogs;

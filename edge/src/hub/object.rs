@@ -26,9 +26,11 @@ use wasm_bindgen::JsValue;
 use web_sys::{TransformStream, WritableStreamDefaultWriter};
 use worker::{durable_object, DurableObject, Env, Headers, Request, Response, SqlStorage, State};
 
+use super::client::Presence;
 use super::replay::{self, Body, KEEPALIVE_SECS, MAX_BACKLOG_FRAMES, MAX_REPLAY};
-use crate::error::{ApiError, ApiResult};
-use crate::{body, clock, respond};
+use crate::http::error::{ApiError, ApiResult};
+use crate::{http::body, http::respond, platform::clock};
+use protocol::event::EventBody;
 use protocol::sse;
 
 #[durable_object]
@@ -61,8 +63,11 @@ impl DurableObject for Hub {
             .ok()
             .and_then(|v| v.to_string().parse().ok())
             .unwrap_or(replay::DEFAULT_TURN_TTL_MS);
-        let webhook_retry_ms =
-            env.var(crate::bindings::WEBHOOK_RETRY_MS).ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(5_000);
+        let webhook_retry_ms = env
+            .var(crate::platform::bindings::WEBHOOK_RETRY_MS)
+            .ok()
+            .and_then(|v| v.to_string().parse().ok())
+            .unwrap_or(5_000);
         Hub {
             turn_ttl_ms,
             webhook_retry_ms,
@@ -152,7 +157,7 @@ impl Hub {
         if self.live.borrow().gone && url.path() != "/wipe" {
             return Err(ApiError::not_found("this stream: it was deleted"));
         }
-        let query = crate::query::Query::from_url(&url);
+        let query = crate::http::query::Query::from_url(&url);
         match (req.method(), url.path()) {
             (worker::Method::Post, "/append") => {
                 let text = body::read_limited(&mut req, body::MAX_BODY_BYTES).await?;
@@ -163,6 +168,15 @@ impl Hub {
                 let response = respond::raw_json(event.into_bytes(), 201);
                 response.headers().set(PRESENCE_HEADER, &self.presence())?;
                 Ok(response)
+            }
+            (worker::Method::Post, "/append_all") => {
+                let text = body::read_limited(&mut req, body::MAX_BODY_BYTES).await?;
+                let text = String::from_utf8(text).map_err(|_| ApiError::invalid_field("events", "is not UTF-8"))?;
+                for body in Body::parse_all(&text)? {
+                    self.append(&body)?;
+                    self.watch_turn(body.turn_signal()).await?;
+                }
+                Ok(respond::no_content())
             }
             (worker::Method::Post, "/deliver") => {
                 let text = body::read_limited(&mut req, 2 * body::MAX_BODY_BYTES).await?;
@@ -215,20 +229,21 @@ impl Hub {
         Ok(())
     }
 
-    /// `{"subscribers": N, "last_touch_ms": T|null}` after dropping subscribers known gone.
+    /// The stream's [`Presence`] (as JSON) after dropping subscribers known gone.
     fn presence(&self) -> String {
         let mut live = self.live.borrow_mut();
         live.prune();
-        let touch = live.last_touch_ms.map_or("null".to_owned(), |t| t.to_string());
-        let subscribers = live.subscribers.len();
+        let last_touch_ms = live.last_touch_ms;
+        let subscribers = u32::try_from(live.subscribers.len()).unwrap_or(u32::MAX);
         drop(live);
         let open: Vec<TurnRow> = self
             .sql()
             .exec("SELECT message_seq, last_alive FROM open_turn", None)
             .and_then(|c| c.to_array())
             .unwrap_or_default();
-        let open = open.first().map_or("null".to_owned(), |t| t.message_seq.to_string());
-        format!("{{\"subscribers\":{subscribers},\"last_touch_ms\":{touch},\"open_turn\":{open}}}")
+        let open_turn = open.first().and_then(|t| u64::try_from(t.message_seq).ok());
+        let presence = Presence { subscribers, last_touch_ms, open_turn };
+        serde_json::to_string(&presence).unwrap_or_else(|_| "{}".to_owned())
     }
 
     fn sql(&self) -> SqlStorage {
@@ -317,13 +332,12 @@ impl Hub {
             self.state.storage().set_alarm(turn.last_alive + self.turn_ttl_ms - now).await?;
             return Ok(());
         }
-        let closing = serde_json::json!({
-            "type": "turn_error",
-            "message_seq": turn.message_seq,
-            "message": "turn abandoned: the worker went silent",
-            "synthetic": true,
-        });
-        self.append(&Body::parse(&closing.to_string())?)?;
+        let closing = EventBody::TurnError {
+            message_seq: u64::try_from(turn.message_seq).unwrap_or(0),
+            message: "turn abandoned: the worker went silent".into(),
+            synthetic: true,
+        };
+        self.append(&Body::of(&closing)?)?;
         self.sql().exec("DELETE FROM open_turn", None)?;
         Ok(())
     }
@@ -336,13 +350,10 @@ impl Hub {
                 vec![(after as i64).into(), i64::from(limit).into()],
             )?
             .to_array()?;
-        let next_after = if rows.len() == limit as usize {
-            rows.last().map_or("null".to_owned(), |r| r.seq.to_string())
-        } else {
-            "null".to_owned()
-        };
+        let next_after =
+            if rows.len() == limit as usize { rows.last().and_then(|r| u64::try_from(r.seq).ok()) } else { None };
         let items: Vec<&str> = rows.iter().map(|r| r.data.as_str()).collect();
-        Ok(format!("{{\"items\":[{}],\"next_after\":{next_after},\"last_seq\":{}}}", items.join(","), self.last_seq()?))
+        replay::page_json(&items, next_after, self.last_seq()?)
     }
 
     /// Opens an SSE stream: missed events first, then live ones.

@@ -1,7 +1,7 @@
 //! Pure rules of the Hub: resume points, the event envelope, and the bounds that keep one
 //! reader from holding the others back.
 
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 
 /// Default and maximum page size of `GET .../events`.
 pub const DEFAULT_PAGE: u32 = 100;
@@ -63,6 +63,17 @@ impl Body {
     pub fn parse(text: &str) -> ApiResult<Self> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| ApiError::invalid_field("event", format!("is not JSON: {e}")))?;
+        Body::from_value(&value)
+    }
+
+    /// Several bodies sent at once, as a JSON array (`/append_all`).
+    pub fn parse_all(text: &str) -> ApiResult<Vec<Self>> {
+        let values: Vec<serde_json::Value> = serde_json::from_str(text)
+            .map_err(|e| ApiError::invalid_field("events", format!("is not a JSON array: {e}")))?;
+        values.iter().map(Body::from_value).collect()
+    }
+
+    fn from_value(value: &serde_json::Value) -> ApiResult<Self> {
         let event_type = value
             .get("type")
             .and_then(|t| t.as_str())
@@ -72,8 +83,13 @@ impl Body {
         if value.get("seq").is_some() || value.get("at").is_some() {
             return Err(ApiError::invalid_field("event", "`seq` and `at` are set by the Hub"));
         }
-        let json = serde_json::to_string(&value).map_err(ApiError::internal)?;
+        let json = serde_json::to_string(value).map_err(ApiError::internal)?;
         Ok(Body { event_type, json })
+    }
+
+    /// The body of a typed event.
+    pub fn of(event: &protocol::event::EventBody) -> ApiResult<Self> {
+        Body::parse(&serde_json::to_string(event).map_err(ApiError::internal)?)
     }
 
     /// The stored and sent form: `{"seq":N,"at":"...",<the body's members>}`.
@@ -113,9 +129,41 @@ pub fn abandoned(last_alive_ms: i64, now_ms: i64, ttl_ms: i64) -> bool {
     now_ms - last_alive_ms >= ttl_ms
 }
 
+/// A page of the log as [`protocol::event::EventPage`] JSON, from events already stored as
+/// JSON text: each goes out as it is (a `RawValue`), never parsed again.
+pub fn page_json(items: &[&str], next_after: Option<u64>, last_seq: u64) -> ApiResult<String> {
+    #[derive(serde::Serialize)]
+    struct Page<'a> {
+        items: Vec<&'a serde_json::value::RawValue>,
+        next_after: Option<u64>,
+        last_seq: u64,
+    }
+    let items = items
+        .iter()
+        .map(|text| serde_json::from_str::<&serde_json::value::RawValue>(text))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    serde_json::to_string(&Page { items, next_after, last_seq }).map_err(ApiError::internal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the events page was built by splicing strings; it is the shared
+    /// `EventPage` now, events passed through untouched.
+    #[test]
+    fn an_events_page_is_an_event_page() {
+        let stored = [
+            r#"{"seq":1,"at":"2026-11-21T10:00:00.000Z","type":"system_notice","text":"a \"quoted\" word"}"#,
+            r#"{"seq":2,"at":"2026-11-21T10:00:01.000Z","type":"from_the_future","x":[1]}"#,
+        ];
+        let page: protocol::event::EventPage = serde_json::from_str(&page_json(&stored, Some(2), 7).unwrap()).unwrap();
+        assert_eq!((page.items.len(), page.next_after, page.last_seq), (2, Some(2), 7));
+        assert_eq!(page.items[0].body, EventBody::SystemNotice { text: "a \"quoted\" word".into() });
+        let empty: protocol::event::EventPage = serde_json::from_str(&page_json(&[], None, 0).unwrap()).unwrap();
+        assert!(empty.items.is_empty() && empty.next_after.is_none());
+    }
 
     /// Regression: `after=18446744073709551615` wrapped to -1 in the Hub and replayed from 1.
     #[test]

@@ -13,7 +13,7 @@ use std::io::Read;
 
 use anyhow::{bail, Context, Result};
 use protocol::baton::{
-    id_from_input, Baton, BatonStatus, BatonTarget, Caught, Fail, Finish, Heartbeat, PassBaton, Passed, WebhookSpec,
+    Baton, BatonId, BatonStatus, BatonTarget, Caught, Fail, Finish, Heartbeat, PassBaton, Passed, WebhookSpec,
 };
 use protocol::handle::{Handle, HandleKind};
 use serde_json::{Map, Value};
@@ -218,12 +218,15 @@ pub async fn pass(args: &PassArgs, env: &Env) -> Result<()> {
     env.print(&passed, |p| format!("Passed {} (expires {})\npickup: {}", p.baton_id, p.expires_at, p.pickup_url))
 }
 
-fn path(verb: &str, given: &str) -> String {
-    format!("/api/{verb}/{}", id_from_input(given))
+/// The API path of a move on the baton `given` (an id or a pickup URL), or why it names none.
+fn path(verb: &str, given: &str) -> Result<String> {
+    let id =
+        BatonId::from_input(given).map_err(|why| anyhow::anyhow!("{why}: pass the id (bt_...) or the pickup URL"))?;
+    Ok(format!("/api/{verb}/{id}"))
 }
 
 pub async fn catch(args: &CatchArgs, env: &Env) -> Result<()> {
-    let mut url = path("catch", &args.baton);
+    let mut url = path("catch", &args.baton)?;
     if let Some(lease) = &args.lease {
         url.push_str(&format!("?lease_seconds={}", parse_duration(lease)?));
     }
@@ -242,13 +245,13 @@ pub async fn catch(args: &CatchArgs, env: &Env) -> Result<()> {
 pub async fn done(args: &DoneArgs, env: &Env) -> Result<()> {
     let body =
         Finish { output: args.output.as_deref().map(json_value).transpose()?, lease_token: args.lease_token.clone() };
-    let baton: Baton = env.client.post("finish the baton", &path("done", &args.baton), &body).await?;
+    let baton: Baton = env.client.post("finish the baton", &path("done", &args.baton)?, &body).await?;
     env.print(&baton, describe)
 }
 
 pub async fn fail(args: &FailArgs, env: &Env) -> Result<()> {
     let body = Fail { error: args.error.clone(), lease_token: args.lease_token.clone() };
-    let baton: Baton = env.client.post("fail the baton", &path("fail", &args.baton), &body).await?;
+    let baton: Baton = env.client.post("fail the baton", &path("fail", &args.baton)?, &body).await?;
     env.print(&baton, describe)
 }
 
@@ -257,17 +260,17 @@ pub async fn heartbeat(args: &HeartbeatArgs, env: &Env) -> Result<()> {
         lease_token: args.lease_token.clone(),
         lease_seconds: args.lease.as_deref().map(parse_duration).transpose()?,
     };
-    let baton: Baton = env.client.post("extend the lease", &path("heartbeat", &args.baton), &body).await?;
+    let baton: Baton = env.client.post("extend the lease", &path("heartbeat", &args.baton)?, &body).await?;
     env.print(&baton, describe)
 }
 
 pub async fn cancel(args: &IdArgs, env: &Env) -> Result<()> {
-    let baton: Baton = env.client.post("cancel the baton", &path("cancel", &args.baton), &Value::Null).await?;
+    let baton: Baton = env.client.post("cancel the baton", &path("cancel", &args.baton)?, &Value::Null).await?;
     env.print(&baton, describe)
 }
 
 pub async fn status(args: &IdArgs, env: &Env) -> Result<()> {
-    let baton: Baton = env.client.get("read the baton", &path("status", &args.baton)).await?;
+    let baton: Baton = env.client.get("read the baton", &path("status", &args.baton)?).await?;
     env.print(&baton, describe)
 }
 

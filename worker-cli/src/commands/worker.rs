@@ -267,7 +267,7 @@ fn registration_summary(
     format!(
         "{} {} ({}, agent {}, base {}{mode}). Config: {}\n\
          The agent's environment: {}{}{}; nothing else.\nStart it with: baton worker run",
-        if registered.outcome == "created" { "Registered" } else { "Reattached" },
+        if registered.outcome == protocol::worker::RegistrationOutcome::Created { "Registered" } else { "Reattached" },
         w.handle,
         w.name,
         w.agent,

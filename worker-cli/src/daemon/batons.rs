@@ -181,9 +181,11 @@ impl Catcher {
         }
         let caught: Vec<Baton> =
             resolve::all_pages(&self.client, "list caught batons", "/api/batons?status=caught").await?;
-        let mine = caught
-            .iter()
-            .filter(|b| b.caught_by.as_ref().is_some_and(|p| p.kind == "worker" && p.id == self.worker_id));
+        let mine = caught.iter().filter(|b| {
+            b.caught_by
+                .as_ref()
+                .is_some_and(|p| p.kind == protocol::event::AuthorKind::Worker && p.id == self.worker_id)
+        });
         for b in mine {
             self.keep(b);
         }

@@ -1,0 +1,330 @@
+//! The route table: every path of the API, its method and its name. Pure: matching a method
+//! and path to a [`Route`] does no I/O, so it is unit-tested natively and the OpenAPI
+//! document can be checked against [`ROUTES`].
+//!
+//! Path parameters are written `:name` and captured as strings; handlers parse them (see
+//! [`Matched::id`]).
+
+use protocol::handle::{Handle, HandleKind};
+
+use crate::http::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "GET" | "HEAD" => Some(Method::Get),
+            "POST" => Some(Method::Post),
+            "PATCH" => Some(Method::Patch),
+            "DELETE" => Some(Method::Delete),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// What a request asks for. One variant per (method, path) pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    AuthBootstrap,
+    AuthLogin,
+    AuthLogout,
+    AuthMe,
+    AuthPassword,
+    TokensCreate,
+    TokensList,
+    TokensRevoke,
+    UsersCreate,
+    UsersList,
+    WorkspacesCreate,
+    WorkspacesList,
+    WorkspacesGet,
+    WorkspacesUpdate,
+    WorkspacesDelete,
+    WorkspaceMembersList,
+    WorkspaceMembersAdd,
+    WorkspaceMembersRemove,
+    WorkspaceProjectsList,
+    ProjectsCreate,
+    ProjectsGet,
+    ProjectsUpdate,
+    ProjectsDelete,
+    ProjectStream,
+    ProjectEventsList,
+    ProjectItemGet,
+    ProjectSessionsList,
+    RequirementsCreate,
+    RequirementsList,
+    RequirementsGet,
+    RequirementsUpdate,
+    RequirementsDelete,
+    TasksCreate,
+    TasksList,
+    TasksGet,
+    TasksUpdate,
+    TasksDelete,
+    TaskCommentsCreate,
+    TaskCommentsList,
+    OpenApi,
+    GithubWebhook,
+    WorkersRegister,
+    WorkersList,
+    WorkersGet,
+    WorkersDelete,
+    WorkerStream,
+    WorkerSessionsList,
+    SessionEventsAppend,
+    SessionsDelete,
+    SessionsUpdate,
+    SessionClear,
+    AttachmentUpload,
+    AttachmentDownload,
+    WorkerHeartbeat,
+    WorkerTokenRotate,
+    WorkerTokenRevoke,
+    UsersUpdate,
+    UserTokensRevoke,
+    SessionStop,
+    SessionResume,
+    SessionAbort,
+    GithubConnect,
+    GithubLinksList,
+    GithubLinkUpdate,
+    GithubLinkDelete,
+    GithubSync,
+    SessionsCreate,
+    SessionsGet,
+    SessionMessagesPost,
+    SessionEventsList,
+    SessionStream,
+    BatonPass,
+    BatonCatch,
+    BatonDone,
+    BatonStatus,
+    BatonHeartbeat,
+    BatonFail,
+    BatonCancel,
+    BatonsList,
+}
+
+/// One row of the table.
+pub struct RouteSpec {
+    pub method: Method,
+    pub pattern: &'static str,
+    pub route: Route,
+}
+
+const fn spec(method: Method, pattern: &'static str, route: Route) -> RouteSpec {
+    RouteSpec { method, pattern, route }
+}
+
+use Method::{Delete, Get, Patch, Post};
+
+/// Every route of the API.
+pub const ROUTES: &[RouteSpec] = &[
+    spec(Get, "/api/health", Route::Health),
+    spec(Get, "/api/openapi.json", Route::OpenApi),
+    spec(Post, "/api/github/webhook/:id", Route::GithubWebhook),
+    spec(Post, "/api/workers", Route::WorkersRegister),
+    spec(Get, "/api/workers", Route::WorkersList),
+    spec(Get, "/api/workers/:id", Route::WorkersGet),
+    spec(Delete, "/api/workers/:id", Route::WorkersDelete),
+    spec(Get, "/api/workers/:id/stream", Route::WorkerStream),
+    spec(Get, "/api/workers/:id/sessions", Route::WorkerSessionsList),
+    spec(Post, "/api/sessions/:id/events", Route::SessionEventsAppend),
+    spec(Delete, "/api/sessions/:id", Route::SessionsDelete),
+    spec(Patch, "/api/sessions/:id", Route::SessionsUpdate),
+    spec(Post, "/api/sessions/:id/clear", Route::SessionClear),
+    spec(Post, "/api/sessions/:id/attachments", Route::AttachmentUpload),
+    spec(Get, "/api/sessions/:id/attachments/:attachment_id", Route::AttachmentDownload),
+    spec(Post, "/api/workers/:id/heartbeat", Route::WorkerHeartbeat),
+    spec(Post, "/api/workers/:id/token", Route::WorkerTokenRotate),
+    spec(Delete, "/api/workers/:id/token", Route::WorkerTokenRevoke),
+    spec(Post, "/api/sessions/:id/stop", Route::SessionStop),
+    spec(Post, "/api/sessions/:id/resume", Route::SessionResume),
+    spec(Post, "/api/sessions/:id/abort", Route::SessionAbort),
+    spec(Post, "/api/projects/:id/github", Route::GithubConnect),
+    spec(Get, "/api/projects/:id/github", Route::GithubLinksList),
+    spec(Patch, "/api/github/links/:id", Route::GithubLinkUpdate),
+    spec(Delete, "/api/github/links/:id", Route::GithubLinkDelete),
+    spec(Post, "/api/github/links/:id/sync", Route::GithubSync),
+    spec(Post, "/api/auth/bootstrap", Route::AuthBootstrap),
+    spec(Post, "/api/auth/login", Route::AuthLogin),
+    spec(Post, "/api/auth/logout", Route::AuthLogout),
+    spec(Get, "/api/auth/me", Route::AuthMe),
+    spec(Post, "/api/auth/password", Route::AuthPassword),
+    spec(Post, "/api/tokens", Route::TokensCreate),
+    spec(Get, "/api/tokens", Route::TokensList),
+    spec(Delete, "/api/tokens/:id", Route::TokensRevoke),
+    spec(Post, "/api/users", Route::UsersCreate),
+    spec(Get, "/api/users", Route::UsersList),
+    spec(Patch, "/api/users/:id", Route::UsersUpdate),
+    spec(Delete, "/api/users/:id/tokens", Route::UserTokensRevoke),
+    spec(Post, "/api/workspaces", Route::WorkspacesCreate),
+    spec(Get, "/api/workspaces", Route::WorkspacesList),
+    spec(Get, "/api/workspaces/:id", Route::WorkspacesGet),
+    spec(Patch, "/api/workspaces/:id", Route::WorkspacesUpdate),
+    spec(Delete, "/api/workspaces/:id", Route::WorkspacesDelete),
+    spec(Get, "/api/workspaces/:id/members", Route::WorkspaceMembersList),
+    spec(Post, "/api/workspaces/:id/members", Route::WorkspaceMembersAdd),
+    spec(Delete, "/api/workspaces/:id/members/:user_id", Route::WorkspaceMembersRemove),
+    spec(Get, "/api/workspaces/:id/projects", Route::WorkspaceProjectsList),
+    spec(Post, "/api/projects", Route::ProjectsCreate),
+    spec(Get, "/api/projects/:id", Route::ProjectsGet),
+    spec(Patch, "/api/projects/:id", Route::ProjectsUpdate),
+    spec(Delete, "/api/projects/:id", Route::ProjectsDelete),
+    spec(Get, "/api/projects/:id/stream", Route::ProjectStream),
+    spec(Get, "/api/projects/:id/events", Route::ProjectEventsList),
+    spec(Get, "/api/projects/:id/items/:handle", Route::ProjectItemGet),
+    spec(Post, "/api/projects/:id/requirements", Route::RequirementsCreate),
+    spec(Get, "/api/projects/:id/requirements", Route::RequirementsList),
+    spec(Get, "/api/requirements/:id", Route::RequirementsGet),
+    spec(Patch, "/api/requirements/:id", Route::RequirementsUpdate),
+    spec(Delete, "/api/requirements/:id", Route::RequirementsDelete),
+    spec(Post, "/api/projects/:id/tasks", Route::TasksCreate),
+    spec(Get, "/api/projects/:id/tasks", Route::TasksList),
+    spec(Get, "/api/tasks/:id", Route::TasksGet),
+    spec(Patch, "/api/tasks/:id", Route::TasksUpdate),
+    spec(Delete, "/api/tasks/:id", Route::TasksDelete),
+    spec(Post, "/api/tasks/:id/comments", Route::TaskCommentsCreate),
+    spec(Get, "/api/tasks/:id/comments", Route::TaskCommentsList),
+    spec(Get, "/api/projects/:id/sessions", Route::ProjectSessionsList),
+    spec(Post, "/api/sessions", Route::SessionsCreate),
+    spec(Get, "/api/sessions/:id", Route::SessionsGet),
+    spec(Post, "/api/sessions/:id/messages", Route::SessionMessagesPost),
+    spec(Get, "/api/sessions/:id/events", Route::SessionEventsList),
+    spec(Get, "/api/sessions/:id/stream", Route::SessionStream),
+    spec(Post, "/api/pass", Route::BatonPass),
+    spec(Get, "/api/catch/:id", Route::BatonCatch),
+    spec(Post, "/api/done/:id", Route::BatonDone),
+    spec(Get, "/api/status/:id", Route::BatonStatus),
+    spec(Post, "/api/heartbeat/:id", Route::BatonHeartbeat),
+    spec(Post, "/api/fail/:id", Route::BatonFail),
+    spec(Post, "/api/cancel/:id", Route::BatonCancel),
+    spec(Get, "/api/batons", Route::BatonsList),
+];
+
+/// A matched route and its captured path parameters, in pattern order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    pub route: Route,
+    pub params: Vec<String>,
+}
+
+impl Matched {
+    /// The `index`-th path parameter as a row id: a positive integer, or a handle of `kind`
+    /// (`S-7` for session 7) where the kind has one.
+    pub fn id(&self, index: usize, kind: Option<HandleKind>) -> ApiResult<i64> {
+        let text = self.params.get(index).map(String::as_str).unwrap_or("");
+        parse_id(text, kind).ok_or_else(|| {
+            let hint = kind.map_or(String::new(), |k| format!(" or a handle like {}-1", k.prefix()));
+            ApiError::invalid_parameter("id", format!("{text:?} is not a positive integer{hint}"))
+        })
+    }
+}
+
+fn parse_id(text: &str, kind: Option<HandleKind>) -> Option<i64> {
+    if let Ok(n) = text.parse::<i64>() {
+        return (n > 0 && !text.starts_with('+')).then_some(n);
+    }
+    let handle: Handle = text.parse().ok()?;
+    (Some(handle.kind) == kind).then(|| i64::try_from(handle.number).ok())?
+}
+
+/// Why nothing matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoMatch {
+    NotFound,
+    /// The path exists with other methods (listed for the `Allow` header).
+    MethodNotAllowed(Vec<Method>),
+}
+
+/// Finds the route for a method and a path (without query string).
+pub fn match_route(method: Method, path: &str) -> Result<Matched, NoMatch> {
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let mut allowed = Vec::new();
+    for spec in ROUTES {
+        if let Some(params) = match_pattern(spec.pattern, path) {
+            if spec.method == method {
+                return Ok(Matched { route: spec.route, params });
+            }
+            allowed.push(spec.method);
+        }
+    }
+    if allowed.is_empty() {
+        Err(NoMatch::NotFound)
+    } else {
+        Err(NoMatch::MethodNotAllowed(allowed))
+    }
+}
+
+fn match_pattern(pattern: &str, path: &str) -> Option<Vec<String>> {
+    let mut pattern_parts = pattern.split('/');
+    let mut path_parts = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (pattern_parts.next(), path_parts.next()) {
+            (None, None) => return Some(params),
+            (Some(p), Some(s)) if p.starts_with(':') && !s.is_empty() => params.push(s.to_owned()),
+            (Some(p), Some(s)) if p == s => {}
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_static_and_parameterized_paths() {
+        assert_eq!(match_route(Get, "/api/health").unwrap().route, Route::Health);
+        let m = match_route(Post, "/api/sessions/12/messages").unwrap();
+        assert_eq!(m.route, Route::SessionMessagesPost);
+        assert_eq!(m.params, vec!["12"]);
+        assert_eq!(match_route(Get, "/api/workspaces/").unwrap().route, Route::WorkspacesList);
+    }
+
+    #[test]
+    fn unknown_paths_and_wrong_methods_are_told_apart() {
+        assert_eq!(match_route(Get, "/api/nope"), Err(NoMatch::NotFound));
+        assert_eq!(match_route(Get, "/api/sessions//messages"), Err(NoMatch::NotFound));
+        assert_eq!(match_route(Delete, "/api/health"), Err(NoMatch::MethodNotAllowed(vec![Get])));
+    }
+
+    #[test]
+    fn ids_are_positive_integers_or_handles_of_the_right_kind() {
+        let m = |p: &str| Matched { route: Route::SessionsGet, params: vec![p.to_owned()] };
+        assert_eq!(m("7").id(0, Some(HandleKind::Session)), Ok(7));
+        assert_eq!(m("S-7").id(0, Some(HandleKind::Session)), Ok(7));
+        for bad in ["0", "-1", "+1", "x", "T-7", "99999999999999999999"] {
+            assert!(m(bad).id(0, Some(HandleKind::Session)).is_err(), "{bad}");
+        }
+        assert!(m("S-7").id(0, None).is_err());
+    }
+
+    #[test]
+    fn every_pattern_is_unique_per_method() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(!(a.method == b.method && a.pattern == b.pattern), "{} {} twice", a.method.as_str(), a.pattern);
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Personal API tokens: minted with a name and an optional expiry, shown once, listed without
+//! their secret, revoked by deletion (one, or all of a user's). Owns the `api_tokens` table
+//! (authentication reads it in `auth`, and refuses an expired token there).
+
+use protocol::api::{CreateToken, Page, TokenCreated, TokenInfo};
+use serde::Deserialize;
+use worker::{Request, Response};
+
+use crate::access::auth::Principal;
+use crate::access::invalidate;
+use crate::crypto::secrets::{self, TokenKind};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::pagination::PageRequest;
+use crate::platform::context::Ctx;
+use crate::{http::body, http::query::Query, http::respond, http::validate, platform::db};
+
+use protocol::time::rfc3339_from_ms;
+
+#[derive(Deserialize)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    #[serde(default)]
+    expires_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, name, created_at, last_used_at, expires_at";
+
+/// The longest a token may be made to last, in days.
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Mints a token for `user_id` and stores its hash; the returned secret is never stored.
+pub async fn mint_for(ctx: &Ctx, user_id: i64, name: &str) -> ApiResult<TokenCreated> {
+    mint_expiring(ctx, user_id, name, None).await
+}
+
+async fn mint_expiring(ctx: &Ctx, user_id: i64, name: &str, expires_at: Option<i64>) -> ApiResult<TokenCreated> {
+    let token = secrets::mint(TokenKind::Personal)?;
+    let row: Option<TokenRow> = ctx
+        .db
+        .first(
+            &format!(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 RETURNING {COLUMNS}"
+            ),
+            &[
+                db::int(user_id),
+                db::text(name),
+                db::text(&secrets::hash(&token)),
+                db::int(ctx.now),
+                db::opt_int(expires_at),
+            ],
+        )
+        .await?;
+    let row = row.ok_or_else(|| ApiError::internal("token insert returned no row"))?;
+    Ok(TokenCreated {
+        id: row.id,
+        name: row.name,
+        token,
+        created_at: rfc3339_from_ms(row.created_at),
+        expires_at: row.expires_at.map(rfc3339_from_ms),
+    })
+}
+
+/// `POST /api/tokens`.
+pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    let input: CreateToken = body::read_json(req).await?;
+    let name = validate::name("name", &input.name)?;
+    let expires_at = match input.expires_in_days {
+        None => None,
+        Some(days @ 1..=MAX_EXPIRY_DAYS) => Some(ctx.now + i64::from(days) * DAY_MS),
+        Some(_) => {
+            return Err(ApiError::invalid_field("expires_in_days", format!("must be 1 to {MAX_EXPIRY_DAYS}")));
+        }
+    };
+    Ok(respond::created(&mint_expiring(ctx, who.user_id, &name, expires_at).await?))
+}
+
+/// Revokes every API token of `user_id`; answers how many.
+pub async fn revoke_all(ctx: &Ctx, user_id: i64) -> ApiResult<u32> {
+    #[derive(Deserialize)]
+    struct Revoked {
+        token_hash: String,
+    }
+    let revoked: Vec<Revoked> =
+        ctx.db.all("DELETE FROM api_tokens WHERE user_id = ?1 RETURNING token_hash", &[db::int(user_id)]).await?;
+    for r in &revoked {
+        invalidate::credential_revoked(&r.token_hash);
+    }
+    Ok(u32::try_from(revoked.len()).unwrap_or(u32::MAX))
+}
+
+/// `GET /api/tokens`: the caller's own tokens.
+pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let rows: Vec<TokenRow> = ctx
+        .db
+        .all(
+            &format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
+            &[db::int(who.user_id), db::int(page.after_id), db::int(page.fetch_count().into())],
+        )
+        .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let items = rows
+        .into_iter()
+        .map(|r| TokenInfo {
+            id: r.id,
+            name: r.name,
+            created_at: rfc3339_from_ms(r.created_at),
+            last_used_at: r.last_used_at.map(rfc3339_from_ms),
+            expires_at: r.expires_at.map(rfc3339_from_ms),
+        })
+        .collect();
+    Ok(respond::ok(&Page { items, next_cursor }))
+}
+
+/// `DELETE /api/tokens/:id`: revokes one of the caller's tokens.
+pub async fn revoke(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    #[derive(Deserialize)]
+    struct Revoked {
+        token_hash: String,
+    }
+    let revoked: Option<Revoked> = ctx
+        .db
+        .first(
+            "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2 RETURNING token_hash",
+            &[db::int(id), db::int(who.user_id)],
+        )
+        .await?;
+    let revoked = revoked.ok_or_else(|| ApiError::not_found(format!("token {id}")))?;
+    invalidate::credential_revoked(&revoked.token_hash);
+    Ok(respond::no_content())
+}

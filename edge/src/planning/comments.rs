@@ -1,0 +1,73 @@
+//! Task comments: append-only notes on a task, attributed to a user (or, later, a worker).
+//! Owns the `task_comments` table.
+
+use protocol::event::{Action, Author, AuthorKind, Entity};
+use protocol::model::{Comment, CreateComment};
+use serde::Deserialize;
+use worker::{Request, Response};
+
+use crate::access::auth::Principal;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::pagination::PageRequest;
+use crate::platform::context::Ctx;
+use crate::{
+    http::body, http::query::Query, http::respond, http::validate, planning::tasks, platform::changes, platform::db,
+};
+
+#[derive(Deserialize)]
+struct CommentRow {
+    id: i64,
+    task_id: i64,
+    author_kind: String,
+    author_id: i64,
+    author_name: String,
+    body: String,
+    created_at: i64,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(row: CommentRow) -> Self {
+        let kind = if row.author_kind == "worker" { AuthorKind::Worker } else { AuthorKind::User };
+        Comment {
+            id: row.id,
+            task_id: row.task_id,
+            author: Author { kind, id: row.author_id, name: row.author_name },
+            body: row.body,
+            created_at: protocol::time::rfc3339_from_ms(row.created_at),
+        }
+    }
+}
+
+/// `POST /api/tasks/:id/comments`.
+pub async fn create(ctx: &Ctx, who: &Principal, task_id: i64, req: &mut Request) -> ApiResult<Response> {
+    let input: CreateComment = body::read_json(req).await?;
+    validate::text("body", &input.body)?;
+    let task = tasks::find_visible(ctx, who, task_id).await?;
+    let row: CommentRow = ctx
+        .db
+        .first(
+            "INSERT INTO task_comments (task_id, author_kind, author_id, author_name, body, created_at)
+             VALUES (?1, 'user', ?2, ?3, ?4, ?5)
+             RETURNING id, task_id, author_kind, author_id, author_name, body, created_at",
+            &[db::int(task.id), db::int(who.user_id), db::text(&who.username), db::text(&input.body), db::int(ctx.now)],
+        )
+        .await?
+        .ok_or_else(|| ApiError::internal("comment insert returned no row"))?;
+    changes::emit(ctx, task.project_id, Entity::Comment, Action::Created, row.id, Some(task.handle())).await;
+    Ok(respond::created(&Comment::from(row)))
+}
+
+/// `GET /api/tasks/:id/comments`, oldest first.
+pub async fn list(ctx: &Ctx, who: &Principal, task_id: i64, query: &Query) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let task = tasks::find_visible(ctx, who, task_id).await?;
+    let rows: Vec<CommentRow> = ctx
+        .db
+        .all(
+            "SELECT id, task_id, author_kind, author_id, author_name, body, created_at FROM task_comments
+             WHERE task_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            &[db::int(task.id), db::int(page.after_id), db::int(page.fetch_count().into())],
+        )
+        .await?;
+    Ok(respond::ok(&page.page(rows, |r| r.id, Comment::from)))
+}

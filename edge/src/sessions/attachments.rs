@@ -1,0 +1,205 @@
+//! Session attachments: files people add to a message. The bytes go to R2 (`BLOBS`), never
+//! into D1; the `attachments` table (owned here) holds what the API shows. The session's
+//! worker downloads them into the worktree for the turn.
+
+use protocol::api::Attachment;
+use serde::Deserialize;
+use worker::{Headers, HttpMetadata, Request, Response};
+
+use crate::access::auth::Principal;
+use crate::http::error::{ApiError, ApiResult};
+use crate::platform::context::Ctx;
+use crate::{crypto::secrets, http::body, http::query::Query, http::respond, platform::bindings, platform::db};
+
+/// The largest attachment.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Deserialize)]
+struct Row {
+    id: i64,
+    r2_key: String,
+    filename: String,
+    content_type: String,
+    size: i64,
+}
+
+impl From<&Row> for Attachment {
+    fn from(r: &Row) -> Self {
+        Attachment {
+            id: r.id,
+            filename: r.filename.clone(),
+            content_type: r.content_type.clone(),
+            size: r.size.max(0) as u64,
+        }
+    }
+}
+
+/// A file name safe anywhere: its last path part, with anything but letters, digits, `.`,
+/// `_` and `-` replaced, no leading dot, at most 100 characters.
+pub fn safe_filename(given: &str) -> Option<String> {
+    let base = given.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
+    let cleaned = cleaned.trim_start_matches('.').chars().take(100).collect::<String>();
+    (!cleaned.is_empty() && cleaned.chars().any(|c| c.is_ascii_alphanumeric())).then_some(cleaned)
+}
+
+/// `POST /api/sessions/:id/attachments?filename=NAME`, the bytes as the body.
+pub async fn upload(
+    ctx: &Ctx,
+    who: &Principal,
+    session_id: i64,
+    req: &mut Request,
+    query: &Query,
+) -> ApiResult<Response> {
+    let filename = query
+        .get("filename")
+        .and_then(safe_filename)
+        .ok_or_else(|| ApiError::invalid_parameter("filename", "is required: a file name with letters or digits"))?;
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .filter(|t| t.len() <= 200 && !t.is_empty())
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let bytes = body::read_limited(req, MAX_ATTACHMENT_BYTES).await?;
+    let key = format!("sessions/{session_id}/{}", hex::encode(&secrets::random_bytes()?[..16]));
+    let bucket = ctx.env.bucket(bindings::BLOBS)?;
+    let size = bytes.len() as i64;
+    bucket
+        .put(&key, bytes)
+        .http_metadata(HttpMetadata { content_type: Some(content_type.clone()), ..HttpMetadata::default() })
+        .execute()
+        .await?;
+    let row: Row = ctx
+        .db
+        .first(
+            "INSERT INTO attachments (session_id, r2_key, filename, content_type, size, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id, r2_key, filename, content_type, size",
+            &[
+                db::int(session_id),
+                db::text(&key),
+                db::text(&filename),
+                db::text(&content_type),
+                db::int(size),
+                db::opt_int(Some(who.user_id).filter(|id| *id > 0)),
+                db::int(ctx.now),
+            ],
+        )
+        .await?
+        .ok_or_else(|| ApiError::internal("attachment insert returned no row"))?;
+    Ok(respond::created(&Attachment::from(&row)))
+}
+
+/// The session's attachments with these ids, in the order given; 400 for any that is not.
+pub async fn for_message(ctx: &Ctx, session_id: i64, ids: &[i64]) -> ApiResult<Vec<Attachment>> {
+    if ids.len() > 20 {
+        return Err(ApiError::invalid_field("attachments", "at most 20 per message"));
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One query for all of them, then each in the order the message names them.
+    let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("?{i}")).collect();
+    let mut args = vec![db::int(session_id)];
+    args.extend(ids.iter().map(|id| db::int(*id)));
+    let rows: Vec<Row> = ctx
+        .db
+        .all(
+            &format!(
+                "SELECT id, r2_key, filename, content_type, size FROM attachments WHERE session_id = ?1 AND id IN ({})",
+                placeholders.join(", ")
+            ),
+            &args,
+        )
+        .await?;
+    ids.iter()
+        .map(|id| {
+            rows.iter().find(|r| r.id == *id).map(Attachment::from).ok_or_else(|| {
+                ApiError::invalid_field("attachments", format!("{id} is not an attachment of this session"))
+            })
+        })
+        .collect()
+}
+
+/// `GET /api/sessions/:id/attachments/:attachment_id`: the bytes.
+pub async fn download(ctx: &Ctx, session_id: i64, id: i64) -> ApiResult<Response> {
+    let row: Row = ctx
+        .db
+        .first(
+            "SELECT id, r2_key, filename, content_type, size FROM attachments WHERE id = ?1 AND session_id = ?2",
+            &[db::int(id), db::int(session_id)],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("attachment {id}")))?;
+    let object = ctx
+        .env
+        .bucket(bindings::BLOBS)?
+        .get(&row.r2_key)
+        .execute()
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("attachment {id} has no bytes in R2")))?;
+    let bytes = match object.body() {
+        Some(body) => body.bytes().await?,
+        None => Vec::new(),
+    };
+    let headers = Headers::new();
+    headers.set("content-type", served_type(&row.content_type))?;
+    headers.set("content-disposition", &format!("attachment; filename=\"{}\"", row.filename))?;
+    // The uploader chose the bytes: never let a browser sniff them into a page of this origin.
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("content-security-policy", "sandbox; default-src 'none'")?;
+    headers.set("cache-control", "private, no-store")?;
+    Ok(Response::builder().with_headers(headers).fixed(bytes))
+}
+
+/// Types served as uploaded: inert ones a browser shows without running anything. Everything
+/// else (HTML, SVG, JavaScript, XML, ...) is served as `application/octet-stream`.
+const SERVED_AS_IS: &[&str] = &[
+    "application/json",
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+    "image/gif",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "text/plain",
+    "text/csv",
+    "text/markdown",
+];
+
+/// The `Content-Type` to serve an attachment uploaded as `declared` with.
+pub fn served_type(declared: &str) -> &'static str {
+    let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    SERVED_AS_IS.iter().copied().find(|t| *t == essence).unwrap_or("application/octet-stream")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{safe_filename, served_type};
+
+    /// Regression: attachments were served with the uploader's `Content-Type`, so an HTML or
+    /// SVG upload ran as a page of the API's origin.
+    #[test]
+    fn only_inert_types_are_served_as_uploaded() {
+        assert_eq!(served_type("image/png"), "image/png");
+        assert_eq!(served_type("Text/Plain; charset=utf-8"), "text/plain");
+        for active in ["text/html", "image/svg+xml", "application/javascript", "text/xml", "application/xhtml+xml", ""]
+        {
+            assert_eq!(served_type(active), "application/octet-stream", "{active}");
+        }
+    }
+
+    #[test]
+    fn file_names_are_made_safe() {
+        assert_eq!(safe_filename("report.pdf").as_deref(), Some("report.pdf"));
+        assert_eq!(safe_filename("../../etc/passwd").as_deref(), Some("passwd"));
+        assert_eq!(safe_filename("C:\\\\x\\\\my file (1).png").as_deref(), Some("my_file__1_.png"));
+        assert_eq!(safe_filename(".env").as_deref(), Some("env"));
+        for bad in ["", "..", "/", "???"] {
+            assert_eq!(safe_filename(bad), None, "{bad}");
+        }
+    }
+}
