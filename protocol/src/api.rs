@@ -270,6 +270,13 @@ pub enum Effort {
 }
 
 impl Effort {
+    pub const ALL: [Effort; 3] = [Effort::Low, Effort::Medium, Effort::High];
+
+    /// The names of [`Effort::ALL`], for a command line's choices.
+    pub fn names() -> [&'static str; 3] {
+        Effort::ALL.map(Effort::as_str)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Effort::Low => "low",

@@ -293,7 +293,6 @@ impl schemars::JsonSchema for BatonId {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -121,7 +121,6 @@ impl schemars::JsonSchema for Handle {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

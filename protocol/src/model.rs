@@ -88,6 +88,14 @@ pub enum RequirementStatus {
 }
 
 impl RequirementStatus {
+    pub const ALL: [RequirementStatus; 3] =
+        [RequirementStatus::Active, RequirementStatus::Done, RequirementStatus::Cancelled];
+
+    /// The names of [`RequirementStatus::ALL`], for a command line's choices.
+    pub fn names() -> [&'static str; 3] {
+        RequirementStatus::ALL.map(RequirementStatus::as_str)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RequirementStatus::Active => "active",
@@ -131,6 +139,11 @@ impl TaskStatus {
         TaskStatus::Failed,
         TaskStatus::Cancelled,
     ];
+
+    /// The names of [`TaskStatus::ALL`], for a command line's choices.
+    pub fn names() -> [&'static str; 6] {
+        TaskStatus::ALL.map(TaskStatus::as_str)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -392,10 +405,28 @@ impl schemars::JsonSchema for ItemRef {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The names a command line offers (and `as_str`) are the wire's names, for every closed
+    /// set the CLI takes or shows.
+    #[test]
+    fn closed_sets_name_their_members_as_the_wire_does() {
+        fn check<T: Serialize + Copy>(all: &[T], as_str: impl Fn(T) -> &'static str) {
+            for member in all {
+                assert_eq!(serde_json::to_value(member).unwrap(), as_str(*member));
+            }
+        }
+        check(&TaskStatus::ALL, TaskStatus::as_str);
+        check(&RequirementStatus::ALL, RequirementStatus::as_str);
+        check(&crate::api::Effort::ALL, crate::api::Effort::as_str);
+        check(&crate::api::SessionState::ALL, crate::api::SessionState::as_str);
+        check(&crate::worker::RegistrationOutcome::ALL, crate::worker::RegistrationOutcome::as_str);
+        check(&crate::worker::AgentKind::ALL, crate::worker::AgentKind::as_str);
+        check(&[crate::event::AuthorKind::User, crate::event::AuthorKind::Worker], crate::event::AuthorKind::as_str);
+        assert_eq!(TaskStatus::names().len(), TaskStatus::ALL.len());
+    }
 
     #[test]
     fn item_refs_have_one_parser() {

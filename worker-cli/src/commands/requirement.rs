@@ -103,7 +103,7 @@ pub enum Command {
     SetStatus {
         #[command(flatten)]
         target: Target,
-        #[arg(value_parser = ["active", "done", "cancelled"])]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(protocol::model::RequirementStatus::names()))]
         status: String,
     },
     /// Delete a requirement with its tasks and their comments

@@ -68,7 +68,9 @@ pub enum Command {
         #[arg(long)]
         model: Option<String>,
         /// low, medium, high, or `default`
-        #[arg(long, value_parser = ["low", "medium", "high", "default"])]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+            protocol::api::Effort::names().into_iter().chain(["default"])
+        ))]
         effort: Option<String>,
     },
     /// Start a new agent conversation at the next turn (same worktree, same branch)

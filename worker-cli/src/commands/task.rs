@@ -48,7 +48,7 @@ pub enum Command {
         #[arg(long, short)]
         project: Option<String>,
         /// Only this status
-        #[arg(long, value_parser = ["todo", "in_progress", "blocked", "done", "failed", "cancelled"])]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(protocol::model::TaskStatus::names()))]
         status: Option<String>,
         /// Only tasks of this requirement (R-N or id)
         #[arg(long)]
@@ -82,7 +82,7 @@ Starting (in_progress) or finishing (done) needs every dependency done.")]
     SetStatus {
         #[command(flatten)]
         target: Target,
-        #[arg(value_parser = ["todo", "in_progress", "blocked", "done", "failed", "cancelled"])]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(protocol::model::TaskStatus::names()))]
         status: String,
     },
     /// Delete a task and its comments
