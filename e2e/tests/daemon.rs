@@ -699,3 +699,89 @@ async fn a_full_worker_leaves_batons_for_others_and_takes_them_when_it_has_room(
     let (finished, caught) = (first_done["finished_at"].as_str().unwrap(), second_done["caught_at"].as_str().unwrap());
     assert!(caught >= finished, "the second was caught ({caught}) once the first was done ({finished})");
 }
+
+/// An agent inside its session uses baton with nothing but the environment the daemon gave it:
+/// it comments on a task (attributed to the session and its worker) and passes a baton with no
+/// login; its token reaches nothing outside its session's workspace, is refused for routes an
+/// agent may not call, never shows in the transcript, and dies with the session.
+#[tokio::test]
+async fn an_agent_inside_its_session_comments_and_passes_a_baton_with_no_login() {
+    let m = Machine::new().await;
+    let requirement = m.admin.create(&format!("/api/projects/{}/requirements", m.project), json!({"title": "r"})).await;
+    let task = m
+        .admin
+        .create(
+            &format!("/api/projects/{}/tasks", m.project),
+            json!({"requirement_id": requirement["id"], "title": "t"}),
+        )
+        .await;
+    let handle = task["handle"].as_str().unwrap().to_owned();
+    let token_file = m.data.path().join("the-agent-token");
+    let script = m.data.path().join("agent.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncat > /dev/null\n\
+             printf %s \"$BATON_TOKEN\" > '{token}'\n\
+             '{baton}' task comment add {handle} 'reported from inside' >/dev/null 2>&1 && echo commented\n\
+             '{baton}' task set-status {handle} in_progress >/dev/null 2>&1 && echo started\n\
+             '{baton}' pass --task 'review what I did' --json >/dev/null 2>&1 && echo passed\n\
+             echo \"session $BATON_SESSION of project $BATON_PROJECT\"\n",
+            token = token_file.display(),
+            baton = e2e::cli::baton_path().display(),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    m.run_in_repo(&[
+        "worker",
+        "register",
+        "--project",
+        &m.project.to_string(),
+        "--agent",
+        "command",
+        "--agent-command",
+        &script.to_string_lossy(),
+        "--base-branch",
+        "main",
+    ]);
+    let _daemon = m.daemon();
+    let session = m.session().await;
+    let seq = m.send(session, "report on the task").await["seq"].as_u64().unwrap();
+    let events = m.wait_for(session, "the agent's turn", ends(seq)).await;
+    let said: Vec<&str> = events.iter().filter_map(|e| e["event"]["text"].as_str()).collect();
+    assert!(said.contains(&"commented") && said.contains(&"started") && said.contains(&"passed"), "{said:?}");
+    assert!(said.contains(&format!("session S-{session} of project {}", m.project).as_str()), "{said:?}");
+    assert!(!serde_json::to_string(&events).unwrap().contains("bta_"), "no credential in the transcript");
+
+    let comments = m.admin.fetch(&format!("/api/tasks/{}/comments", task["id"])).await;
+    let author = &comments["items"][0]["author"];
+    assert_eq!(
+        (author["kind"].as_str(), author["session_id"].as_i64(), author["worker_id"].as_i64()),
+        (Some("agent"), Some(session), Some(m.worker)),
+        "{comments}"
+    );
+    assert_eq!(m.admin.fetch(&format!("/api/tasks/{}", task["id"])).await["status"], "in_progress");
+    let batons = m.admin.fetch("/api/batons?status=pending&limit=200").await;
+    let passed = batons["items"].as_array().unwrap().iter().find(|b| b["task"] == "review what I did").expect("passed");
+    assert_eq!(passed["passed_by"]["kind"], "agent");
+
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert!(token.starts_with("bta_"), "{token}");
+    let agent = m.admin.with_token(Some(&token));
+    let (_, elsewhere) = workspace_with_project(&m.admin).await;
+    assert_eq!(agent.get(&format!("/api/projects/{elsewhere}")).await.0, 404, "another workspace is not there");
+    assert_eq!(agent.get(&format!("/api/projects/{}", m.project)).await.0, 200);
+    assert_eq!(agent.post("/api/workspaces", json!({"name": unique("x")})).await.0, 403);
+    let (status, _) = agent
+        .send(
+            agent
+                .request(reqwest::Method::PATCH, &format!("/api/tasks/{}", task["id"]))
+                .json(&json!({"title": "renamed"})),
+        )
+        .await;
+    assert_eq!(status, 403, "an agent moves status only");
+
+    assert_eq!(m.admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
+    assert_eq!(agent.get(&format!("/api/projects/{}", m.project)).await.0, 401, "the token died with its session");
+}

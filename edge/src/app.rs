@@ -92,6 +92,10 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
             Ok(who) if who.worker.is_some() && !worker_may(matched.route) => Err(ApiError::forbidden(
                 "a worker token only reads its command stream and its sessions, and writes their turns",
             )),
+            Ok(who) if who.agent.is_some() && !agent_may(matched.route) => Err(ApiError::forbidden(
+                "a session's agent reads its project's plan, comments on tasks and moves their status, \
+                 passes and catches batons, and opens and messages sessions of its workspace; nothing else",
+            )),
             // The login cookie rides along with any request a browser makes: a state change
             // it authenticates must come from the app itself.
             Ok(who)
@@ -118,6 +122,7 @@ fn worker_may(route: Route) -> bool {
             | Route::WorkerHeartbeat
             | Route::WorkersGet
             | Route::WorkerSessionsList
+            | Route::SessionTokenMint
             | Route::SessionsGet
             | Route::SessionStream
             | Route::SessionEventsList
@@ -128,6 +133,46 @@ fn worker_may(route: Route) -> bool {
             | Route::BatonStatus
             | Route::BatonHeartbeat
             | Route::BatonFail
+            | Route::BatonsList
+    )
+}
+
+/// What a session's agent (a `bta_` session token) may call: what a worker's agent needs to
+/// report on its task, delegate and hand work over, inside its session's workspace (each
+/// route's own checks keep it there). Everything else is refused outright.
+fn agent_may(route: Route) -> bool {
+    matches!(
+        route,
+        Route::AuthMe
+            | Route::WorkspacesList
+            | Route::WorkspacesGet
+            | Route::WorkspaceProjectsList
+            | Route::ProjectsGet
+            | Route::ProjectItemGet
+            | Route::ProjectEventsList
+            | Route::ProjectStream
+            | Route::RequirementsList
+            | Route::RequirementsGet
+            | Route::TasksList
+            | Route::TasksGet
+            | Route::TasksUpdate
+            | Route::TaskCommentsCreate
+            | Route::TaskCommentsList
+            | Route::WorkersList
+            | Route::WorkersGet
+            | Route::ProjectSessionsList
+            | Route::SessionsCreate
+            | Route::SessionsGet
+            | Route::SessionMessagesPost
+            | Route::SessionEventsList
+            | Route::SessionStream
+            | Route::BatonPass
+            | Route::BatonCatch
+            | Route::BatonDone
+            | Route::BatonStatus
+            | Route::BatonHeartbeat
+            | Route::BatonFail
+            | Route::BatonCancel
             | Route::BatonsList
     )
 }
@@ -202,6 +247,7 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::SessionsDelete => sessions::delete(ctx, who, m.id(0, session)?).await,
         Route::SessionsUpdate => sessions::update(ctx, who, m.id(0, session)?, req).await,
         Route::SessionClear => sessions::clear(ctx, who, m.id(0, session)?).await,
+        Route::SessionTokenMint => sessions::mint_token(ctx, who, m.id(0, session)?).await,
         Route::AttachmentUpload => sessions::upload_attachment(ctx, who, m.id(0, session)?, req, query).await,
         Route::AttachmentDownload => sessions::download_attachment(ctx, who, m.id(0, session)?, m.id(1, None)?).await,
         Route::SessionStop => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Stop).await,

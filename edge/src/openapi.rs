@@ -122,6 +122,7 @@ mod tests {
             api::PostMessage,
             api::MessagePosted,
             api::SessionControlled,
+            api::SessionToken,
             api::Attachment,
             event::Event,
             event::EventBody,

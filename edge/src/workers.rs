@@ -6,7 +6,7 @@
 
 use protocol::api::Page;
 use protocol::event::{Action, Entity};
-use protocol::handle::{Handle, HandleKind};
+use protocol::handle::Handle;
 use protocol::worker::{AgentKind, RegisterWorker, RegistrationOutcome, Worker, WorkerRegistered};
 use serde::Deserialize;
 use worker::{Request, Response};
@@ -46,7 +46,7 @@ pub struct WorkerRow {
 
 impl WorkerRow {
     pub fn handle(&self) -> String {
-        Handle::new(HandleKind::Worker, self.id as u64).to_string()
+        Handle::worker(self.id).to_string()
     }
 
     fn view(&self, online: bool) -> Worker {

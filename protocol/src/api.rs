@@ -233,10 +233,15 @@ pub struct CreateSession {
     pub worker_id: Option<i64>,
     #[serde(default)]
     pub name: Option<String>,
+    /// The task the session works on (`T-3` or its id): its cost adds to the task's.
+    #[serde(default)]
+    pub task: Option<crate::model::ItemRef>,
+    #[serde(default)]
+    pub permissions: Option<PermissionPolicy>,
 }
 
 /// A session: one conversation with a coding agent, with its transcript in a Hub.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Session {
     pub id: i64,
@@ -256,6 +261,18 @@ pub struct Session {
     /// On `GET /api/sessions/:id` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<SessionState>,
+    /// How the agent may act: what is asked of a person.
+    #[serde(default)]
+    pub permissions: PermissionPolicy,
+    /// How long the agent waits for a person before a request expires as a deny.
+    #[serde(default = "default_input_timeout_s")]
+    pub input_timeout_s: u32,
+    /// The task the session works on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<i64>,
+    /// What its turns cost so far.
+    #[serde(default)]
+    pub cost: Cost,
     pub created_at: String,
 }
 
@@ -304,6 +321,18 @@ pub struct UpdateSession {
     #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(with = "Option<Effort>"))]
     pub effort: Option<Option<Effort>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<PermissionPolicy>,
+    /// 60 to 86400 seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_timeout_s: Option<u32>,
+}
+
+/// A request waits 30 minutes for a person unless the session says otherwise.
+pub const DEFAULT_INPUT_TIMEOUT_S: u32 = 1800;
+
+fn default_input_timeout_s() -> u32 {
+    DEFAULT_INPUT_TIMEOUT_S
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -370,6 +399,8 @@ pub struct SessionControlled {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionState {
+    /// A turn runs and its agent waits for a person (an approval or an answer).
+    AwaitingInput,
     /// A turn runs.
     Busy,
     /// Its worker is online and ready for a message.
@@ -381,8 +412,13 @@ pub enum SessionState {
 }
 
 impl SessionState {
-    pub const ALL: [SessionState; 4] =
-        [SessionState::Busy, SessionState::Idle, SessionState::Offline, SessionState::Conversation];
+    pub const ALL: [SessionState; 5] = [
+        SessionState::AwaitingInput,
+        SessionState::Busy,
+        SessionState::Idle,
+        SessionState::Offline,
+        SessionState::Conversation,
+    ];
 
     /// `busy` while a turn runs; else `idle` when its worker is online, `offline` when it is
     /// not, and `conversation` for a session without a worker.
@@ -397,6 +433,7 @@ impl SessionState {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            SessionState::AwaitingInput => "awaiting_input",
             SessionState::Busy => "busy",
             SessionState::Idle => "idle",
             SessionState::Offline => "offline",
@@ -415,9 +452,222 @@ impl std::str::FromStr for SessionState {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SessionState::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("{s:?} is not a session state: use busy, idle, offline or conversation"))
+        SessionState::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            format!("{s:?} is not a session state: use awaiting_input, busy, idle, offline or conversation")
+        })
     }
+}
+
+/// The answer to `POST /api/sessions/:id/token` (the session's worker only): a session token
+/// (`bta_`) for the agent of one turn, shown only here. It acts as the agent of the session
+/// (see SECURITY.md), expires at `expires_at`, and dies with the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SessionToken {
+    pub token: String,
+    pub expires_at: String,
+    pub session_id: i64,
+    pub project_id: i64,
+}
+
+/// What an agent waiting for a person asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// May the agent use this tool with this input?
+    Approval,
+    /// The agent asks a question (Claude Code's `AskUserQuestion`): `answers` carry the reply.
+    Question,
+}
+
+/// A person's decision on a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InputStatus {
+    Pending,
+    Answered,
+    /// Nobody answered in time: a deny, with a reason the agent sees.
+    Expired,
+}
+
+/// A request of an agent for a person: an approval or a question, and once answered, the
+/// answer. `request_id` is the agent's own (Claude Code's `control_request` id), unique within
+/// its session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Input {
+    pub session_id: i64,
+    pub request_id: String,
+    pub kind: InputKind,
+    /// The tool the agent wants to use (`Bash`, `Edit`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// One line for a person: what is asked.
+    pub summary: String,
+    /// The tool's input, or the question's details, as the agent sent them.
+    #[serde(default)]
+    pub input: serde_json::Value,
+    /// The message whose turn asks.
+    pub message_seq: u64,
+    pub status: InputStatus,
+    pub requested_at: String,
+    pub expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    /// A deny's reason (the agent reads it), or a note with an allow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// A question's answers, as the agent expects them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<crate::event::Author>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<String>,
+}
+
+impl Input {
+    /// A pending approval, for examples and tests.
+    pub fn example() -> Input {
+        Input {
+            session_id: 4,
+            request_id: "toolu_01".into(),
+            kind: InputKind::Approval,
+            tool: Some("Bash".into()),
+            summary: "Bash: rm -f build.log".into(),
+            input: serde_json::json!({"command": "rm -f build.log"}),
+            message_seq: 6,
+            status: InputStatus::Pending,
+            requested_at: "2026-11-21T10:00:00.000Z".into(),
+            expires_at: "2026-11-21T10:30:00.000Z".into(),
+            decision: None,
+            message: None,
+            answers: None,
+            answered_by: None,
+            answered_at: None,
+        }
+    }
+}
+
+/// `POST /api/sessions/:id/inputs` (the session's worker): the agent asks; the server records
+/// the request, tells the transcript (`input_requested`) and the project, and answers the
+/// [`Input`]. The same `request_id` again answers the same request (a retried post).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RequestInput {
+    pub request_id: String,
+    pub kind: InputKind,
+    #[serde(default)]
+    pub tool: Option<String>,
+    pub summary: String,
+    #[serde(default)]
+    pub input: serde_json::Value,
+    pub message_seq: u64,
+}
+
+/// `POST /api/sessions/:id/inputs/:request_id`: a person answers. The same answer twice is the
+/// same 200; another answer after the first is 409; an answer after expiry is 410.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    pub decision: Decision,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub answers: Option<serde_json::Value>,
+}
+
+/// How a session's agent is allowed to act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PermissionPolicy {
+    /// What the worker's permission mode does not allow by itself is asked of a person.
+    #[default]
+    Ask,
+    /// Every request is allowed at once, nobody asked (the worker's own limits still hold).
+    AllowAll,
+    /// The agent reads and proposes only.
+    Plan,
+}
+
+impl PermissionPolicy {
+    pub const ALL: [PermissionPolicy; 3] = [PermissionPolicy::Ask, PermissionPolicy::AllowAll, PermissionPolicy::Plan];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PermissionPolicy::Ask => "ask",
+            PermissionPolicy::AllowAll => "allow_all",
+            PermissionPolicy::Plan => "plan",
+        }
+    }
+
+    /// The names of [`PermissionPolicy::ALL`], for a command line's choices.
+    pub fn names() -> [&'static str; 3] {
+        PermissionPolicy::ALL.map(PermissionPolicy::as_str)
+    }
+}
+
+/// What work cost, as the agents reported it: running totals of a session, a task or a
+/// project.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Cost {
+    pub turns: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// In US dollars, where the agent reports it (Claude Code does; Codex reports tokens only).
+    pub cost_usd: f64,
+}
+
+/// `POST /api/sessions/:id/shares`: a share link to one session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateShare {
+    #[serde(default)]
+    pub mode: ShareMode,
+    /// The link stops working after this many hours (1 to 8760); none: until revoked.
+    #[serde(default)]
+    pub expires_in_hours: Option<u32>,
+}
+
+/// What a share link lets its holder do with its one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ShareMode {
+    /// Read the transcript and follow it live.
+    #[default]
+    Read,
+    /// Also send messages and answer the agent's requests.
+    Write,
+}
+
+/// A share link as listed (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Share {
+    pub id: i64,
+    pub session_id: i64,
+    pub mode: ShareMode,
+    pub created_at: String,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// Only when created or rotated: `<public origin>/s/<token>`, shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }

@@ -17,13 +17,32 @@ pub struct Event {
     pub body: EventBody,
 }
 
-/// Who said something in a session.
+/// Who said or did something: a person, a worker daemon, or the agent of a session (then
+/// `id` is the session's, `name` its handle, and `session_id` and `worker_id` say where the
+/// agent runs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Author {
     pub kind: AuthorKind,
     pub id: i64,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<i64>,
+}
+
+impl Author {
+    /// A person or a worker daemon.
+    pub fn new(kind: AuthorKind, id: i64, name: impl Into<String>) -> Self {
+        Author { kind, id, name: name.into(), session_id: None, worker_id: None }
+    }
+
+    /// The agent of session `session_id` on worker `worker_id`.
+    pub fn agent(session_id: i64, worker_id: Option<i64>) -> Self {
+        let name = crate::handle::Handle::session(session_id).to_string();
+        Author { kind: AuthorKind::Agent, id: session_id, name, session_id: Some(session_id), worker_id }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +51,8 @@ pub struct Author {
 pub enum AuthorKind {
     User,
     Worker,
+    /// The coding agent of a session, through its session token.
+    Agent,
 }
 
 impl AuthorKind {
@@ -39,6 +60,7 @@ impl AuthorKind {
         match self {
             AuthorKind::User => "user",
             AuthorKind::Worker => "worker",
+            AuthorKind::Agent => "agent",
         }
     }
 }
@@ -139,6 +161,12 @@ pub enum EventBody {
         #[serde(default)]
         synthetic: bool,
     },
+    /// Transcript: the agent asks a person (a tool approval or a question) and waits. Written
+    /// by the server when the worker registers the request (`POST /api/sessions/:id/inputs`).
+    InputRequested { input: crate::api::Input },
+    /// Transcript: a request was answered (or expired, as a deny). The worker hands the
+    /// decision to the waiting agent.
+    InputAnswered { input: crate::api::Input },
     /// A type this version does not know.
     #[serde(other)]
     Unknown,
@@ -163,6 +191,8 @@ impl EventBody {
             EventBody::TurnHeartbeat { .. } => "turn_heartbeat",
             EventBody::TurnComplete { .. } => "turn_complete",
             EventBody::TurnError { .. } => "turn_error",
+            EventBody::InputRequested { .. } => "input_requested",
+            EventBody::InputAnswered { .. } => "input_answered",
             EventBody::Unknown => "unknown",
         }
     }
@@ -201,13 +231,15 @@ mod tests {
             | EventBody::TurnHeartbeat { .. }
             | EventBody::TurnComplete { .. }
             | EventBody::TurnError { .. }
+            | EventBody::InputRequested { .. }
+            | EventBody::InputAnswered { .. }
             | EventBody::Unknown => body.type_name(),
         };
         let text = |s: &str| s.to_owned();
         [
             EventBody::UserMessage {
                 text: text("x"),
-                author: Author { kind: AuthorKind::User, id: 1, name: text("a") },
+                author: Author::new(AuthorKind::User, 1, "a"),
                 attachments: Vec::new(),
             },
             EventBody::SystemNotice { text: text("x") },
@@ -224,6 +256,8 @@ mod tests {
             EventBody::TurnHeartbeat { message_seq: 1 },
             EventBody::TurnComplete { message_seq: 1 },
             EventBody::TurnError { message_seq: 1, message: text("x"), synthetic: false },
+            EventBody::InputRequested { input: crate::api::Input::example() },
+            EventBody::InputAnswered { input: crate::api::Input::example() },
         ]
         .iter()
         .map(name)

@@ -50,6 +50,31 @@ impl Handle {
     pub fn new(kind: HandleKind, number: u64) -> Self {
         Handle { kind, number }
     }
+
+    /// The handle of row number `number` (a database integer; never negative there).
+    fn of(kind: HandleKind, number: i64) -> Self {
+        Handle { kind, number: number.unsigned_abs() }
+    }
+
+    /// `R-N`: requirement number `number` of its project.
+    pub fn requirement(number: i64) -> Self {
+        Handle::of(HandleKind::Requirement, number)
+    }
+
+    /// `T-N`: task number `number` of its project.
+    pub fn task(number: i64) -> Self {
+        Handle::of(HandleKind::Task, number)
+    }
+
+    /// `W-N`: worker `id`.
+    pub fn worker(id: i64) -> Self {
+        Handle::of(HandleKind::Worker, id)
+    }
+
+    /// `S-N`: session `id`.
+    pub fn session(id: i64) -> Self {
+        Handle::of(HandleKind::Session, id)
+    }
 }
 
 /// Why a string is not a handle.

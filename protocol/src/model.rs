@@ -424,7 +424,8 @@ mod tests {
         check(&crate::api::SessionState::ALL, crate::api::SessionState::as_str);
         check(&crate::worker::RegistrationOutcome::ALL, crate::worker::RegistrationOutcome::as_str);
         check(&crate::worker::AgentKind::ALL, crate::worker::AgentKind::as_str);
-        check(&[crate::event::AuthorKind::User, crate::event::AuthorKind::Worker], crate::event::AuthorKind::as_str);
+        use crate::event::AuthorKind;
+        check(&[AuthorKind::User, AuthorKind::Worker, AuthorKind::Agent], AuthorKind::as_str);
         assert_eq!(TaskStatus::names().len(), TaskStatus::ALL.len());
     }
 

@@ -3,7 +3,8 @@
 
 use anyhow::{anyhow, bail, Result};
 use protocol::api::{Page, Project, User, Workspace};
-use protocol::handle::{Handle, HandleKind};
+use protocol::handle::HandleKind;
+use protocol::model::ItemRef;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
@@ -81,28 +82,17 @@ pub async fn project(client: &Client, given: &str, workspace: Option<&str>) -> R
     }
 }
 
-/// The row id of a requirement or task given by id (`12`) or handle (`R-3`, `T-12`), in a
-/// project.
+/// The row id of a requirement or task given by id (`12`) or handle (`R-3`, `T-12`), or for a
+/// requirement `#123` (the one mirroring GitHub issue 123), in a project. The text is read by
+/// the protocol's one parser of such references, [`ItemRef`].
 pub async fn item_id(client: &Client, project_id: Option<i64>, given: &str, kind: HandleKind) -> Result<i64> {
-    if let Ok(id) = given.parse::<i64>() {
-        if id > 0 {
-            return Ok(id);
-        }
-    }
-    // `#123` names the requirement mirroring GitHub issue 123.
-    let github =
-        given.strip_prefix('#').and_then(|n| n.parse::<u64>().ok()).filter(|_| kind == HandleKind::Requirement);
-    let segment = match github {
-        Some(number) => format!("%23{number}"),
-        None => {
-            let handle: Handle = given
-                .parse()
-                .map_err(|_| anyhow!("{given:?} is neither an id nor a handle like {}-3", kind.prefix()))?;
-            if handle.kind != kind {
-                bail!("{given} is not a {} handle ({}-N)", kind_name(kind), kind.prefix());
-            }
-            handle.to_string()
-        }
+    let parsed: ItemRef =
+        given.parse().map_err(|_| anyhow!("{given:?} is neither an id nor a handle like {}-3", kind.prefix()))?;
+    let segment = match parsed {
+        ItemRef::Id(id) => return Ok(id),
+        ItemRef::Github(number) if kind == HandleKind::Requirement => format!("%23{number}"),
+        ItemRef::Handle(handle) if handle.kind == kind => handle.to_string(),
+        _ => bail!("{given} is not a {} handle ({}-N)", kind_name(kind), kind.prefix()),
     };
     let Some(project_id) = project_id else {
         bail!("{given} is a handle: say which project with --project, or `baton use PROJECT`");
@@ -123,13 +113,9 @@ fn kind_name(kind: HandleKind) -> &'static str {
 
 /// A session by id or `S-N`.
 pub fn session_id(given: &str) -> Result<i64> {
-    if let Ok(id) = given.parse::<i64>() {
-        if id > 0 {
-            return Ok(id);
-        }
-    }
-    match given.parse::<Handle>() {
-        Ok(h) if h.kind == HandleKind::Session => Ok(h.number as i64),
+    match given.parse::<ItemRef>() {
+        Ok(ItemRef::Id(id)) => Ok(id),
+        Ok(ItemRef::Handle(h)) if h.kind == HandleKind::Session => Ok(h.number as i64),
         _ => bail!("{given:?} is not a session: give its id (7) or handle (S-7)"),
     }
 }

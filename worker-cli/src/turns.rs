@@ -114,7 +114,7 @@ mod tests {
     fn msg(text: &str) -> EventBody {
         EventBody::UserMessage {
             text: text.into(),
-            author: Author { kind: AuthorKind::User, id: 1, name: "a".into() },
+            author: Author::new(AuthorKind::User, 1, "a"),
             attachments: Vec::new(),
         }
     }

@@ -36,7 +36,7 @@ fn agent_env_never_carries_baton_credentials() {
         worktree: dir.path().to_path_buf(),
         resume: None,
         settings: Default::default(),
-        env: policy.environment(std::env::vars_os(), 7),
+        env: policy.environment(std::env::vars_os(), None),
     };
 
     let lines = run_agent("env", &input);

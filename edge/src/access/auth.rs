@@ -72,7 +72,26 @@ pub struct Principal {
     /// Set when the caller is a worker daemon: it sees no workspace (so every user route
     /// answers 404 or 403), only its command stream and its own sessions.
     pub worker: Option<WorkerScope>,
+    /// Set when the caller is the agent of a session (a `bta_` session token): it sees its
+    /// session's workspace and nothing else, and only the routes `app::agent_may` lists.
+    pub agent: Option<AgentScope>,
 }
+
+/// What a session's agent may touch: its session's workspace, as the session's worker's
+/// registrant may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentScope {
+    pub session_id: i64,
+    pub worker_id: Option<i64>,
+    pub project_id: i64,
+    pub workspace_id: i64,
+    /// The person the session's worker acts for.
+    pub registrant: i64,
+}
+
+/// Callers in per-isolate caches: people by id (positive), workers by minus their id, agents
+/// by minus this plus their session's id (worker and session ids stay far below it).
+const AGENT_CACHE_KEYS: i64 = 1 << 52;
 
 /// What a worker token may touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,11 +117,12 @@ impl Principal {
     }
 
     /// SQL that is true when this principal may see workspace `workspace_column`: admins see
-    /// every workspace, members the ones they belong to. Binds `?{admin}` and `?{user}`, see
-    /// [`Principal::visibility_args`].
+    /// every workspace, members the ones they belong to, and a session's agent its session's
+    /// one (its `?{user}` is minus that workspace's id, which no membership names). Binds
+    /// `?{admin}` and `?{user}`, see [`Principal::visibility_args`].
     pub fn visible_clause(workspace_column: &str, admin: u8, user: u8) -> String {
         format!(
-            "(?{admin} = 1 OR EXISTS (SELECT 1 FROM memberships m \
+            "(?{admin} = 1 OR {workspace_column} = -?{user} OR EXISTS (SELECT 1 FROM memberships m \
              WHERE m.workspace_id = {workspace_column} AND m.user_id = ?{user}))"
         )
     }
@@ -120,16 +140,33 @@ impl Principal {
         (clause, [admin, user, self.worker_arg()])
     }
 
-    /// The two arguments of [`Principal::visible_clause`]: (is admin, user id).
+    /// The two arguments of [`Principal::visible_clause`]: (is admin, user id, or minus the
+    /// workspace of an agent).
     pub fn visibility_args(&self) -> [wasm_bindgen::JsValue; 2] {
-        [db::int(i64::from(self.is_admin())), db::int(self.user_id)]
+        let user = match self.agent {
+            Some(a) => -a.workspace_id,
+            None => self.user_id,
+        };
+        [db::int(i64::from(self.is_admin())), db::int(user)]
     }
 
-    /// Distinguishes callers in per-isolate caches: users by id, workers below zero.
+    /// Distinguishes callers in per-isolate caches: people by id, workers below zero, agents
+    /// further below.
     pub fn cache_key(&self) -> i64 {
-        match self.worker {
-            Some(w) => -w.worker_id,
-            None => self.user_id,
+        match (self.worker, self.agent) {
+            (Some(w), _) => -w.worker_id,
+            (None, Some(a)) => -AGENT_CACHE_KEYS - a.session_id,
+            (None, None) => self.user_id,
+        }
+    }
+
+    /// Who this principal is, as an author of comments, messages and batons.
+    pub fn author(&self) -> protocol::event::Author {
+        use protocol::event::{Author, AuthorKind};
+        match (self.worker, self.agent) {
+            (Some(w), _) => Author::new(AuthorKind::Worker, w.worker_id, self.username.clone()),
+            (None, Some(a)) => Author::agent(a.session_id, a.worker_id),
+            (None, None) => Author::new(AuthorKind::User, self.user_id, self.username.clone()),
         }
     }
 
@@ -174,6 +211,7 @@ pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Princip
     let ticket = PRINCIPALS.with(|c| c.borrow().ticket());
     let found = match credential {
         Credential::Bearer(token) if token.starts_with("btw_") => worker(db, &hash).await?,
+        Credential::Bearer(token) if token.starts_with("bta_") => agent(db, &hash, now).await?,
         Credential::Bearer(_) => bearer(db, &hash, now).await?,
         Credential::Cookie(_) => web_login(db, &hash, now).await?,
     };
@@ -203,6 +241,46 @@ async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
         role: parse_role(&row.role),
         web_login_hash: None,
         worker: None,
+        agent: None,
+    }))
+}
+
+/// A session token (`bta_`): the agent of its session, while the token has not expired, the
+/// session exists, and its worker's registrant still may see the workspace.
+async fn agent(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
+    #[derive(Deserialize)]
+    struct AgentRow {
+        session_id: i64,
+        worker_id: Option<i64>,
+        project_id: i64,
+        workspace_id: i64,
+        registrant: i64,
+    }
+    let row: Option<AgentRow> = db
+        .first(
+            "SELECT s.id AS session_id, s.worker_id, s.project_id, p.workspace_id, u.id AS registrant
+             FROM session_tokens st JOIN sessions s ON s.id = st.session_id
+               JOIN projects p ON p.id = s.project_id
+               JOIN workers w ON w.id = s.worker_id JOIN users u ON u.id = w.created_by
+             WHERE st.token_hash = ?1 AND st.expires_at > ?2 AND u.disabled_at IS NULL
+               AND (u.role = 'admin'
+                    OR EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = p.workspace_id AND m.user_id = u.id))",
+            &[db::text(hash), db::int(now)],
+        )
+        .await?;
+    Ok(row.map(|a| Principal {
+        user_id: 0,
+        username: protocol::handle::Handle::session(a.session_id).to_string(),
+        role: Role::Member,
+        web_login_hash: None,
+        worker: None,
+        agent: Some(AgentScope {
+            session_id: a.session_id,
+            worker_id: a.worker_id,
+            project_id: a.project_id,
+            workspace_id: a.workspace_id,
+            registrant: a.registrant,
+        }),
     }))
 }
 
@@ -228,7 +306,7 @@ async fn worker(db: &Db, hash: &str) -> ApiResult<Option<Principal>> {
         .await?;
     Ok(row.map(|w| Principal {
         user_id: 0,
-        username: format!("W-{}", w.id),
+        username: protocol::handle::Handle::worker(w.id).to_string(),
         role: Role::Member,
         web_login_hash: None,
         worker: Some(WorkerScope {
@@ -237,6 +315,7 @@ async fn worker(db: &Db, hash: &str) -> ApiResult<Option<Principal>> {
             registrant: w.registrant,
             workspace_id: w.workspace_id,
         }),
+        agent: None,
     }))
 }
 
@@ -255,12 +334,13 @@ async fn web_login(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>
         role: parse_role(&row.role),
         web_login_hash: Some(hash.to_owned()),
         worker: None,
+        agent: None,
     }))
 }
 
 impl From<&Principal> for protocol::event::Author {
     fn from(p: &Principal) -> Self {
-        protocol::event::Author { kind: protocol::event::AuthorKind::User, id: p.user_id, name: p.username.clone() }
+        p.author()
     }
 }
 

@@ -42,7 +42,7 @@ pub fn reaches(event: &Event) -> &'static [Cache] {
         Event::WorkspaceDeleted { .. } => &[Principals, SessionScopes, BatonHomes, WorkspacesSeen],
         Event::ProjectDeleted { .. } => &[Principals, SessionScopes],
         Event::WorkerChanged { .. } => &[Principals, SessionScopes],
-        Event::SessionDeleted { .. } => &[SessionScopes],
+        Event::SessionDeleted { .. } => &[Principals, SessionScopes],
     }
 }
 
@@ -74,14 +74,16 @@ pub enum Entry<'a> {
 /// [`Principal::cache_key`]: people by id, workers by minus their id.
 pub fn stale(event: &Event, entry: Entry<'_>) -> bool {
     let worker_of = |p: &Principal| p.worker;
+    let agent_of = |p: &Principal| p.agent;
     match (event, entry) {
         (Event::CredentialRevoked { hash }, Entry::Principal { key, .. }) => {
             key.split_once(':').is_some_and(|(_, h)| h == hash)
         }
         (Event::UserChanged { user_id }, Entry::Principal { principal, .. })
         | (Event::MembershipRemoved { user_id, .. }, Entry::Principal { principal, .. }) => {
-            principal.user_id == *user_id && principal.worker.is_none()
+            principal.user_id == *user_id && principal.worker.is_none() && principal.agent.is_none()
                 || worker_of(principal).is_some_and(|w| w.registrant == *user_id)
+                || agent_of(principal).is_some_and(|a| a.registrant == *user_id)
         }
         (Event::UserChanged { user_id }, Entry::SessionScope { caller, .. })
         | (Event::UserChanged { user_id }, Entry::BatonHome { caller, .. })
@@ -97,6 +99,7 @@ pub fn stale(event: &Event, entry: Entry<'_>) -> bool {
         }
         (Event::WorkspaceDeleted { workspace_id }, Entry::Principal { principal, .. }) => {
             worker_of(principal).is_some_and(|w| w.workspace_id == *workspace_id)
+                || agent_of(principal).is_some_and(|a| a.workspace_id == *workspace_id)
         }
         (Event::WorkspaceDeleted { workspace_id }, Entry::SessionScope { scope, .. }) => {
             scope.workspace_id == *workspace_id
@@ -105,10 +108,15 @@ pub fn stale(event: &Event, entry: Entry<'_>) -> bool {
         (Event::WorkspaceDeleted { workspace_id: w }, Entry::WorkspaceSeen { workspace_id, .. }) => workspace_id == *w,
         (Event::ProjectDeleted { project_id }, Entry::Principal { principal, .. }) => {
             worker_of(principal).is_some_and(|w| w.project_id == *project_id)
+                || agent_of(principal).is_some_and(|a| a.project_id == *project_id)
         }
         (Event::ProjectDeleted { project_id }, Entry::SessionScope { scope, .. }) => scope.project_id == *project_id,
         (Event::WorkerChanged { worker_id }, Entry::Principal { principal, .. }) => {
             worker_of(principal).is_some_and(|w| w.worker_id == *worker_id)
+                || agent_of(principal).is_some_and(|a| a.worker_id == Some(*worker_id))
+        }
+        (Event::SessionDeleted { session_id }, Entry::Principal { principal, .. }) => {
+            agent_of(principal).is_some_and(|a| a.session_id == *session_id)
         }
         (Event::WorkerChanged { worker_id }, Entry::SessionScope { caller, scope }) => {
             scope.worker_id == Some(*worker_id) || caller == -*worker_id
@@ -196,7 +204,39 @@ mod tests {
     }
 
     fn person(id: i64) -> Principal {
-        Principal { user_id: id, username: "p".into(), role: Role::Member, web_login_hash: None, worker: None }
+        Principal {
+            user_id: id,
+            username: "p".into(),
+            role: Role::Member,
+            web_login_hash: None,
+            worker: None,
+            agent: None,
+        }
+    }
+
+    fn agent(session_id: i64, registrant: i64) -> Principal {
+        use crate::access::auth::AgentScope;
+        let scope = AgentScope { session_id, worker_id: Some(30), project_id: 20, workspace_id: 10, registrant };
+        Principal { agent: Some(scope), ..person(0) }
+    }
+
+    /// A session's agent loses its token's principal with its session, its worker, its
+    /// project, its workspace, and its worker's registrant's access.
+    #[test]
+    fn an_agents_principal_goes_with_everything_it_stands_on() {
+        let a = agent(40, 1);
+        for event in [
+            Event::SessionDeleted { session_id: 40 },
+            Event::WorkerChanged { worker_id: 30 },
+            Event::ProjectDeleted { project_id: 20 },
+            Event::WorkspaceDeleted { workspace_id: 10 },
+            Event::MembershipRemoved { workspace_id: 10, user_id: 1 },
+            Event::UserChanged { user_id: 1 },
+        ] {
+            assert!(stale(&event, Entry::Principal { key: "bearer:a", principal: &a }), "{event:?}");
+        }
+        assert!(!stale(&Event::SessionDeleted { session_id: 41 }, Entry::Principal { key: "bearer:a", principal: &a }));
+        assert!(!stale(&Event::UserChanged { user_id: 0 }, Entry::Principal { key: "bearer:a", principal: &a }));
     }
 
     fn worker(id: i64, registrant: i64) -> Principal {

@@ -3,7 +3,7 @@
 
 use protocol::baton::{Baton, BatonParty, BatonStatus, BatonTarget};
 use protocol::event::AuthorKind;
-use protocol::handle::{Handle, HandleKind};
+use protocol::handle::Handle;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -129,15 +129,17 @@ impl Row {
     /// The passer as the author of the brief.
     pub fn passer(&self) -> protocol::event::Author {
         let p = party(&self.passed_by, &self.passed_by_name);
-        protocol::event::Author { kind: p.kind, id: p.id, name: p.name }
+        match p.kind {
+            AuthorKind::Agent => protocol::event::Author::agent(p.id, None),
+            kind => protocol::event::Author::new(kind, p.id, p.name),
+        }
     }
 
     fn target(&self) -> Option<BatonTarget> {
         match (self.to_worker_id, self.to_project_id) {
-            (Some(w), _) => Some(BatonTarget {
-                project: None,
-                worker: Some(Value::String(Handle::new(HandleKind::Worker, w as u64).to_string())),
-            }),
+            (Some(w), _) => {
+                Some(BatonTarget { project: None, worker: Some(Value::String(Handle::worker(w).to_string())) })
+            }
             (None, Some(p)) => Some(BatonTarget { project: Some(Value::from(p)), worker: None }),
             (None, None) => None,
         }
@@ -151,15 +153,20 @@ pub fn pickup_url(origin: &str, id: &str) -> String {
 
 fn party(key: &str, name: &str) -> BatonParty {
     let (kind, id) = key.split_once(':').unwrap_or(("user", "0"));
-    let kind = if kind == "worker" { AuthorKind::Worker } else { AuthorKind::User };
+    let kind = match kind {
+        "worker" => AuthorKind::Worker,
+        "agent" => AuthorKind::Agent,
+        _ => AuthorKind::User,
+    };
     BatonParty { kind, id: id.parse().unwrap_or(0), name: name.to_owned() }
 }
 
 /// The principal's key in the `passed_by` and `holder` columns, and its display name.
 pub fn principal_key(who: &Principal) -> (String, String) {
-    match who.worker {
-        Some(w) => (format!("worker:{}", w.worker_id), Handle::new(HandleKind::Worker, w.worker_id as u64).to_string()),
-        None => (format!("user:{}", who.user_id), who.username.clone()),
+    match (who.worker, who.agent) {
+        (Some(w), _) => (format!("worker:{}", w.worker_id), Handle::worker(w.worker_id).to_string()),
+        (None, Some(a)) => (format!("agent:{}", a.session_id), Handle::session(a.session_id).to_string()),
+        (None, None) => (format!("user:{}", who.user_id), who.username.clone()),
     }
 }
 
@@ -193,6 +200,10 @@ pub fn visibility(who: &Principal, first: u8) -> (String, Vec<wasm_bindgen::JsVa
             vec![db::int(w.worker_id), db::int(w.project_id)],
         ),
         None if who.is_admin() => ("1 = 1".to_owned(), Vec::new()),
+        // A session's agent: its session's workspace (through the same index).
+        None if who.agent.is_some() => {
+            (format!("b.workspace_id = ?{first}"), vec![db::int(who.agent.map_or(0, |a| a.workspace_id))])
+        }
         None => (
             format!("b.workspace_id IN (SELECT m.workspace_id FROM memberships m WHERE m.user_id = ?{first})"),
             vec![db::int(who.user_id)],
@@ -473,6 +484,7 @@ mod tests {
             role: protocol::api::Role::Admin,
             web_login_hash: None,
             worker: None,
+            agent: None,
         };
         let worker = |worker_id, project_id| Principal {
             user_id: 0,

@@ -18,6 +18,8 @@ pub enum TokenKind {
     Worker,
     /// A baton's lease (`btk_`), proof of holding a caught baton.
     Lease,
+    /// A session's agent (`bta_`), handed to it by the daemon for one turn.
+    Session,
 }
 
 impl TokenKind {
@@ -27,6 +29,7 @@ impl TokenKind {
             TokenKind::WebLogin => "btl_",
             TokenKind::Worker => "btw_",
             TokenKind::Lease => "btk_",
+            TokenKind::Session => "bta_",
         }
     }
 }

@@ -92,7 +92,11 @@ pub async fn apply(ctx: &Ctx, link: &LinkRow, snap: &Snapshot) -> ApiResult<Outc
 
 /// `None`: the row moved under us; read again.
 async fn update(ctx: &Ctx, snap: &Snapshot, current: &Current) -> ApiResult<Option<Outcome>> {
-    let outcome = |kind| Outcome { kind, id: current.id, handle: format!("R-{}", current.number) };
+    let outcome = |kind| Outcome {
+        kind,
+        id: current.id,
+        handle: protocol::handle::Handle::requirement(current.number).to_string(),
+    };
     let stored = current.github_updated_at.map(|t| Mirrored {
         updated_at_ms: t,
         state: GithubState::parse(current.github_state.as_deref().unwrap_or("")),
@@ -159,5 +163,9 @@ async fn create(ctx: &Ctx, link: &LinkRow, snap: &Snapshot) -> ApiResult<Option<
         Some(result) => result.results::<Created>()?.into_iter().next(),
         None => None,
     };
-    Ok(created.map(|c| Outcome { kind: Kind::Created, id: c.id, handle: format!("R-{}", c.number) }))
+    Ok(created.map(|c| Outcome {
+        kind: Kind::Created,
+        id: c.id,
+        handle: protocol::handle::Handle::requirement(c.number).to_string(),
+    }))
 }

@@ -1,4 +1,5 @@
-//! Task comments: append-only notes on a task, attributed to a user (or, later, a worker).
+//! Task comments: append-only notes on a task, attributed to a person or to a session's agent
+//! (with the session and its worker).
 //! Owns the `task_comments` table.
 
 use protocol::event::{Action, Author, AuthorKind, Entity};
@@ -14,6 +15,9 @@ use crate::{
     http::body, http::query::Query, http::respond, http::validate, planning::tasks, platform::changes, platform::db,
 };
 
+const COLUMNS: &str =
+    "id, task_id, author_kind, author_id, author_name, author_session_id, author_worker_id, body, created_at";
+
 #[derive(Deserialize)]
 struct CommentRow {
     id: i64,
@@ -21,17 +25,25 @@ struct CommentRow {
     author_kind: String,
     author_id: i64,
     author_name: String,
+    #[serde(default)]
+    author_session_id: Option<i64>,
+    #[serde(default)]
+    author_worker_id: Option<i64>,
     body: String,
     created_at: i64,
 }
 
 impl From<CommentRow> for Comment {
     fn from(row: CommentRow) -> Self {
-        let kind = if row.author_kind == "worker" { AuthorKind::Worker } else { AuthorKind::User };
+        let author = match row.author_kind.as_str() {
+            "agent" => Author::agent(row.author_session_id.unwrap_or(row.author_id), row.author_worker_id),
+            "worker" => Author::new(AuthorKind::Worker, row.author_id, row.author_name),
+            _ => Author::new(AuthorKind::User, row.author_id, row.author_name),
+        };
         Comment {
             id: row.id,
             task_id: row.task_id,
-            author: Author { kind, id: row.author_id, name: row.author_name },
+            author,
             body: row.body,
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
         }
@@ -43,13 +55,25 @@ pub async fn create(ctx: &Ctx, who: &Principal, task_id: i64, req: &mut Request)
     let input: CreateComment = body::read_json(req).await?;
     validate::text("body", &input.body)?;
     let task = tasks::find_visible(ctx, who, task_id).await?;
+    let author = who.author();
     let row: CommentRow = ctx
         .db
         .first(
-            "INSERT INTO task_comments (task_id, author_kind, author_id, author_name, body, created_at)
-             VALUES (?1, 'user', ?2, ?3, ?4, ?5)
-             RETURNING id, task_id, author_kind, author_id, author_name, body, created_at",
-            &[db::int(task.id), db::int(who.user_id), db::text(&who.username), db::text(&input.body), db::int(ctx.now)],
+            &format!(
+                "INSERT INTO task_comments (task_id, author_kind, author_id, author_name, author_session_id,
+                                            author_worker_id, body, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING {COLUMNS}"
+            ),
+            &[
+                db::int(task.id),
+                db::text(author.kind.as_str()),
+                db::int(author.id),
+                db::text(&author.name),
+                db::opt_int(author.session_id),
+                db::opt_int(author.worker_id),
+                db::text(&input.body),
+                db::int(ctx.now),
+            ],
         )
         .await?
         .ok_or_else(|| ApiError::internal("comment insert returned no row"))?;
@@ -64,8 +88,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, task_id: i64, query: &Query) -> Ap
     let rows: Vec<CommentRow> = ctx
         .db
         .all(
-            "SELECT id, task_id, author_kind, author_id, author_name, body, created_at FROM task_comments
-             WHERE task_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            &format!("SELECT {COLUMNS} FROM task_comments WHERE task_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
             &[db::int(task.id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;

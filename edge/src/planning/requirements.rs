@@ -4,7 +4,7 @@
 //! reports each deletion on the change stream.
 
 use protocol::event::{Action, Entity};
-use protocol::handle::{Handle, HandleKind};
+use protocol::handle::Handle;
 use protocol::model::{CreateRequirement, GithubIssue, GithubState, Requirement, RequirementStatus, UpdateRequirement};
 use serde::Deserialize;
 use worker::{Request, Response};
@@ -39,7 +39,7 @@ pub struct RequirementRow {
 
 impl RequirementRow {
     pub fn handle(&self) -> String {
-        format!("R-{}", self.number)
+        Handle::requirement(self.number).to_string()
     }
 }
 
@@ -240,9 +240,7 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
     ctx.db.batch(statements).await?;
     let mut deleted: Vec<_> = tasks
         .into_iter()
-        .map(|t| {
-            (Entity::Task, Action::Deleted, t.id, Some(Handle::new(HandleKind::Task, t.number as u64).to_string()))
-        })
+        .map(|t| (Entity::Task, Action::Deleted, t.id, Some(Handle::task(t.number).to_string())))
         .collect();
     deleted.push((Entity::Requirement, Action::Deleted, current.id, Some(current.handle())));
     changes::emit_all(ctx, current.project_id, deleted).await;

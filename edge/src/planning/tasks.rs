@@ -9,7 +9,7 @@
 //! Cycles are refused with a recursive query over the edges before the write.
 
 use protocol::event::{Action, Entity};
-use protocol::handle::HandleKind;
+use protocol::handle::{Handle, HandleKind};
 use protocol::model::{CreateTask, ItemRef, StatusRefusal, Task, TaskStatus, UpdateTask};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -49,7 +49,7 @@ pub struct TaskRow {
 
 impl TaskRow {
     pub fn handle(&self) -> String {
-        format!("T-{}", self.number)
+        Handle::task(self.number).to_string()
     }
 
     fn status(&self) -> TaskStatus {
@@ -65,7 +65,7 @@ impl From<TaskRow> for Task {
             id: row.id,
             project_id: row.project_id,
             requirement_id: row.requirement_id,
-            requirement: format!("R-{}", row.requirement_number),
+            requirement: Handle::requirement(row.requirement_number).to_string(),
             title: row.title,
             body: row.body,
             status,
@@ -159,11 +159,9 @@ async fn resolve_dependencies(ctx: &Ctx, project_id: i64, refs: &[ItemRef]) -> A
             &[db::int(project_id), db::text(&json(&ids)), db::text(&json(&numbers))],
         )
         .await?;
-    let missing = ids
-        .iter()
-        .find(|id| !found.iter().any(|d| d.id == **id))
-        .map(|id| id.to_string())
-        .or_else(|| numbers.iter().find(|n| !found.iter().any(|d| d.number == **n)).map(|n| format!("T-{n}")));
+    let missing = ids.iter().find(|id| !found.iter().any(|d| d.id == **id)).map(|id| id.to_string()).or_else(|| {
+        numbers.iter().find(|n| !found.iter().any(|d| d.number == **n)).map(|n| Handle::task(*n).to_string())
+    });
     if let Some(missing) = missing {
         return Err(ApiError::invalid_field("depends_on", format!("{missing} is not a task of this project")));
     }
@@ -172,7 +170,7 @@ async fn resolve_dependencies(ctx: &Ctx, project_id: i64, refs: &[ItemRef]) -> A
 
 /// The `depends_on` column and the JSON list of dependency ids.
 fn dependency_columns(deps: &[Dependency]) -> (String, String) {
-    let handles: Vec<String> = deps.iter().map(|d| format!("T-{}", d.number)).collect();
+    let handles: Vec<String> = deps.iter().map(|d| Handle::task(d.number).to_string()).collect();
     let ids: Vec<i64> = deps.iter().map(|d| d.id).collect();
     (
         serde_json::to_string(&handles).unwrap_or_else(|_| "[]".into()),
@@ -338,6 +336,11 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
 /// `PATCH /api/tasks/:id`.
 pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
     let input: UpdateTask = body::read_json(req).await?;
+    // A session's agent reports progress; reshaping the plan is for people.
+    let reshapes = input.title.is_some() || input.body.is_some() || input.depends_on.is_some();
+    if who.agent.is_some() && (reshapes || input.requirement_id.is_some()) {
+        return Err(ApiError::forbidden("a session's agent changes a task's status only: ask a person to edit it"));
+    }
     let title = input.title.as_deref().map(validate::title).transpose()?;
     let text = input.body.as_deref().map(|b| validate::prose("body", b, validate::MAX_TEXT_BYTES)).transpose()?;
     let current = find_visible(ctx, who, id).await?;

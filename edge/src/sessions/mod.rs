@@ -16,13 +16,14 @@ pub mod titles;
 
 use protocol::api::{CreateSession, PostMessage, Session};
 use protocol::event::EventBody;
-use protocol::handle::{Handle, HandleKind};
+use protocol::handle::Handle;
 use serde::Deserialize;
 use worker::{Request, Response};
 
 use crate::access::auth::{Principal, WorkerScope};
 use crate::access::cache::{SessionScope, SESSION_SCOPES};
 use crate::access::invalidate;
+use crate::crypto::secrets::{self, TokenKind};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
 use crate::hub::client::{self as hub, StreamKey};
@@ -51,7 +52,7 @@ impl From<SessionRow> for Session {
     fn from(row: SessionRow) -> Self {
         Session {
             id: row.id,
-            handle: Handle::new(HandleKind::Session, row.id as u64).to_string(),
+            handle: Handle::session(row.id).to_string(),
             project_id: row.project_id,
             worker_id: row.worker_id,
             name: row.name,
@@ -59,6 +60,10 @@ impl From<SessionRow> for Session {
             model: row.model,
             effort: row.effort.and_then(|e| serde_json::from_value(serde_json::Value::String(e)).ok()),
             state: None,
+            permissions: protocol::api::PermissionPolicy::Ask,
+            input_timeout_s: protocol::api::DEFAULT_INPUT_TIMEOUT_S,
+            task_id: None,
+            cost: protocol::api::Cost::default(),
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
         }
     }
@@ -167,7 +172,7 @@ async fn insert(
 /// Opens a new session's transcript with `notice` and tells the project.
 async fn announce(ctx: &Ctx, id: i64, project_id: i64, notice: &str) -> ApiResult<()> {
     hub::append(&ctx.env, &StreamKey::session(id), &EventBody::SystemNotice { text: notice.to_owned() }).await?;
-    changes::emit(ctx, project_id, Entity::Session, Action::Created, id, Some(format!("S-{id}"))).await;
+    changes::emit(ctx, project_id, Entity::Session, Action::Created, id, Some(Handle::session(id).to_string())).await;
     Ok(())
 }
 
@@ -380,8 +385,42 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         let notice = EventBody::SystemNotice { text: format!("{} by {}", notes.join(", "), who.username) };
         hub::append(&ctx.env, &StreamKey::session(id), &notice).await?;
     }
-    changes::emit(ctx, row.project_id, Entity::Session, Action::Updated, id, Some(format!("S-{id}"))).await;
+    changes::emit(ctx, row.project_id, Entity::Session, Action::Updated, id, Some(Handle::session(id).to_string()))
+        .await;
     Ok(respond::ok(&Session::from(row)))
+}
+
+/// How long a session token lives: a turn's worth and more (the daemon mints one per turn;
+/// turns are limited far below this), short enough that a leaked one soon dies.
+const SESSION_TOKEN_TTL_MS: i64 = 6 * 3600 * 1000;
+
+/// `POST /api/sessions/:id/token`: the session's worker asks for a token for its agent's
+/// turn. Expired tokens of the session are swept in the same batch.
+pub async fn mint_token(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    let Some(scope) = who.worker else {
+        return Err(ApiError::forbidden("only the session's worker mints tokens for its agent"));
+    };
+    let session = find_visible(ctx, who, id).await?;
+    if session.worker_id != Some(scope.worker_id) {
+        return Err(ApiError::not_found(format!("session {}", Handle::session(id))));
+    }
+    let token = secrets::mint(TokenKind::Session)?;
+    let expires_at = ctx.now + SESSION_TOKEN_TTL_MS;
+    let sweep = ctx.db.prepare(
+        "DELETE FROM session_tokens WHERE session_id = ?1 AND expires_at <= ?2",
+        &[db::int(session.id), db::int(ctx.now)],
+    )?;
+    let insert = ctx.db.prepare(
+        "INSERT INTO session_tokens (token_hash, session_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        &[db::text(&secrets::hash(&token)), db::int(session.id), db::int(ctx.now), db::int(expires_at)],
+    )?;
+    ctx.db.batch(vec![sweep, insert]).await?;
+    Ok(respond::created(&protocol::api::SessionToken {
+        token,
+        expires_at: protocol::time::rfc3339_from_ms(expires_at),
+        session_id: session.id,
+        project_id: session.project_id,
+    }))
 }
 
 /// `POST /api/sessions/:id/clear`: the next turn starts a new agent conversation in the same
@@ -409,7 +448,8 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
     let streams =
         crate::platform::retention::streams(ctx, crate::platform::retention::Deleted::Session(session.id)).await?;
     crate::platform::retention::wipe(ctx, &streams).await;
-    changes::emit(ctx, session.project_id, Entity::Session, Action::Deleted, id, Some(format!("S-{id}"))).await;
+    changes::emit(ctx, session.project_id, Entity::Session, Action::Deleted, id, Some(Handle::session(id).to_string()))
+        .await;
     Ok(respond::no_content())
 }
 
@@ -479,7 +519,7 @@ async fn title_untitled(ctx: &Ctx, session: &SessionScope) -> ApiResult<()> {
                 Entity::Session,
                 Action::Updated,
                 session.id,
-                Some(format!("S-{}", session.id)),
+                Some(Handle::session(session.id).to_string()),
             )
             .await;
         }

@@ -10,8 +10,10 @@
 //! - and never a baton credential: no `BATON_*` variable even when named, and no variable whose
 //!   value holds one of the daemon's tokens.
 //!
-//! [`session_credentials`] is the one place where a session's own credential will be added
-//! (issue 12: `BATON_URL`, `BATON_SESSION`, and a session `bta_` token as `BATON_TOKEN`).
+//! [`session_credentials`] is the one place where a session's own credential is added:
+//! `BATON_URL`, `BATON_TOKEN` holding a session token (`bta_`, minted by the server for this
+//! session and this turn), `BATON_SESSION` and `BATON_PROJECT`, so that a bare `baton task
+//! comment add T-3 '...'` works inside the worktree as the session's agent.
 //!
 //! This keeps secrets out of `env` and `printenv`; it is not a sandbox. The agent runs as the
 //! daemon's user and can read whatever that user can read (see `SECURITY.md`).
@@ -95,12 +97,20 @@ pub fn build(
     env
 }
 
-/// The baton credentials a session's agent gets: none yet. Issue 12 adds them here and only
-/// here: `BATON_URL`, `BATON_SESSION`, and `BATON_TOKEN` holding a session `bta_` token minted
-/// for this session, the one baton credential an agent ever receives ([`build`] has dropped
-/// every inherited `BATON_*` before).
-pub fn session_credentials(_session_id: i64) -> Environment {
-    Vec::new()
+/// The baton credentials a session's agent gets, and only here: the server's URL, the session
+/// token minted for this session (the one baton credential an agent ever receives: [`build`]
+/// has dropped every inherited `BATON_*` before), the session's handle and its project.
+pub fn session_credentials(url: &str, token: &protocol::api::SessionToken) -> Environment {
+    let session = protocol::handle::Handle::session(token.session_id).to_string();
+    [
+        ("BATON_URL", url.to_owned()),
+        ("BATON_TOKEN", token.token.clone()),
+        ("BATON_SESSION", session),
+        ("BATON_PROJECT", token.project_id.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+    .collect()
 }
 
 /// How a worker builds its agents' environments.
@@ -125,10 +135,18 @@ impl Policy {
         Policy { provider, secrets }
     }
 
-    /// The environment of an agent working on session `session_id`.
-    pub fn environment(&self, parent: impl IntoIterator<Item = (OsString, OsString)>, session_id: i64) -> Environment {
+    /// The environment of an agent, with its session's credentials (`url` and the token the
+    /// server minted for the turn) when it has them.
+    pub fn environment(
+        &self,
+        parent: impl IntoIterator<Item = (OsString, OsString)>,
+        credentials: Option<(&str, &protocol::api::SessionToken)>,
+    ) -> Environment {
         let mut env = build(parent, &self.provider, &self.secrets);
-        env.extend(session_credentials(session_id));
+        if let Some((url, token)) = credentials {
+            env.extend(session_credentials(url, token));
+        }
+        env.sort();
         env
     }
 }
@@ -143,6 +161,29 @@ mod tests {
 
     fn names(env: &Environment) -> Vec<String> {
         env.iter().map(|(k, _)| k.to_string_lossy().into_owned()).collect()
+    }
+
+    /// The one baton credential an agent gets is its session's token, beside the server's URL,
+    /// its session and its project; the daemon's own `BATON_TOKEN` never passes.
+    #[test]
+    fn the_agent_gets_its_session_token_and_no_other_baton_credential() {
+        let parent =
+            vars(&[("PATH", "/bin"), ("BATON_TOKEN", "btp_the_daemons_own"), ("BATON_URL", "http://elsewhere")]);
+        let policy = Policy { provider: Vec::new(), secrets: vec!["btw_worker".into()] };
+        let token = protocol::api::SessionToken {
+            token: "bta_for_this_turn".into(),
+            expires_at: "2026-12-02T12:00:00.000Z".into(),
+            session_id: 7,
+            project_id: 3,
+        };
+        let env = policy.environment(parent, Some(("https://baton.example.org", &token)));
+        let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.to_string_lossy().into_owned());
+        assert_eq!(get("BATON_TOKEN").as_deref(), Some("bta_for_this_turn"));
+        assert_eq!(get("BATON_URL").as_deref(), Some("https://baton.example.org"));
+        assert_eq!(get("BATON_SESSION").as_deref(), Some("S-7"));
+        assert_eq!(get("BATON_PROJECT").as_deref(), Some("3"));
+        assert!(env.iter().all(|(_, v)| !v.to_string_lossy().contains("btp_the_daemons_own")));
+        assert_eq!(env.iter().filter(|(k, _)| k == "BATON_TOKEN").count(), 1);
     }
 
     #[test]

@@ -134,6 +134,8 @@ async fn create(
         project_id: p.id,
         worker_id: worker.map(super::worker::worker_id).transpose()?,
         name: name.clone(),
+        task: None,
+        permissions: None,
     };
     let s: Session = env.client.post("create session", "/api/sessions", &body).await?;
     if env.json {
@@ -204,6 +206,8 @@ async fn set(
         plan_mode: plan.map(|p| p == "on"),
         model: model.map(|m| (m != "default").then(|| m.to_owned())),
         effort,
+        permissions: None,
+        input_timeout_s: None,
     };
     let s: Session = env.client.patch("change session", &format!("/api/sessions/{id}"), &patch).await?;
     env.print(&s, |s| {

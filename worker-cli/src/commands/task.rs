@@ -115,19 +115,9 @@ fn refs(given: &[String]) -> Result<Vec<ItemRef>> {
     given.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).map(reference).collect()
 }
 
-/// A requirement reference; `#123` (a mirrored GitHub issue) is looked up in the project.
-async fn requirement_ref(env: &Env, project_id: i64, given: &str) -> Result<ItemRef> {
-    if given.starts_with('#') {
-        return Ok(ItemRef::Id(resolve::item_id(&env.client, Some(project_id), given, HandleKind::Requirement).await?));
-    }
-    reference(given)
-}
-
+/// A reference as typed (`12`, `R-3`, `T-12`, `#123`): the server resolves it in the project.
 fn reference(given: &str) -> Result<ItemRef> {
-    match given.parse::<i64>() {
-        Ok(id) => Ok(ItemRef::Id(id)),
-        Err(_) => Ok(ItemRef::Handle(given.parse().map_err(|e| anyhow::anyhow!("{e}"))?)),
-    }
+    given.parse().map_err(|e: String| anyhow::anyhow!("{e}"))
 }
 
 async fn id_of(env: &Env, target: &Target) -> Result<i64> {
@@ -183,7 +173,7 @@ async fn create(
 ) -> Result<()> {
     let p = env.project(project, None).await?;
     let create = CreateTask {
-        requirement_id: requirement_ref(env, p.id, requirement).await?,
+        requirement_id: reference(requirement)?,
         title: title.to_owned(),
         body: read_body(body, body_file)?,
         depends_on: Some(refs(depends_on)?),

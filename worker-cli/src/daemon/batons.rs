@@ -362,7 +362,7 @@ mod tests {
     fn message(text: &str) -> EventBody {
         EventBody::UserMessage {
             text: text.into(),
-            author: Author { kind: AuthorKind::User, id: 1, name: "ada".into() },
+            author: Author::new(AuthorKind::User, 1, "ada"),
             attachments: vec![],
         }
     }

@@ -89,12 +89,14 @@ async fn session(
             let current: protocol::api::Session =
                 shared.client.get("read the session's settings", &format!("/api/sessions/{session_id}")).await?;
             let settings = Settings { plan_mode: current.plan_mode, model: current.model, effort: current.effort };
+            let token = session_token(shared, session_id).await;
+            let credentials = token.as_ref().map(|t| (shared.client.base_url(), t));
             let input = TurnInput {
                 prompt: text,
                 worktree: worktree.clone(),
                 resume: queue.thread().map(str::to_owned),
                 settings,
-                env: shared.agent_env.environment(std::env::vars_os(), session_id),
+                env: shared.agent_env.environment(std::env::vars_os(), credentials),
             };
             let attachments = queue.attachments(message_seq);
             queue.mark_started(message_seq);
@@ -108,6 +110,20 @@ async fn session(
                 queue.apply(received.event.seq, &received.event.body);
             }
             _ = shutdown.changed() => return Ok(()),
+        }
+    }
+}
+
+/// A session token for the agent's next turn, so it can use baton from inside the session.
+/// Without one (an older server, a network error) the turn runs all the same, and says so in
+/// the daemon's log.
+async fn session_token(shared: &Shared, session_id: i64) -> Option<protocol::api::SessionToken> {
+    let path = format!("/api/sessions/{session_id}/token");
+    match shared.client.post("mint the agent's session token", &path, &serde_json::json!({})).await {
+        Ok(token) => Some(token),
+        Err(err) => {
+            crate::output::note(&format!("S-{session_id}: the agent runs without baton credentials: {err:#}"));
+            None
         }
     }
 }
