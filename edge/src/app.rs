@@ -84,6 +84,28 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
     match matched.route {
         Route::AuthBootstrap => users::bootstrap(ctx, req).await,
         Route::AuthLogin => users::login(ctx, req).await,
+        Route::SharePage
+        | Route::ShareSession
+        | Route::ShareEvents
+        | Route::ShareStream
+        | Route::ShareInputs
+        | Route::ShareMessage
+        | Route::ShareAnswer => {
+            use sessions::shares::{self, Ask};
+            let param = |i: usize| matched.params.get(i).map_or("", String::as_str);
+            let ask = match matched.route {
+                Route::SharePage => Ask::Page,
+                Route::ShareSession => Ask::Session,
+                Route::ShareEvents => Ask::Events,
+                Route::ShareStream => Ask::Stream,
+                Route::ShareInputs => Ask::Inputs,
+                Route::ShareMessage => Ask::Message,
+                _ => Ask::Answer(param(1)),
+            };
+            let token = param(0).to_owned();
+            let answer = shares::serve(ctx, req, &token, ask, query).await.unwrap_or_else(ApiError::into_response);
+            Ok(shares::private(answer))
+        }
         Route::GithubWebhook => match matched.id(0, None) {
             Ok(link) => github::webhook::receive(ctx, req, link).await,
             Err(err) => Err(err),
@@ -123,6 +145,8 @@ fn worker_may(route: Route) -> bool {
             | Route::WorkersGet
             | Route::WorkerSessionsList
             | Route::SessionTokenMint
+            | Route::SessionInputsCreate
+            | Route::SessionInputExpire
             | Route::SessionsGet
             | Route::SessionStream
             | Route::SessionEventsList
@@ -174,6 +198,8 @@ fn agent_may(route: Route) -> bool {
             | Route::BatonFail
             | Route::BatonCancel
             | Route::BatonsList
+            | Route::SessionSharesCreate
+            | Route::SessionSharesList
     )
 }
 
@@ -195,6 +221,7 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
     let session = Some(HandleKind::Session);
     let id = || m.id(0, None);
     let text = m.params.first().map_or("", String::as_str);
+    let param = |i: usize| m.params.get(i).map_or("", String::as_str);
     match m.route {
         Route::AuthLogout => users::logout(ctx, who).await,
         Route::AuthMe => users::me(ctx, who).await,
@@ -248,6 +275,17 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::SessionsUpdate => sessions::update(ctx, who, m.id(0, session)?, req).await,
         Route::SessionClear => sessions::clear(ctx, who, m.id(0, session)?).await,
         Route::SessionTokenMint => sessions::mint_token(ctx, who, m.id(0, session)?).await,
+        Route::SessionInputsCreate => sessions::request_input(ctx, who, m.id(0, session)?, req).await,
+        Route::SessionInputsList => sessions::list_inputs(ctx, who, m.id(0, session)?, query).await,
+        Route::SessionInputAnswer => sessions::answer_input(ctx, who, m.id(0, session)?, param(1), req).await,
+        Route::SessionInputExpire => sessions::expire_input(ctx, who, m.id(0, session)?, param(1)).await,
+        Route::InputsInbox => sessions::inputs::inbox(ctx, who, query).await,
+        Route::ProjectCost => sessions::cost::of_project(ctx, who, id()?, query).await,
+        Route::TaskCost => sessions::cost::of_task(ctx, who, id()?).await,
+        Route::SessionSharesCreate => sessions::create_share(ctx, who, m.id(0, session)?, req).await,
+        Route::SessionSharesList => sessions::list_shares(ctx, who, m.id(0, session)?, query).await,
+        Route::ShareRevoke => sessions::shares::revoke(ctx, who, id()?).await,
+        Route::ShareRotate => sessions::shares::rotate(ctx, who, id()?, req).await,
         Route::AttachmentUpload => sessions::upload_attachment(ctx, who, m.id(0, session)?, req, query).await,
         Route::AttachmentDownload => sessions::download_attachment(ctx, who, m.id(0, session)?, m.id(1, None)?).await,
         Route::SessionStop => sessions::control(ctx, who, m.id(0, session)?, sessions::Control::Stop).await,
@@ -272,8 +310,17 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::BatonFail => batons::handlers::fail(ctx, who, text, req).await,
         Route::BatonCancel => batons::handlers::cancel(ctx, who, text, req).await,
         Route::BatonsList => batons::handlers::list(ctx, who, req, query).await,
-        Route::Health | Route::OpenApi | Route::AuthBootstrap | Route::AuthLogin | Route::GithubWebhook => {
-            Err(ApiError::internal("unauthenticated route reached dispatch"))
-        }
+        Route::Health
+        | Route::OpenApi
+        | Route::AuthBootstrap
+        | Route::AuthLogin
+        | Route::GithubWebhook
+        | Route::SharePage
+        | Route::ShareSession
+        | Route::ShareEvents
+        | Route::ShareStream
+        | Route::ShareInputs
+        | Route::ShareMessage
+        | Route::ShareAnswer => Err(ApiError::internal("unauthenticated route reached dispatch")),
     }
 }

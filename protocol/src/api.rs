@@ -640,9 +640,10 @@ pub struct Cost {
 pub struct CreateShare {
     #[serde(default)]
     pub mode: ShareMode,
-    /// The link stops working after this many hours (1 to 8760); none: until revoked.
+    /// The link stops working after this many seconds (1 to 31,536,000: a year); none: until
+    /// revoked.
     #[serde(default)]
-    pub expires_in_hours: Option<u32>,
+    pub expires_in_s: Option<u32>,
 }
 
 /// What a share link lets its holder do with its one session.

@@ -53,6 +53,8 @@ pub enum AuthorKind {
     Worker,
     /// The coding agent of a session, through its session token.
     Agent,
+    /// Someone holding a write share link of the session (`id` is the link's).
+    Guest,
 }
 
 impl AuthorKind {
@@ -61,6 +63,7 @@ impl AuthorKind {
             AuthorKind::User => "user",
             AuthorKind::Worker => "worker",
             AuthorKind::Agent => "agent",
+            AuthorKind::Guest => "guest",
         }
     }
 }
@@ -86,6 +89,9 @@ pub enum Entity {
     /// A baton addressed to the project or to one of its workers (`id` is its sequence
     /// number, `handle` its baton id).
     Baton,
+    /// A session's agent asks a person, or was answered (`id` is the session's, `handle` its
+    /// `S-N`).
+    Input,
     #[serde(other)]
     Unknown,
 }

@@ -425,7 +425,7 @@ mod tests {
         check(&crate::worker::RegistrationOutcome::ALL, crate::worker::RegistrationOutcome::as_str);
         check(&crate::worker::AgentKind::ALL, crate::worker::AgentKind::as_str);
         use crate::event::AuthorKind;
-        check(&[AuthorKind::User, AuthorKind::Worker, AuthorKind::Agent], AuthorKind::as_str);
+        check(&[AuthorKind::User, AuthorKind::Worker, AuthorKind::Agent, AuthorKind::Guest], AuthorKind::as_str);
         assert_eq!(TaskStatus::names().len(), TaskStatus::ALL.len());
     }
 

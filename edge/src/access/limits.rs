@@ -1,5 +1,5 @@
 //! Rate limits on failed authentication: password guessing at login, setup-secret guessing at
-//! bootstrap, and link-id or signature guessing at the GitHub webhook.
+//! bootstrap, link-id or signature guessing at the GitHub webhook, and share-link guessing.
 //!
 //! Failures are counted per key in fixed windows in D1 (`auth_failures`, migration 0009).
 //! Past a key's threshold every attempt on it answers 429 with `Retry-After` until the window
@@ -38,6 +38,8 @@ pub const LOGIN_CLIENT: Policy = Policy { max_failures: 50, window_ms: FIFTEEN_M
 pub const BOOTSTRAP_CLIENT: Policy = Policy { max_failures: 10, window_ms: FIFTEEN_MINUTES };
 /// Unknown link ids and bad signatures at the GitHub webhook from one client.
 pub const WEBHOOK_CLIENT: Policy = Policy { max_failures: 100, window_ms: FIFTEEN_MINUTES };
+/// Unknown, revoked or expired share links from one client.
+pub const SHARE_CLIENT: Policy = Policy { max_failures: 100, window_ms: FIFTEEN_MINUTES };
 
 /// One counted key and its policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,10 @@ impl Limit {
 
     pub fn webhook_client(client: &str) -> Limit {
         Limit { key: format!("webhook-client:{client}"), policy: WEBHOOK_CLIENT }
+    }
+
+    pub fn share_client(client: &str) -> Limit {
+        Limit { key: format!("share-client:{client}"), policy: SHARE_CLIENT }
     }
 }
 
@@ -167,6 +173,7 @@ mod tests {
             Limit::login_client("1.2.3.4").key,
             Limit::bootstrap_client("1.2.3.4").key,
             Limit::webhook_client("1.2.3.4").key,
+            Limit::share_client("1.2.3.4").key,
         ];
         for (i, a) in keys.iter().enumerate() {
             assert!(keys[i + 1..].iter().all(|b| a != b), "{a}");

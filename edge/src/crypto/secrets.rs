@@ -20,6 +20,8 @@ pub enum TokenKind {
     Lease,
     /// A session's agent (`bta_`), handed to it by the daemon for one turn.
     Session,
+    /// A share link to one session (`bts_`).
+    Share,
 }
 
 impl TokenKind {
@@ -30,6 +32,7 @@ impl TokenKind {
             TokenKind::Worker => "btw_",
             TokenKind::Lease => "btk_",
             TokenKind::Session => "bta_",
+            TokenKind::Share => "bts_",
         }
     }
 }

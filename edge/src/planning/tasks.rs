@@ -87,6 +87,26 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Task
     ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("task {id}")))
 }
 
+/// The id of the task `reference` (`T-3` or its id) names in the project, or a 400 for
+/// `field`.
+pub async fn resolve_in_project(ctx: &Ctx, project_id: i64, reference: &ItemRef, field: &str) -> ApiResult<i64> {
+    let found = match reference {
+        ItemRef::Handle(h) if h.kind == HandleKind::Task => by_number(ctx, project_id, h.number as i64).await?,
+        ItemRef::Id(id) => {
+            ctx.db
+                .first(
+                    &format!("SELECT {COLUMNS} FROM tasks t WHERE t.id = ?1 AND t.project_id = ?2"),
+                    &[db::int(*id), db::int(project_id)],
+                )
+                .await?
+        }
+        other => return Err(ApiError::invalid_field(field, format!("{other} is not a task handle (T-N)"))),
+    };
+    let task: TaskRow =
+        found.ok_or_else(|| ApiError::invalid_field(field, format!("{reference} is not a task of this project")))?;
+    Ok(task.id)
+}
+
 /// A task of a project (already checked visible) by its number.
 pub async fn by_number(ctx: &Ctx, project_id: i64, number: i64) -> ApiResult<Option<TaskRow>> {
     let sql = format!("SELECT {COLUMNS} FROM tasks t WHERE t.project_id = ?1 AND t.number = ?2");

@@ -8,13 +8,17 @@
 //! says `"queued": true` then. The worker writes its turns into the transcript through
 //! `POST /api/sessions/:id/events`.
 //!
-//! Beside it: [`attachments`] (files uploaded into a session, in R2) and [`titles`] (how a
-//! session names itself), which only sessions use.
+//! Beside it: [`attachments`] (files uploaded into a session, in R2), [`inputs`] (what its
+//! agent asks a person), [`cost`] (what its turns cost) and [`titles`] (how a session names
+//! itself), which only sessions use.
 
 pub mod attachments;
+pub mod cost;
+pub mod inputs;
+pub mod shares;
 pub mod titles;
 
-use protocol::api::{CreateSession, PostMessage, Session};
+use protocol::api::{CreateSession, PermissionPolicy, PostMessage, Session};
 use protocol::event::EventBody;
 use protocol::handle::Handle;
 use serde::Deserialize;
@@ -34,7 +38,8 @@ use crate::{
 };
 use protocol::event::{Action, Entity};
 
-const COLUMNS: &str = "s.id, s.project_id, s.worker_id, s.name, s.plan_mode, s.model, s.effort, s.created_at";
+const COLUMNS: &str = "s.id, s.project_id, s.worker_id, s.name, s.plan_mode, s.model, s.effort, s.permissions, \
+                       s.input_timeout_s, s.task_id, s.created_at";
 
 #[derive(Deserialize)]
 struct SessionRow {
@@ -45,6 +50,12 @@ struct SessionRow {
     plan_mode: i64,
     model: Option<String>,
     effort: Option<String>,
+    #[serde(default)]
+    permissions: Option<String>,
+    #[serde(default)]
+    input_timeout_s: Option<i64>,
+    #[serde(default)]
+    task_id: Option<i64>,
     created_at: i64,
 }
 
@@ -60,9 +71,15 @@ impl From<SessionRow> for Session {
             model: row.model,
             effort: row.effort.and_then(|e| serde_json::from_value(serde_json::Value::String(e)).ok()),
             state: None,
-            permissions: protocol::api::PermissionPolicy::Ask,
-            input_timeout_s: protocol::api::DEFAULT_INPUT_TIMEOUT_S,
-            task_id: None,
+            permissions: row
+                .permissions
+                .and_then(|p| PermissionPolicy::ALL.into_iter().find(|k| k.as_str() == p))
+                .unwrap_or_default(),
+            input_timeout_s: row
+                .input_timeout_s
+                .and_then(|t| u32::try_from(t).ok())
+                .unwrap_or(protocol::api::DEFAULT_INPUT_TIMEOUT_S),
+            task_id: row.task_id,
             cost: protocol::api::Cost::default(),
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
         }
@@ -139,11 +156,22 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
             return Err(ApiError::invalid_field("worker_id", format!("W-{worker_id} is not a worker of this project")));
         }
     }
+    let task_id = match &input.task {
+        Some(task) => Some(crate::planning::tasks::resolve_in_project(ctx, project.id, task, "task").await?),
+        None => None,
+    };
     let created_by = Some(who.user_id).filter(|id| *id > 0);
     let notice = format!("session created by {}", who.username);
-    let row = insert(ctx, project.id, input.worker_id, name.as_deref(), created_by, &notice).await?;
+    let settings = Settings { task_id, permissions: input.permissions.unwrap_or_default() };
+    let row = insert(ctx, project.id, input.worker_id, name.as_deref(), created_by, settings, &notice).await?;
     wake_worker(ctx, row.id, row.worker_id).await?;
     Ok(respond::created(&Session::from(row)))
+}
+
+/// What a new session starts with beside its place.
+struct Settings {
+    task_id: Option<i64>,
+    permissions: PermissionPolicy,
 }
 
 /// Inserts a session, opens its transcript with `notice` and tells the project.
@@ -153,16 +181,25 @@ async fn insert(
     worker_id: Option<i64>,
     name: Option<&str>,
     created_by: Option<i64>,
+    settings: Settings,
     notice: &str,
 ) -> ApiResult<SessionRow> {
     let sql = format!(
-        "INSERT INTO sessions (id, project_id, worker_id, name, created_by, created_at)
-         VALUES ({}, ?1, ?2, ?3, ?4, ?5)
-         RETURNING id, project_id, worker_id, name, plan_mode, model, effort, created_at",
-        ids::next_id(Sequenced::Sessions)
+        "INSERT INTO sessions (id, project_id, worker_id, name, created_by, created_at, task_id, permissions)
+         VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         RETURNING {}",
+        ids::next_id(Sequenced::Sessions),
+        COLUMNS.replace("s.", "")
     );
-    let args =
-        [db::int(project_id), db::opt_int(worker_id), db::opt_text(name), db::opt_int(created_by), db::int(ctx.now)];
+    let args = [
+        db::int(project_id),
+        db::opt_int(worker_id),
+        db::opt_text(name),
+        db::opt_int(created_by),
+        db::int(ctx.now),
+        db::opt_int(settings.task_id),
+        db::text(settings.permissions.as_str()),
+    ];
     let row: Option<SessionRow> = ids::insert(ctx, Sequenced::Sessions, &sql, &args).await?;
     let row = row.ok_or_else(|| ApiError::internal("session insert returned no row"))?;
     announce(ctx, row.id, row.project_id, notice).await?;
@@ -223,8 +260,14 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
         None => None,
     };
     let open_turn = hub::presence(&ctx.env, &StreamKey::session(row.id)).await?.open_turn;
+    let waiting = open_turn.is_some() && inputs::waiting(ctx, row.id).await?;
+    let id = row.id;
     let mut session = Session::from(row);
-    session.state = Some(protocol::api::SessionState::of(worker_online, open_turn.is_some()));
+    session.state = Some(match waiting {
+        true => protocol::api::SessionState::AwaitingInput,
+        false => protocol::api::SessionState::of(worker_online, open_turn.is_some()),
+    });
+    session.cost = cost::of_session(ctx, id).await?;
     Ok(respond::ok(&session))
 }
 
@@ -272,11 +315,22 @@ async fn wake_worker(ctx: &Ctx, session_id: i64, worker_id: Option<i64>) -> ApiR
 /// `POST /api/sessions/:id/messages`: appends the message to the transcript; answers 201
 /// with the stored event (its `seq` is where a watcher will see it).
 pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    post_message_as(ctx, session, who.author(), req).await
+}
+
+/// Appends `author`'s message to the session's transcript and wakes its worker (a member's
+/// post, or a write share link's).
+pub async fn post_message_as(
+    ctx: &Ctx,
+    session: SessionScope,
+    author: protocol::event::Author,
+    req: &mut Request,
+) -> ApiResult<Response> {
     let input: PostMessage = body::read_json(req).await?;
     validate::text("text", &input.text)?;
-    let session = find_visible(ctx, who, id).await?;
     let attachments = crate::sessions::attachments::for_message(ctx, session.id, &input.attachments).await?;
-    let event = EventBody::UserMessage { text: input.text, author: who.into(), attachments };
+    let event = EventBody::UserMessage { text: input.text, author, attachments };
     let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
     let event: protocol::event::Event = serde_json::from_str(&stored).map_err(ApiError::internal)?;
     let queued = wake_worker(ctx, session.id, session.worker_id).await?.map(|online| !online);
@@ -345,6 +399,10 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         }
         other => other.clone(),
     };
+    let timeout = input.input_timeout_s;
+    if timeout.is_some_and(|t| !(60..=86_400).contains(&t)) {
+        return Err(ApiError::invalid_field("input_timeout_s", "must be 60 to 86400 seconds"));
+    }
     let session = find_visible(ctx, who, id).await?;
     let row: SessionRow = ctx
         .db
@@ -352,7 +410,8 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
             &format!(
                 "UPDATE sessions SET name = COALESCE(?2, name), plan_mode = COALESCE(?3, plan_mode),
                    model = CASE WHEN ?4 = 1 THEN ?5 ELSE model END,
-                   effort = CASE WHEN ?6 = 1 THEN ?7 ELSE effort END
+                   effort = CASE WHEN ?6 = 1 THEN ?7 ELSE effort END,
+                   permissions = COALESCE(?8, permissions), input_timeout_s = COALESCE(?9, input_timeout_s)
                  WHERE id = ?1 RETURNING {}",
                 COLUMNS.replace("s.", "")
             ),
@@ -364,6 +423,8 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
                 db::opt_text(model.clone().flatten().as_deref()),
                 db::int(i64::from(input.effort.is_some())),
                 db::opt_text(input.effort.flatten().map(|e| e.as_str())),
+                db::opt_text(input.permissions.map(PermissionPolicy::as_str)),
+                db::opt_int(timeout.map(i64::from)),
             ],
         )
         .await?
@@ -381,6 +442,12 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
     if let Some(e) = input.effort {
         notes.push(format!("effort {}", e.map_or("default", |e| e.as_str())));
     }
+    if let Some(p) = input.permissions {
+        notes.push(format!("permissions {}", p.as_str()));
+    }
+    if let Some(t) = timeout {
+        notes.push(format!("requests wait {t} s for an answer"));
+    }
     if !notes.is_empty() {
         let notice = EventBody::SystemNotice { text: format!("{} by {}", notes.join(", "), who.username) };
         hub::append(&ctx.env, &StreamKey::session(id), &notice).await?;
@@ -388,6 +455,77 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
     changes::emit(ctx, row.project_id, Entity::Session, Action::Updated, id, Some(Handle::session(id).to_string()))
         .await;
     Ok(respond::ok(&Session::from(row)))
+}
+
+/// A session's scope and whole row by id, for a share link (which already names it).
+pub async fn scope_and_row(ctx: &Ctx, id: i64) -> ApiResult<(SessionScope, Session)> {
+    #[derive(Deserialize)]
+    struct Row {
+        workspace_id: i64,
+        #[serde(flatten)]
+        row: SessionRow,
+    }
+    let found: Option<Row> = ctx
+        .db
+        .first(
+            &format!("SELECT {COLUMNS}, p.workspace_id FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.id = ?1"),
+            &[db::int(id)],
+        )
+        .await?;
+    let found = found.ok_or_else(|| ApiError::not_found(format!("session {}", Handle::session(id))))?;
+    let scope = SessionScope {
+        id: found.row.id,
+        project_id: found.row.project_id,
+        workspace_id: found.workspace_id,
+        worker_id: found.row.worker_id,
+    };
+    Ok((scope, Session::from(found.row)))
+}
+
+/// `POST /api/sessions/:id/shares`.
+pub async fn create_share(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    shares::create(ctx, who, session, req).await
+}
+
+/// `GET /api/sessions/:id/shares`.
+pub async fn list_shares(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    shares::list(ctx, session, query).await
+}
+
+/// `POST /api/sessions/:id/inputs` (the session's worker).
+pub async fn request_input(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    inputs::request(ctx, who, session, req).await
+}
+
+/// `GET /api/sessions/:id/inputs`.
+pub async fn list_inputs(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    inputs::list_of_session(ctx, session, query).await
+}
+
+/// `POST /api/sessions/:id/inputs/:request_id`: a person answers (not the worker, not an
+/// agent: nobody approves their own requests).
+pub async fn answer_input(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    request_id: &str,
+    req: &mut Request,
+) -> ApiResult<Response> {
+    if who.worker.is_some() || who.agent.is_some() {
+        return Err(ApiError::forbidden("a person answers an agent's requests, not a worker or an agent"));
+    }
+    let session = find_visible(ctx, who, id).await?;
+    inputs::answer(ctx, session, request_id, &who.author(), req).await
+}
+
+/// `POST /api/sessions/:id/inputs/:request_id/expire` (the session's worker).
+pub async fn expire_input(ctx: &Ctx, who: &Principal, id: i64, request_id: &str) -> ApiResult<Response> {
+    let session = find_visible(ctx, who, id).await?;
+    inputs::expire(ctx, who, session, request_id).await
 }
 
 /// How long a session token lives: a turn's worth and more (the daemon mints one per turn;
@@ -482,6 +620,9 @@ pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
     }
     let completed = matches!(event, EventBody::TurnComplete { .. });
     let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
+    if let Some((message_seq, turn_cost)) = cost::usage(&event) {
+        cost::record(ctx, session, message_seq, turn_cost).await?;
+    }
     if completed {
         title_untitled(ctx, &session).await?;
     }

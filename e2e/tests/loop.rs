@@ -1,0 +1,184 @@
+//! People in the loop through the real Worker, the worker's side played with its own token:
+//! an agent's request reaches the transcript, the project stream and the inbox, is answered
+//! once (idempotent; another answer 409; after expiry 410) and the answer reaches the
+//! transcript; share links show one session and nothing else, alike for unknown, revoked and
+//! expired tokens; cost adds up per session, task and project.
+
+use std::time::Duration;
+
+use e2e::api::{new_member, unique, workspace_with_project, Api};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// A project with a worker and a session on it: (admin, worker client, project, session).
+async fn session_on_a_worker() -> (Api, Api, i64, i64) {
+    let admin = Api::admin();
+    let (_, project) = workspace_with_project(&admin).await;
+    let body = json!({"project_id": project, "name": unique("w"), "machine_id": unique("m"),
+                      "agent": "scripted", "base_branch": "main"});
+    let registered = admin.create("/api/workers", body).await;
+    let worker = admin.with_token(registered["token"].as_str());
+    let session =
+        admin.create("/api/sessions", json!({"project_id": project, "worker_id": registered["worker"]["id"]})).await;
+    (admin, worker, project, session["id"].as_i64().unwrap())
+}
+
+fn request(id: &str) -> Value {
+    json!({"request_id": id, "kind": "approval", "tool": "Bash", "summary": "Bash: rm -f build.log",
+           "input": {"command": "rm -f build.log"}, "message_seq": 2})
+}
+
+async fn events(api: &Api, session: i64) -> Vec<Value> {
+    api.fetch(&format!("/api/sessions/{session}/events?limit=1000")).await["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_request_reaches_a_person_and_the_answer_comes_back_once() {
+    let (admin, worker, project, session) = session_on_a_worker().await;
+    let (status, asked) = worker.post(&format!("/api/sessions/{session}/inputs"), request("toolu_1")).await;
+    assert_eq!((status, asked["status"].as_str()), (201, Some("pending")), "{asked}");
+    let (again, same) = worker.post(&format!("/api/sessions/{session}/inputs"), request("toolu_1")).await;
+    assert_eq!((again, same["request_id"].as_str()), (200, Some("toolu_1")), "a retried post is the same request");
+
+    let inbox = admin.fetch("/api/inputs?status=pending&limit=200").await;
+    assert!(inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["session_id"] == session && i["request_id"] == "toolu_1"));
+    let outsider = new_member(&admin, &unique("out")).await;
+    let theirs = outsider.fetch("/api/inputs?status=pending").await;
+    assert!(theirs["items"].as_array().unwrap().is_empty(), "nobody else's inbox: {theirs}");
+    let changes = admin.fetch(&format!("/api/projects/{project}/events")).await;
+    assert!(changes["items"].as_array().unwrap().iter().any(|e| e["entity"] == "input" && e["id"] == session));
+    assert!(events(&admin, session).await.iter().any(|e| e["type"] == "input_requested"));
+
+    let answer = |decision: &str, message: &str| json!({"decision": decision, "message": message});
+    let path = format!("/api/sessions/{session}/inputs/toolu_1");
+    assert_eq!(worker.post(&path, answer("allow", "")).await.0, 403, "a worker does not answer");
+    let (status, answered) = admin.post(&path, answer("deny", "not on the shared box")).await;
+    assert_eq!((status, answered["decision"].as_str()), (200, Some("deny")), "{answered}");
+    assert_eq!(answered["answered_by"]["name"], "admin");
+    assert_eq!(admin.post(&path, answer("deny", "not on the shared box")).await.0, 200, "the same answer again");
+    assert_eq!(admin.post(&path, answer("allow", "")).await.0, 409, "another answer");
+    let log = events(&admin, session).await;
+    let answers: Vec<&Value> = log.iter().filter(|e| e["type"] == "input_answered").collect();
+    assert_eq!(answers.len(), 1, "the answer is written once: {log:#?}");
+    assert_eq!(answers[0]["input"]["message"], "not on the shared box");
+    assert_eq!(admin.post(&format!("/api/sessions/{session}/inputs/nope"), answer("allow", "")).await.0, 404);
+}
+
+#[tokio::test]
+async fn an_unanswered_request_expires_as_a_deny_and_late_answers_are_gone() {
+    let (admin, worker, _, session) = session_on_a_worker().await;
+    let patch = admin.request(Method::PATCH, &format!("/api/sessions/{session}")).json(&json!({"input_timeout_s": 60}));
+    assert_eq!(admin.send(patch).await.0, 200);
+    let (status, asked) = worker.post(&format!("/api/sessions/{session}/inputs"), request("toolu_2")).await;
+    assert_eq!(status, 201, "{asked}");
+    assert_eq!(admin.post(&format!("/api/sessions/{session}/inputs/toolu_2/expire"), json!({})).await.0, 403);
+    let (status, expired) = worker.post(&format!("/api/sessions/{session}/inputs/toolu_2/expire"), json!({})).await;
+    assert_eq!(
+        (status, expired["status"].as_str(), expired["decision"].as_str()),
+        (200, Some("expired"), Some("deny"))
+    );
+    assert!(expired["message"].as_str().unwrap().contains("nobody answered"), "{expired}");
+    let (status, body) =
+        admin.post(&format!("/api/sessions/{session}/inputs/toolu_2"), json!({"decision": "allow"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (410, Some("gone")));
+    let pending = admin.fetch(&format!("/api/sessions/{session}/inputs?status=pending")).await;
+    assert!(pending["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_share_link_shows_its_session_and_nothing_else() {
+    let (admin, worker, _, session) = session_on_a_worker().await;
+    let (_, _, _, other) = session_on_a_worker().await;
+    admin.create(&format!("/api/sessions/{session}/messages"), json!({"text": "<b>hello</b> from inside"})).await;
+    let read = admin.create(&format!("/api/sessions/{session}/shares"), json!({})).await;
+    let write = admin.create(&format!("/api/sessions/{session}/shares"), json!({"mode": "write"})).await;
+    let url = read["url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{}/s/bts_", admin.url)), "{url}");
+    let token = url.rsplit('/').next().unwrap().to_owned();
+    let write_token = write["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let guest = admin.with_token(None);
+
+    let page = guest.http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["x-robots-tag"], "noindex");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("&lt;b&gt;hello&lt;/b&gt; from inside") && !html.contains("<b>hello"), "{html}");
+    let shown = guest.fetch(&format!("/api/share/{token}")).await;
+    assert_eq!(shown["id"], session);
+    let log = guest.fetch(&format!("/api/share/{token}/events")).await;
+    assert!(log["items"].as_array().unwrap().iter().any(|e| e["type"] == "user_message"));
+    let (status, _) = guest.post(&format!("/api/share/{token}/messages"), json!({"text": "hi"})).await;
+    assert_eq!(status, 403, "a read link does not write");
+    let (status, posted) =
+        guest.post(&format!("/api/share/{write_token}/messages"), json!({"text": "from a guest"})).await;
+    assert_eq!((status, posted["author"]["kind"].as_str()), (201, Some("guest")), "{posted}");
+
+    // A guest's request answer goes to this session only.
+    worker.post(&format!("/api/sessions/{session}/inputs"), request("toolu_3")).await;
+    let (status, _) =
+        guest.post(&format!("/api/share/{write_token}/inputs/toolu_3"), json!({"decision": "allow"})).await;
+    assert_eq!(status, 200);
+
+    // The token is no credential anywhere else.
+    let holder = admin.with_token(Some(&token));
+    for path in [format!("/api/sessions/{session}"), format!("/api/sessions/{other}"), "/api/workspaces".to_owned()] {
+        assert_eq!(holder.get(&path).await.0, 401, "{path}");
+    }
+
+    // Unknown, revoked and expired links answer alike.
+    let short = admin.create(&format!("/api/sessions/{session}/shares"), json!({"expires_in_s": 1})).await;
+    let short_token = short["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let revoked = admin.create(&format!("/api/sessions/{session}/shares"), json!({})).await;
+    let revoked_token = revoked["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    assert_eq!(admin.delete(&format!("/api/shares/{}", revoked["id"])).await.0, 204);
+    tokio::time::sleep(Duration::from_millis(1100)).await; // the short link's own second
+    let mut answers = Vec::new();
+    for t in [short_token, revoked_token, "bts_unknown".to_owned(), "x".to_owned()] {
+        let response = guest.http.get(format!("{}/api/share/{t}", admin.url)).send().await.unwrap();
+        let headers = (response.headers()["cache-control"].clone(), response.headers()["x-robots-tag"].clone());
+        answers.push((response.status().as_u16(), headers, response.text().await.unwrap()));
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 404);
+
+    let listed = admin.fetch(&format!("/api/sessions/{session}/shares")).await;
+    assert!(listed["items"].as_array().unwrap().iter().all(|s| s.get("url").is_none()), "never the token again");
+    let rotated = admin.create_ok(&format!("/api/shares/{}/rotate", read["id"]), json!({})).await;
+    assert_ne!(rotated["url"], read["url"]);
+    assert_eq!(guest.get(&format!("/api/share/{token}")).await.0, 404, "the old url is dead");
+}
+
+#[tokio::test]
+async fn cost_adds_up_per_session_task_and_project() {
+    let (admin, worker, project, _) = session_on_a_worker().await;
+    let requirement = admin.create(&format!("/api/projects/{project}/requirements"), json!({"title": "r"})).await;
+    let task = admin
+        .create(&format!("/api/projects/{project}/tasks"), json!({"requirement_id": requirement["id"], "title": "t"}))
+        .await;
+    let worker_id = admin.fetch(&format!("/api/workers?project_id={project}")).await["items"][0]["id"].clone();
+    let on_task = admin
+        .create("/api/sessions", json!({"project_id": project, "worker_id": worker_id, "task": task["handle"]}))
+        .await;
+    assert_eq!(on_task["task_id"], task["id"]);
+    let s = on_task["id"].as_i64().unwrap();
+    let usage = |seq: u64, input: u64, output: u64, cost: f64| {
+        json!({"type": "agent_event", "message_seq": seq,
+               "event": {"kind": "usage", "input_tokens": input, "output_tokens": output, "cost_usd": cost}})
+    };
+    for event in [usage(2, 100, 10, 0.5), usage(3, 200, 20, 0.25), usage(3, 1, 1, 0.0)] {
+        assert_eq!(worker.post(&format!("/api/sessions/{s}/events"), event).await.0, 201);
+    }
+    let session = admin.fetch(&format!("/api/sessions/{s}")).await;
+    assert_eq!(session["cost"], json!({"turns": 2, "input_tokens": 301, "output_tokens": 31, "cost_usd": 0.75}));
+    assert_eq!(admin.fetch(&format!("/api/tasks/{}/cost", task["id"])).await["cost_usd"], 0.75);
+    let project_cost = admin.fetch(&format!("/api/projects/{project}/cost")).await;
+    assert_eq!((project_cost["turns"].as_u64(), project_cost["input_tokens"].as_u64()), (Some(2), Some(301)));
+    let later = admin.fetch(&format!("/api/projects/{project}/cost?since=2999-01-01")).await;
+    assert_eq!(later["turns"], 0);
+    assert_eq!(admin.get(&format!("/api/projects/{project}/cost?since=yesterday")).await.0, 400);
+}

@@ -1,0 +1,334 @@
+//! Share links: one session shown to someone outside the workspace. Owns the
+//! `session_shares` table.
+//!
+//! A member who sees a session (or its agent) makes a link on demand, `read` or `write`,
+//! optionally expiring; the token (`bts_`) is shown once, in the link's URL on the public
+//! origin, and stored only as its hash. The link's holder reaches that one session and nothing
+//! else: `GET /s/:token` (a server-rendered page of the transcript) and `/api/share/:token/...`
+//! (the session, its transcript and live stream with resume; with a write link, messages and
+//! answers to the agent's requests). Unknown, revoked and expired tokens answer the same 404,
+//! every share answer carries `Cache-Control: no-store` and `X-Robots-Tag: noindex`, and
+//! failed look-ups count against the client's rate limit (`access::limits`).
+
+use protocol::api::{CreateShare, Share, ShareMode};
+use protocol::event::{Author, AuthorKind, Event, EventBody, EventPage};
+use protocol::handle::Handle;
+use serde::Deserialize;
+use worker::{Request, Response};
+
+use crate::access::auth::Principal;
+use crate::access::cache::SessionScope;
+use crate::access::limits::{self, Limit};
+use crate::crypto::secrets::{self, TokenKind};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::pagination::PageRequest;
+use crate::http::query::Query;
+use crate::hub::client::{self as hub, StreamKey};
+use crate::platform::context::Ctx;
+use crate::{http::body, http::respond, platform::db};
+
+const COLUMNS: &str = "id, session_id, mode, created_at, expires_at";
+/// The longest a link may be made to last, in seconds (a year).
+const MAX_EXPIRY_S: u32 = 31_536_000;
+
+#[derive(Deserialize)]
+struct ShareRow {
+    id: i64,
+    session_id: i64,
+    mode: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+}
+
+impl ShareRow {
+    fn mode(&self) -> ShareMode {
+        if self.mode == "write" {
+            ShareMode::Write
+        } else {
+            ShareMode::Read
+        }
+    }
+
+    fn view(&self, url: Option<String>) -> Share {
+        Share {
+            id: self.id,
+            session_id: self.session_id,
+            mode: self.mode(),
+            created_at: protocol::time::rfc3339_from_ms(self.created_at),
+            expires_at: self.expires_at.map(protocol::time::rfc3339_from_ms),
+            url,
+        }
+    }
+}
+
+fn mode_text(mode: ShareMode) -> &'static str {
+    match mode {
+        ShareMode::Read => "read",
+        ShareMode::Write => "write",
+    }
+}
+
+fn url_of(ctx: &Ctx, req: &Request, token: &str) -> ApiResult<String> {
+    Ok(format!("{}/s/{token}", crate::access::origin::public(ctx, req)?))
+}
+
+/// `POST /api/sessions/:id/shares` (the caller sees the session).
+pub async fn create(ctx: &Ctx, who: &Principal, session: SessionScope, req: &mut Request) -> ApiResult<Response> {
+    if who.worker.is_some() {
+        return Err(ApiError::forbidden("a worker does not share sessions: people (and agents) do"));
+    }
+    let input: CreateShare = body::read_json(req).await?;
+    let expires_at = match input.expires_in_s {
+        None => None,
+        Some(seconds @ 1..=MAX_EXPIRY_S) => Some(ctx.now + i64::from(seconds) * 1000),
+        Some(_) => return Err(ApiError::invalid_field("expires_in_s", format!("must be 1 to {MAX_EXPIRY_S}"))),
+    };
+    let token = secrets::mint(TokenKind::Share)?;
+    let row: Option<ShareRow> = ctx
+        .db
+        .first(
+            &format!(
+                "INSERT INTO session_shares (session_id, token_hash, mode, created_by, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {COLUMNS}"
+            ),
+            &[
+                db::int(session.id),
+                db::text(&secrets::hash(&token)),
+                db::text(mode_text(input.mode)),
+                db::opt_int(Some(who.user_id).filter(|id| *id > 0)),
+                db::int(ctx.now),
+                db::opt_int(expires_at),
+            ],
+        )
+        .await?;
+    let row = row.ok_or_else(|| ApiError::internal("share insert returned no row"))?;
+    Ok(respond::created(&row.view(Some(url_of(ctx, req, &token)?))))
+}
+
+/// `GET /api/sessions/:id/shares`: the session's links, never their tokens.
+pub async fn list(ctx: &Ctx, session: SessionScope, query: &Query) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
+    let rows: Vec<ShareRow> = ctx
+        .db
+        .all(
+            &format!("SELECT {COLUMNS} FROM session_shares WHERE session_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
+            &[db::int(session.id), db::int(page.after_id), db::int(page.fetch_count().into())],
+        )
+        .await?;
+    Ok(respond::ok(&page.page(rows, |r| r.id, |r| r.view(None))))
+}
+
+/// The link `id` if the caller sees its session, else 404.
+async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<ShareRow> {
+    let (visible, [admin, user, worker]) = who.project_row_clause("s.worker_id", 2);
+    let sql = format!(
+        "SELECT sh.id, sh.session_id, sh.mode, sh.created_at, sh.expires_at FROM session_shares sh
+           JOIN sessions s ON s.id = sh.session_id JOIN projects p ON p.id = s.project_id
+         WHERE sh.id = ?1 AND {visible}"
+    );
+    ctx.db
+        .first(&sql, &[db::int(id), admin, user, worker])
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("share link {id}")))
+}
+
+/// `DELETE /api/shares/:id`: the link stops working at once.
+pub async fn revoke(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+    if who.worker.is_some() {
+        return Err(ApiError::forbidden("a worker does not manage share links"));
+    }
+    let row = find_visible(ctx, who, id).await?;
+    ctx.db.run("DELETE FROM session_shares WHERE id = ?1", &[db::int(row.id)]).await?;
+    Ok(respond::no_content())
+}
+
+/// `POST /api/shares/:id/rotate`: a new token for the link; the old URL stops working.
+pub async fn rotate(ctx: &Ctx, who: &Principal, id: i64, req: &Request) -> ApiResult<Response> {
+    if who.worker.is_some() {
+        return Err(ApiError::forbidden("a worker does not manage share links"));
+    }
+    let row = find_visible(ctx, who, id).await?;
+    let token = secrets::mint(TokenKind::Share)?;
+    ctx.db
+        .run(
+            "UPDATE session_shares SET token_hash = ?2 WHERE id = ?1",
+            &[db::int(row.id), db::text(&secrets::hash(&token))],
+        )
+        .await?;
+    Ok(respond::ok(&row.view(Some(url_of(ctx, req, &token)?))))
+}
+
+/// What a share link grants.
+struct Granted {
+    share_id: i64,
+    mode: ShareMode,
+    session: SessionScope,
+    shown: protocol::api::Session,
+}
+
+/// The one answer to every unknown, revoked or expired link.
+fn not_found() -> ApiError {
+    ApiError::not_found("share link")
+}
+
+/// Resolves a share token, or the uniform 404 (and a failure counted for the client).
+async fn grant(ctx: &Ctx, req: &Request, token: &str) -> ApiResult<Granted> {
+    let limit = [Limit::share_client(&limits::client(req))];
+    limits::check(ctx, &limit, "share link look-ups from this client").await?;
+    #[derive(Deserialize)]
+    struct Found {
+        id: i64,
+        session_id: i64,
+        mode: String,
+    }
+    let found: Option<Found> = if token.starts_with("bts_") && token.len() <= 100 {
+        ctx.db
+            .first(
+                "SELECT id, session_id, mode FROM session_shares
+                 WHERE token_hash = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+                &[db::text(&secrets::hash(token)), db::int(ctx.now)],
+            )
+            .await?
+    } else {
+        None
+    };
+    let Some(found) = found else {
+        limits::fail(ctx, &limit).await?;
+        return Err(not_found());
+    };
+    let (session, shown) = super::scope_and_row(ctx, found.session_id).await.map_err(|_| not_found())?;
+    let mode = if found.mode == "write" { ShareMode::Write } else { ShareMode::Read };
+    Ok(Granted { share_id: found.id, mode, session, shown })
+}
+
+/// Marks a share answer as private and unindexed, whatever it is (a 404 included).
+pub fn private(response: Response) -> Response {
+    let headers = response.headers();
+    let _ = headers.set("cache-control", "no-store");
+    let _ = headers.set("x-robots-tag", "noindex");
+    let _ = headers.set("referrer-policy", "no-referrer");
+    response
+}
+
+/// What a share link's holder asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask<'a> {
+    Page,
+    Session,
+    Events,
+    Stream,
+    Inputs,
+    Message,
+    Answer(&'a str),
+}
+
+/// Serves a share link's request.
+pub async fn serve(ctx: &Ctx, req: &mut Request, token: &str, ask: Ask<'_>, query: &Query) -> ApiResult<Response> {
+    let granted = grant(ctx, req, token).await?;
+    let key = StreamKey::session(granted.session.id);
+    let guest = Author::new(AuthorKind::Guest, granted.share_id, "guest");
+    let write = || match granted.mode {
+        ShareMode::Write => Ok(()),
+        ShareMode::Read => Err(ApiError::forbidden("this share link is read-only: ask for a write link")),
+    };
+    match ask {
+        Ask::Page => page(ctx, &granted).await,
+        Ask::Session => Ok(respond::ok(&granted.shown)),
+        Ask::Events => hub::serve_page(&ctx.env, &key, query).await,
+        Ask::Stream => hub::serve_stream(&ctx.env, &key, req, query).await,
+        Ask::Inputs => super::inputs::list_of_session(ctx, granted.session, query).await,
+        Ask::Message => {
+            write()?;
+            super::post_message_as(ctx, granted.session, guest, req).await
+        }
+        Ask::Answer(request_id) => {
+            write()?;
+            super::inputs::answer(ctx, granted.session, request_id, &guest, req).await
+        }
+    }
+}
+
+/// `GET /s/:token`: the shared session as a page: its name and the latest of its transcript,
+/// every text escaped (agent output is untrusted). The web app gives it its full look later.
+async fn page(ctx: &Ctx, granted: &Granted) -> ApiResult<Response> {
+    let mut events = hub::page(&ctx.env, &StreamKey::session(granted.session.id), 0, 500).await?;
+    let events: EventPage = events.json().await.map_err(ApiError::internal)?;
+    let title = granted.shown.name.clone().unwrap_or_else(|| Handle::session(granted.session.id).to_string());
+    let html = render(&title, granted.mode, &events.items);
+    let headers = worker::Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set(
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+    )?;
+    headers.set("x-content-type-options", "nosniff")?;
+    Ok(Response::builder().with_headers(headers).fixed(html.into_bytes()))
+}
+
+/// The page's HTML (pure).
+pub fn render(title: &str, mode: ShareMode, events: &[Event]) -> String {
+    let mut lines = String::new();
+    for event in events {
+        let (who, text) = match &event.body {
+            EventBody::UserMessage { text, author, .. } => (author.name.clone(), text.clone()),
+            EventBody::AgentEvent { event: protocol::agent::AgentEvent::AgentMessage { text }, .. } => {
+                ("agent".to_owned(), text.clone())
+            }
+            EventBody::TurnError { message, .. } => ("error".to_owned(), message.clone()),
+            EventBody::InputRequested { input } => ("asks".to_owned(), input.summary.clone()),
+            EventBody::SystemNotice { text } | EventBody::WorkerNotice { text } => ("note".to_owned(), text.clone()),
+            _ => continue,
+        };
+        lines.push_str(&format!("<li><b>{}</b> <pre>{}</pre></li>\n", escape(&who), escape(&text)));
+    }
+    let mode = match mode {
+        ShareMode::Read => "read-only",
+        ShareMode::Write => "you may write to this session",
+    };
+    format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>{title} · baton</title>\
+         <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:50em;margin:2em auto;padding:0 1em}}\
+         pre{{white-space:pre-wrap;margin:0}}li{{margin:.6em 0;list-style:none}}</style></head>\
+         <body><h1>{title}</h1><p>A shared baton session ({mode}).</p><ul>\n{lines}</ul></body></html>\n",
+        title = escape(title),
+    )
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Agent output is untrusted: the page escapes it.
+    #[test]
+    fn the_page_escapes_what_the_agent_wrote() {
+        let event = Event {
+            seq: 3,
+            at: "t".into(),
+            body: EventBody::AgentEvent {
+                message_seq: 2,
+                event: protocol::agent::AgentEvent::AgentMessage { text: "<script>alert('x')</script> & done".into() },
+            },
+        };
+        let html = render("<b>s</b>", ShareMode::Read, &[event]);
+        assert!(!html.contains("<script>") && !html.contains("<b>s</b>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; done"));
+        assert!(html.contains("noindex") && html.contains("read-only"));
+    }
+}
