@@ -56,3 +56,15 @@ CREATE TABLE turn_costs (
 );
 CREATE INDEX turn_costs_by_project ON turn_costs(project_id, at);
 CREATE INDEX turn_costs_by_task ON turn_costs(task_id) WHERE task_id IS NOT NULL;
+
+-- A project's notification webhooks: signed like batons' webhooks, retried the same way.
+CREATE TABLE project_webhooks (
+  id            INTEGER PRIMARY KEY,
+  project_id    INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  url           TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  events        TEXT NOT NULL,
+  created_by    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX project_webhooks_by_project ON project_webhooks(project_id, id);

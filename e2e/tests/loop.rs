@@ -182,3 +182,42 @@ async fn cost_adds_up_per_session_task_and_project() {
     assert_eq!(later["turns"], 0);
     assert_eq!(admin.get(&format!("/api/projects/{project}/cost?since=yesterday")).await.0, 400);
 }
+
+/// A project's notification webhook hears when an agent waits for a person and when a turn
+/// ends, signed with its secret.
+#[tokio::test]
+async fn a_projects_webhook_hears_requests_and_turn_ends_signed() {
+    let (admin, worker, project, session) = session_on_a_worker().await;
+    let receiver = e2e::receiver::Receiver::start(0);
+    let secret = "a notification secret of some length";
+    let (status, bad) =
+        admin.post(&format!("/api/projects/{project}/webhooks"), json!({"url": "ftp://x", "secret": secret})).await;
+    assert_eq!((status, bad["error"]["message"].as_str().map(|m| m.starts_with("url"))), (400, Some(true)));
+    let hook = admin
+        .create(
+            &format!("/api/projects/{project}/webhooks"),
+            json!({"url": receiver.url, "secret": secret, "events": ["input_requested", "turn_complete"]}),
+        )
+        .await;
+    assert!(hook.get("secret").is_none(), "{hook}");
+    worker.post(&format!("/api/sessions/{session}/inputs"), request("toolu_9")).await;
+    worker
+        .post(
+            &format!("/api/sessions/{session}/events"),
+            json!({"type": "turn_error", "message_seq": 2, "message": "x"}),
+        )
+        .await;
+    worker.post(&format!("/api/sessions/{session}/events"), json!({"type": "turn_complete", "message_seq": 2})).await;
+    let got = receiver.wait_for(2).await;
+    let mut kinds = Vec::new();
+    for (headers, body) in &got {
+        let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        assert!(edge::crypto::signature::verify(secret, body.as_bytes(), header("x-baton-signature-256")), "signed");
+        let payload: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(payload["project_id"], project);
+        kinds.push(payload["event"].as_str().unwrap().to_owned());
+    }
+    kinds.sort();
+    assert_eq!(kinds, ["input_requested", "turn_complete"], "turn_error was not asked for");
+    assert_eq!(admin.delete(&format!("/api/webhooks/{}", hook["id"])).await.0, 204);
+}

@@ -11,9 +11,9 @@ use crate::http::query::Query;
 use crate::http::routes::{self, Matched, Method, NoMatch, Route};
 use crate::platform::context::Ctx;
 use crate::{
-    access::origin, batons, github, http::body, http::respond, openapi, people::projects, people::tokens,
-    people::users, people::workspaces, planning::comments, planning::items, planning::requirements, planning::tasks,
-    platform::clock, sessions, workers,
+    access::origin, batons, github, http::body, http::respond, notifications, openapi, people::projects,
+    people::tokens, people::users, people::workspaces, planning::comments, planning::items, planning::requirements,
+    planning::tasks, platform::clock, sessions, workers,
 };
 use protocol::error::ErrorCode;
 
@@ -285,6 +285,9 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::SessionSharesCreate => sessions::create_share(ctx, who, m.id(0, session)?, req).await,
         Route::SessionSharesList => sessions::list_shares(ctx, who, m.id(0, session)?, query).await,
         Route::ShareRevoke => sessions::shares::revoke(ctx, who, id()?).await,
+        Route::ProjectWebhooksCreate => notifications::create(ctx, who, id()?, req).await,
+        Route::ProjectWebhooksList => notifications::list(ctx, who, id()?, query).await,
+        Route::ProjectWebhookDelete => notifications::delete(ctx, who, id()?).await,
         Route::ShareRotate => sessions::shares::rotate(ctx, who, id()?, req).await,
         Route::AttachmentUpload => sessions::upload_attachment(ctx, who, m.id(0, session)?, req, query).await,
         Route::AttachmentDownload => sessions::download_attachment(ctx, who, m.id(0, session)?, m.id(1, None)?).await,

@@ -16,7 +16,7 @@
 //!   them, rate limits, origins;
 //! - [`hub`]: the Durable Object holding each stream's log, and its client;
 //! - features: [`people`] (users, tokens, workspaces, projects), [`planning`] (requirements,
-//!   tasks, comments), [`workers`], [`sessions`], [`batons`], [`github`];
+//!   tasks, comments), [`workers`], [`sessions`], [`batons`], [`github`], [`notifications`];
 //! - [`app`] wires them together; [`openapi`] serves the API's description.
 //!
 //! Pure rules (routing, validation, pagination, body parsing, token formats, Hub replay, baton
@@ -32,6 +32,7 @@ pub mod platform;
 // Features.
 pub mod batons;
 pub mod github;
+pub mod notifications;
 pub mod people;
 pub mod planning;
 pub mod sessions;
@@ -54,7 +55,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 #[cfg(test)]
 mod layering {
     const LAYERS: [&str; 5] = ["http", "platform", "crypto", "access", "hub"];
-    const FEATURES: [&str; 8] = ["batons", "github", "people", "planning", "sessions", "workers", "app", "openapi"];
+    const FEATURES: [&str; 9] =
+        ["batons", "github", "notifications", "people", "planning", "sessions", "workers", "app", "openapi"];
 
     fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {

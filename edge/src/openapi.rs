@@ -129,6 +129,8 @@ mod tests {
             api::Cost,
             api::CreateShare,
             api::Share,
+            api::CreateProjectWebhook,
+            api::ProjectWebhook,
             api::Attachment,
             event::Event,
             event::EventBody,

@@ -672,3 +672,57 @@ pub struct Share {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+/// What a project's notification webhook hears of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyEvent {
+    /// An agent waits for a person.
+    InputRequested,
+    /// A turn ended normally.
+    TurnComplete,
+    /// A turn ended in an error.
+    TurnError,
+    /// A baton addressed to the project or one of its workers was finished (done, failed or
+    /// cancelled).
+    BatonDone,
+}
+
+impl NotifyEvent {
+    pub const ALL: [NotifyEvent; 4] =
+        [NotifyEvent::InputRequested, NotifyEvent::TurnComplete, NotifyEvent::TurnError, NotifyEvent::BatonDone];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyEvent::InputRequested => "input_requested",
+            NotifyEvent::TurnComplete => "turn_complete",
+            NotifyEvent::TurnError => "turn_error",
+            NotifyEvent::BatonDone => "baton_done",
+        }
+    }
+}
+
+/// `POST /api/projects/:id/webhooks`: notifications of the project's events to a URL, signed
+/// with `secret` (`X-Baton-Signature-256`, as batons' webhooks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateProjectWebhook {
+    pub url: String,
+    pub secret: String,
+    /// Which events; none given: all of them.
+    #[serde(default)]
+    pub events: Vec<NotifyEvent>,
+}
+
+/// A project's notification webhook (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProjectWebhook {
+    pub id: i64,
+    pub project_id: i64,
+    pub url: String,
+    pub events: Vec<NotifyEvent>,
+    pub created_at: String,
+}

@@ -22,6 +22,7 @@ use crate::http::pagination::PageRequest;
 use crate::http::query::Query;
 use crate::hub::client::{self as hub, StreamKey};
 use crate::platform::context::Ctx;
+use crate::platform::egress;
 use crate::{crypto::sealed, http::body, http::respond, http::validate, platform::changes, platform::db, sessions};
 use protocol::event::{Action, Entity};
 
@@ -94,9 +95,9 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
 /// Checks a webhook and seals its secret for storage.
 fn sealed_webhook_secret(ctx: &Ctx, hook: Option<&protocol::baton::WebhookSpec>) -> ApiResult<Option<String>> {
     let Some(hook) = hook else { return Ok(None) };
-    webhook::check_url(&hook.url, webhook::private_allowed(ctx))
+    egress::check_url(&hook.url, egress::private_allowed(ctx))
         .map_err(|why| ApiError::invalid_field("webhook.url", why))?;
-    webhook::check_secret(&hook.secret).map_err(|why| ApiError::invalid_field("webhook.secret", why))?;
+    egress::check_secret(&hook.secret).map_err(|why| ApiError::invalid_field("webhook.secret", why))?;
     Ok(Some(sealed::seal(&sealed::key(&ctx.env)?, &hook.secret)?))
 }
 
@@ -286,12 +287,19 @@ async fn write(ctx: &Ctx, row: &Row, change: &rules::Change, extras: &Extras<'_>
     }
 }
 
-/// What follows a finishing move: the completion webhook.
+/// What follows a finishing move: the completion webhook, and the notification of the
+/// project it was addressed to.
 async fn finished(ctx: &Ctx, row: &Row, origin: &str) {
+    let baton = match row.view(ctx.now, origin) {
+        Ok(baton) => baton,
+        Err(err) => return worker::console_error!("baton {} record unreadable: {}", row.id, err.message),
+    };
     if let Some(secret) = &row.webhook_secret {
-        match row.view(ctx.now, origin) {
-            Ok(baton) => webhook::schedule(ctx, &baton, secret).await,
-            Err(err) => worker::console_error!("baton {} record unreadable: {}", row.id, err.message),
+        webhook::schedule(ctx, &baton, secret).await;
+    }
+    if let Some(project) = row.project_id {
+        if let Ok(data) = serde_json::to_value(&baton) {
+            crate::notifications::notify(ctx, project, protocol::api::NotifyEvent::BatonDone, data).await;
         }
     }
 }

@@ -7,5 +7,6 @@ pub mod changes;
 pub mod clock;
 pub mod context;
 pub mod db;
+pub mod egress;
 pub mod ids;
 pub mod retention;

@@ -189,6 +189,8 @@ pub async fn request(ctx: &Ctx, who: &Principal, session: SessionScope, req: &mu
     hub::append(&ctx.env, &StreamKey::session(session.id), &EventBody::InputRequested { input: view.clone() }).await?;
     let handle = Some(Handle::session(session.id).to_string());
     changes::emit(ctx, session.project_id, Entity::Input, Action::Created, session.id, handle).await;
+    let data = serde_json::to_value(&view).map_err(ApiError::internal)?;
+    crate::notifications::notify(ctx, session.project_id, protocol::api::NotifyEvent::InputRequested, data).await;
     Ok(respond::created(&view))
 }
 

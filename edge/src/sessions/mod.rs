@@ -18,7 +18,7 @@ pub mod inputs;
 pub mod shares;
 pub mod titles;
 
-use protocol::api::{CreateSession, PermissionPolicy, PostMessage, Session};
+use protocol::api::{CreateSession, NotifyEvent, PermissionPolicy, PostMessage, Session};
 use protocol::event::EventBody;
 use protocol::handle::Handle;
 use serde::Deserialize;
@@ -625,6 +625,20 @@ pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
     }
     if completed {
         title_untitled(ctx, &session).await?;
+    }
+    let ended = match &event {
+        EventBody::TurnComplete { message_seq } => Some((NotifyEvent::TurnComplete, *message_seq, None)),
+        EventBody::TurnError { message_seq, message, .. } => {
+            Some((NotifyEvent::TurnError, *message_seq, Some(message)))
+        }
+        _ => None,
+    };
+    if let Some((kind, message_seq, error)) = ended {
+        let data = serde_json::json!({
+            "session_id": session.id, "session": Handle::session(session.id).to_string(),
+            "message_seq": message_seq, "error": error,
+        });
+        crate::notifications::notify(ctx, session.project_id, kind, data).await;
     }
     Ok(respond::raw_json(stored.into_bytes(), 201))
 }
