@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use baton::agent::process::{self, Stop};
-use baton::agent::{claude::Claude, codex::Codex, Adapter, Outcome, TurnInput};
+use baton::agent::{claude::Claude, codex::Codex, requests, Adapter, Outcome, TurnInput};
 use protocol::agent::AgentEvent;
 use tokio::sync::{mpsc, watch};
 
@@ -19,8 +19,18 @@ fn fixtures() -> PathBuf {
 
 /// A program that ignores its arguments and stdin and prints `capture`.
 fn replaying(dir: &Path, name: &str, capture: &Path) -> String {
+    program(dir, name, &format!("cat >/dev/null\ncat '{}'", capture.display()))
+}
+
+/// A program that reads its first stdin line, as Claude Code does (its stdin stays open until
+/// its `result`), then prints `capture`.
+fn replaying_claude(dir: &Path, name: &str, capture: &Path) -> String {
+    program(dir, name, &format!("IFS= read -r _\ncat '{}'", capture.display()))
+}
+
+fn program(dir: &Path, name: &str, body: &str) -> String {
     let script = dir.join(name);
-    std::fs::write(&script, format!("#!/bin/sh\ncat >/dev/null\ncat '{}'\n", capture.display())).unwrap();
+    std::fs::write(&script, format!("#!/bin/sh\n{body}\n")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     script.display().to_string()
@@ -28,6 +38,7 @@ fn replaying(dir: &Path, name: &str, capture: &Path) -> String {
 
 async fn replay(adapter: &mut dyn Adapter, dir: &Path) -> (Outcome, Vec<AgentEvent>) {
     let input = TurnInput {
+        message_seq: 1,
         prompt: "explain the parser".into(),
         worktree: dir.to_path_buf(),
         resume: None,
@@ -36,7 +47,8 @@ async fn replay(adapter: &mut dyn Adapter, dir: &Path) -> (Outcome, Vec<AgentEve
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (_stop, mut stop_rx) = watch::channel(Stop::Running);
-    let outcome = process::run(adapter, &input, &tx, &mut stop_rx, Duration::from_secs(20)).await;
+    let (mut asking, _nobody) = requests::channel();
+    let outcome = process::run(adapter, &input, &tx, &mut asking, &mut stop_rx, Duration::from_secs(20)).await;
     drop(tx);
     let mut events = Vec::new();
     while let Some(e) = rx.recv().await {
@@ -57,7 +69,7 @@ async fn claude_codes_recorded_stream_json_normalizes() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut claude = Claude::new(&replaying(dir.path(), "fake-claude", &capture));
+    let mut claude = Claude::new(&replaying_claude(dir.path(), "fake-claude", &capture));
     let (outcome, events) = replay(&mut claude, dir.path()).await;
     assert_eq!(outcome, Outcome::Completed);
     assert_eq!(events[0], AgentEvent::Thread { id: "6170607e-7232-407c-82c3-7fc983d60064".into() });
@@ -106,4 +118,105 @@ async fn codex_recorded_exec_json_normalizes() {
     assert!(completed >= 6, "{completed} completed; failed: {failed:?}");
     assert!(failed.iter().all(|(_, why)| !why.is_empty()));
     assert!(failed.iter().any(|(name, _)| name.contains("error") || name.contains("truncated")), "{failed:?}");
+}
+
+/// Replays a recorded permission prompt (`permission-prompt-stdio.*.jsonl`) through a fake
+/// `claude` that prints the recorded `<-claude` lines and, at each `->claude` line, reads what
+/// the adapter writes. Answers every request with `answer` and returns the requests, the lines
+/// the fake read, the recorded `->claude` lines (their exact text) and the outcome.
+async fn replay_permission_prompt(
+    capture: &Path,
+    answer: requests::Answer,
+) -> (Vec<requests::Request>, Vec<String>, Vec<String>, Outcome) {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = std::fs::read_to_string(capture).unwrap();
+    let lines: Vec<&str> = recorded.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut plan = String::new();
+    let mut expected = Vec::new();
+    for (i, raw) in lines.iter().enumerate() {
+        let step: serde_json::Value = serde_json::from_str(raw).unwrap();
+        if step["dir"] == "->claude" {
+            // The exact recorded text of what the caller wrote.
+            let text = raw.strip_prefix(r#"{"dir":"->claude","line":"#).and_then(|t| t.strip_suffix('}')).unwrap();
+            expected.push(text.to_owned());
+            plan.push_str("IN\n");
+            continue;
+        }
+        let mut line = step["line"].clone();
+        // The capture blanks the request's input but not the answer's: the allowed input is
+        // the requested one, so the request gets it back.
+        if line["type"] == "control_request" {
+            let next: serde_json::Value = serde_json::from_str(lines[i + 1]).unwrap();
+            if let Some(updated) = next["line"]["response"]["response"].get("updatedInput") {
+                line["request"]["input"] = updated.clone();
+            }
+        }
+        plan.push_str(&format!("OUT {line}\n"));
+    }
+    std::fs::write(dir.path().join("plan"), plan).unwrap();
+    let log = dir.path().join("stdin.log");
+    let body = format!(
+        "while IFS= read -r step <&3; do\n  case \"$step\" in\n    OUT*) printf '%s\\n' \"${{step#OUT }}\" ;;\n    IN) IFS= read -r got || exit 1; printf '%s\\n' \"$got\" >> '{log}' ;;\n  esac\ndone 3< '{plan}'",
+        log = log.display(),
+        plan = dir.path().join("plan").display()
+    );
+    let mut claude = Claude::new(&program(dir.path(), "fake-claude", &body));
+    let input = TurnInput {
+        message_seq: 1,
+        prompt: "remove the test file".into(),
+        worktree: dir.path().to_path_buf(),
+        resume: None,
+        settings: Default::default(),
+        env: baton::agent::env::build(std::env::vars_os(), &[], &[]),
+    };
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let (_stop, mut stop_rx) = watch::channel(Stop::Running);
+    let (mut asking, mut answering) = requests::channel();
+    let person = tokio::spawn(async move {
+        let mut asked = Vec::new();
+        while let Some(request) = answering.requests.recv().await {
+            let _ = answering.answers.send((request.request_id.clone(), answer.clone()));
+            asked.push(request);
+        }
+        asked
+    });
+    let outcome = process::run(&mut claude, &input, &tx, &mut asking, &mut stop_rx, Duration::from_secs(20)).await;
+    drop(asking);
+    let asked = person.await.unwrap();
+    let written = std::fs::read_to_string(&log).unwrap_or_default().lines().map(str::to_owned).collect();
+    (asked, written, expected, outcome)
+}
+
+#[tokio::test]
+async fn a_recorded_claude_permission_prompt_is_asked_and_allowed_with_the_exact_control_response() {
+    let capture = fixtures().join("claude/permission-prompt-stdio.approved.hrntknr-claude-code-protocol.jsonl");
+    if !capture.exists() {
+        eprintln!("the shared fixture {} is absent: nothing to replay", capture.display());
+        return;
+    }
+    let (asked, written, expected, outcome) = replay_permission_prompt(&capture, requests::Answer::allow()).await;
+    assert_eq!(outcome, Outcome::Completed);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].kind, protocol::api::InputKind::Approval);
+    assert_eq!(asked[0].tool.as_deref(), Some("Bash"));
+    assert_eq!(asked[0].summary, "Bash: rm -f /tmp/ccprotocol_perm_test_file");
+    assert_eq!(written.len(), 2, "the prompt, then the answer: {written:?}");
+    let prompt: serde_json::Value = serde_json::from_str(&written[0]).unwrap();
+    assert_eq!(prompt["type"], "user");
+    assert_eq!(written[1], expected[1], "the control_response, byte for byte");
+}
+
+#[tokio::test]
+async fn a_recorded_claude_permission_prompt_denied_answers_with_the_exact_control_response() {
+    let capture = fixtures().join("claude/permission-prompt-stdio.denied.hrntknr-claude-code-protocol.jsonl");
+    if !capture.exists() {
+        eprintln!("the shared fixture {} is absent: nothing to replay", capture.display());
+        return;
+    }
+    let (asked, written, expected, outcome) =
+        replay_permission_prompt(&capture, requests::Answer::deny("Denied by test")).await;
+    assert_eq!(outcome, Outcome::Completed);
+    assert_eq!((asked.len(), asked[0].summary.as_str()), (1, "Bash"), "the capture blanks the input");
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert_eq!(written[1], expected[1], "the control_response, byte for byte");
 }

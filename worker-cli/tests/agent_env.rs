@@ -32,6 +32,7 @@ fn agent_env_never_carries_baton_credentials() {
     let policy = Policy::new(AgentKind::Command, Some(&configured), "btw_daemon_worker_token");
     let dir = tempfile::tempdir().unwrap();
     let input = TurnInput {
+        message_seq: 1,
         prompt: String::new(),
         worktree: dir.path().to_path_buf(),
         resume: None,
@@ -70,7 +71,15 @@ fn run_agent(command: &str, input: &TurnInput) -> Vec<String> {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (_stop, mut stop_rx) = watch::channel(Stop::Running);
         let mut agent = CommandAgent::new(command);
-        let outcome = process::run(&mut agent, input, &tx, &mut stop_rx, Duration::from_secs(20)).await;
+        let outcome = process::run(
+            &mut agent,
+            input,
+            &tx,
+            &mut baton::agent::requests::channel().0,
+            &mut stop_rx,
+            Duration::from_secs(20),
+        )
+        .await;
         assert_eq!(outcome, Outcome::Completed);
         drop(tx);
         let mut lines = Vec::new();

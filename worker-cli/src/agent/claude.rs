@@ -1,15 +1,25 @@
-//! Claude Code: `claude -p --input-format stream-json --output-format stream-json --verbose`,
-//! resuming its own session id. Reads its stream-json lines: `system`/`init` (the session
-//! id), `assistant` (text, thinking, tool uses), `user` (tool results), `result` (the end,
-//! with cost and usage).
+//! Claude Code: `claude -p --input-format stream-json --output-format stream-json --verbose
+//! --permission-prompt-tool stdio --permission-mode MODE [--model=M] [--resume=ID]`, resuming
+//! its own session id. The prompt is one stream-json `user` line on its stdin, which stays open
+//! until Claude's `result` line (then it is closed, and Claude exits): while the turn runs,
+//! Claude asks before using a tool its mode does not allow by itself (and for every
+//! `AskUserQuestion`) with a `control_request`, answered on its stdin ([`super::claude_control`]).
+//!
+//! Reads its stream-json lines: `system`/`init` (the session id), `assistant` (text, thinking,
+//! tool uses), `user` (tool results), `result` (the end, with the turn's cost
+//! `total_cost_usd` and `usage`, reported as a `usage` event), and the control requests.
 //!
 //! It works in the worker's [`PermissionMode`] (`baton worker register --permission-mode`),
 //! `acceptEdits` unless the host owner chooses otherwise; a session in plan mode always plans.
+//! What the mode does not allow is asked of the session's people, or settled by its
+//! permission policy (see [`super::requests`]).
 
 use protocol::agent::{AgentEvent, FileChangeKind, TodoItem};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::claude_control::{self, Control};
+use super::requests::{Answer, Request};
 use super::{Adapter, Outcome, TurnInput};
 
 /// Claude Code's `--permission-mode`: what it may do without asking. Headless, nobody answers
@@ -48,12 +58,25 @@ pub struct Claude {
     program: String,
     mode: PermissionMode,
     result: Option<Outcome>,
+    /// Requests raised, not yet taken by the driver.
+    raised: Vec<Request>,
+    /// Requests Claude waits on, by id.
+    waiting: std::collections::HashMap<String, Request>,
+    /// Lines for Claude's stdin, not yet taken.
+    writes: Vec<String>,
 }
 
 impl Claude {
     /// Claude Code in the default [`PermissionMode`] (`acceptEdits`).
     pub fn new(program: &str) -> Self {
-        Claude { program: program.to_owned(), mode: PermissionMode::default(), result: None }
+        Claude {
+            program: program.to_owned(),
+            mode: PermissionMode::default(),
+            result: None,
+            raised: Vec::new(),
+            waiting: Default::default(),
+            writes: Vec::new(),
+        }
     }
 
     /// The mode for turns of sessions not in plan mode.
@@ -70,6 +93,8 @@ impl Adapter for Claude {
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
+        // Permission prompts come to us as control requests on stdout, answered on stdin.
+        args.extend(["--permission-prompt-tool".into(), "stdio".into()]);
         let mode = if input.settings.plan_mode { PermissionMode::Plan } else { self.mode };
         args.extend(["--permission-mode".into(), mode.as_str().into()]);
         // `--flag=value`: a value that starts with `-` stays a value.
@@ -90,6 +115,23 @@ impl Adapter for Claude {
 
     fn parse_line(&mut self, line: &str) -> Vec<AgentEvent> {
         let Ok(v) = serde_json::from_str::<Value>(line) else { return Vec::new() };
+        match claude_control::parse(&v) {
+            Some(Control::Ask(request)) => {
+                self.waiting.insert(request.request_id.clone(), request.clone());
+                self.raised.push(request);
+                return Vec::new();
+            }
+            Some(Control::Cancel(id)) => {
+                self.waiting.remove(&id);
+                return Vec::new();
+            }
+            Some(Control::Unsupported { request_id, subtype }) => {
+                let why = format!("baton does not serve the control request {subtype:?}");
+                self.writes.push(claude_control::error_response(&request_id, &why));
+                return Vec::new();
+            }
+            None => {}
+        }
         match v["type"].as_str() {
             Some("system") if v["subtype"] == "init" => {
                 v["session_id"].as_str().map(|id| vec![AgentEvent::Thread { id: id.to_owned() }]).unwrap_or_default()
@@ -121,6 +163,25 @@ impl Adapter for Claude {
             None if exited_ok => Outcome::Failed("claude produced no result".into()),
             None => Outcome::Failed("claude exited with an error before a result".into()),
         }
+    }
+
+    fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.raised)
+    }
+
+    fn answer(&mut self, request_id: &str, answer: &Answer) {
+        // Once per request: a second answer, or one to a withdrawn request, writes nothing.
+        if let Some(request) = self.waiting.remove(request_id) {
+            self.writes.push(claude_control::response(&request, answer));
+        }
+    }
+
+    fn take_writes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.writes)
+    }
+
+    fn stdin_open(&self) -> bool {
+        self.result.is_none()
     }
 }
 
@@ -227,6 +288,7 @@ mod tests {
     #[test]
     fn resuming_passes_the_session_id_and_the_prompt_goes_on_stdin() {
         let mut input = TurnInput {
+            message_seq: 1,
             prompt: "hi".into(),
             worktree: "/w".into(),
             resume: Some("s-1".into()),
@@ -248,6 +310,7 @@ mod tests {
     #[test]
     fn claude_code_defaults_to_accept_edits_not_bypass_permissions() {
         let mut input = TurnInput {
+            message_seq: 1,
             prompt: "hi".into(),
             worktree: "/w".into(),
             resume: None,

@@ -165,6 +165,7 @@ mod tests {
         codex.parse_line(r#"{"type":"turn.failed","error":{"message":"quota"}}"#);
         assert_eq!(codex.finish(true), Outcome::Failed("quota".into()));
         let mut input = TurnInput {
+            message_seq: 1,
             prompt: "p".into(),
             worktree: "/w".into(),
             resume: Some("th".into()),
@@ -199,6 +200,7 @@ mod tests {
     fn a_prompt_that_looks_like_an_option_stays_a_prompt() {
         let codex = Codex::new("codex");
         let mut input = TurnInput {
+            message_seq: 1,
             prompt: "--sandbox=danger-full-access".into(),
             worktree: "/w".into(),
             resume: None,

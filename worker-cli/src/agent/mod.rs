@@ -3,16 +3,21 @@
 //! or failed.
 //!
 //! - [`Adapter`] is the interface of agents that run as a process speaking lines: Claude Code
-//!   ([`claude`]), Codex ([`codex`]), any command ([`command`]). Parsing a line is a pure
-//!   method, unit-tested without a process; [`process`] runs an adapter's process in its own
-//!   process group so an interrupt stops all of it, with the environment [`mod@env`] allows.
+//!   ([`claude`], its permission prompts in [`claude_control`]), Codex ([`codex`]), any
+//!   command ([`command`]). Parsing a line is a pure method, unit-tested without a process;
+//!   [`process`] runs an adapter's process in its own process group so an interrupt stops all
+//!   of it, with the environment [`mod@env`] allows.
 //! - [`scripted`] is the built-in agent for tests and demos; it runs in-process.
+//! - [`requests`]: what an agent asks of a person during a turn (approvals, questions) and the
+//!   answers, the same for every agent that can ask.
 
 pub mod claude;
+pub mod claude_control;
 pub mod codex;
 pub mod command;
 pub mod env;
 pub mod process;
+pub mod requests;
 pub mod scripted;
 
 use std::path::PathBuf;
@@ -23,6 +28,8 @@ use protocol::worker::AgentKind;
 /// What a turn gives the agent.
 #[derive(Debug, Clone)]
 pub struct TurnInput {
+    /// The message whose turn this is (an agent's request ids are unique with it).
+    pub message_seq: u64,
     pub prompt: String,
     pub worktree: PathBuf,
     /// The agent's conversation to continue (from an earlier turn's `thread` event).
@@ -53,12 +60,27 @@ pub enum Outcome {
 pub trait Adapter: Send {
     /// The program and its arguments (the driver sets the working directory and pipes).
     fn command(&self, input: &TurnInput) -> (String, Vec<String>);
-    /// What to write to its stdin (then closed).
+    /// What to write to its stdin first (then closed, unless [`Adapter::stdin_open`]).
     fn stdin(&self, input: &TurnInput) -> Option<String>;
     /// The events one line of its stdout means.
     fn parse_line(&mut self, line: &str) -> Vec<AgentEvent>;
     /// How the turn ended, once the process exited (successfully or not).
     fn finish(&mut self, exited_ok: bool) -> Outcome;
+    /// The requests for a person that the lines parsed so far raised (taken once).
+    fn take_requests(&mut self) -> Vec<requests::Request> {
+        Vec::new()
+    }
+    /// Takes the answer to one of its requests (written by [`Adapter::take_writes`]).
+    fn answer(&mut self, _request_id: &str, _answer: &requests::Answer) {}
+    /// Lines to write to its stdin now, each without its newline (taken once).
+    fn take_writes(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Whether its stdin must stay open after the first write: an agent that asks keeps it
+    /// open until it has said its last word, then the driver closes it so the agent exits.
+    fn stdin_open(&self) -> bool {
+        false
+    }
 }
 
 /// How this worker runs its agent.

@@ -1,17 +1,24 @@
 //! Runs an [`Adapter`]'s process for one turn: in the worktree, in its own process group (so
 //! an interrupt or a timeout stops the agent and everything it started), feeding its stdin
 //! and turning each stdout line into events. Stderr is kept (its tail explains a failure).
+//! An agent that asks ([`Adapter::take_requests`]) has its requests sent out through the
+//! turn's [`Asking`] end and the answers written back on its stdin, which stays open while
+//! the adapter wants it; the interrupt still stops it while it waits, and the turn's time
+//! limit does not count the waiting.
 //! The process starts with exactly the turn's environment ([`super::env`]): nothing of the
 //! daemon's own is inherited.
 
+use std::collections::HashSet;
 use std::process::Stdio;
 use std::time::Duration;
 
 use protocol::agent::AgentEvent;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{ChildStdin, Command};
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
+use super::requests::{Answer, Asking, NOBODY_TO_ASK};
 use super::{Adapter, Outcome, TurnInput};
 
 /// Why a turn was cut short.
@@ -34,6 +41,7 @@ pub async fn run(
     adapter: &mut dyn Adapter,
     input: &TurnInput,
     events: &mpsc::UnboundedSender<AgentEvent>,
+    asking: &mut Asking,
     stop: &mut watch::Receiver<Stop>,
     timeout: Duration,
 ) -> Outcome {
@@ -44,7 +52,7 @@ pub async fn run(
         .env_clear()
         .envs(input.env.iter().map(|(k, v)| (k, v)))
         .current_dir(&input.worktree)
-        .stdin(if feed.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if feed.is_some() || adapter.stdin_open() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -57,10 +65,12 @@ pub async fn run(
         }
     };
     let group = child.id().map(|pid| pid as i32);
-    if let (Some(text), Some(mut stdin)) = (feed, child.stdin.take()) {
-        tokio::spawn(async move {
-            let _ = stdin.write_all(text.as_bytes()).await;
-        });
+    let mut writer = child.stdin.take().map(writer);
+    if let (Some(text), Some(w)) = (feed, &writer) {
+        let _ = w.send(text);
+    }
+    if !adapter.stdin_open() {
+        writer = None;
     }
     let stderr = child.stderr.take().map(|mut err| {
         tokio::spawn(async move {
@@ -73,8 +83,12 @@ pub async fn run(
         return Outcome::Failed("the agent's stdout could not be read".into());
     };
     let mut lines = BufReader::new(stdout).lines();
-    let deadline = tokio::time::sleep(timeout);
+    // The turn's limit does not count the time its agent waits for a person.
+    let mut deadline_at = Instant::now() + timeout;
+    let deadline = tokio::time::sleep_until(deadline_at);
     tokio::pin!(deadline);
+    let mut waiting = HashSet::new();
+    let mut waiting_since = None;
     let cut = loop {
         tokio::select! {
             line = lines.next_line() => match line {
@@ -82,15 +96,41 @@ pub async fn run(
                     for event in adapter.parse_line(&line) {
                         let _ = events.send(event);
                     }
+                    for request in adapter.take_requests() {
+                        let id = request.request_id.clone();
+                        if asking.send(request) {
+                            waiting_since = waiting_since.or(Some(Instant::now()));
+                            waiting.insert(id);
+                        } else {
+                            adapter.answer(&id, &Answer::deny(NOBODY_TO_ASK));
+                        }
+                    }
                 }
                 _ => break None,
             },
+            Some((id, answer)) = asking.answers.recv() => {
+                adapter.answer(&id, &answer);
+                if waiting.remove(&id) && waiting.is_empty() {
+                    if let Some(since) = waiting_since.take() {
+                        deadline_at += since.elapsed();
+                        deadline.as_mut().reset(deadline_at);
+                    }
+                }
+            }
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() != Stop::Running {
                     break Some(*stop.borrow());
                 }
             }
-            _ = &mut deadline => break Some(Stop::TimedOut),
+            _ = &mut deadline, if waiting.is_empty() => break Some(Stop::TimedOut),
+        }
+        for line in adapter.take_writes() {
+            if let Some(w) = &writer {
+                let _ = w.send(format!("{line}\n"));
+            }
+        }
+        if !adapter.stdin_open() {
+            writer = None;
         }
     };
     if let Some(reason) = cut {
@@ -107,6 +147,19 @@ pub async fn run(
         }
         (outcome, _) => outcome,
     }
+}
+
+/// Writes what it is sent to the agent's stdin, in order; dropping the sender closes it.
+fn writer(mut stdin: ChildStdin) -> mpsc::UnboundedSender<String> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        while let Some(text) = rx.recv().await {
+            if stdin.write_all(text.as_bytes()).await.is_err() || stdin.flush().await.is_err() {
+                break;
+            }
+        }
+    });
+    tx
 }
 
 /// SIGTERM to the whole group, SIGKILL after 2 s.
@@ -129,9 +182,11 @@ async fn kill_group(group: Option<i32>, child: &mut tokio::process::Child) {
 mod tests {
     use super::*;
     use crate::agent::command::CommandAgent;
+    use crate::agent::requests;
 
     fn input(dir: &std::path::Path) -> TurnInput {
         TurnInput {
+            message_seq: 1,
             prompt: "one\ntwo\n".into(),
             worktree: dir.to_path_buf(),
             resume: None,
@@ -145,8 +200,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (_stop_tx, mut stop) = watch::channel(Stop::Running);
-        let outcome =
-            run(&mut CommandAgent::new("cat"), &input(dir.path()), &tx, &mut stop, Duration::from_secs(10)).await;
+        let outcome = run(
+            &mut CommandAgent::new("cat"),
+            &input(dir.path()),
+            &tx,
+            &mut requests::channel().0,
+            &mut stop,
+            Duration::from_secs(10),
+        )
+        .await;
         assert_eq!(outcome, Outcome::Completed);
         assert_eq!(rx.recv().await, Some(AgentEvent::AgentMessage { text: "one".into() }));
         assert_eq!(rx.recv().await, Some(AgentEvent::AgentMessage { text: "two".into() }));
@@ -162,7 +224,15 @@ mod tests {
         let (stop_tx, mut stop) = watch::channel(Stop::Running);
         let turn = tokio::spawn(async move {
             let mut agent = CommandAgent::new(&script);
-            run(&mut agent, &input(tempfile::tempdir().unwrap().path()), &tx, &mut stop, Duration::from_secs(30)).await
+            run(
+                &mut agent,
+                &input(tempfile::tempdir().unwrap().path()),
+                &tx,
+                &mut requests::channel().0,
+                &mut stop,
+                Duration::from_secs(30),
+            )
+            .await
         });
         assert_eq!(rx.recv().await, Some(AgentEvent::AgentMessage { text: "started".into() }));
         stop_tx.send(Stop::Interrupted).unwrap();
@@ -186,21 +256,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (tx, _rx) = mpsc::unbounded_channel();
         let (_s, mut stop) = watch::channel(Stop::Running);
-        let slow =
-            run(&mut CommandAgent::new("sleep 5"), &input(dir.path()), &tx, &mut stop, Duration::from_millis(200))
-                .await;
+        let slow = run(
+            &mut CommandAgent::new("sleep 5"),
+            &input(dir.path()),
+            &tx,
+            &mut requests::channel().0,
+            &mut stop,
+            Duration::from_millis(200),
+        )
+        .await;
         assert_eq!(slow, Outcome::Failed("the turn exceeded its limit of 0 s".into()));
         let failed = run(
             &mut CommandAgent::new("echo oops >&2; exit 3"),
             &input(dir.path()),
             &tx,
+            &mut requests::channel().0,
             &mut stop,
             Duration::from_secs(5),
         )
         .await;
         assert!(matches!(&failed, Outcome::Failed(why) if why.ends_with(": oops")), "{failed:?}");
         let mut claude = crate::agent::claude::Claude::new("/nonexistent/claude");
-        let missing = run(&mut claude, &input(dir.path()), &tx, &mut stop, Duration::from_secs(5)).await;
+        let missing =
+            run(&mut claude, &input(dir.path()), &tx, &mut requests::channel().0, &mut stop, Duration::from_secs(5))
+                .await;
         assert!(matches!(&missing, Outcome::Failed(why) if why.contains("cannot start the agent")), "{missing:?}");
     }
 }

@@ -1,7 +1,7 @@
 //! `baton worker run`: the daemon. It holds the worker's command stream ([`commands`]: each
 //! command handled once across its own restarts and the server's, a failed one reported and
 //! left behind), reconciles on start by running every session the worker has, and supervises
-//! one [`runner`] per session. Batons addressed to the worker are caught and kept by
+//! one [`runner`] per session, whose agents' requests for a person wait in [`inputs`]. Batons addressed to the worker are caught and kept by
 //! [`batons`]. One daemon per worker config, enforced by [`lock`]. A message's files are
 //! saved by [`attachments`]. [`run`] is the process (signals); [`serve`] is the daemon's life,
 //! stopped by any future, so tests drive it without signals.
@@ -9,6 +9,7 @@
 pub mod attachments;
 pub mod batons;
 pub mod commands;
+pub mod inputs;
 pub mod lock;
 pub mod poster;
 pub mod runner;

@@ -1,7 +1,14 @@
 //! One session's runner: makes sure the worktree exists, reads the transcript to learn which
 //! messages still need a turn (closing turns a dead worker left open), then runs them one at
 //! a time as they come, each turn bracketed by `turn_start` and `turn_complete`/`turn_error`,
-//! with the agent's events in between and a heartbeat every 30 s while it works.
+//! with the agent's events in between and a heartbeat every 30 s while it works (waiting for
+//! a person included).
+//!
+//! During a turn it keeps following the session's stream: the agent's requests for a person
+//! go through the session's permission policy ([`crate::agent::requests::route`]), then to the
+//! server, and their answers (`input_answered`) back to the agent; [`inputs`] decides what
+//! reaches the agent, once, and when to ask the server to expire a request. A daemon restarted
+//! mid-wait closes the turn as abandoned, as any turn it finds open.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,14 +20,17 @@ use protocol::event::{EventBody, EventPage};
 use tokio::sync::{mpsc, watch};
 
 use super::attachments;
+use super::inputs::{self, Inputs};
 use super::poster;
 use super::Shared;
 use crate::agent::process::{self, Stop};
+use crate::agent::requests::{self, Answer};
 use crate::agent::{scripted, AgentSpec, Outcome, Settings, TurnInput};
 use crate::messages;
 use crate::turns::TurnQueue;
 use crate::watch::Follower;
 use crate::worktree::{self, GitCli};
+use protocol::api::{Input, PermissionPolicy};
 
 /// How often a running turn says it is alive (`BATON_HEARTBEAT_MS` overrides, for tests).
 pub fn heartbeat_every() -> Duration {
@@ -88,10 +98,14 @@ async fn session(
         if let Some((message_seq, text)) = queue.next() {
             let current: protocol::api::Session =
                 shared.client.get("read the session's settings", &format!("/api/sessions/{session_id}")).await?;
-            let settings = Settings { plan_mode: current.plan_mode, model: current.model, effort: current.effort };
+            // The `plan` policy runs the agent in plan mode (and denies whatever it asks).
+            let plan_mode = current.plan_mode || current.permissions == PermissionPolicy::Plan;
+            let settings = Settings { plan_mode, model: current.model, effort: current.effort };
+            let asking = Asking { policy: current.permissions, timeout_s: current.input_timeout_s };
             let token = session_token(shared, session_id).await;
             let credentials = token.as_ref().map(|t| (shared.client.base_url(), t));
             let input = TurnInput {
+                message_seq,
                 prompt: text,
                 worktree: worktree.clone(),
                 resume: queue.thread().map(str::to_owned),
@@ -100,7 +114,8 @@ async fn session(
             };
             let attachments = queue.attachments(message_seq);
             queue.mark_started(message_seq);
-            turn(shared, session_id, message_seq, input, &attachments, &mut interrupts, &mut shutdown).await?;
+            let mut turn_state = TurnState { follower: &mut follower, queue: &mut queue, asking };
+            turn(shared, session_id, input, &attachments, &mut turn_state, &mut interrupts, &mut shutdown).await?;
             queue.mark_ended(message_seq);
             continue;
         }
@@ -128,15 +143,29 @@ async fn session_token(shared: &Shared, session_id: i64) -> Option<protocol::api
     }
 }
 
+/// How a session settles its agent's requests, read at the start of each turn.
+struct Asking {
+    policy: PermissionPolicy,
+    timeout_s: u32,
+}
+
+/// What a turn shares with its session's runner: the stream it keeps following.
+struct TurnState<'a> {
+    follower: &'a mut Follower,
+    queue: &'a mut TurnQueue,
+    asking: Asking,
+}
+
 async fn turn(
     shared: &Shared,
     session_id: i64,
-    message_seq: u64,
     mut input: TurnInput,
     attachments: &[Attachment],
+    state: &mut TurnState<'_>,
     interrupts: &mut watch::Receiver<u64>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<()> {
+    let message_seq = input.message_seq;
     let _permit = tokio::select! {
         permit = shared.permits.acquire() => permit.context("the worker's turn slots were closed")?,
         _ = shutdown.changed() => return Ok(()),
@@ -188,13 +217,19 @@ async fn turn(
     });
 
     let timeout = Duration::from_secs(shared.config.turn_timeout_secs);
-    let outcome = match &shared.agent {
-        AgentSpec::Scripted => scripted::run(&input, &events_tx, &mut stop_rx, timeout).await,
-        spec => match spec.adapter() {
-            Some(mut adapter) => process::run(adapter.as_mut(), &input, &events_tx, &mut stop_rx, timeout).await,
-            None => Outcome::Failed("no adapter for this agent".into()),
-        },
+    let (mut asking, answering) = requests::channel();
+    let agent = async {
+        match &shared.agent {
+            AgentSpec::Scripted => scripted::run(&input, &events_tx, &mut asking, &mut stop_rx, timeout).await,
+            spec => match spec.adapter() {
+                Some(mut adapter) => {
+                    process::run(adapter.as_mut(), &input, &events_tx, &mut asking, &mut stop_rx, timeout).await
+                }
+                None => Outcome::Failed("no adapter for this agent".into()),
+            },
+        }
     };
+    let outcome = wait_on_agent(shared, session_id, message_seq, agent, answering, state).await;
     stopper.abort();
     drop(events_tx);
     let _ = forwarder.await;
@@ -206,6 +241,108 @@ async fn turn(
     };
     poster::post(client, session_id, &end).await?;
     Ok(())
+}
+
+/// What the server said of a request, back from a call.
+enum Reply {
+    Asked(String, Result<Input>),
+    Expired(String, Result<Input>),
+}
+
+/// Runs the agent to the end of its turn while carrying its requests to the server and the
+/// answers back, and following the session's stream.
+async fn wait_on_agent(
+    shared: &Shared,
+    session_id: i64,
+    message_seq: u64,
+    agent: impl std::future::Future<Output = Outcome>,
+    mut answering: requests::Answering,
+    state: &mut TurnState<'_>,
+) -> Outcome {
+    tokio::pin!(agent);
+    let (replies_tx, mut replies_rx) = mpsc::unbounded_channel::<Reply>();
+    let mut waiting = Inputs::new();
+    let mut following = true;
+    let answer = |answering: &requests::Answering, settled: Option<(String, Answer)>| {
+        if let Some(settled) = settled {
+            let _ = answering.answers.send(settled);
+        }
+    };
+    let outcome = loop {
+        let wake = waiting
+            .next_deadline()
+            .map(|ms| tokio::time::Instant::now() + Duration::from_millis(ms.saturating_sub(now_ms()).max(0) as u64));
+        tokio::select! {
+            outcome = &mut agent => break outcome,
+            Some(request) = answering.requests.recv() => {
+                if let Some(at_once) = requests::route(state.asking.policy, &request) {
+                    let _ = answering.answers.send((request.request_id, at_once));
+                    continue;
+                }
+                let id = request.request_id.clone();
+                waiting.asked(&id, now_ms() + i64::from(state.asking.timeout_s) * 1000);
+                let (client, replies) = (shared.client.clone(), replies_tx.clone());
+                tokio::spawn(async move {
+                    let reply = inputs::ask(&client, session_id, message_seq, request).await;
+                    let _ = replies.send(Reply::Asked(id, reply));
+                });
+            }
+            Some(reply) = replies_rx.recv() => match reply {
+                Reply::Asked(_, Ok(input)) | Reply::Expired(_, Ok(input)) => answer(&answering, waiting.settle(&input)),
+                Reply::Asked(id, Err(err)) => {
+                    crate::output::note(&format!("baton worker: S-{session_id}: a request was denied: {err:#}"));
+                    answer(&answering, waiting.failed(&id, &inputs::not_asked(&err)));
+                }
+                Reply::Expired(id, Err(err)) => {
+                    crate::output::note(&format!("baton worker: S-{session_id}: could not expire {id}: {err:#}"));
+                    answer(&answering, waiting.expire_failed(&id, now_ms()));
+                }
+            },
+            received = state.follower.next(), if following => match received {
+                Ok(received) => {
+                    state.queue.apply(received.event.seq, &received.event.body);
+                    if let EventBody::InputAnswered { input } = &received.event.body {
+                        answer(&answering, waiting.settle(input));
+                    }
+                }
+                Err(err) => {
+                    // Answers can still come back from expiries; the runner sees the error again after the turn.
+                    crate::output::note(&format!("baton worker: S-{session_id}: the session's stream was lost: {err:#}"));
+                    following = false;
+                }
+            },
+            _ = sleep_until_some(wake), if wake.is_some() => {
+                for id in waiting.due(now_ms()) {
+                    let (client, replies) = (shared.client.clone(), replies_tx.clone());
+                    tokio::spawn(async move {
+                        let reply = inputs::expire(&client, session_id, &id).await;
+                        let _ = replies.send(Reply::Expired(id, reply));
+                    });
+                }
+            }
+        }
+    };
+    // Requests still waiting when the turn ended (interrupted, or the agent gave up): nobody
+    // acts on their answers any more, so they leave the people's inbox.
+    for id in waiting.pending() {
+        let client = shared.client.clone();
+        tokio::spawn(async move {
+            let _ = inputs::expire(&client, session_id, &id).await;
+        });
+    }
+    outcome
+}
+
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The wall clock, in Unix ms (the one place the runner reads it; [`Inputs`] takes it).
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
