@@ -4,7 +4,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    github, handoff, login, member, project, requirement, session, task, token, use_project, user, worker, workspace,
+    delegate, github, handoff, inbox, login, member, project, requirement, session, task, token, use_project, user,
+    worker, workspace,
 };
 
 const EXAMPLES: &str = "\
@@ -22,6 +23,8 @@ Getting started:
   baton session create --name first
   baton session send S-1 'fix the failing test'
   baton session watch S-1
+  baton delegate W-1 --wait 'list the failing tests'   # a new session; prints the answer
+  baton inbox                                # what agents ask you; then: baton answer S-2 ID allow
   baton pass --task 'review PR 12' --to W-1  # hand work on; prints the pickup URL
   baton catch bt_... && baton done bt_... --output '{\"ok\":true}'
 
@@ -105,4 +108,10 @@ pub enum Command {
     /// List the batons you may see
     #[command(subcommand)]
     Batons(handoff::BatonsCommand),
+    /// Hand work to a worker's agent in a new session; with --wait, print its answer
+    Delegate(delegate::Args),
+    /// What agents ask of you (approvals, questions), across your workspaces
+    Inbox(inbox::InboxArgs),
+    /// Answer an agent's request: allow or deny (see `baton inbox`)
+    Answer(inbox::AnswerArgs),
 }

@@ -59,6 +59,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Cancel(args) => commands::handoff::cancel(args, &env).await,
         Command::Status(args) => commands::handoff::status(args, &env).await,
         Command::Batons(cmd) => commands::handoff::batons(cmd, &env).await,
+        Command::Delegate(args) => commands::delegate::run(args, &env).await,
+        Command::Inbox(args) => commands::inbox::inbox(args, &env).await,
+        Command::Answer(args) => commands::inbox::answer(args, &env).await,
     }
 }
 

@@ -136,6 +136,59 @@ pub fn command_failed(command: &EventBody, err: &anyhow::Error) -> String {
     }
 }
 
+/// A turn followed with `--wait` asks a person: what to run to answer it.
+pub fn turn_waits_for_input(input: &protocol::api::Input) -> String {
+    format!(
+        "baton: S-{} waits for a person: {} (expires {}). Answer with `baton answer S-{} {} allow` \
+         (or deny --message WHY); `baton inbox` lists every request",
+        input.session_id, input.summary, input.expires_at, input.session_id, input.request_id
+    )
+}
+
+/// `--timeout` ran out before the turn ended; the work goes on.
+pub fn wait_timed_out(session_id: i64, message_seq: u64, secs: u64) -> String {
+    format!(
+        "waited {secs} s for the turn of message #{message_seq} in S-{session_id}, and it has not ended; \
+         it goes on: follow it with `baton session watch S-{session_id} --after {message_seq}`"
+    )
+}
+
+/// The turn a `--wait` followed ended in an error.
+pub fn turn_failed(session_id: i64, message_seq: u64, message: &str) -> String {
+    format!(
+        "the turn of message #{message_seq} in S-{session_id} failed: {message}. \
+         Read what the agent did with `baton session log S-{session_id} --after {}`",
+        message_seq.saturating_sub(1)
+    )
+}
+
+/// `--wait` on a session nobody runs.
+pub fn wait_without_worker(session_id: i64) -> String {
+    format!(
+        "S-{session_id} has no worker, so no agent will answer: drop --wait, or send to a session \
+         created with --worker W-N (or use `baton delegate W-N ...`)"
+    )
+}
+
+/// An answer to a request that was already answered otherwise (409).
+pub fn answer_conflicts(session_id: i64, request_id: &str) -> String {
+    format!(
+        "cannot answer request {request_id} of S-{session_id}: someone already answered it differently, \
+         and the agent went on with that answer. See it with `baton session log S-{session_id}`; \
+         to change course, send the agent a message (`baton session send S-{session_id} '...'`)"
+    )
+}
+
+/// An answer that came after the request expired (410).
+pub fn answer_too_late(session_id: i64, request_id: &str) -> String {
+    format!(
+        "cannot answer request {request_id} of S-{session_id}: it expired before your answer came, \
+         and the agent took it as a deny. If it should try again, tell it so: \
+         `baton session send S-{session_id} '...'` (`baton session set S-{session_id} --input-timeout SECS` \
+         gives people longer next time)"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,22 +1,26 @@
 //! One module per subcommand, each with its own arguments and `run`, and what they share:
-//! the [`Env`] they run in.
+//! the [`Env`] they run in, [`turn_wait`] (waiting for a turn's answer), and small renderings.
 
+pub mod delegate;
 pub mod github;
 pub mod handoff;
+pub mod inbox;
 pub mod login;
 pub mod member;
 pub mod project;
 pub mod requirement;
 pub mod session;
+pub mod share;
 pub mod task;
 pub mod token;
+pub mod turn_wait;
 pub mod use_project;
 pub mod user;
 pub mod worker;
 pub mod workspace;
 
 use anyhow::{bail, Result};
-use protocol::api::Project;
+use protocol::api::{Cost, Project};
 use protocol::handle::HandleKind;
 use serde::Serialize;
 
@@ -83,4 +87,44 @@ pub fn confirm(yes: bool, what: &str) -> Result<()> {
         bail!("this deletes {what} for good: add --yes to confirm");
     }
     Ok(())
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What work cost, on one line: `3 turns, 12400 tokens in, 2100 out, $0.42`.
+pub fn cost_line(cost: &Cost) -> String {
+    format!(
+        "{} turn{}, {} tokens in, {} out, ${:.2}",
+        cost.turns,
+        if cost.turns == 1 { "" } else { "s" },
+        cost.input_tokens,
+        cost.output_tokens,
+        cost.cost_usd
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_reads_as_turns_tokens_and_dollars() {
+        let cost = Cost { turns: 3, input_tokens: 12400, output_tokens: 2100, cost_usd: 0.4249 };
+        assert_eq!(cost_line(&cost), "3 turns, 12400 tokens in, 2100 out, $0.42");
+        assert_eq!(cost_line(&Cost { turns: 1, ..Cost::default() }), "1 turn, 0 tokens in, 0 out, $0.00");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode("2026-12-01T00:00:00+01:00"), "2026-12-01T00%3A00%3A00%2B01%3A00");
+        assert_eq!(encode("toolu_01.x~y"), "toolu_01.x~y");
+    }
 }

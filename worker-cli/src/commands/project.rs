@@ -1,7 +1,7 @@
-//! `baton project create|ls|get|rename|rm|watch`.
+//! `baton project create|ls|get|rename|rm|watch|cost`.
 
 use anyhow::{bail, Result};
-use protocol::api::{CreateProject, Project, Rename, Workspace};
+use protocol::api::{Cost, CreateProject, Project, Rename, Workspace};
 use protocol::event::EventBody;
 
 use super::{confirm, Env};
@@ -46,6 +46,45 @@ pub enum Command {
         #[arg(long)]
         count: Option<u64>,
     },
+    /// What a project's agent turns cost: turns, tokens, dollars (as the agents report them)
+    #[command(after_help = "Examples:\n  baton project cost\n  baton project cost web --since 2026-12-01\n  \
+baton project cost --since 2026-12-01T09:00:00+01:00 --json")]
+    Cost {
+        /// The project [default: see `baton use`]
+        project: Option<String>,
+        /// Only turns from this day (midnight UTC) or RFC 3339 time on
+        #[arg(long, value_name = "DATE", value_parser = since)]
+        since: Option<String>,
+    },
+}
+
+/// `--since` as the API wants it: a day (`2026-12-01`) becomes its midnight UTC; an RFC 3339
+/// time passes as given.
+pub fn since(given: &str) -> Result<String, String> {
+    let is_day = |d: &[u8]| {
+        d.len() == 10
+            && d.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+    };
+    let bytes = given.as_bytes();
+    if is_day(bytes) {
+        return Ok(format!("{given}T00:00:00Z"));
+    }
+    let zoned =
+        given.ends_with('Z') || given.get(given.len().saturating_sub(6)..).is_some_and(|z| z.starts_with(['+', '-']));
+    if bytes.len() >= 20 && is_day(&bytes[..10]) && bytes[10] == b'T' && zoned {
+        return Ok(given.to_owned());
+    }
+    Err(format!("{given:?} is not a day or a time: give 2026-12-01, or 2026-12-01T09:00:00Z"))
+}
+
+async fn cost(env: &Env, project: Option<&str>, since: Option<&str>) -> Result<()> {
+    let p = env.project(project, None).await?;
+    let query = since.map(|s| format!("?since={}", super::encode(s))).unwrap_or_default();
+    let c: Cost = env.client.get("read the project's cost", &format!("/api/projects/{}/cost{query}", p.id)).await?;
+    env.print(&c, |c| {
+        let from = since.map(|s| format!(" since {s}")).unwrap_or_default();
+        format!("{}{from}: {}", p.name, super::cost_line(c))
+    })
 }
 
 async fn pick_workspace(env: &Env, given: Option<&str>) -> Result<Workspace> {
@@ -62,6 +101,7 @@ async fn pick_workspace(env: &Env, given: Option<&str>) -> Result<Workspace> {
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
+        Command::Cost { project, since } => cost(env, project.as_deref(), since.as_deref()).await,
         Command::Create { name, workspace } => {
             let w = pick_workspace(env, workspace.as_deref()).await?;
             let body = CreateProject { workspace_id: w.id, name: name.clone() };
@@ -123,5 +163,20 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_takes_a_day_as_midnight_utc_or_a_zoned_time() {
+        assert_eq!(since("2026-12-01").unwrap(), "2026-12-01T00:00:00Z");
+        assert_eq!(since("2026-12-01T09:00:00Z").unwrap(), "2026-12-01T09:00:00Z");
+        assert_eq!(since("2026-12-01T09:00:00+01:00").unwrap(), "2026-12-01T09:00:00+01:00");
+        assert!(since("2026-12-01T09:00:00").is_err(), "a time without its zone is ambiguous");
+        assert!(since("yesterday").unwrap_err().contains("2026-12-01"));
+        assert!(since("12/01/2026").is_err());
     }
 }

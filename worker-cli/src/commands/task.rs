@@ -1,6 +1,7 @@
 //! `baton task create|ls|get|update|set-status|rm` and `baton task comment add|ls`.
 
 use anyhow::Result;
+use protocol::api::Cost;
 use protocol::handle::HandleKind;
 use protocol::model::{Comment, CreateComment, CreateTask, ItemRef, Task, TaskStatus, UpdateTask};
 
@@ -116,12 +117,21 @@ fn refs(given: &[String]) -> Result<Vec<ItemRef>> {
 }
 
 /// A reference as typed (`12`, `R-3`, `T-12`, `#123`): the server resolves it in the project.
-fn reference(given: &str) -> Result<ItemRef> {
+pub fn reference(given: &str) -> Result<ItemRef> {
     given.parse().map_err(|e: String| anyhow::anyhow!("{e}"))
 }
 
 async fn id_of(env: &Env, target: &Target) -> Result<i64> {
     env.item_id(&target.task, target.project.as_deref(), HandleKind::Task).await
+}
+
+/// A task as `baton task get` shows it: with what its sessions' turns cost (`None`: not
+/// readable).
+#[derive(Debug, serde::Serialize)]
+struct TaskView {
+    #[serde(flatten)]
+    task: Task,
+    cost: Option<Cost>,
 }
 
 fn show(t: &Task) -> String {
@@ -220,8 +230,14 @@ async fn ls(
 
 async fn get(env: &Env, target: &Target) -> Result<()> {
     let id = id_of(env, target).await?;
-    let t: Task = env.client.get("get task", &format!("/api/tasks/{id}")).await?;
-    env.print(&t, show)
+    let task: Task = env.client.get("get task", &format!("/api/tasks/{id}")).await?;
+    // The cost adds to the task: a failure to read it (an older server) leaves it out.
+    let cost = env.client.get::<Cost>("read the task's cost", &format!("/api/tasks/{id}/cost")).await.ok();
+    let view = TaskView { task, cost };
+    env.print(&view, |v| match &v.cost {
+        Some(c) if c.turns > 0 => format!("{}\n\ncost: {}", show(&v.task), super::cost_line(c)),
+        _ => show(&v.task),
+    })
 }
 
 /// `body` is `--body` and `--body-file`.

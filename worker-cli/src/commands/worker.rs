@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use protocol::api::Page;
+use protocol::api::{Page, Project, Workspace};
 use protocol::handle::HandleKind;
 use protocol::worker::{AgentKind, RegisterWorker, Worker, WorkerRegistered};
 
@@ -12,8 +12,8 @@ use super::{confirm, Env};
 use crate::agent::claude::PermissionMode;
 use crate::agent::env as agent_env;
 use crate::daemon::{self, lock};
-use crate::worker_config;
 use crate::worker_config::WorkerConfig;
+use crate::{resolve, worker_config};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -45,10 +45,16 @@ code as this machine's user: choose --permission-mode knowingly."
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
-    /// List a project's workers
+    /// List a project's workers, or with --all those of every project you see
+    #[command(
+        after_help = "Examples:\n  baton worker ls --project web\n  baton worker ls --all --json | jq '.[] | select(.online)'"
+    )]
     Ls {
-        #[arg(long, short)]
+        #[arg(long, short, conflicts_with = "all")]
         project: Option<String>,
+        /// Every project of every workspace you see (a PROJECT column says whose)
+        #[arg(long)]
+        all: bool,
     },
     /// Show a worker (W-N or id)
     Get { worker: String },
@@ -175,7 +181,8 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         }
         Command::Status { config } => status(env, config.as_ref()),
         Command::Stop { config } => stop(env, config.as_ref()),
-        Command::Ls { project } => ls(env, project.as_deref()).await,
+        Command::Ls { project: _, all: true } => ls_all(env).await,
+        Command::Ls { project, all: false } => ls(env, project.as_deref()).await,
         Command::Get { worker } => get(env, worker).await,
         Command::Rm { worker, yes } => rm(env, worker, *yes).await,
         Command::Revoke { worker, rotate: false, yes, .. } => revoke(env, worker, *yes).await,
@@ -318,6 +325,40 @@ async fn ls(env: &Env, project: Option<&str>) -> Result<()> {
     })
 }
 
+/// A worker in `baton worker ls --all`: the worker and its project's name.
+#[derive(Debug, serde::Serialize)]
+pub struct ProjectWorker {
+    #[serde(flatten)]
+    pub worker: Worker,
+    pub project: String,
+}
+
+async fn ls_all(env: &Env) -> Result<()> {
+    let mut all = Vec::new();
+    let workspaces: Vec<Workspace> = resolve::all_pages(&env.client, "list workspaces", "/api/workspaces").await?;
+    for w in &workspaces {
+        let path = format!("/api/workspaces/{}/projects", w.id);
+        let projects: Vec<Project> = resolve::all_pages(&env.client, "list projects", &path).await?;
+        for p in projects {
+            let path = format!("/api/workers?project_id={}", p.id);
+            let workers: Vec<Worker> = resolve::all_pages(&env.client, "list workers", &path).await?;
+            all.extend(workers.into_iter().map(|worker| ProjectWorker { worker, project: p.name.clone() }));
+        }
+    }
+    env.print_table(&all, &["WORKER", "NAME", "PROJECT", "AGENT", "STATE"], all_row)
+}
+
+/// One row of `baton worker ls --all`.
+pub fn all_row(w: &ProjectWorker) -> Vec<String> {
+    vec![
+        w.worker.handle.clone(),
+        w.worker.name.clone(),
+        w.project.clone(),
+        w.worker.agent.to_string(),
+        if w.worker.online { "online".into() } else { "offline".into() },
+    ]
+}
+
 async fn get(env: &Env, worker: &str) -> Result<()> {
     let id = worker_id(worker)?;
     let w: Worker = env.client.get("get worker", &format!("/api/workers/{id}")).await?;
@@ -410,6 +451,22 @@ async fn rotate(env: &Env, worker: &str, config: Option<&PathBuf>) -> Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_workers_row_names_its_project_and_json_keeps_the_worker_fields() {
+        let worker: Worker = serde_json::from_value(serde_json::json!({
+            "id": 2, "handle": "W-2", "project_id": 7, "name": "laptop", "hostname": "h", "agent": "scripted",
+            "base_branch": "main", "max_sessions": 4, "online": true, "created_at": "t"
+        }))
+        .unwrap();
+        let row = ProjectWorker { worker, project: "web".into() };
+        assert_eq!(all_row(&row), ["W-2", "laptop", "web", "scripted", "online"]);
+        let json = serde_json::to_value(&row).unwrap();
+        assert_eq!(
+            (json["handle"].as_str(), json["project"].as_str(), json["project_id"].as_i64()),
+            (Some("W-2"), Some("web"), Some(7))
+        );
+    }
 
     fn config(worker_id: i64, url: &str) -> WorkerConfig {
         WorkerConfig {
