@@ -84,6 +84,13 @@ async fn claude_codes_recorded_stream_json_normalizes() {
     assert!(
         matches!(events.last(), Some(AgentEvent::Usage { cost_usd: Some(c), .. }) if (*c - 0.21085415).abs() < 1e-9)
     );
+    // Its tokens are those of both models it used (modelUsage: Sonnet and the Haiku of a
+    // subagent), cache reads and writes included, not only the last call's `usage`.
+    assert!(
+        matches!(events.last(), Some(AgentEvent::Usage { input_tokens: 137_022, output_tokens: 3704, .. })),
+        "{:?}",
+        events.last()
+    );
 }
 
 #[tokio::test]
@@ -116,6 +123,16 @@ async fn codex_recorded_exec_json_normalizes() {
         assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
     }
     assert!(completed >= 6, "{completed} completed; failed: {failed:?}");
+    // Every completed turn reports its usage (Codex reports tokens, no cost).
+    let sample = dir.join("exec-json.openai-docs-exec-md.sample.jsonl");
+    let mut codex = Codex::new(&replaying(tmp.path(), "fake-codex-usage", &sample));
+    let (outcome, events) = replay(&mut codex, tmp.path()).await;
+    assert_eq!(outcome, Outcome::Completed);
+    assert_eq!(
+        events.last(),
+        Some(&AgentEvent::Usage { input_tokens: 24_763, output_tokens: 122, cost_usd: None }),
+        "the turn's usage is its last event"
+    );
     assert!(failed.iter().all(|(_, why)| !why.is_empty()));
     assert!(failed.iter().any(|(name, _)| name.contains("error") || name.contains("truncated")), "{failed:?}");
 }

@@ -147,11 +147,7 @@ impl Adapter for Claude {
                         v["result"].as_str().or(v["subtype"].as_str()).unwrap_or("claude reported an error").to_owned(),
                     )
                 });
-                vec![AgentEvent::Usage {
-                    input_tokens: v["usage"]["input_tokens"].as_u64().unwrap_or(0),
-                    output_tokens: v["usage"]["output_tokens"].as_u64().unwrap_or(0),
-                    cost_usd: v["total_cost_usd"].as_f64(),
-                }]
+                vec![usage(&v)]
             }
             _ => Vec::new(),
         }
@@ -183,6 +179,27 @@ impl Adapter for Claude {
     fn stdin_open(&self) -> bool {
         self.result.is_none()
     }
+}
+
+/// What the turn cost, from its `result`: `total_cost_usd`, and the tokens of every model the
+/// turn used (`modelUsage`, which subagents' models are part of and which adds up to the cost;
+/// the top-level `usage` counts the main model's last call only, so it is the fallback).
+/// Input tokens are all the tokens the models read: uncached, cache writes and cache reads
+/// (as Codex counts its cached input among its input tokens).
+fn usage(v: &Value) -> AgentEvent {
+    let n = |u: &Value, k: &str| u[k].as_u64().unwrap_or(0);
+    let (input_tokens, output_tokens) = match v["modelUsage"].as_object().filter(|m| !m.is_empty()) {
+        Some(models) => models.values().fold((0, 0), |(i, o), m| {
+            let read = n(m, "inputTokens") + n(m, "cacheReadInputTokens") + n(m, "cacheCreationInputTokens");
+            (i + read, o + n(m, "outputTokens"))
+        }),
+        None => {
+            let u = &v["usage"];
+            let read = n(u, "input_tokens") + n(u, "cache_read_input_tokens") + n(u, "cache_creation_input_tokens");
+            (read, n(u, "output_tokens"))
+        }
+    };
+    AgentEvent::Usage { input_tokens, output_tokens, cost_usd: v["total_cost_usd"].as_f64() }
 }
 
 fn blocks(v: &Value) -> Vec<Value> {
@@ -274,6 +291,28 @@ mod tests {
             matches!(events[7], AgentEvent::Usage { input_tokens: 10, output_tokens: 3, cost_usd: Some(c) } if c == 0.5)
         );
         assert_eq!(claude.finish(true), Outcome::Completed);
+    }
+
+    #[test]
+    fn a_turns_usage_counts_every_model_and_the_cache_and_its_cost() {
+        let mut claude = Claude::new("claude");
+        let line = r#"{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.3,"usage":{"input_tokens":1,"cache_read_input_tokens":2,"output_tokens":3},"modelUsage":{"a":{"inputTokens":10,"cacheReadInputTokens":20,"cacheCreationInputTokens":5,"outputTokens":7},"b":{"inputTokens":1,"outputTokens":1}}}"#;
+        assert_eq!(
+            claude.parse_line(line),
+            vec![AgentEvent::Usage { input_tokens: 36, output_tokens: 8, cost_usd: Some(0.3) }]
+        );
+        // Without modelUsage (older versions), the top-level usage with its cache.
+        let line = r#"{"type":"result","subtype":"success","total_cost_usd":0.1,"usage":{"input_tokens":1,"cache_read_input_tokens":2,"cache_creation_input_tokens":4,"output_tokens":3}}"#;
+        assert_eq!(
+            claude.parse_line(line),
+            vec![AgentEvent::Usage { input_tokens: 7, output_tokens: 3, cost_usd: Some(0.1) }]
+        );
+        // An error result still reports what it cost.
+        let line = r#"{"type":"result","subtype":"error_during_execution","is_error":true,"total_cost_usd":0.2}"#;
+        assert_eq!(
+            claude.parse_line(line),
+            vec![AgentEvent::Usage { input_tokens: 0, output_tokens: 0, cost_usd: Some(0.2) }]
+        );
     }
 
     #[test]

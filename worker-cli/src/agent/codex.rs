@@ -1,14 +1,36 @@
-//! Codex: `codex exec --json [resume -- <thread>] -`, the prompt on stdin (`-`): a prompt is
-//! never an argument, so a message like `--sandbox=danger-full-access` cannot become an
-//! option, and values people type travel as `--model=VALUE`. Reads its JSONL events:
-//! `thread.started` (the thread id), `item.completed` (messages, reasoning, commands, file
-//! changes, to-do lists, errors), `turn.completed` (usage), `turn.failed`, and top-level
-//! `error` lines.
+//! Codex: `codex exec --json --sandbox MODE [-c sandbox_workspace_write.network_access=true] [--model=M] [-c model_reasoning_effort=E]
+//! [resume -- <thread>] -`, the prompt on stdin (`-`): a prompt is never an argument, so a
+//! message like `--sandbox=danger-full-access` cannot become an option, and values people type
+//! travel as `--model=VALUE`. Reads its JSONL events: `thread.started` (the thread id),
+//! `item.completed` (messages, reasoning, commands, file changes, to-do lists, errors),
+//! `turn.completed` (the turn's usage: input tokens, cached ones among them, and output tokens;
+//! Codex reports no cost), `turn.failed`, and top-level `error` lines.
+//!
+//! **Sandbox.** A session in plan mode runs `--sandbox read-only`; any other runs
+//! `--sandbox workspace-write`: Codex edits files and runs commands inside its working
+//! directory (the session's worktree) and the temp dirs, and nothing else. Its network is on
+//! (`-c sandbox_workspace_write.network_access=true`; Codex's default is off) so that the
+//! agent reaches baton with its session's credentials (`baton task comment add …`) as Claude
+//! Code does, and can fetch dependencies. Chosen over `--full-auto`, which only meant
+//! `--sandbox workspace-write` plus an approval policy `exec` does not use, and which newer
+//! Codex releases deprecate and then remove. Within `workspace-write` Codex protects `.git`,
+//! and a worktree's git directory lives in the main repository, outside the sandbox: Codex
+//! changes the files, it does not commit. `danger-full-access` is never chosen by baton.
+//!
+//! **Asking.** `codex exec` is non-interactive: its approval policy is `never`, so nothing is
+//! ever put to a person. A command or write the sandbox refuses fails, and the model sees the
+//! failure and goes on (or says what it needs in its final message); its stdin holds the
+//! prompt only, so there is no channel to answer on. So this adapter raises no requests, and
+//! a session's permission policy only changes Codex through plan mode (`plan` runs
+//! `read-only`); `ask` and `allow_all` both run `workspace-write`.
 
 use protocol::agent::{AgentEvent, FileChangeKind, TodoItem};
 use serde_json::Value;
 
 use super::{Adapter, Outcome, TurnInput};
+
+/// Lets Codex reach baton (and the network) from its `workspace-write` sandbox.
+pub const NETWORK: &str = "sandbox_workspace_write.network_access=true";
 
 pub struct Codex {
     program: String,
@@ -24,8 +46,10 @@ impl Codex {
 impl Adapter for Codex {
     fn command(&self, input: &TurnInput) -> (String, Vec<String>) {
         let mut args = vec!["exec".to_owned(), "--json".to_owned()];
-        if input.settings.plan_mode {
-            args.extend(["--sandbox".to_owned(), "read-only".to_owned()]);
+        let sandbox = if input.settings.plan_mode { "read-only" } else { "workspace-write" };
+        args.extend(["--sandbox".to_owned(), sandbox.to_owned()]);
+        if !input.settings.plan_mode {
+            args.extend(["-c".to_owned(), NETWORK.to_owned()]);
         }
         if let Some(model) = &input.settings.model {
             args.push(format!("--model={model}"));
@@ -156,6 +180,39 @@ mod tests {
     }
 
     #[test]
+    fn codex_edits_its_worktree_outside_plan_mode_and_only_reads_in_it() {
+        let mut input = TurnInput {
+            message_seq: 1,
+            prompt: "p".into(),
+            worktree: "/w".into(),
+            resume: None,
+            settings: Default::default(),
+            env: Vec::new(),
+        };
+        let sandbox = |input: &TurnInput| {
+            let (_, args) = Codex::new("codex").command(input);
+            assert!(!args.iter().any(|a| a.contains("danger") || a == "--full-auto"), "{args:?}");
+            args.windows(2).find(|w| w[0] == "--sandbox").map(|w| w[1].clone()).unwrap()
+        };
+        assert_eq!(sandbox(&input), "workspace-write");
+        assert!(Codex::new("codex").command(&input).1.contains(&NETWORK.to_owned()), "it can reach baton");
+        input.settings.plan_mode = true;
+        assert_eq!(sandbox(&input), "read-only");
+        assert!(!Codex::new("codex").command(&input).1.contains(&NETWORK.to_owned()));
+    }
+
+    #[test]
+    fn a_turns_usage_is_read_leniently() {
+        let mut codex = Codex::new("codex");
+        let newer = r#"{"type":"turn.completed","usage":{"input_tokens":100,"cached_input_tokens":80,"output_tokens":9,"reasoning_output_tokens":4,"total_tokens":109}}"#;
+        assert_eq!(
+            codex.parse_line(newer),
+            vec![AgentEvent::Usage { input_tokens: 100, output_tokens: 9, cost_usd: None }]
+        );
+        assert_eq!(codex.finish(true), Outcome::Completed);
+    }
+
+    #[test]
     fn failures_and_errors() {
         let mut codex = Codex::new("codex");
         assert_eq!(
@@ -172,7 +229,10 @@ mod tests {
             settings: Default::default(),
             env: Vec::new(),
         };
-        assert_eq!(Codex::new("codex").command(&input).1, vec!["exec", "--json", "resume", "--", "th", "-"]);
+        assert_eq!(
+            Codex::new("codex").command(&input).1,
+            vec!["exec", "--json", "--sandbox", "workspace-write", "-c", NETWORK, "resume", "--", "th", "-"]
+        );
         input.settings = crate::agent::Settings {
             plan_mode: true,
             model: Some("o3".into()),
@@ -208,7 +268,7 @@ mod tests {
             env: Vec::new(),
         };
         let (_, args) = codex.command(&input);
-        assert_eq!(args, ["exec", "--json", "-"]);
+        assert_eq!(args, ["exec", "--json", "--sandbox", "workspace-write", "-c", NETWORK, "-"]);
         assert_eq!(codex.stdin(&input).as_deref(), Some("--sandbox=danger-full-access"));
         // A model or thread that looks like an option stays a value.
         input.settings.model = Some("--dangerously-bypass-approvals-and-sandbox".into());
@@ -216,7 +276,19 @@ mod tests {
         let (_, args) = codex.command(&input);
         assert_eq!(
             args,
-            ["exec", "--json", "--model=--dangerously-bypass-approvals-and-sandbox", "resume", "--", "--yolo", "-"]
+            [
+                "exec",
+                "--json",
+                "--sandbox",
+                "workspace-write",
+                "-c",
+                NETWORK,
+                "--model=--dangerously-bypass-approvals-and-sandbox",
+                "resume",
+                "--",
+                "--yolo",
+                "-"
+            ]
         );
     }
 }
