@@ -27,6 +27,8 @@ enum Reply {
     Json(u16, String),
     /// An SSE stream: these frames, then the connection stays open.
     Stream(String),
+    /// An SSE stream that ends after these frames (the client reconnects).
+    Ended(String),
 }
 
 type Routes = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
@@ -113,6 +115,11 @@ async fn serve_one(mut socket: TcpStream, routes: Routes, seen: mpsc::UnboundedS
                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+        Reply::Ended(frames) => {
+            let answer =
+                format!("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n{frames}");
             let _ = socket.write_all(answer.as_bytes()).await;
         }
         Reply::Stream(frames) => {
@@ -244,4 +251,174 @@ async fn a_failed_call_to_an_older_server_says_to_upgrade_the_server_asking_only
         paths.push(r.path);
     }
     assert_eq!(paths, ["/api/fine", "/api/things", "/api/health", "/api/things"]);
+}
+
+/// A git repository with one commit on `main`, for the daemon's worktrees.
+fn repository(path: &Path) {
+    let repo = git2::Repository::init(path).unwrap();
+    let signature = git2::Signature::now("t", "t@example.com").unwrap();
+    let tree = repo.find_tree(repo.index().unwrap().write_tree().unwrap()).unwrap();
+    repo.commit(Some("refs/heads/main"), &signature, &signature, "init", &tree, &[]).unwrap();
+}
+
+/// S-7, with the `ask` policy.
+const SESSION: &str = r#"{"id":7,"handle":"S-7","project_id":1,"worker_id":1,"name":null,"permissions":"ask","input_timeout_s":1800,"created_at":"2025-01-01T00:00:00Z"}"#;
+
+/// What a fake server for one session whose first message asks a question does with each
+/// request: the request is recorded as pending, expiring at `expires_at`; once asked, the
+/// session's stream delivers `answer` (if any) as `input_answered`; an expiry answers it
+/// expired.
+fn asking_session(
+    prompt: &'static str,
+    expires_at: String,
+    answer: Option<protocol::api::Input>,
+) -> impl Fn(&Request) -> Reply + Send + Sync + 'static {
+    let asked: Arc<std::sync::Mutex<Option<protocol::api::Input>>> = Default::default();
+    let seq = Arc::new(std::sync::atomic::AtomicU64::new(100));
+    move |r: &Request| {
+        let path = r.path.as_str();
+        match (r.method.as_str(), path) {
+            ("GET", "/api/health") => health(protocol::PROTOCOL_VERSION),
+            ("GET", p) if p.starts_with("/api/workers/1/sessions") => {
+                Reply::Json(200, format!(r#"{{"items":[{SESSION}],"next_cursor":null}}"#))
+            }
+            ("GET", "/api/workers/1/stream") => Reply::Stream(String::new()),
+            ("GET", "/api/sessions/7") => Reply::Json(200, SESSION.into()),
+            ("GET", p) if p.starts_with("/api/sessions/7/events") => {
+                let message = Event {
+                    seq: 1,
+                    at: "2025-01-01T00:00:00Z".into(),
+                    body: EventBody::UserMessage {
+                        text: prompt.into(),
+                        author: protocol::event::Author::new(protocol::event::AuthorKind::User, 1, "ann"),
+                        attachments: Vec::new(),
+                    },
+                };
+                let page = protocol::event::EventPage {
+                    items: vec![message],
+                    next_after: None,
+                    last_seq: 1,
+                    next_before: None,
+                };
+                Reply::Json(200, serde_json::to_string(&page).unwrap())
+            }
+            ("GET", "/api/sessions/7/stream") => match (asked.lock().unwrap().clone(), &answer) {
+                (Some(input), Some(answer)) => {
+                    let answered = protocol::api::Input { request_id: input.request_id, ..answer.clone() };
+                    Reply::Stream(frame(50, EventBody::InputAnswered { input: answered }))
+                }
+                _ => Reply::Ended(String::new()),
+            },
+            ("POST", "/api/sessions/7/inputs") => {
+                let body: protocol::api::RequestInput = serde_json::from_str(&r.body).unwrap();
+                let input = protocol::api::Input {
+                    session_id: 7,
+                    request_id: body.request_id,
+                    kind: body.kind,
+                    tool: body.tool,
+                    summary: body.summary,
+                    input: body.input,
+                    message_seq: body.message_seq,
+                    expires_at: expires_at.clone(),
+                    ..protocol::api::Input::example()
+                };
+                *asked.lock().unwrap() = Some(input.clone());
+                Reply::Json(201, serde_json::to_string(&input).unwrap())
+            }
+            ("POST", p) if p.starts_with("/api/sessions/7/inputs/") && p.ends_with("/expire") => {
+                let mut input = asked.lock().unwrap().clone().unwrap();
+                input.status = protocol::api::InputStatus::Expired;
+                Reply::Json(200, serde_json::to_string(&input).unwrap())
+            }
+            ("POST", "/api/sessions/7/events") => {
+                let body: EventBody = serde_json::from_str(&r.body).unwrap();
+                let seq = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Reply::Json(
+                    201,
+                    serde_json::to_string(&Event { seq, at: "2025-01-01T00:00:00Z".into(), body }).unwrap(),
+                )
+            }
+            _ => not_found(),
+        }
+    }
+}
+
+/// Runs the daemon with the scripted agent against `fake` until the turn of message 1 ends;
+/// returns the events it wrote and the requests it made.
+async fn run_the_turn(mut fake: Fake) -> (Vec<EventBody>, Vec<Request>) {
+    let dir = tempfile::tempdir().unwrap();
+    repository(&dir.path().join("repo"));
+    let config_path = dir.path().join("worker.json");
+    let config = config(&fake.url, &dir.path().join("repo"), &dir.path().join("wt"));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut daemon = tokio::spawn(async move {
+        baton::daemon::serve(config, &config_path, false, async move {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+    let mut written = Vec::new();
+    let mut requests = Vec::new();
+    loop {
+        let request = fake.wait_for("the end of the turn", &mut daemon, |_| true).await;
+        requests.push(request.clone());
+        if request.method == "POST" && request.path == "/api/sessions/7/events" {
+            let body: EventBody = serde_json::from_str(&request.body).unwrap();
+            let end = matches!(body, EventBody::TurnComplete { .. } | EventBody::TurnError { .. });
+            written.push(body);
+            if end {
+                break;
+            }
+        }
+    }
+    stop_tx.send(()).unwrap();
+    daemon.await.unwrap().unwrap();
+    (written, requests)
+}
+
+fn said(written: &[EventBody]) -> Vec<String> {
+    written
+        .iter()
+        .filter_map(|e| match e {
+            EventBody::AgentEvent { event: protocol::agent::AgentEvent::AgentMessage { text }, .. } => {
+                Some(text.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_question_reaches_the_server_and_its_answer_on_the_stream_reaches_the_agent() {
+    let answer = protocol::api::Input {
+        status: protocol::api::InputStatus::Answered,
+        decision: Some(protocol::api::Decision::Allow),
+        answers: Some(serde_json::json!({"Which color?": "Red"})),
+        ..protocol::api::Input::example()
+    };
+    let fake = Fake::start(asking_session("ask: Which color?", "2999-01-01T00:00:00.000Z".into(), Some(answer))).await;
+    let (written, requests) = run_the_turn(fake).await;
+    let asked: Vec<&Request> = requests.iter().filter(|r| r.path == "/api/sessions/7/inputs").collect();
+    assert_eq!(asked.len(), 1, "asked once");
+    let body: serde_json::Value = serde_json::from_str(&asked[0].body).unwrap();
+    assert_eq!(body["request_id"], "scripted-1-1");
+    assert_eq!((body["kind"].as_str(), body["summary"].as_str()), (Some("question"), Some("Which color?")));
+    assert_eq!(body["message_seq"], 1);
+    assert!(!requests.iter().any(|r| r.path.ends_with("/expire")), "answered: nothing to expire");
+    assert_eq!(said(&written), [r#"answer: {"Which color?":"Red"}"#, "done: asked"]);
+    assert!(matches!(written.last(), Some(EventBody::TurnComplete { message_seq: 1 })), "{written:?}");
+}
+
+#[tokio::test]
+async fn an_unanswered_request_expires_at_its_expires_at_through_the_server_as_a_deny() {
+    let soon = protocol::time::rfc3339_from_ms(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64 + 1500,
+    );
+    let fake = Fake::start(asking_session("approve: rm -f build.log", soon, None)).await;
+    let (written, requests) = run_the_turn(fake).await;
+    let expired: Vec<&Request> = requests.iter().filter(|r| r.path.ends_with("/expire")).collect();
+    assert_eq!(expired.len(), 1, "expired once");
+    assert_eq!(expired[0].path, "/api/sessions/7/inputs/scripted-1-1/expire");
+    assert_eq!(said(&written), [format!("answer: deny {}", baton::agent::requests::EXPIRED), "done: asked".into()]);
+    assert!(matches!(written.last(), Some(EventBody::TurnComplete { message_seq: 1 })), "{written:?}");
 }
