@@ -229,6 +229,8 @@ fn spawn_watchdog(wrangler_pid: u32) -> Result<()> {
 pub struct Shared {
     pub url: String,
     pub admin_token: String,
+    /// Where the server keeps D1, the Durable Objects and R2 (tests look at R2's blobs).
+    pub state_dir: PathBuf,
     _server: Server,
 }
 
@@ -240,6 +242,6 @@ pub fn shared() -> &'static Shared {
         let server = Server::start().unwrap_or_else(|e| panic!("cannot start wrangler dev: {e:#}"));
         let admin_token =
             crate::api::bootstrap_blocking(&server.url).unwrap_or_else(|e| panic!("cannot bootstrap the admin: {e:#}"));
-        Shared { url: server.url.clone(), admin_token, _server: server }
+        Shared { url: server.url.clone(), admin_token, state_dir: server.state_dir.clone(), _server: server }
     })
 }

@@ -221,3 +221,53 @@ async fn a_projects_webhook_hears_requests_and_turn_ends_signed() {
     assert_eq!(kinds, ["input_requested", "turn_complete"], "turn_error was not asked for");
     assert_eq!(admin.delete(&format!("/api/webhooks/{}", hook["id"])).await.0, 204);
 }
+
+/// Files under a directory, recursively.
+fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
+}
+
+/// Regression: deleting a session left its attachments in R2 for ever.
+#[tokio::test]
+async fn deleting_a_session_deletes_its_attachments_in_r2() {
+    let admin = Api::admin();
+    let (_, session) = e2e::api::new_session(&admin).await;
+    let blobs = e2e::server::shared().state_dir.join("v3/r2");
+    let upload = |name: &str| {
+        admin
+            .request(Method::POST, &format!("/api/sessions/{session}/attachments?filename={name}"))
+            .header("content-type", "text/plain")
+            .body(format!("the bytes of {name}"))
+    };
+    let before = files_under(&blobs);
+    for name in ["a.txt", "b.txt"] {
+        assert_eq!(admin.send(upload(name)).await.0, 201);
+    }
+    let with = files_under(&blobs);
+    assert!(with >= before + 2, "the uploads are blobs: {before} -> {with}");
+    assert_eq!(admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
+    let after = files_under(&blobs);
+    assert!(after <= with - 2, "the session's blobs went with it: {with} -> {after}");
+}
+
+/// A long transcript is read from its end: the newest events before a position, oldest first.
+#[tokio::test]
+async fn a_transcript_pages_back_from_its_end() {
+    let admin = Api::admin();
+    let (_, session) = e2e::api::new_session(&admin).await;
+    for i in 0..5 {
+        admin.create(&format!("/api/sessions/{session}/messages"), json!({"text": format!("m{i}")})).await;
+    }
+    let all = events(&admin, session).await;
+    let last = all.last().unwrap()["seq"].as_u64().unwrap();
+    let page = admin.fetch(&format!("/api/sessions/{session}/events?before={}&limit=2", last + 1)).await;
+    let seqs: Vec<u64> = page["items"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, [last - 1, last]);
+    assert_eq!(page["next_before"], last - 1);
+    let start = admin.fetch(&format!("/api/sessions/{session}/events?before=2&limit=5")).await;
+    assert_eq!(start["items"].as_array().unwrap().len(), 1);
+    assert!(start.get("next_before").is_none(), "the start of the stream: {start}");
+    assert_eq!(admin.get(&format!("/api/sessions/{session}/events?before=0")).await.0, 400);
+}

@@ -212,6 +212,10 @@ pub struct EventPage {
     pub items: Vec<Event>,
     pub next_after: Option<u64>,
     pub last_seq: u64,
+    /// On a page asked for with `?before=N` (the newest events before `N`, oldest first): the
+    /// `before=` that reaches further back, or none at the start of the stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<u64>,
 }
 
 #[cfg(test)]

@@ -158,8 +158,12 @@ pub async fn stream(env: &Env, key: &StreamKey, after: u64) -> ApiResult<Respons
 
 /// `GET .../events?after=&limit=` of a stream the caller may see.
 pub async fn serve_page(env: &Env, key: &StreamKey, query: &Query) -> ApiResult<Response> {
-    let after = replay::resume_after(None, query.get("after"))?;
     let limit = replay::page_limit(query.get("limit"))?;
+    if let Some(before) = replay::page_before(query.get("before"))? {
+        let url = format!("https://hub/events?before={before}&limit={limit}");
+        return Ok(stub(env, key)?.fetch_with_str(&url).await?);
+    }
+    let after = replay::resume_after(None, query.get("after"))?;
     page(env, key, after, limit).await
 }
 

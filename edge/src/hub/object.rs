@@ -194,9 +194,12 @@ impl Hub {
                 Ok(respond::no_content())
             }
             (worker::Method::Get, "/events") => {
-                let after = replay::resume_after(None, query.get("after"))?;
                 let limit = replay::page_limit(query.get("limit"))?;
-                Ok(respond::raw_json(self.page(after, limit)?.into_bytes(), 200))
+                let page = match replay::page_before(query.get("before"))? {
+                    Some(before) => self.page_before(before, limit)?,
+                    None => self.page(replay::resume_after(None, query.get("after"))?, limit)?,
+                };
+                Ok(respond::raw_json(page.into_bytes(), 200))
             }
             (worker::Method::Get, "/stream") => {
                 let after = replay::resume_after(None, query.get("after"))?;
@@ -354,6 +357,22 @@ impl Hub {
             if rows.len() == limit as usize { rows.last().and_then(|r| u64::try_from(r.seq).ok()) } else { None };
         let items: Vec<&str> = rows.iter().map(|r| r.data.as_str()).collect();
         replay::page_json(&items, next_after, self.last_seq()?)
+    }
+
+    /// The `limit` newest events before `before`, oldest first, for reading a long transcript
+    /// from its end.
+    fn page_before(&self, before: u64, limit: u32) -> ApiResult<String> {
+        let mut rows: Vec<FrameRow> = self
+            .sql()
+            .exec(
+                "SELECT seq, type, data FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+                vec![i64::try_from(before).unwrap_or(i64::MAX).into(), i64::from(limit).into()],
+            )?
+            .to_array()?;
+        rows.reverse();
+        let next_before = rows.first().and_then(|r| u64::try_from(r.seq).ok()).filter(|seq| *seq > 1);
+        let items: Vec<&str> = rows.iter().map(|r| r.data.as_str()).collect();
+        replay::page_json_with(&items, None, self.last_seq()?, next_before)
     }
 
     /// Opens an SSE stream: missed events first, then live ones.

@@ -129,21 +129,47 @@ pub fn abandoned(last_alive_ms: i64, now_ms: i64, ttl_ms: i64) -> bool {
     now_ms - last_alive_ms >= ttl_ms
 }
 
+/// Parses `?before=` of a newest-first page: a sequence number above 0 (0 or none: no such
+/// page).
+pub fn page_before(before: Option<&str>) -> ApiResult<Option<u64>> {
+    match before {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0 && i64::try_from(*n).is_ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_parameter("before", "must be a sequence number above 0")),
+    }
+}
+
 /// A page of the log as [`protocol::event::EventPage`] JSON, from events already stored as
 /// JSON text: each goes out as it is (a `RawValue`), never parsed again.
 pub fn page_json(items: &[&str], next_after: Option<u64>, last_seq: u64) -> ApiResult<String> {
+    page_json_with(items, next_after, last_seq, None)
+}
+
+/// [`page_json`] of a `?before=` page, with its `next_before`.
+pub fn page_json_with(
+    items: &[&str],
+    next_after: Option<u64>,
+    last_seq: u64,
+    next_before: Option<u64>,
+) -> ApiResult<String> {
     #[derive(serde::Serialize)]
     struct Page<'a> {
         items: Vec<&'a serde_json::value::RawValue>,
         next_after: Option<u64>,
         last_seq: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next_before: Option<u64>,
     }
     let items = items
         .iter()
         .map(|text| serde_json::from_str::<&serde_json::value::RawValue>(text))
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::internal)?;
-    serde_json::to_string(&Page { items, next_after, last_seq }).map_err(ApiError::internal)
+    serde_json::to_string(&Page { items, next_after, last_seq, next_before }).map_err(ApiError::internal)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! What a delete removes beyond D1: the Hub logs named after the deleted row and after every
 //! row its delete cascades to (a workspace's projects, their workers and sessions; a worker's
-//! sessions). D1's cascades remove the rows; this wipes their streams, so deleting a session
-//! deletes its transcript too.
+//! sessions), and the attachments of those sessions in R2. D1's cascades remove the rows;
+//! this wipes their streams and blobs, so deleting a session deletes its transcript and files
+//! too.
 //!
 //! The streams are listed before the D1 delete and wiped after it committed. A wipe that
 //! fails is logged, not retried: the log is unreachable anyway, because the API only reaches
@@ -32,7 +33,46 @@ struct Keyed {
 }
 
 /// The streams that go with `deleted`.
-pub async fn streams(ctx: &Ctx, deleted: Deleted) -> ApiResult<Vec<StreamKey>> {
+/// What goes with a deleted row beyond D1: Hub streams, and attachment blobs in R2.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    pub streams: Vec<StreamKey>,
+    /// R2 keys of the attachments of the sessions that go.
+    pub blobs: Vec<String>,
+}
+
+/// Blobs removed with one delete at most (each is a subrequest); more stay as orphans that
+/// nothing reaches (the API reaches a blob only through its row).
+const MAX_BLOBS: i64 = 500;
+
+/// Lists what goes with `deleted` (call it before the D1 delete; wipe after it committed).
+pub async fn streams(ctx: &Ctx, deleted: Deleted) -> ApiResult<Leftovers> {
+    let streams = stream_keys(ctx, deleted).await?;
+    let (sql, id) = match deleted {
+        Deleted::Session(id) => ("SELECT a.r2_key FROM attachments a WHERE a.session_id = ?1 LIMIT ?2", id),
+        Deleted::Worker(id) => (
+            "SELECT a.r2_key FROM attachments a JOIN sessions s ON s.id = a.session_id WHERE s.worker_id = ?1 LIMIT ?2",
+            id,
+        ),
+        Deleted::Project(id) => (
+            "SELECT a.r2_key FROM attachments a JOIN sessions s ON s.id = a.session_id WHERE s.project_id = ?1 LIMIT ?2",
+            id,
+        ),
+        Deleted::Workspace(id) => (
+            "SELECT a.r2_key FROM attachments a JOIN sessions s ON s.id = a.session_id
+               JOIN projects p ON p.id = s.project_id WHERE p.workspace_id = ?1 LIMIT ?2",
+            id,
+        ),
+    };
+    #[derive(Deserialize)]
+    struct Blob {
+        r2_key: String,
+    }
+    let blobs: Vec<Blob> = ctx.db.all(sql, &[db::int(id), db::int(MAX_BLOBS)]).await?;
+    Ok(Leftovers { streams, blobs: blobs.into_iter().map(|b| b.r2_key).collect() })
+}
+
+async fn stream_keys(ctx: &Ctx, deleted: Deleted) -> ApiResult<Vec<StreamKey>> {
     let (sql, id) = match deleted {
         Deleted::Session(id) => return Ok(vec![StreamKey::session(id)]),
         Deleted::Worker(id) => ("SELECT 'worker' AS kind, ?1 AS id UNION ALL SELECT 'session', id FROM sessions WHERE worker_id = ?1", id),
@@ -62,11 +102,23 @@ fn key(kind: &str, id: i64) -> Option<StreamKey> {
     }
 }
 
-/// Wipes the streams (after the rows they belong to are gone).
-pub async fn wipe(ctx: &Ctx, keys: &[StreamKey]) {
-    for key in keys {
+/// Wipes the streams and deletes the blobs (after the rows they belong to are gone).
+pub async fn wipe(ctx: &Ctx, leftovers: &Leftovers) {
+    for key in &leftovers.streams {
         if let Err(err) = hub::wipe(&ctx.env, key).await {
             worker::console_error!("stream {key:?} not wiped: {}", err.message);
+        }
+    }
+    if leftovers.blobs.is_empty() {
+        return;
+    }
+    let bucket = match ctx.env.bucket(crate::platform::bindings::BLOBS) {
+        Ok(bucket) => bucket,
+        Err(err) => return worker::console_error!("blobs not deleted: {err}"),
+    };
+    for key in &leftovers.blobs {
+        if let Err(err) = bucket.delete(key).await {
+            worker::console_error!("blob {key} not deleted: {err}");
         }
     }
 }

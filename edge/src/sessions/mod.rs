@@ -33,6 +33,7 @@ use crate::http::pagination::PageRequest;
 use crate::hub::client::{self as hub, StreamKey};
 use crate::platform::context::Ctx;
 use crate::platform::ids::{self, Sequenced};
+use crate::platform::retention;
 use crate::{
     http::body, http::query::Query, http::respond, http::validate, people::projects, platform::changes, platform::db,
 };
@@ -578,14 +579,14 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
         return Err(ApiError::forbidden("a worker cannot delete sessions"));
     }
     let session = find_visible(ctx, who, id).await?;
+    // What goes with it is listed before the delete cascades its rows away.
+    let leftovers = retention::streams(ctx, retention::Deleted::Session(session.id)).await?;
     ctx.db.run("DELETE FROM sessions WHERE id = ?1", &[db::int(session.id)]).await?;
     invalidate::session_deleted(session.id);
     if let Some(worker_id) = session.worker_id {
         hub::append(&ctx.env, &StreamKey::worker(worker_id), &EventBody::SessionDelete { session_id: id }).await?;
     }
-    let streams =
-        crate::platform::retention::streams(ctx, crate::platform::retention::Deleted::Session(session.id)).await?;
-    crate::platform::retention::wipe(ctx, &streams).await;
+    retention::wipe(ctx, &leftovers).await;
     changes::emit(ctx, session.project_id, Entity::Session, Action::Deleted, id, Some(Handle::session(id).to_string()))
         .await;
     Ok(respond::no_content())
