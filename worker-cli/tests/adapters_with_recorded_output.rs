@@ -17,6 +17,16 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
 }
 
+/// A shared fixture, or `None` (said on stderr) when the shared fixtures are absent.
+fn fixture(path: &str) -> Option<PathBuf> {
+    let path = fixtures().join(path);
+    if !path.exists() {
+        eprintln!("the shared fixture {} is absent: nothing to replay", path.display());
+        return None;
+    }
+    Some(path)
+}
+
 /// A program that ignores its arguments and stdin and prints `capture`.
 fn replaying(dir: &Path, name: &str, capture: &Path) -> String {
     program(dir, name, &format!("cat >/dev/null\ncat '{}'", capture.display()))
@@ -63,11 +73,7 @@ fn count(events: &[AgentEvent], pred: impl Fn(&AgentEvent) -> bool) -> usize {
 
 #[tokio::test]
 async fn claude_codes_recorded_stream_json_normalizes() {
-    let capture = fixtures().join("claude/stream-json.claude-clean.v2.0.25.jsonl");
-    if !capture.exists() {
-        eprintln!("the shared fixture {} is absent: nothing to replay", capture.display());
-        return;
-    }
+    let Some(capture) = fixture("claude/stream-json.claude-clean.v2.0.25.jsonl") else { return };
     let dir = tempfile::tempdir().unwrap();
     let mut claude = Claude::new(&replaying_claude(dir.path(), "fake-claude", &capture));
     let (outcome, events) = replay(&mut claude, dir.path()).await;
@@ -95,11 +101,7 @@ async fn claude_codes_recorded_stream_json_normalizes() {
 
 #[tokio::test]
 async fn codex_recorded_exec_json_normalizes() {
-    let dir = fixtures().join("codex");
-    if !dir.exists() {
-        eprintln!("the shared fixtures {} are absent: nothing to replay", dir.display());
-        return;
-    }
+    let Some(dir) = fixture("codex") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let mut kinds = std::collections::BTreeSet::new();
     let mut completed = 0;
@@ -206,11 +208,9 @@ async fn replay_permission_prompt(
 
 #[tokio::test]
 async fn a_recorded_claude_permission_prompt_is_asked_and_allowed_with_the_exact_control_response() {
-    let capture = fixtures().join("claude/permission-prompt-stdio.approved.hrntknr-claude-code-protocol.jsonl");
-    if !capture.exists() {
-        eprintln!("the shared fixture {} is absent: nothing to replay", capture.display());
+    let Some(capture) = fixture("claude/permission-prompt-stdio.approved.hrntknr-claude-code-protocol.jsonl") else {
         return;
-    }
+    };
     let (asked, written, expected, outcome) = replay_permission_prompt(&capture, requests::Answer::allow()).await;
     assert_eq!(outcome, Outcome::Completed);
     assert_eq!(asked.len(), 1, "{asked:?}");
@@ -225,11 +225,9 @@ async fn a_recorded_claude_permission_prompt_is_asked_and_allowed_with_the_exact
 
 #[tokio::test]
 async fn a_recorded_claude_permission_prompt_denied_answers_with_the_exact_control_response() {
-    let capture = fixtures().join("claude/permission-prompt-stdio.denied.hrntknr-claude-code-protocol.jsonl");
-    if !capture.exists() {
-        eprintln!("the shared fixture {} is absent: nothing to replay", capture.display());
+    let Some(capture) = fixture("claude/permission-prompt-stdio.denied.hrntknr-claude-code-protocol.jsonl") else {
         return;
-    }
+    };
     let (asked, written, expected, outcome) =
         replay_permission_prompt(&capture, requests::Answer::deny("Denied by test")).await;
     assert_eq!(outcome, Outcome::Completed);
