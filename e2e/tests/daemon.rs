@@ -785,3 +785,48 @@ async fn an_agent_inside_its_session_comments_and_passes_a_baton_with_no_login()
     assert_eq!(m.admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
     assert_eq!(agent.get(&format!("/api/projects/{}", m.project)).await.0, 401, "the token died with its session");
 }
+
+/// The loop a person lives: an agent asks for approval, the session shows it waits, the
+/// request is in the person's inbox, the person answers from another machine with the CLI,
+/// and the agent goes on with the answer; a deny reaches it as a deny; `baton delegate
+/// --wait` returns the agent's answer; the turn's cost is the session's.
+#[tokio::test]
+async fn an_approval_waits_for_a_person_who_answers_with_the_cli() {
+    let m = Machine::new().await;
+    let _daemon = m.daemon();
+    let session = m.session().await;
+    let seq = m.send(session, "approve: rm -f build.log").await["seq"].as_u64().unwrap();
+    let request_id = format!("scripted-{seq}-1");
+    let start = std::time::Instant::now();
+    let pending = loop {
+        let inbox: Value = serde_json::from_str(&m.run_in_repo(&["inbox", "--json"])).unwrap();
+        let mine = inbox.as_array().unwrap().iter().find(|i| i["session_id"] == session).cloned();
+        if let Some(input) = mine {
+            break input;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the request never reached the inbox");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (pending["request_id"].as_str(), pending["summary"].as_str()),
+        (Some(request_id.as_str()), Some("Bash: rm -f build.log"))
+    );
+    assert_eq!(m.admin.fetch(&format!("/api/sessions/{session}")).await["state"], "awaiting_input");
+
+    let answered =
+        m.run_in_repo(&["answer", &format!("S-{session}"), &request_id, "deny", "--message", "not on this box"]);
+    assert!(answered.to_lowercase().contains("denied"), "{answered}");
+    let events = m.wait_for(session, "the turn after the answer", ends(seq)).await;
+    let said: Vec<&str> = events.iter().filter_map(|e| e["event"]["text"].as_str()).collect();
+    assert!(said.contains(&"answer: deny not on this box"), "{said:?}");
+    let again = m.command(&["answer", &format!("S-{session}"), &request_id, "allow"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(1), "a second, different answer is refused");
+
+    // Delegation returns the agent's answer.
+    let out =
+        m.run_in_repo(&["delegate", &format!("W-{}", m.worker), "write notes.txt: delegated", "--wait", "--json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(report["answer"].as_str().unwrap().starts_with("done: wrote notes.txt"), "{report}");
+    let delegated = report["session_id"].as_i64().unwrap();
+    assert_eq!(m.admin.fetch(&format!("/api/sessions/{delegated}")).await["worker_id"], m.worker);
+}

@@ -271,3 +271,50 @@ async fn a_transcript_pages_back_from_its_end() {
     assert!(start.get("next_before").is_none(), "the start of the stream: {start}");
     assert_eq!(admin.get(&format!("/api/sessions/{session}/events?before=0")).await.0, 400);
 }
+
+/// A bare pass works with any user token: a person in several workspaces passes into their
+/// default one (the first joined, or the one they chose); a token scoped to one workspace
+/// reaches that workspace only, never as an admin, and mints only tokens as narrow.
+#[tokio::test]
+async fn bare_passes_go_home_and_scoped_tokens_reach_one_workspace() {
+    let admin = Api::admin();
+    let (first, _) = workspace_with_project(&admin).await;
+    let (second, second_project) = workspace_with_project(&admin).await;
+    let name = unique("two");
+    let member = new_member(&admin, &name).await;
+    for ws in [first, second] {
+        admin.create(&format!("/api/workspaces/{ws}/members"), json!({"username": name})).await;
+    }
+    let pass = |api: &Api| {
+        let api = api.clone();
+        async move {
+            let passed = api.create("/api/pass", json!({"task": "bare"})).await;
+            api.fetch(&format!("/api/status/{}", passed["baton_id"].as_str().unwrap())).await
+        }
+    };
+    assert_eq!(pass(&member).await["workspace_id"], first, "the first one joined");
+    let patch = member.request(Method::PATCH, "/api/auth/me").json(&json!({"default_workspace_id": second}));
+    let (status, me) = member.send(patch).await;
+    assert_eq!((status, me["default_workspace_id"].as_i64()), (200, Some(second)), "{me}");
+    assert_eq!(pass(&member).await["workspace_id"], second, "the chosen one");
+
+    let scoped = member.create("/api/tokens", json!({"name": "agent-key", "workspace_id": first})).await;
+    assert_eq!(scoped["workspace_id"], first);
+    let key = member.with_token(scoped["token"].as_str());
+    let seen = key.fetch("/api/workspaces").await;
+    let ids: Vec<i64> = seen["items"].as_array().unwrap().iter().map(|w| w["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [first]);
+    assert_eq!(key.get(&format!("/api/projects/{second_project}")).await.0, 404);
+    assert_eq!(pass(&key).await["workspace_id"], first, "a scoped key's home is its workspace");
+    let narrower = key.create("/api/tokens", json!({"name": "from-a-key"})).await;
+    assert_eq!(narrower["workspace_id"], first, "a scoped token mints only scoped tokens");
+
+    let admin_key = admin.create("/api/tokens", json!({"name": "admin-key", "workspace_id": first})).await;
+    let admin_key = admin.with_token(admin_key["token"].as_str());
+    assert_eq!(
+        admin_key.post("/api/users", json!({"username": unique("x"), "password": "a long password"})).await.0,
+        403
+    );
+    let (status, _) = admin.post("/api/tokens", json!({"name": "x", "workspace_id": 999_999_999})).await;
+    assert_eq!(status, 400);
+}

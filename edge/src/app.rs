@@ -225,6 +225,7 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
     match m.route {
         Route::AuthLogout => users::logout(ctx, who).await,
         Route::AuthMe => users::me(ctx, who).await,
+        Route::AuthMeUpdate => users::update_me(ctx, who, req).await,
         Route::AuthPassword => users::change_password(ctx, who, req).await,
         Route::TokensCreate => tokens::create(ctx, who, req).await,
         Route::TokensList => tokens::list(ctx, who, query).await,

@@ -99,6 +99,7 @@ mod tests {
             api::Health,
             api::User,
             api::UpdateUser,
+            api::UpdateMe,
             api::TokensRevoked,
             api::BootstrapRequest,
             api::BootstrapResponse,

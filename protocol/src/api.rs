@@ -44,6 +44,9 @@ pub struct User {
     /// A disabled user cannot log in; their tokens, web logins and workers stop working.
     #[serde(default)]
     pub disabled: bool,
+    /// Where a baton passed without a workspace goes (none: the first one joined).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_workspace_id: Option<i64>,
 }
 
 /// `PATCH /api/users/:id` (admins only): disable or re-enable a person. Disabling ends their
@@ -139,6 +142,10 @@ pub struct CreateToken {
     /// The token stops working after this many days (1 to 3650); none: until revoked.
     #[serde(default)]
     pub expires_in_days: Option<u32>,
+    /// The token reaches this workspace only (least privilege for an agent's key), and never
+    /// acts as an admin; none: everything its person reaches.
+    #[serde(default)]
+    pub workspace_id: Option<i64>,
 }
 
 /// A freshly minted token: the only time its secret is shown.
@@ -151,6 +158,8 @@ pub struct TokenCreated {
     pub created_at: String,
     #[serde(default)]
     pub expires_at: Option<String>,
+    #[serde(default)]
+    pub workspace_id: Option<i64>,
 }
 
 /// A token as listed: never its secret.
@@ -163,6 +172,19 @@ pub struct TokenInfo {
     pub last_used_at: Option<String>,
     #[serde(default)]
     pub expires_at: Option<String>,
+    #[serde(default)]
+    pub workspace_id: Option<i64>,
+}
+
+/// `PATCH /api/auth/me`: the caller's own settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// The workspace a baton passed without one goes to (`null`: the first one joined).
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<i64>"))]
+    pub default_workspace_id: Option<Option<i64>>,
 }
 
 /// `POST /api/workspaces`.

@@ -75,6 +75,9 @@ pub struct Principal {
     /// Set when the caller is the agent of a session (a `bta_` session token): it sees its
     /// session's workspace and nothing else, and only the routes `app::agent_may` lists.
     pub agent: Option<AgentScope>,
+    /// Set for a personal token scoped to one workspace (`(token id, workspace id)`): it sees
+    /// that workspace only, and never acts as an admin.
+    pub token_scope: Option<(i64, i64)>,
 }
 
 /// What a session's agent may touch: its session's workspace, as the session's worker's
@@ -90,7 +93,8 @@ pub struct AgentScope {
 }
 
 /// Callers in per-isolate caches: people by id (positive), workers by minus their id, agents
-/// by minus this plus their session's id (worker and session ids stay far below it).
+/// by minus this plus their session's id, scoped tokens by this plus their id (every id
+/// stays far below it).
 const AGENT_CACHE_KEYS: i64 = 1 << 52;
 
 /// What a worker token may touch.
@@ -143,9 +147,10 @@ impl Principal {
     /// The two arguments of [`Principal::visible_clause`]: (is admin, user id, or minus the
     /// workspace of an agent).
     pub fn visibility_args(&self) -> [wasm_bindgen::JsValue; 2] {
-        let user = match self.agent {
-            Some(a) => -a.workspace_id,
-            None => self.user_id,
+        let user = match (self.agent, self.token_scope) {
+            (Some(a), _) => -a.workspace_id,
+            (None, Some((_, workspace))) => -workspace,
+            (None, None) => self.user_id,
         };
         [db::int(i64::from(self.is_admin())), db::int(user)]
     }
@@ -153,10 +158,11 @@ impl Principal {
     /// Distinguishes callers in per-isolate caches: people by id, workers below zero, agents
     /// further below.
     pub fn cache_key(&self) -> i64 {
-        match (self.worker, self.agent) {
-            (Some(w), _) => -w.worker_id,
-            (None, Some(a)) => -AGENT_CACHE_KEYS - a.session_id,
-            (None, None) => self.user_id,
+        match (self.worker, self.agent, self.token_scope) {
+            (Some(w), _, _) => -w.worker_id,
+            (None, Some(a), _) => -AGENT_CACHE_KEYS - a.session_id,
+            (None, None, Some((token, _))) => AGENT_CACHE_KEYS + token,
+            (None, None, None) => self.user_id,
         }
     }
 
@@ -183,6 +189,8 @@ struct TokenRow {
     user_id: i64,
     username: String,
     role: String,
+    #[serde(default)]
+    workspace_id: Option<i64>,
 }
 
 pub fn parse_role(text: &str) -> Role {
@@ -223,9 +231,11 @@ pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Princip
 async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
     let row: Option<TokenRow> = db
         .first(
-            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role
+            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role, t.workspace_id
          FROM api_tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ?1 AND u.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+         WHERE t.token_hash = ?1 AND u.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)
+           AND (t.workspace_id IS NULL OR u.role = 'admin'
+                OR EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = t.workspace_id AND m.user_id = u.id))",
             &[db::text(hash), db::int(now)],
         )
         .await?;
@@ -235,13 +245,16 @@ async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
             db.run("UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2", &[db::int(now), db::int(id)]).await?;
         }
     }
+    let token_scope = row.token_id.zip(row.workspace_id);
     Ok(Some(Principal {
         user_id: row.user_id,
         username: row.username,
-        role: parse_role(&row.role),
+        // A scoped token is least privilege: never an admin's.
+        role: if token_scope.is_some() { Role::Member } else { parse_role(&row.role) },
         web_login_hash: None,
         worker: None,
         agent: None,
+        token_scope,
     }))
 }
 
@@ -274,6 +287,7 @@ async fn agent(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
         role: Role::Member,
         web_login_hash: None,
         worker: None,
+        token_scope: None,
         agent: Some(AgentScope {
             session_id: a.session_id,
             worker_id: a.worker_id,
@@ -316,6 +330,7 @@ async fn worker(db: &Db, hash: &str) -> ApiResult<Option<Principal>> {
             workspace_id: w.workspace_id,
         }),
         agent: None,
+        token_scope: None,
     }))
 }
 
@@ -335,6 +350,7 @@ async fn web_login(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>
         web_login_hash: Some(hash.to_owned()),
         worker: None,
         agent: None,
+        token_scope: None,
     }))
 }
 

@@ -211,6 +211,7 @@ mod tests {
             web_login_hash: None,
             worker: None,
             agent: None,
+            token_scope: None,
         }
     }
 

@@ -485,6 +485,7 @@ mod tests {
             web_login_hash: None,
             worker: None,
             agent: None,
+            token_scope: None,
         };
         let worker = |worker_id, project_id| Principal {
             user_id: 0,

@@ -100,7 +100,9 @@ pub async fn resolve(ctx: &Ctx, who: &Principal, named: Named, workspace_id: Opt
     }
 }
 
-/// The one workspace the caller reaches, or a 400 that says to name it.
+/// The workspace an unaddressed baton belongs to when the pass names none: the only one the
+/// caller reaches, else the person's default workspace, else the first one they joined; an
+/// admin in no workspace who sees several must name one (400).
 async fn only_workspace(ctx: &Ctx, who: &Principal) -> ApiResult<i64> {
     #[derive(Deserialize)]
     struct Id {
@@ -110,13 +112,38 @@ async fn only_workspace(ctx: &Ctx, who: &Principal) -> ApiResult<i64> {
     let sql = format!("SELECT w.id FROM workspaces w WHERE {} LIMIT 2", Principal::visible_clause("w.id", 1, 2));
     let found: Vec<Id> = ctx.db.all(&sql, &[admin, user]).await?;
     match found.as_slice() {
-        [one] => Ok(one.id),
-        [] => Err(ApiError::invalid_field("workspace_id", "your token reaches no workspace: ask an admin to add you")),
-        _ => Err(ApiError::invalid_field(
-            "workspace_id",
-            "is required: your token reaches several workspaces (or address the baton with to.project or to.worker)",
-        )),
+        [one] => return Ok(one.id),
+        [] => {
+            return Err(ApiError::invalid_field(
+                "workspace_id",
+                "your token reaches no workspace: ask an admin to add you",
+            ))
+        }
+        _ => {}
     }
+    // Several: the person's choice, or where they arrived first (a membership still held).
+    #[derive(Deserialize)]
+    struct Home {
+        id: Option<i64>,
+    }
+    let home: Option<Home> = ctx
+        .db
+        .first(
+            "SELECT COALESCE(
+               (SELECT u.default_workspace_id FROM users u WHERE u.id = ?1 AND u.default_workspace_id IN
+                  (SELECT m.workspace_id FROM memberships m WHERE m.user_id = ?1)),
+               (SELECT m.workspace_id FROM memberships m WHERE m.user_id = ?1 ORDER BY m.added_at, m.workspace_id LIMIT 1)
+             ) AS id",
+            &[crate::platform::db::int(who.user_id)],
+        )
+        .await?;
+    home.and_then(|h| h.id).ok_or_else(|| {
+        ApiError::invalid_field(
+            "workspace_id",
+            "is required: your token reaches several workspaces and you belong to none of them \
+             (or address the baton with to.project or to.worker)",
+        )
+    })
 }
 
 #[cfg(test)]

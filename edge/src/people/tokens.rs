@@ -24,9 +24,11 @@ struct TokenRow {
     last_used_at: Option<i64>,
     #[serde(default)]
     expires_at: Option<i64>,
+    #[serde(default)]
+    workspace_id: Option<i64>,
 }
 
-const COLUMNS: &str = "id, name, created_at, last_used_at, expires_at";
+const COLUMNS: &str = "id, name, created_at, last_used_at, expires_at, workspace_id";
 
 /// The longest a token may be made to last, in days.
 pub const MAX_EXPIRY_DAYS: u32 = 3650;
@@ -34,17 +36,23 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Mints a token for `user_id` and stores its hash; the returned secret is never stored.
 pub async fn mint_for(ctx: &Ctx, user_id: i64, name: &str) -> ApiResult<TokenCreated> {
-    mint_expiring(ctx, user_id, name, None).await
+    mint_expiring(ctx, user_id, name, None, None).await
 }
 
-async fn mint_expiring(ctx: &Ctx, user_id: i64, name: &str, expires_at: Option<i64>) -> ApiResult<TokenCreated> {
+async fn mint_expiring(
+    ctx: &Ctx,
+    user_id: i64,
+    name: &str,
+    expires_at: Option<i64>,
+    workspace_id: Option<i64>,
+) -> ApiResult<TokenCreated> {
     let token = secrets::mint(TokenKind::Personal)?;
     let row: Option<TokenRow> = ctx
         .db
         .first(
             &format!(
-                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 RETURNING {COLUMNS}"
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at, workspace_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {COLUMNS}"
             ),
             &[
                 db::int(user_id),
@@ -52,6 +60,7 @@ async fn mint_expiring(ctx: &Ctx, user_id: i64, name: &str, expires_at: Option<i
                 db::text(&secrets::hash(&token)),
                 db::int(ctx.now),
                 db::opt_int(expires_at),
+                db::opt_int(workspace_id),
             ],
         )
         .await?;
@@ -62,6 +71,7 @@ async fn mint_expiring(ctx: &Ctx, user_id: i64, name: &str, expires_at: Option<i
         token,
         created_at: rfc3339_from_ms(row.created_at),
         expires_at: row.expires_at.map(rfc3339_from_ms),
+        workspace_id: row.workspace_id,
     })
 }
 
@@ -76,7 +86,21 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
             return Err(ApiError::invalid_field("expires_in_days", format!("must be 1 to {MAX_EXPIRY_DAYS}")));
         }
     };
-    Ok(respond::created(&mint_expiring(ctx, who.user_id, &name, expires_at).await?))
+    // A scoped token can only narrow what its maker reaches, never widen it.
+    let workspace_id = match (input.workspace_id, who.token_scope) {
+        (Some(id), _) => Some(
+            crate::people::workspaces::find_visible(ctx, who, id)
+                .await
+                .map_err(|_| ApiError::invalid_field("workspace_id", format!("{id} is not a workspace you see")))?
+                .id,
+        ),
+        (None, Some((_, scoped))) => Some(scoped),
+        (None, None) => None,
+    };
+    if who.worker.is_some() || who.agent.is_some() {
+        return Err(ApiError::forbidden("only people mint personal tokens"));
+    }
+    Ok(respond::created(&mint_expiring(ctx, who.user_id, &name, expires_at, workspace_id).await?))
 }
 
 /// Revokes every API token of `user_id`; answers how many.
@@ -112,6 +136,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
             created_at: rfc3339_from_ms(r.created_at),
             last_used_at: r.last_used_at.map(rfc3339_from_ms),
             expires_at: r.expires_at.map(rfc3339_from_ms),
+            workspace_id: r.workspace_id,
         })
         .collect();
     Ok(respond::ok(&Page { items, next_cursor }))

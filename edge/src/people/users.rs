@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// The columns of a [`UserRow`].
-const COLUMNS: &str = "id, username, role, created_at, disabled_at";
+const COLUMNS: &str = "id, username, role, created_at, disabled_at, default_workspace_id";
 
 /// How long a web login lasts.
 const LOGIN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -34,6 +34,8 @@ pub struct UserRow {
     pub created_at: i64,
     #[serde(default)]
     pub disabled_at: Option<i64>,
+    #[serde(default)]
+    pub default_workspace_id: Option<i64>,
 }
 
 impl From<UserRow> for User {
@@ -44,6 +46,7 @@ impl From<UserRow> for User {
             role: crate::access::auth::parse_role(&row.role),
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
             disabled: row.disabled_at.is_some(),
+            default_workspace_id: row.default_workspace_id,
         }
     }
 }
@@ -149,6 +152,30 @@ pub async fn logout(ctx: &Ctx, who: &Principal) -> ApiResult<Response> {
         .headers()
         .set("set-cookie", &format!("{LOGIN_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"))?;
     Ok(response)
+}
+
+/// `PATCH /api/auth/me`: the caller's default workspace (where a baton passed without one
+/// goes; `null` for the first one joined).
+pub async fn update_me(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    if who.worker.is_some() || who.agent.is_some() || who.token_scope.is_some() {
+        return Err(ApiError::forbidden("a person changes their settings with an unscoped token or the web login"));
+    }
+    let input: protocol::api::UpdateMe = body::read_json(req).await?;
+    if let Some(choice) = input.default_workspace_id {
+        if let Some(id) = choice {
+            crate::people::workspaces::find_visible(ctx, who, id).await.map_err(|_| {
+                ApiError::invalid_field("default_workspace_id", format!("{id} is not a workspace you see"))
+            })?;
+        }
+        ctx.db
+            .run(
+                "UPDATE users SET default_workspace_id = ?2 WHERE id = ?1",
+                &[db::int(who.user_id), db::opt_int(choice)],
+            )
+            .await?;
+        crate::access::invalidate::user_changed(who.user_id);
+    }
+    me(ctx, who).await
 }
 
 /// `GET /api/auth/me`.

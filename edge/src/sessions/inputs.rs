@@ -349,6 +349,19 @@ fn refused(refusal: Refusal, request_id: &str) -> ApiError {
     }
 }
 
+/// A turn ended: what it still asked leaves the inbox (as expired: the agent no longer waits).
+pub async fn close_turn(ctx: &Ctx, session_id: i64, message_seq: u64) -> ApiResult<()> {
+    ctx.db
+        .run(
+            "UPDATE session_inputs SET status = 'expired', decision = 'deny', message = 'the turn ended first',
+               answered_at = ?3
+             WHERE session_id = ?1 AND message_seq = ?2 AND status = 'pending'",
+            &[db::int(session_id), db::int(i64::try_from(message_seq).unwrap_or(i64::MAX)), db::int(ctx.now)],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Whether the session has a request waiting for a person.
 pub async fn waiting(ctx: &Ctx, session_id: i64) -> ApiResult<bool> {
     #[derive(Deserialize)]

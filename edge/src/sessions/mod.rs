@@ -634,6 +634,9 @@ pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
         }
         _ => None,
     };
+    if let Some((_, message_seq, _)) = ended {
+        inputs::close_turn(ctx, session.id, message_seq).await?;
+    }
     if let Some((kind, message_seq, error)) = ended {
         let data = serde_json::json!({
             "session_id": session.id, "session": Handle::session(session.id).to_string(),

@@ -10,12 +10,16 @@ use crate::resolve;
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Mint a token; it is shown once, store it now
-    #[command(after_help = "Example:\n  baton token create laptop\n  baton token create ci --expires-in-days 30")]
+    #[command(after_help = "Example:\n  baton token create laptop\n  baton token create ci --expires-in-days 30\n  \
+                      baton token create agent-key --workspace acme   # least privilege for an agent")]
     Create {
         name: String,
         /// The token stops working after this many days (1 to 3650) [default: never]
         #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
         expires_in_days: Option<u32>,
+        /// The token reaches this workspace only (name or id), and never acts as an admin
+        #[arg(long, value_name = "WORKSPACE")]
+        workspace: Option<String>,
     },
     /// List your tokens (never their secrets)
     Ls,
@@ -35,8 +39,12 @@ pub enum Command {
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
-        Command::Create { name, expires_in_days } => {
-            let body = CreateToken { name: name.clone(), expires_in_days: *expires_in_days };
+        Command::Create { name, expires_in_days, workspace } => {
+            let workspace_id = match workspace {
+                Some(w) => Some(resolve::workspace(&env.client, w).await?.id),
+                None => None,
+            };
+            let body = CreateToken { name: name.clone(), expires_in_days: *expires_in_days, workspace_id };
             let t: TokenCreated = env.client.post("create token", "/api/tokens", &body).await?;
             env.print(&t, |t| {
                 let expiry = match &t.expires_at {

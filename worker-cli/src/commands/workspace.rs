@@ -23,6 +23,15 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Your default workspace: where a baton you pass without one goes (`--clear`: the first
+    /// one you joined)
+    #[command(after_help = "Example:\n  baton workspace default acme\n  baton workspace default --clear")]
+    Default {
+        #[arg(required_unless_present = "clear")]
+        workspace: Option<String>,
+        #[arg(long, conflicts_with = "workspace")]
+        clear: bool,
+    },
 }
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
@@ -49,6 +58,18 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 .patch("rename workspace", &format!("/api/workspaces/{}", w.id), &Rename { name: name.clone() })
                 .await?;
             env.print(&renamed, |r| format!("Renamed workspace {} to {}.", w.name, r.name))
+        }
+        Command::Default { workspace, clear: _ } => {
+            let id = match workspace {
+                Some(w) => Some(resolve::workspace(&env.client, w).await?.id),
+                None => None,
+            };
+            let body = protocol::api::UpdateMe { default_workspace_id: Some(id) };
+            let me: protocol::api::User = env.client.patch("set your default workspace", "/api/auth/me", &body).await?;
+            env.print(&me, |me| match (me.default_workspace_id, workspace) {
+                (Some(_), Some(w)) => format!("Batons you pass without a workspace go to {w}."),
+                _ => "Batons you pass without a workspace go to the first one you joined.".to_owned(),
+            })
         }
         Command::Rm { workspace, yes } => {
             confirm(*yes, &format!("workspace {workspace} with all its projects"))?;
