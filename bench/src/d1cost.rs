@@ -250,5 +250,55 @@ pub async fn run(api: &Api) -> Result<Vec<Cost>> {
     measure(api, c, "POST /api/done/:id", Method::POST, &format!("/api/done/{id}"), Some(json!({"output": 1}))).await?;
     measure(api, c, "GET /api/status/:id", Method::GET, &format!("/api/status/{id}"), None).await?;
     measure(api, c, "GET /api/batons?limit=50", Method::GET, "/api/batons?limit=50", None).await?;
+    people_in_the_loop(api, c, project).await?;
     Ok(costs)
+}
+
+/// The calls of sessions with a worker: the agent's token, its requests and their answers,
+/// share links and cost.
+async fn people_in_the_loop(api: &Api, c: &mut Vec<Cost>, project: i64) -> Result<()> {
+    let body = json!({"project_id": project, "name": "bench-worker", "machine_id": "bench-machine",
+                      "agent": "scripted", "base_branch": "main"});
+    let registered = api.create("/api/workers", body).await;
+    let worker = api.with_token(registered["token"].as_str());
+    let s = api.create("/api/sessions", json!({"project_id": project, "worker_id": registered["worker"]["id"]})).await;
+    let session = s["id"].as_i64().unwrap_or_default();
+    measure(
+        &worker,
+        c,
+        "POST /api/sessions/:id/token (worker)",
+        Method::POST,
+        &format!("/api/sessions/{session}/token"),
+        None,
+    )
+    .await?;
+    let ask = json!({"request_id": "bench-1", "kind": "approval", "tool": "Bash", "summary": "Bash: ls",
+                     "input": {"command": "ls"}, "message_seq": 2});
+    let inputs = format!("/api/sessions/{session}/inputs");
+    measure(&worker, c, "POST /api/sessions/:id/inputs (worker)", Method::POST, &inputs, Some(ask)).await?;
+    measure(api, c, "GET /api/inputs?status=pending", Method::GET, "/api/inputs?status=pending", None).await?;
+    let answer = json!({"decision": "allow"});
+    measure(api, c, "POST /api/sessions/:id/inputs/:request", Method::POST, &format!("{inputs}/bench-1"), Some(answer))
+        .await?;
+    let usage = json!({"type": "agent_event", "message_seq": 2,
+                       "event": {"kind": "usage", "input_tokens": 10, "output_tokens": 2, "cost_usd": 0.01}});
+    let events = format!("/api/sessions/{session}/events");
+    measure(&worker, c, "POST /api/sessions/:id/events (usage)", Method::POST, &events, Some(usage)).await?;
+    measure(api, c, "GET /api/sessions/:id (state, cost)", Method::GET, &format!("/api/sessions/{session}"), None)
+        .await?;
+    measure(api, c, "GET /api/projects/:id/cost", Method::GET, &format!("/api/projects/{project}/cost"), None).await?;
+    let share = measure(
+        api,
+        c,
+        "POST /api/sessions/:id/shares",
+        Method::POST,
+        &format!("/api/sessions/{session}/shares"),
+        Some(json!({})),
+    )
+    .await?;
+    let token = share["url"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned();
+    let guest = api.with_token(None);
+    measure(&guest, c, "GET /api/share/:token/events", Method::GET, &format!("/api/share/{token}/events"), None)
+        .await?;
+    Ok(())
 }

@@ -10,6 +10,7 @@
 //!
 //! Request loops are bounded in count and time and only talk to the local server.
 
+mod asking;
 mod d1cost;
 mod fanout;
 mod handoff;
@@ -84,6 +85,9 @@ async fn main() -> Result<()> {
     eprintln!("bench: D1 rows per endpoint");
     let d1 = d1cost::run(&api).await?;
 
+    eprintln!("bench: a request for a person, worker to subscriber");
+    let asking = asking::run(&api, if quick { 30 } else { 100 }).await?;
+
     let mut fanouts = Vec::new();
     for &subscribers in &settings.fanout_sizes {
         eprintln!("bench: fan-out to {subscribers} subscribers");
@@ -104,6 +108,7 @@ async fn main() -> Result<()> {
         fanouts,
         d1,
         worker,
+        asking,
         settings: &settings,
     });
     println!("{text}");

@@ -17,6 +17,7 @@ pub struct Figures<'a> {
     pub fanouts: Vec<Fanout>,
     pub d1: Vec<crate::d1cost::Cost>,
     pub worker: crate::worker::WorkerFigures,
+    pub asking: Latency,
     pub settings: &'a Settings,
 }
 
@@ -109,6 +110,13 @@ pub fn render(f: &Figures) -> String {
             fan.latency.p50 / f.floor_latency.p50
         ));
     }
+    out.push_str(&format!(
+        "| a request for a person: the worker's POST → `input_requested` on a subscriber, p50 / p99 ({} requests) | {:.1} / {:.1} ms | {:.1}x floor p50 |\n",
+        f.asking.samples,
+        f.asking.p50,
+        f.asking.p99,
+        f.asking.p50 / f.floor_latency.p50
+    ));
     let w = &f.worker;
     out.push_str(&format!(
         "\n### The worker\n\n| figure | value | target |\n|---|---|---|\n\
