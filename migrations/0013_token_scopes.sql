@@ -2,3 +2,10 @@
 -- people have a default workspace, used when a baton is passed without naming one.
 ALTER TABLE api_tokens ADD COLUMN workspace_id INTEGER REFERENCES workspaces(id) ON DELETE CASCADE;
 ALTER TABLE users ADD COLUMN default_workspace_id INTEGER REFERENCES workspaces(id) ON DELETE SET NULL;
+
+-- A session's running cost totals, kept with the row (recomputed from turn_costs, by its
+-- primary key, whenever a turn reports usage), so reading a session costs no extra query.
+ALTER TABLE sessions ADD COLUMN cost_turns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN cost_input_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN cost_output_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;

@@ -110,6 +110,9 @@ async fn a_share_link_shows_its_session_and_nothing_else() {
     assert!(html.contains("&lt;b&gt;hello&lt;/b&gt; from inside") && !html.contains("<b>hello"), "{html}");
     let shown = guest.fetch(&format!("/api/share/{token}")).await;
     assert_eq!(shown["id"], session);
+    let relayed = guest.http.get(format!("{}/api/share/{token}/events", admin.url)).send().await.unwrap();
+    assert_eq!(relayed.headers()["cache-control"], "no-store", "a page relayed from the Hub too");
+    assert_eq!(relayed.headers()["x-robots-tag"], "noindex");
     let log = guest.fetch(&format!("/api/share/{token}/events")).await;
     assert!(log["items"].as_array().unwrap().iter().any(|e| e["type"] == "user_message"));
     let (status, _) = guest.post(&format!("/api/share/{token}/messages"), json!({"text": "hi"})).await;

@@ -37,11 +37,13 @@ pub fn usage(event: &EventBody) -> Option<(u64, Cost)> {
     }
 }
 
-/// Records a turn's usage (the session's worker wrote it into the transcript).
+/// Records a turn's usage (the session's worker wrote it into the transcript), and the
+/// session's totals with it, in one batch.
 pub async fn record(ctx: &Ctx, session: SessionScope, message_seq: u64, cost: Cost) -> ApiResult<()> {
     let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    ctx.db
-        .run(
+    let insert = ctx
+        .db
+        .prepare(
             "INSERT INTO turn_costs (session_id, message_seq, project_id, task_id, input_tokens, output_tokens, cost_usd, at)
              SELECT ?1, ?2, s.project_id, s.task_id, ?3, ?4, ?5, ?6 FROM sessions s WHERE s.id = ?1
              ON CONFLICT (session_id, message_seq) DO UPDATE SET
@@ -56,8 +58,16 @@ pub async fn record(ctx: &Ctx, session: SessionScope, message_seq: u64, cost: Co
                 wasm_bindgen::JsValue::from_f64(cost.cost_usd),
                 db::int(ctx.now),
             ],
-        )
-        .await?;
+        )?;
+    let totals = ctx.db.prepare(
+        &format!(
+            "UPDATE sessions SET (cost_turns, cost_input_tokens, cost_output_tokens, cost_usd) =
+               (SELECT {SUM} FROM turn_costs WHERE session_id = ?1)
+             WHERE id = ?1"
+        ),
+        &[db::int(session.id)],
+    )?;
+    ctx.db.batch(vec![insert, totals]).await?;
     Ok(())
 }
 
@@ -81,17 +91,12 @@ impl From<Sum> for Cost {
     }
 }
 
-const SUM: &str = "COUNT(*) AS turns, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, \
-                   SUM(cost_usd) AS cost_usd";
+const SUM: &str = "COUNT(*) AS turns, COALESCE(SUM(input_tokens), 0) AS input_tokens, \
+                   COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cost_usd), 0) AS cost_usd";
 
 async fn sum(ctx: &Ctx, filter: &str, args: &[wasm_bindgen::JsValue]) -> ApiResult<Cost> {
     let sum: Option<Sum> = ctx.db.first(&format!("SELECT {SUM} FROM turn_costs WHERE {filter}"), args).await?;
     Ok(sum.map(Cost::from).unwrap_or_default())
-}
-
-/// A session's total.
-pub async fn of_session(ctx: &Ctx, session_id: i64) -> ApiResult<Cost> {
-    sum(ctx, "session_id = ?1", &[db::int(session_id)]).await
 }
 
 /// `GET /api/tasks/:id/cost`: the total of the sessions that worked on the task.

@@ -40,7 +40,8 @@ use crate::{
 use protocol::event::{Action, Entity};
 
 const COLUMNS: &str = "s.id, s.project_id, s.worker_id, s.name, s.plan_mode, s.model, s.effort, s.permissions, \
-                       s.input_timeout_s, s.task_id, s.created_at";
+                       s.input_timeout_s, s.task_id, s.cost_turns, s.cost_input_tokens, s.cost_output_tokens, \
+                       s.cost_usd, s.created_at";
 
 #[derive(Deserialize)]
 struct SessionRow {
@@ -57,6 +58,14 @@ struct SessionRow {
     input_timeout_s: Option<i64>,
     #[serde(default)]
     task_id: Option<i64>,
+    #[serde(default)]
+    cost_turns: i64,
+    #[serde(default)]
+    cost_input_tokens: i64,
+    #[serde(default)]
+    cost_output_tokens: i64,
+    #[serde(default)]
+    cost_usd: f64,
     created_at: i64,
 }
 
@@ -81,7 +90,12 @@ impl From<SessionRow> for Session {
                 .and_then(|t| u32::try_from(t).ok())
                 .unwrap_or(protocol::api::DEFAULT_INPUT_TIMEOUT_S),
             task_id: row.task_id,
-            cost: protocol::api::Cost::default(),
+            cost: protocol::api::Cost {
+                turns: u64::try_from(row.cost_turns).unwrap_or(0),
+                input_tokens: u64::try_from(row.cost_input_tokens).unwrap_or(0),
+                output_tokens: u64::try_from(row.cost_output_tokens).unwrap_or(0),
+                cost_usd: row.cost_usd,
+            },
             created_at: protocol::time::rfc3339_from_ms(row.created_at),
         }
     }
@@ -262,13 +276,11 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     };
     let open_turn = hub::presence(&ctx.env, &StreamKey::session(row.id)).await?.open_turn;
     let waiting = open_turn.is_some() && inputs::waiting(ctx, row.id).await?;
-    let id = row.id;
     let mut session = Session::from(row);
     session.state = Some(match waiting {
         true => protocol::api::SessionState::AwaitingInput,
         false => protocol::api::SessionState::of(worker_online, open_turn.is_some()),
     });
-    session.cost = cost::of_session(ctx, id).await?;
     Ok(respond::ok(&session))
 }
 

@@ -201,13 +201,17 @@ async fn grant(ctx: &Ctx, req: &Request, token: &str) -> ApiResult<Granted> {
     Ok(Granted { share_id: found.id, mode, session, shown })
 }
 
-/// Marks a share answer as private and unindexed, whatever it is (a 404 included).
+/// Marks a share answer as private and unindexed, whatever it is (a 404 included). The
+/// headers are copied into a new set, since an answer relayed from a Hub has immutable ones.
 pub fn private(response: Response) -> Response {
-    let headers = response.headers();
+    let headers = worker::Headers::new();
+    for (name, value) in response.headers().entries() {
+        let _ = headers.append(&name, &value);
+    }
     let _ = headers.set("cache-control", "no-store");
     let _ = headers.set("x-robots-tag", "noindex");
     let _ = headers.set("referrer-policy", "no-referrer");
-    response
+    response.with_headers(headers)
 }
 
 /// What a share link's holder asks for.
