@@ -9,3 +9,8 @@ ALTER TABLE sessions ADD COLUMN cost_turns INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN cost_input_tokens INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN cost_output_tokens INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+
+-- The message whose turn runs now, as the session's worker wrote it (turn_start sets it, its
+-- end clears it), so lists show each session's state and each worker's busy sessions from D1.
+ALTER TABLE sessions ADD COLUMN open_turn INTEGER;
+CREATE INDEX sessions_busy_by_worker ON sessions(worker_id) WHERE open_turn IS NOT NULL;

@@ -169,3 +169,31 @@ async fn listing_workers_reads_heartbeats_from_d1_with_the_page() {
         .collect();
     assert_eq!(online, [(id, true), (silent["worker"]["id"].as_i64().unwrap(), false)], "{listed}");
 }
+
+/// Lists show each session's state and each worker's busy sessions from D1 alone: the turn
+/// the worker says runs, and its heartbeat.
+#[tokio::test]
+async fn lists_show_session_states_and_busy_workers() {
+    let admin = Api::admin();
+    let (_, project) = workspace_with_project(&admin).await;
+    let (_, registered) = register(&admin, project, &unique("m"), "lister").await;
+    let worker = admin.with_token(registered["token"].as_str());
+    let id = registered["worker"]["id"].as_i64().unwrap();
+    let session = admin.create("/api/sessions", json!({"project_id": project, "worker_id": id})).await;
+    let s = session["id"].as_i64().unwrap();
+    admin.create("/api/sessions", json!({"project_id": project})).await; // no worker
+    let states = || async {
+        let page = admin.fetch(&format!("/api/projects/{project}/sessions")).await;
+        page["items"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let busy = || async {
+        admin.fetch(&format!("/api/workers?project_id={project}")).await["items"][0]["busy_sessions"].as_u64()
+    };
+    assert_eq!(states().await, ["offline", "conversation"]);
+    assert_eq!(worker.post(&format!("/api/workers/{id}/heartbeat"), json!({})).await.0, 204);
+    assert_eq!(states().await, ["idle", "conversation"]);
+    worker.post(&format!("/api/sessions/{s}/events"), json!({"type": "turn_start", "message_seq": 2})).await;
+    assert_eq!((states().await[0].clone(), busy().await), ("busy".to_owned(), Some(1)));
+    worker.post(&format!("/api/sessions/{s}/events"), json!({"type": "turn_complete", "message_seq": 2})).await;
+    assert_eq!((states().await[0].clone(), busy().await), ("idle".to_owned(), Some(0)));
+}

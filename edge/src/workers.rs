@@ -42,6 +42,8 @@ pub struct WorkerRow {
     created_at: i64,
     #[serde(default)]
     last_heartbeat_at: Option<i64>,
+    #[serde(default)]
+    busy_sessions: Option<i64>,
 }
 
 impl WorkerRow {
@@ -60,6 +62,7 @@ impl WorkerRow {
             base_branch: self.base_branch.clone(),
             max_sessions: u32::try_from(self.max_sessions).unwrap_or(DEFAULT_MAX_SESSIONS),
             online,
+            busy_sessions: self.busy_sessions.and_then(|n| u32::try_from(n).ok()),
             created_at: protocol::time::rfc3339_from_ms(self.created_at),
         }
     }
@@ -246,7 +249,11 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
     let rows: Vec<WorkerRow> = ctx
         .db
         .all(
-            &format!("SELECT {COLUMNS} FROM workers w WHERE w.project_id = ?1 AND w.id > ?2 ORDER BY w.id LIMIT ?3"),
+            &format!(
+                "SELECT {COLUMNS}, (SELECT COUNT(*) FROM sessions s WHERE s.worker_id = w.id AND s.open_turn IS NOT NULL)
+                   AS busy_sessions
+                 FROM workers w WHERE w.project_id = ?1 AND w.id > ?2 ORDER BY w.id LIMIT ?3"
+            ),
             &[db::int(project.id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;

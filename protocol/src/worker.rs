@@ -86,6 +86,9 @@ pub struct Worker {
     pub max_sessions: u32,
     /// Whether its daemon holds its command stream right now.
     pub online: bool,
+    /// How many of its sessions are in a turn now (lists only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_sessions: Option<u32>,
     pub created_at: String,
 }
 

@@ -307,14 +307,53 @@ async fn list_where(ctx: &Ctx, listed: Listed, query: &Query) -> ApiResult<Respo
         Listed::OfProject(id) => ("s.project_id", id),
         Listed::OfWorker(id) => ("s.worker_id", id),
     };
-    let rows: Vec<SessionRow> = ctx
+    #[derive(Deserialize)]
+    struct ListedRow {
+        #[serde(flatten)]
+        row: SessionRow,
+        open_turn: Option<i64>,
+        worker_heartbeat: Option<i64>,
+    }
+    let rows: Vec<ListedRow> = ctx
         .db
         .all(
-            &format!("SELECT {COLUMNS} FROM sessions s WHERE {column} = ?1 AND s.id > ?2 ORDER BY s.id LIMIT ?3"),
+            &format!(
+                "SELECT {COLUMNS}, s.open_turn, w.last_heartbeat_at AS worker_heartbeat
+                 FROM sessions s LEFT JOIN workers w ON w.id = s.worker_id
+                 WHERE {column} = ?1 AND s.id > ?2 ORDER BY s.id LIMIT ?3"
+            ),
             &[db::int(id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;
-    Ok(respond::ok(&page.page(rows, |r| r.id, Session::from)))
+    let now = ctx.now;
+    Ok(respond::ok(&page.page(
+        rows,
+        |r| r.row.id,
+        |r| {
+            let state = listed_state(r.row.worker_id.is_some(), r.open_turn.is_some(), r.worker_heartbeat, now);
+            Session { state: Some(state), ..Session::from(r.row) }
+        },
+    )))
+}
+
+/// A session's state as a list shows it, from D1 alone (one query for the page): its worker's
+/// last heartbeat and the turn its worker last said runs. A worker that went silent shows its
+/// sessions offline, whatever turn it left open. `GET /api/sessions/:id` asks the Hubs.
+pub fn listed_state(
+    has_worker: bool,
+    turn_open: bool,
+    heartbeat: Option<i64>,
+    now: i64,
+) -> protocol::api::SessionState {
+    use protocol::api::SessionState;
+    if !has_worker {
+        return SessionState::Conversation;
+    }
+    match (crate::workers::beat_recently(heartbeat, now), turn_open) {
+        (false, _) => SessionState::Offline,
+        (true, true) => SessionState::Busy,
+        (true, false) => SessionState::Idle,
+    }
 }
 
 /// Tells the session's worker (if any) to run it; answers whether its daemon is connected.
@@ -632,6 +671,17 @@ pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
         return Err(ApiError::not_found(format!("session S-{id}")));
     }
     let completed = matches!(event, EventBody::TurnComplete { .. });
+    let open_turn = match &event {
+        EventBody::TurnStart { message_seq } => Some(Some(*message_seq)),
+        EventBody::TurnComplete { .. } | EventBody::TurnError { .. } => Some(None),
+        _ => None,
+    };
+    if let Some(open) = open_turn {
+        let open = open.map(|seq| i64::try_from(seq).unwrap_or(i64::MAX));
+        ctx.db
+            .run("UPDATE sessions SET open_turn = ?2 WHERE id = ?1", &[db::int(session.id), db::opt_int(open)])
+            .await?;
+    }
     let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
     if let Some((message_seq, turn_cost)) = cost::usage(&event) {
         cost::record(ctx, session, message_seq, turn_cost).await?;
@@ -727,4 +777,23 @@ pub async fn events(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiRe
 pub async fn stream(ctx: &Ctx, who: &Principal, id: i64, req: &Request, query: &Query) -> ApiResult<Response> {
     let session = find_visible(ctx, who, id).await?;
     hub::serve_stream(&ctx.env, &StreamKey::session(session.id), req, query).await
+}
+
+#[cfg(test)]
+mod listed_tests {
+    use super::listed_state;
+    use protocol::api::SessionState;
+
+    #[test]
+    fn a_list_reads_state_from_heartbeats_and_open_turns() {
+        assert_eq!(listed_state(false, false, None, 0), SessionState::Conversation);
+        assert_eq!(listed_state(true, true, Some(1_000), 5_000), SessionState::Busy);
+        assert_eq!(listed_state(true, false, Some(1_000), 5_000), SessionState::Idle);
+        assert_eq!(
+            listed_state(true, true, Some(1_000), 100_000),
+            SessionState::Offline,
+            "a silent worker's open turn"
+        );
+        assert_eq!(listed_state(true, false, None, 0), SessionState::Offline);
+    }
 }

@@ -345,7 +345,7 @@ async fn ls_all(env: &Env) -> Result<()> {
             all.extend(workers.into_iter().map(|worker| ProjectWorker { worker, project: p.name.clone() }));
         }
     }
-    env.print_table(&all, &["WORKER", "NAME", "PROJECT", "AGENT", "STATE"], all_row)
+    env.print_table(&all, &["WORKER", "NAME", "PROJECT", "AGENT", "STATE", "BUSY"], all_row)
 }
 
 /// One row of `baton worker ls --all`.
@@ -356,6 +356,7 @@ pub fn all_row(w: &ProjectWorker) -> Vec<String> {
         w.project.clone(),
         w.worker.agent.to_string(),
         if w.worker.online { "online".into() } else { "offline".into() },
+        w.worker.busy_sessions.map_or_else(String::new, |n| n.to_string()),
     ]
 }
 
@@ -456,11 +457,11 @@ mod tests {
     fn every_workers_row_names_its_project_and_json_keeps_the_worker_fields() {
         let worker: Worker = serde_json::from_value(serde_json::json!({
             "id": 2, "handle": "W-2", "project_id": 7, "name": "laptop", "hostname": "h", "agent": "scripted",
-            "base_branch": "main", "max_sessions": 4, "online": true, "created_at": "t"
+            "base_branch": "main", "max_sessions": 4, "online": true, "busy_sessions": 1, "created_at": "t"
         }))
         .unwrap();
         let row = ProjectWorker { worker, project: "web".into() };
-        assert_eq!(all_row(&row), ["W-2", "laptop", "web", "scripted", "online"]);
+        assert_eq!(all_row(&row), ["W-2", "laptop", "web", "scripted", "online", "1"]);
         let json = serde_json::to_value(&row).unwrap();
         assert_eq!(
             (json["handle"].as_str(), json["project"].as_str(), json["project_id"].as_i64()),
