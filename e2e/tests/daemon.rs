@@ -782,6 +782,20 @@ async fn an_agent_inside_its_session_comments_and_passes_a_baton_with_no_login()
         .await;
     assert_eq!(status, 403, "an agent moves status only");
 
+    // The agent delegates with the same credentials (here from the test, as its shell would).
+    let delegated = m
+        .baton
+        .command()
+        .args(["delegate", &format!("W-{}", m.worker), "write delegated.txt: from the agent", "--json"])
+        .env("BATON_URL", &m.admin.url)
+        .env("BATON_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert!(delegated.status.success(), "{}", String::from_utf8_lossy(&delegated.stderr));
+    let report: Value = serde_json::from_slice(&delegated.stdout).unwrap();
+    let opened = m.admin.fetch(&format!("/api/sessions/{}", report["session_id"])).await;
+    assert_eq!(opened["worker_id"], m.worker, "{report}");
+
     assert_eq!(m.admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
     assert_eq!(agent.get(&format!("/api/projects/{}", m.project)).await.0, 401, "the token died with its session");
 }
