@@ -95,13 +95,8 @@ pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Reque
 pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, query: &Query) -> ApiResult<Response> {
     let project = projects::find_visible(ctx, who, project_id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<HookRow> = ctx
-        .db
-        .all(
-            &format!("SELECT {COLUMNS} FROM project_webhooks WHERE project_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
-            &[db::int(project.id), db::int(page.after_id), db::int(page.fetch_count().into())],
-        )
-        .await?;
+    let rows: Vec<HookRow> =
+        ctx.db.page_where(&page, COLUMNS, "project_webhooks", "project_id", "id", db::int(project.id)).await?;
     Ok(respond::ok(&page.page(rows, |r| r.id, |r| r.view())))
 }
 

@@ -74,14 +74,9 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
 pub async fn list(ctx: &Ctx, who: &Principal, workspace_id: i64, query: &Query) -> ApiResult<Response> {
     workspaces::find_visible(ctx, who, workspace_id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<ProjectRow> = ctx
-        .db
-        .all(
-            "SELECT id, workspace_id, name, created_at FROM projects
-         WHERE workspace_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            &[db::int(workspace_id), db::int(page.after_id), db::int(page.fetch_count().into())],
-        )
-        .await?;
+    let select = "id, workspace_id, name, created_at";
+    let rows: Vec<ProjectRow> =
+        ctx.db.page_where(&page, select, "projects", "workspace_id", "id", db::int(workspace_id)).await?;
     Ok(respond::ok(&page.page(rows, |r| r.id, Project::from)))
 }
 

@@ -120,13 +120,8 @@ pub async fn revoke_all(ctx: &Ctx, user_id: i64) -> ApiResult<u32> {
 /// `GET /api/tokens`: the caller's own tokens.
 pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Response> {
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<TokenRow> = ctx
-        .db
-        .all(
-            &format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
-            &[db::int(who.user_id), db::int(page.after_id), db::int(page.fetch_count().into())],
-        )
-        .await?;
+    let rows: Vec<TokenRow> =
+        ctx.db.page_where(&page, COLUMNS, "api_tokens", "user_id", "id", db::int(who.user_id)).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     let items = rows
         .into_iter()

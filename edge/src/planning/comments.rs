@@ -85,12 +85,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, task_id: i64, req: &mut Request)
 pub async fn list(ctx: &Ctx, who: &Principal, task_id: i64, query: &Query) -> ApiResult<Response> {
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
     let task = tasks::find_visible(ctx, who, task_id).await?;
-    let rows: Vec<CommentRow> = ctx
-        .db
-        .all(
-            &format!("SELECT {COLUMNS} FROM task_comments WHERE task_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
-            &[db::int(task.id), db::int(page.after_id), db::int(page.fetch_count().into())],
-        )
-        .await?;
+    let rows: Vec<CommentRow> =
+        ctx.db.page_where(&page, COLUMNS, "task_comments", "task_id", "id", db::int(task.id)).await?;
     Ok(respond::ok(&page.page(rows, |r| r.id, Comment::from)))
 }

@@ -81,6 +81,22 @@ impl Db {
         Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
     }
 
+    /// One page of the rows of `from` (a table, with its alias) whose `column` is `value`,
+    /// ordered by `id` (the alias's id column): `select` is the column list. The one shape of
+    /// every list of a parent's children.
+    pub async fn page_where<T: DeserializeOwned>(
+        &self,
+        page: &crate::http::pagination::PageRequest,
+        select: &str,
+        from: &str,
+        column: &str,
+        id: &str,
+        value: JsValue,
+    ) -> ApiResult<Vec<T>> {
+        let sql = format!("SELECT {select} FROM {from} WHERE {column} = ?1 AND {id} > ?2 ORDER BY {id} LIMIT ?3");
+        self.all(&sql, &[value, int(page.after_id), int(page.fetch_count().into())]).await
+    }
+
     /// Runs statements atomically, in order; answers each one's result.
     pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
         let results = self.inner.batch(statements).await?;

@@ -108,13 +108,8 @@ pub async fn create(ctx: &Ctx, who: &Principal, session: SessionScope, req: &mut
 /// `GET /api/sessions/:id/shares`: the session's links, never their tokens.
 pub async fn list(ctx: &Ctx, session: SessionScope, query: &Query) -> ApiResult<Response> {
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
-    let rows: Vec<ShareRow> = ctx
-        .db
-        .all(
-            &format!("SELECT {COLUMNS} FROM session_shares WHERE session_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
-            &[db::int(session.id), db::int(page.after_id), db::int(page.fetch_count().into())],
-        )
-        .await?;
+    let rows: Vec<ShareRow> =
+        ctx.db.page_where(&page, COLUMNS, "session_shares", "session_id", "id", db::int(session.id)).await?;
     Ok(respond::ok(&page.page(rows, |r| r.id, |r| r.view(None))))
 }
 
