@@ -6,7 +6,9 @@
 //! honours the user's credential helpers and ssh config where libgit2 would need its own.
 //! How that CLI runs is a [`GitCli`] argument: the daemon's environment, or in tests a `HOME`
 //! of their own, so a developer's global git config cannot change their outcome.
-//! Every call opens the repository afresh (callers run it in `spawn_blocking`); creation is
+//! Every call opens the repository afresh (callers run it in `spawn_blocking`); creations are
+//! serialized within the process ([`CREATING`]: libgit2 makes `.git/worktrees` with a check
+//! then a mkdir, so two sessions starting at once could fail one of them); creation is
 //! recoverable: the `S-<id>.ready` marker beside the worktree is written last, so a worktree
 //! without one (a kill mid-setup) is removed and made again. Credentials never reach an
 //! error message: remote URLs are scrubbed.
@@ -82,6 +84,9 @@ pub fn scrub(text: &str) -> String {
 }
 
 /// Makes sure session `id` has its worktree; answers its path. Idempotent.
+/// Held while a worktree is made (see the module doc).
+static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 pub fn ensure(
     repo_path: &Path,
     worktrees_dir: &Path,
@@ -89,6 +94,9 @@ pub fn ensure(
     base_branch: &str,
     git: &GitCli,
 ) -> Result<PathBuf> {
+    // A panic elsewhere while holding it leaves nothing half-done that the next call would not
+    // repair (the ready marker is written last), so a poisoned lock is taken all the same.
+    let _creating = CREATING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     fs::create_dir_all(worktrees_dir).with_context(|| format!("cannot create {}", worktrees_dir.display()))?;
     let l = layout(worktrees_dir, session_id);
     let repo = open(repo_path)?;
@@ -241,6 +249,27 @@ mod tests {
         git(dir.path(), &["add", "."]);
         git(dir.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]);
         dir
+    }
+
+    /// Regression: two sessions starting at once raced libgit2's mkdir of `.git/worktrees`
+    /// ("directory exists") and one of them never ran.
+    #[test]
+    fn sessions_starting_at_once_all_get_their_worktrees() {
+        let repo = repo_with_commit();
+        let dirs = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let made: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (1..=8)
+                .map(|session| {
+                    let (repo, dirs, home) = (repo.path(), dirs.path(), home.path());
+                    scope.spawn(move || ensure(repo, dirs, session, "main", &GitCli::with_home(home)))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (i, result) in made.iter().enumerate() {
+            assert!(result.as_ref().is_ok_and(|p| p.join("README.md").exists()), "session {}: {result:?}", i + 1);
+        }
     }
 
     #[test]
