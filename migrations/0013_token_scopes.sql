@@ -14,3 +14,6 @@ ALTER TABLE sessions ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
 -- end clears it), so lists show each session's state and each worker's busy sessions from D1.
 ALTER TABLE sessions ADD COLUMN open_turn INTEGER;
 CREATE INDEX sessions_busy_by_worker ON sessions(worker_id) WHERE open_turn IS NOT NULL;
+
+-- A scoped token may be narrowed further, to one project of its workspace.
+ALTER TABLE api_tokens ADD COLUMN project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE;

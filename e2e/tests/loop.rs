@@ -309,6 +309,11 @@ async fn bare_passes_go_home_and_scoped_tokens_reach_one_workspace() {
     assert_eq!(ids, [first]);
     assert_eq!(key.get(&format!("/api/projects/{second_project}")).await.0, 404);
     assert_eq!(pass(&key).await["workspace_id"], first, "a scoped key's home is its workspace");
+    let listed = key.fetch("/api/batons?limit=200").await;
+    assert!(
+        listed["items"].as_array().unwrap().iter().all(|b| b["workspace_id"] == first),
+        "a scoped key lists its workspace's batons only: {listed}"
+    );
     let narrower = key.create("/api/tokens", json!({"name": "from-a-key"})).await;
     assert_eq!(narrower["workspace_id"], first, "a scoped token mints only scoped tokens");
 
@@ -320,4 +325,38 @@ async fn bare_passes_go_home_and_scoped_tokens_reach_one_workspace() {
     );
     let (status, _) = admin.post("/api/tokens", json!({"name": "x", "workspace_id": 999_999_999})).await;
     assert_eq!(status, 400);
+}
+
+/// A token scoped to one project reaches that project and nothing else of its workspace.
+#[tokio::test]
+async fn a_project_scoped_token_reaches_its_project_only() {
+    let admin = Api::admin();
+    let (ws, mine) = workspace_with_project(&admin).await;
+    let other =
+        admin.create("/api/projects", json!({"workspace_id": ws, "name": "other"})).await["id"].as_i64().unwrap();
+    let name = unique("proj");
+    let member = new_member(&admin, &name).await;
+    admin.create(&format!("/api/workspaces/{ws}/members"), json!({"username": name})).await;
+    let created = member.create("/api/tokens", json!({"name": "one-project", "project_id": mine})).await;
+    assert_eq!((created["workspace_id"].as_i64(), created["project_id"].as_i64()), (Some(ws), Some(mine)));
+    let key = member.with_token(created["token"].as_str());
+    assert_eq!(key.get(&format!("/api/projects/{mine}")).await.0, 200);
+    let requirement = key.create(&format!("/api/projects/{mine}/requirements"), json!({"title": "ok"})).await;
+    assert_eq!(key.get(&format!("/api/requirements/{}", requirement["id"])).await.0, 200);
+    let theirs = admin.create(&format!("/api/projects/{other}/requirements"), json!({"title": "not yours"})).await;
+    let session = admin.create("/api/sessions", json!({"project_id": other})).await;
+    for path in [
+        format!("/api/projects/{other}"),
+        format!("/api/projects/{other}/requirements"),
+        format!("/api/requirements/{}", theirs["id"]),
+        format!("/api/sessions/{}", session["id"]),
+        format!("/api/projects/{other}/cost"),
+    ] {
+        assert_eq!(key.get(&path).await.0, 404, "{path}");
+    }
+    let listed = key.fetch(&format!("/api/workspaces/{ws}/projects")).await;
+    let ids: Vec<i64> = listed["items"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [mine]);
+    let narrower = key.create("/api/tokens", json!({"name": "from-it"})).await;
+    assert_eq!(narrower["project_id"], mine, "it mints only as narrow");
 }

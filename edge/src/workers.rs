@@ -116,10 +116,13 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Work
     let (visible, [admin, user, worker]) = who.project_row_clause("w.id", 2);
     let sql =
         format!("SELECT {COLUMNS} FROM workers w JOIN projects p ON p.id = w.project_id WHERE w.id = ?1 AND {visible}");
-    ctx.db
+    let row: WorkerRow = ctx
+        .db
         .first(&sql, &[db::int(id), admin, user, worker])
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("worker W-{id}")))
+        .ok_or_else(|| ApiError::not_found(format!("worker W-{id}")))?;
+    who.require_project(row.project_id, format!("worker W-{id}"))?;
+    Ok(row)
 }
 
 /// A registration's fields, checked.

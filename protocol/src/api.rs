@@ -146,6 +146,9 @@ pub struct CreateToken {
     /// acts as an admin; none: everything its person reaches.
     #[serde(default)]
     pub workspace_id: Option<i64>,
+    /// Narrower still: this project only (its workspace follows from it).
+    #[serde(default)]
+    pub project_id: Option<i64>,
 }
 
 /// A freshly minted token: the only time its secret is shown.
@@ -160,6 +163,8 @@ pub struct TokenCreated {
     pub expires_at: Option<String>,
     #[serde(default)]
     pub workspace_id: Option<i64>,
+    #[serde(default)]
+    pub project_id: Option<i64>,
 }
 
 /// A token as listed: never its secret.
@@ -174,6 +179,8 @@ pub struct TokenInfo {
     pub expires_at: Option<String>,
     #[serde(default)]
     pub workspace_id: Option<i64>,
+    #[serde(default)]
+    pub project_id: Option<i64>,
 }
 
 /// `PATCH /api/auth/me`: the caller's own settings.

@@ -75,9 +75,17 @@ pub struct Principal {
     /// Set when the caller is the agent of a session (a `bta_` session token): it sees its
     /// session's workspace and nothing else, and only the routes `app::agent_may` lists.
     pub agent: Option<AgentScope>,
-    /// Set for a personal token scoped to one workspace (`(token id, workspace id)`): it sees
-    /// that workspace only, and never acts as an admin.
-    pub token_scope: Option<(i64, i64)>,
+    /// Set for a personal token scoped to one workspace (and perhaps one project of it): it
+    /// sees that workspace only (that project only), and never acts as an admin.
+    pub token_scope: Option<TokenScope>,
+}
+
+/// What a scoped personal token reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenScope {
+    pub token_id: i64,
+    pub workspace_id: i64,
+    pub project_id: Option<i64>,
 }
 
 /// What a session's agent may touch: its session's workspace, as the session's worker's
@@ -149,7 +157,7 @@ impl Principal {
     pub fn visibility_args(&self) -> [wasm_bindgen::JsValue; 2] {
         let user = match (self.agent, self.token_scope) {
             (Some(a), _) => -a.workspace_id,
-            (None, Some((_, workspace))) => -workspace,
+            (None, Some(scope)) => -scope.workspace_id,
             (None, None) => self.user_id,
         };
         [db::int(i64::from(self.is_admin())), db::int(user)]
@@ -161,8 +169,24 @@ impl Principal {
         match (self.worker, self.agent, self.token_scope) {
             (Some(w), _, _) => -w.worker_id,
             (None, Some(a), _) => -AGENT_CACHE_KEYS - a.session_id,
-            (None, None, Some((token, _))) => AGENT_CACHE_KEYS + token,
+            (None, None, Some(scope)) => AGENT_CACHE_KEYS + scope.token_id,
             (None, None, None) => self.user_id,
+        }
+    }
+
+    /// Whether this principal reaches project `project_id` (of a workspace it sees): all but
+    /// a token scoped to another project. Every lookup of a project's rows asks it, after
+    /// the workspace's visibility; a miss is the same 404.
+    pub fn reaches_project(&self, project_id: i64) -> bool {
+        self.token_scope.and_then(|s| s.project_id).is_none_or(|p| p == project_id)
+    }
+
+    /// 404 `what` unless [`Principal::reaches_project`].
+    pub fn require_project(&self, project_id: i64, what: impl std::fmt::Display) -> ApiResult<()> {
+        if self.reaches_project(project_id) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(what))
         }
     }
 
@@ -191,6 +215,8 @@ struct TokenRow {
     role: String,
     #[serde(default)]
     workspace_id: Option<i64>,
+    #[serde(default)]
+    project_id: Option<i64>,
 }
 
 pub fn parse_role(text: &str) -> Role {
@@ -231,7 +257,7 @@ pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Princip
 async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
     let row: Option<TokenRow> = db
         .first(
-            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role, t.workspace_id
+            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.role, t.workspace_id, t.project_id
          FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = ?1 AND u.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)
            AND (t.workspace_id IS NULL OR u.role = 'admin'
@@ -245,7 +271,11 @@ async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
             db.run("UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2", &[db::int(now), db::int(id)]).await?;
         }
     }
-    let token_scope = row.token_id.zip(row.workspace_id);
+    let token_scope = row.token_id.zip(row.workspace_id).map(|(token_id, workspace_id)| TokenScope {
+        token_id,
+        workspace_id,
+        project_id: row.project_id,
+    });
     Ok(Some(Principal {
         user_id: row.user_id,
         username: row.username,

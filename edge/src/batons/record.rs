@@ -200,6 +200,19 @@ pub fn visibility(who: &Principal, first: u8) -> (String, Vec<wasm_bindgen::JsVa
             vec![db::int(w.worker_id), db::int(w.project_id)],
         ),
         None if who.is_admin() => ("1 = 1".to_owned(), Vec::new()),
+        // A scoped personal token: its workspace, and within it its project's batons and the
+        // workspace's unaddressed ones.
+        None if who.token_scope.is_some() => {
+            let scope = who.token_scope.map(|s| (s.workspace_id, s.project_id.unwrap_or(0))).unwrap_or((0, 0));
+            (
+                format!(
+                    "b.workspace_id = ?{first} AND (?{} = 0 OR b.project_id IS NULL OR b.project_id = ?{})",
+                    first + 1,
+                    first + 1
+                ),
+                vec![db::int(scope.0), db::int(scope.1)],
+            )
+        }
         // A session's agent: its session's workspace (through the same index).
         None if who.agent.is_some() => {
             (format!("b.workspace_id = ?{first}"), vec![db::int(who.agent.map_or(0, |a| a.workspace_id))])

@@ -61,10 +61,13 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Link
         "SELECT {COLUMNS} FROM github_links l JOIN projects p ON p.id = l.project_id WHERE l.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    ctx.db
+    let row: LinkRow = ctx
+        .db
         .first(&sql, &[db::int(id), admin, user])
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("GitHub link {id}")))
+        .ok_or_else(|| ApiError::not_found(format!("GitHub link {id}")))?;
+    who.require_project(row.project_id, format!("GitHub link {id}"))?;
+    Ok(row)
 }
 
 fn sealed_token(key: &[u8; 32], token: Option<&str>) -> ApiResult<Option<String>> {

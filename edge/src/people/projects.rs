@@ -43,7 +43,13 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Proj
         "SELECT p.id, p.workspace_id, p.name, p.created_at FROM projects p WHERE p.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("project {id}")))
+    let row: ProjectRow = ctx
+        .db
+        .first(&sql, &[db::int(id), admin, user])
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("project {id}")))?;
+    who.require_project(row.id, format!("project {id}"))?;
+    Ok(row)
 }
 
 /// `POST /api/projects`.
@@ -75,8 +81,10 @@ pub async fn list(ctx: &Ctx, who: &Principal, workspace_id: i64, query: &Query) 
     workspaces::find_visible(ctx, who, workspace_id).await?;
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
     let select = "id, workspace_id, name, created_at";
-    let rows: Vec<ProjectRow> =
+    let mut rows: Vec<ProjectRow> =
         ctx.db.page_where(&page, select, "projects", "workspace_id", "id", db::int(workspace_id)).await?;
+    // A token scoped to one project lists that one (the page's cursor still counts the rest).
+    rows.retain(|r| who.reaches_project(r.id));
     Ok(respond::ok(&page.page(rows, |r| r.id, Project::from)))
 }
 

@@ -26,9 +26,11 @@ struct TokenRow {
     expires_at: Option<i64>,
     #[serde(default)]
     workspace_id: Option<i64>,
+    #[serde(default)]
+    project_id: Option<i64>,
 }
 
-const COLUMNS: &str = "id, name, created_at, last_used_at, expires_at, workspace_id";
+const COLUMNS: &str = "id, name, created_at, last_used_at, expires_at, workspace_id, project_id";
 
 /// The longest a token may be made to last, in days.
 pub const MAX_EXPIRY_DAYS: u32 = 3650;
@@ -36,7 +38,7 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Mints a token for `user_id` and stores its hash; the returned secret is never stored.
 pub async fn mint_for(ctx: &Ctx, user_id: i64, name: &str) -> ApiResult<TokenCreated> {
-    mint_expiring(ctx, user_id, name, None, None).await
+    mint_expiring(ctx, user_id, name, None, Scope::default()).await
 }
 
 async fn mint_expiring(
@@ -44,15 +46,15 @@ async fn mint_expiring(
     user_id: i64,
     name: &str,
     expires_at: Option<i64>,
-    workspace_id: Option<i64>,
+    scope: Scope,
 ) -> ApiResult<TokenCreated> {
     let token = secrets::mint(TokenKind::Personal)?;
     let row: Option<TokenRow> = ctx
         .db
         .first(
             &format!(
-                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at, workspace_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {COLUMNS}"
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at, workspace_id, project_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING {COLUMNS}"
             ),
             &[
                 db::int(user_id),
@@ -60,7 +62,8 @@ async fn mint_expiring(
                 db::text(&secrets::hash(&token)),
                 db::int(ctx.now),
                 db::opt_int(expires_at),
-                db::opt_int(workspace_id),
+                db::opt_int(scope.workspace_id),
+                db::opt_int(scope.project_id),
             ],
         )
         .await?;
@@ -72,6 +75,7 @@ async fn mint_expiring(
         created_at: rfc3339_from_ms(row.created_at),
         expires_at: row.expires_at.map(rfc3339_from_ms),
         workspace_id: row.workspace_id,
+        project_id: row.project_id,
     })
 }
 
@@ -86,21 +90,43 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
             return Err(ApiError::invalid_field("expires_in_days", format!("must be 1 to {MAX_EXPIRY_DAYS}")));
         }
     };
-    // A scoped token can only narrow what its maker reaches, never widen it.
-    let workspace_id = match (input.workspace_id, who.token_scope) {
-        (Some(id), _) => Some(
-            crate::people::workspaces::find_visible(ctx, who, id)
-                .await
-                .map_err(|_| ApiError::invalid_field("workspace_id", format!("{id} is not a workspace you see")))?
-                .id,
-        ),
-        (None, Some((_, scoped))) => Some(scoped),
-        (None, None) => None,
-    };
     if who.worker.is_some() || who.agent.is_some() {
         return Err(ApiError::forbidden("only people mint personal tokens"));
     }
-    Ok(respond::created(&mint_expiring(ctx, who.user_id, &name, expires_at, workspace_id).await?))
+    let scope = scope_of(ctx, who, &input).await?;
+    Ok(respond::created(&mint_expiring(ctx, who.user_id, &name, expires_at, scope).await?))
+}
+
+/// Where a new token reaches: a project (its workspace follows), a workspace, or everything;
+/// a scoped token can only narrow what its maker reaches, never widen it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scope {
+    workspace_id: Option<i64>,
+    project_id: Option<i64>,
+}
+
+async fn scope_of(ctx: &Ctx, who: &Principal, input: &CreateToken) -> ApiResult<Scope> {
+    let inherited = who
+        .token_scope
+        .map_or(Scope::default(), |s| Scope { workspace_id: Some(s.workspace_id), project_id: s.project_id });
+    if let Some(id) = input.project_id {
+        let project = crate::people::projects::find_visible(ctx, who, id)
+            .await
+            .map_err(|_| ApiError::invalid_field("project_id", format!("{id} is not a project you see")))?;
+        if input.workspace_id.is_some_and(|w| w != project.workspace_id) {
+            return Err(ApiError::invalid_field("workspace_id", "is not the project's workspace"));
+        }
+        return Ok(Scope { workspace_id: Some(project.workspace_id), project_id: Some(project.id) });
+    }
+    match input.workspace_id {
+        Some(id) => {
+            let workspace = crate::people::workspaces::find_visible(ctx, who, id)
+                .await
+                .map_err(|_| ApiError::invalid_field("workspace_id", format!("{id} is not a workspace you see")))?;
+            Ok(Scope { workspace_id: Some(workspace.id), project_id: inherited.project_id })
+        }
+        None => Ok(inherited),
+    }
 }
 
 /// Revokes every API token of `user_id`; answers how many.
@@ -132,6 +158,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respon
             last_used_at: r.last_used_at.map(rfc3339_from_ms),
             expires_at: r.expires_at.map(rfc3339_from_ms),
             workspace_id: r.workspace_id,
+            project_id: r.project_id,
         })
         .collect();
     Ok(respond::ok(&Page { items, next_cursor }))

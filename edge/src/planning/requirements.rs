@@ -74,10 +74,13 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Requ
          WHERE r.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    ctx.db
+    let row: RequirementRow = ctx
+        .db
         .first(&sql, &[db::int(id), admin, user])
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("requirement {id}")))
+        .ok_or_else(|| ApiError::not_found(format!("requirement {id}")))?;
+    who.require_project(row.project_id, format!("requirement {id}"))?;
+    Ok(row)
 }
 
 /// A requirement of a project (already checked visible) by its number.

@@ -84,7 +84,13 @@ pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Task
         "SELECT {COLUMNS} FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = ?1 AND {}",
         Principal::visible_clause("p.workspace_id", 2, 3)
     );
-    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("task {id}")))
+    let row: TaskRow = ctx
+        .db
+        .first(&sql, &[db::int(id), admin, user])
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("task {id}")))?;
+    who.require_project(row.project_id, format!("task {id}"))?;
+    Ok(row)
 }
 
 /// The id of the task `reference` (`T-3` or its id) names in the project, or a 400 for

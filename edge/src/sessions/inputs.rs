@@ -426,13 +426,24 @@ pub async fn inbox(ctx: &Ctx, who: &Principal, query: &Query) -> ApiResult<Respo
     let sql = format!(
         "SELECT {COLUMNS} FROM session_inputs i JOIN sessions s ON s.id = i.session_id
            JOIN projects p ON p.id = s.project_id
-         WHERE i.status = 'pending' AND i.expires_at > ?1 AND i.id > ?2 AND {}
+         WHERE i.status = 'pending' AND i.expires_at > ?1 AND i.id > ?2 AND {} AND (?6 = 0 OR s.project_id = ?6)
          ORDER BY i.id LIMIT ?3",
         Principal::visible_clause("p.workspace_id", 4, 5)
     );
+    let project = who.token_scope.and_then(|s| s.project_id).unwrap_or(0);
     let rows: Vec<InputRow> = ctx
         .db
-        .all(&sql, &[db::int(ctx.now), db::int(page.after_id), db::int(page.fetch_count().into()), admin, user])
+        .all(
+            &sql,
+            &[
+                db::int(ctx.now),
+                db::int(page.after_id),
+                db::int(page.fetch_count().into()),
+                admin,
+                user,
+                db::int(project),
+            ],
+        )
         .await?;
     Ok(respond::ok(&page.page(rows, |r| r.id, |r| r.view(ctx.now))))
 }

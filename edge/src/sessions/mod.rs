@@ -107,6 +107,7 @@ impl From<SessionRow> for Session {
 async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionScope> {
     let key = (who.cache_key(), id);
     if let Some(scope) = SESSION_SCOPES.with(|c| c.borrow_mut().get(&key, ctx.now)) {
+        who.require_project(scope.project_id, format!("session {}", Handle::session(id)))?;
         return Ok(scope);
     }
     let ticket = SESSION_SCOPES.with(|c| c.borrow().ticket());
@@ -125,12 +126,15 @@ async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionS
         worker_id: row.worker_id,
     };
     SESSION_SCOPES.with(|c| c.borrow_mut().insert(key, scope, ctx.now, ticket));
+    who.require_project(scope.project_id, format!("session {}", Handle::session(id)))?;
     Ok(scope)
 }
 
 /// The whole session, if `who` may see it (never cached: its name and settings change).
 async fn find_row(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionRow> {
-    query_visible(ctx, who, id, COLUMNS).await
+    let row: SessionRow = query_visible(ctx, who, id, COLUMNS).await?;
+    who.require_project(row.project_id, format!("session {}", Handle::session(id)))?;
+    Ok(row)
 }
 
 async fn query_visible<T: serde::de::DeserializeOwned>(

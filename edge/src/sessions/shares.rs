@@ -38,6 +38,9 @@ struct ShareRow {
     mode: String,
     created_at: i64,
     expires_at: Option<i64>,
+    /// Read with a link's visibility only.
+    #[serde(default)]
+    project_id: Option<i64>,
 }
 
 impl ShareRow {
@@ -117,14 +120,17 @@ pub async fn list(ctx: &Ctx, session: SessionScope, query: &Query) -> ApiResult<
 async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<ShareRow> {
     let (visible, [admin, user, worker]) = who.project_row_clause("s.worker_id", 2);
     let sql = format!(
-        "SELECT sh.id, sh.session_id, sh.mode, sh.created_at, sh.expires_at FROM session_shares sh
+        "SELECT sh.id, sh.session_id, sh.mode, sh.created_at, sh.expires_at, s.project_id FROM session_shares sh
            JOIN sessions s ON s.id = sh.session_id JOIN projects p ON p.id = s.project_id
          WHERE sh.id = ?1 AND {visible}"
     );
-    ctx.db
+    let row: ShareRow = ctx
+        .db
         .first(&sql, &[db::int(id), admin, user, worker])
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("share link {id}")))
+        .ok_or_else(|| ApiError::not_found(format!("share link {id}")))?;
+    who.require_project(row.project_id.unwrap_or(0), format!("share link {id}"))?;
+    Ok(row)
 }
 
 /// `DELETE /api/shares/:id`: the link stops working at once.

@@ -20,6 +20,9 @@ pub enum Command {
         /// The token reaches this workspace only (name or id), and never acts as an admin
         #[arg(long, value_name = "WORKSPACE")]
         workspace: Option<String>,
+        /// Narrower still: this project only (name or id; its workspace follows)
+        #[arg(long, value_name = "PROJECT")]
+        project: Option<String>,
     },
     /// List your tokens (never their secrets)
     Ls,
@@ -39,12 +42,16 @@ pub enum Command {
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
-        Command::Create { name, expires_in_days, workspace } => {
+        Command::Create { name, expires_in_days, workspace, project } => {
             let workspace_id = match workspace {
                 Some(w) => Some(resolve::workspace(&env.client, w).await?.id),
                 None => None,
             };
-            let body = CreateToken { name: name.clone(), expires_in_days: *expires_in_days, workspace_id };
+            let project_id = match project {
+                Some(p) => Some(resolve::project(&env.client, p, workspace.as_deref()).await?.id),
+                None => None,
+            };
+            let body = CreateToken { name: name.clone(), expires_in_days: *expires_in_days, workspace_id, project_id };
             let t: TokenCreated = env.client.post("create token", "/api/tokens", &body).await?;
             env.print(&t, |t| {
                 let expiry = match &t.expires_at {
