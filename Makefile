@@ -19,6 +19,7 @@ dev: setup wasm web
 test: setup wasm web
 	cargo build -p worker-cli
 	cargo build -p protocol --target wasm32-unknown-unknown
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 	scripts/test
 
 ## Benchmarks against wrangler dev; figures go to bench/README.md.

@@ -360,3 +360,26 @@ async fn a_project_scoped_token_reaches_its_project_only() {
     let narrower = key.create("/api/tokens", json!({"name": "from-it"})).await;
     assert_eq!(narrower["project_id"], mine, "it mints only as narrow");
 }
+
+/// A second agent gets its own identity: an admin mints a token for a person (scoped if asked);
+/// nobody else may.
+#[tokio::test]
+async fn an_admin_mints_a_token_for_a_second_agents_own_identity() {
+    let admin = Api::admin();
+    let (ws, _) = workspace_with_project(&admin).await;
+    let name = unique("second");
+    let member = new_member(&admin, &name).await;
+    admin.create(&format!("/api/workspaces/{ws}/members"), json!({"username": name})).await;
+    let me = member.fetch("/api/auth/me").await;
+    let id = me["id"].as_i64().unwrap();
+    let minted = admin.create(&format!("/api/users/{id}/tokens"), json!({"name": "agent-2", "workspace_id": ws})).await;
+    let theirs = admin.with_token(minted["token"].as_str());
+    assert_eq!(theirs.fetch("/api/auth/me").await["username"], name.as_str());
+    assert_eq!(minted["workspace_id"], ws);
+    let (status, _) = member.post(&format!("/api/users/{id}/tokens"), json!({"name": "x"})).await;
+    assert_eq!(status, 403, "people mint their own tokens only");
+    let (elsewhere, _) = workspace_with_project(&admin).await;
+    let (status, _) =
+        admin.post(&format!("/api/users/{id}/tokens"), json!({"name": "x", "workspace_id": elsewhere})).await;
+    assert_eq!(status, 400, "a scope the person does not reach");
+}

@@ -234,6 +234,7 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::UsersList => users::list(ctx, who, query).await,
         Route::UsersUpdate => users::update(ctx, who, id()?, req).await,
         Route::UserTokensRevoke => users::revoke_tokens(ctx, who, id()?).await,
+        Route::UserTokensCreate => tokens::create_for(ctx, who, id()?, req).await,
         Route::WorkspacesCreate => workspaces::create(ctx, who, req).await,
         Route::WorkspacesList => workspaces::list(ctx, who, query).await,
         Route::WorkspacesGet => workspaces::get(ctx, who, id()?).await,

@@ -7,7 +7,7 @@
 //! How that CLI runs is a [`GitCli`] argument: the daemon's environment, or in tests a `HOME`
 //! of their own, so a developer's global git config cannot change their outcome.
 //! Every call opens the repository afresh (callers run it in `spawn_blocking`); creations are
-//! serialized within the process ([`CREATING`]: libgit2 makes `.git/worktrees` with a check
+//! serialized within the process (`CREATING`: libgit2 makes `.git/worktrees` with a check
 //! then a mkdir, so two sessions starting at once could fail one of them); creation is
 //! recoverable: the `S-<id>.ready` marker beside the worktree is written last, so a worktree
 //! without one (a kill mid-setup) is removed and made again. Credentials never reach an

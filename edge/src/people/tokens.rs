@@ -79,8 +79,39 @@ async fn mint_expiring(
     })
 }
 
+/// `POST /api/users/:id/tokens` (admins): a token for another person, for instance a second
+/// agent's own identity. Its scope is checked against what that person reaches.
+pub async fn create_for(ctx: &Ctx, who: &Principal, user_id: i64, req: &mut Request) -> ApiResult<Response> {
+    who.require_admin("mint tokens for other people")?;
+    #[derive(Deserialize)]
+    struct Person {
+        id: i64,
+        username: String,
+        role: String,
+    }
+    let person: Person = ctx
+        .db
+        .first("SELECT id, username, role FROM users WHERE id = ?1 AND disabled_at IS NULL", &[db::int(user_id)])
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {user_id}")))?;
+    let as_them = Principal {
+        user_id: person.id,
+        username: person.username,
+        role: crate::access::auth::parse_role(&person.role),
+        web_login_hash: None,
+        worker: None,
+        agent: None,
+        token_scope: None,
+    };
+    mint_from_request(ctx, &as_them, req).await
+}
+
 /// `POST /api/tokens`.
 pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
+    mint_from_request(ctx, who, req).await
+}
+
+async fn mint_from_request(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Response> {
     let input: CreateToken = body::read_json(req).await?;
     let name = validate::name("name", &input.name)?;
     let expires_at = match input.expires_in_days {
