@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its own arguments and `run`, and what they share:
-//! the [`Env`] they run in, [`turn_wait`] (waiting for a turn's answer), and small renderings.
+//! the [`Env`] they run in, [`turn_wait`] (waiting for a turn's answer), [`transcript`] (a
+//! session's events for people), and small renderings.
 
 pub mod delegate;
 pub mod github;
@@ -13,6 +14,7 @@ pub mod session;
 pub mod share;
 pub mod task;
 pub mod token;
+pub mod transcript;
 pub mod turn_wait;
 pub mod use_project;
 pub mod user;

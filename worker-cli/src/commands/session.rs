@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use protocol::api::{
     CreateSession, Effort, MessagePosted, PermissionPolicy, PostMessage, Session, Share, UpdateSession,
 };
-use protocol::event::{Event, EventBody, EventPage};
+use protocol::event::{Event, EventPage};
 use protocol::model::Task;
 use serde::Serialize;
 
@@ -464,20 +464,10 @@ fn print_event(env: &Env, event: &Event, raw: Option<&str>) -> std::io::Result<(
             None => output::raw_line(&serde_json::to_string(event).map_err(std::io::Error::other)?),
         }
     } else {
-        output::line(&render_event(event))
-    }
-}
-
-/// One transcript line for people: `#seq HH:MM:SS who: text`.
-pub fn render_event(event: &Event) -> String {
-    let time = event.at.get(11..19).unwrap_or(&event.at);
-    match &event.body {
-        EventBody::UserMessage { text, author, .. } => {
-            format!("#{} {time} {}: {text}", event.seq, author.name)
+        match crate::commands::transcript::render(event) {
+            Some(line) => output::line(&line),
+            None => Ok(()),
         }
-        EventBody::SystemNotice { text } => format!("#{} {time} -- {text}", event.seq),
-        EventBody::WorkerNotice { text } => format!("#{} {time} -- worker: {text}", event.seq),
-        other => format!("#{} {time} [{}]", event.seq, other.type_name()),
     }
 }
 
@@ -561,7 +551,7 @@ mod tests {
             r#"{"seq":3,"at":"2026-11-21T10:11:12.000Z","type":"user_message","text":"hi","author":{"kind":"user","id":1,"name":"ada"}}"#,
         )
         .unwrap();
-        assert_eq!(render_event(&event), "#3 10:11:12 ada: hi");
+        assert_eq!(crate::commands::transcript::render(&event).unwrap(), "#3 10:11:12 ada: hi");
     }
 
     #[test]
@@ -570,12 +560,12 @@ mod tests {
             r#"{"seq":5,"at":"2026-11-21T10:11:12.000Z","type":"worker_notice","text":"cannot fetch"}"#,
         )
         .unwrap();
-        assert_eq!(render_event(&event), "#5 10:11:12 -- worker: cannot fetch");
+        assert_eq!(crate::commands::transcript::render(&event).unwrap(), "#5 10:11:12 -- worker: cannot fetch");
         let server: Event = serde_json::from_str(
             r#"{"seq":6,"at":"2026-11-21T10:11:12.000Z","type":"system_notice","text":"renamed"}"#,
         )
         .unwrap();
-        assert_eq!(render_event(&server), "#6 10:11:12 -- renamed");
+        assert_eq!(crate::commands::transcript::render(&server).unwrap(), "#6 10:11:12 -- renamed");
     }
 
     #[test]
@@ -586,7 +576,10 @@ mod tests {
         }))
         .unwrap();
         // What `output::line` prints in text mode.
-        assert_eq!(output::clean(&render_event(&event)), "#4 10:11:12 ]0;rootada: [2Jhignp.exe");
+        assert_eq!(
+            output::clean(&crate::commands::transcript::render(&event).unwrap()),
+            "#4 10:11:12 ]0;rootada: [2Jhignp.exe"
+        );
         // JSON mode keeps the exact text, escaped by serde.
         let json = serde_json::to_string(&event).unwrap();
         assert!(json.contains("\\u001b[2Jhi\u{202e}gnp.exe"), "{json}");
