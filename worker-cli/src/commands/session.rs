@@ -127,7 +127,8 @@ baton session set S-1 --permissions allow_all --input-timeout 3600"
     },
     /// Print a session's events as they happen; reconnects by itself without losing any
     #[command(
-        after_help = "Example:\n  baton session watch S-1\n  baton session watch S-1 --after 10 --count 5 --json"
+        after_help = "Examples:\n  baton session watch S-1\n  baton session watch S-1 --after 10 --count 5 --json\n  \
+baton session watch S-1 --until-turn-end     # until the running (or next) turn ends; exit 1 if it fails"
     )]
     Watch {
         session: String,
@@ -137,6 +138,10 @@ baton session set S-1 --permissions allow_all --input-timeout 3600"
         /// Exit after printing this many events
         #[arg(long)]
         count: Option<u64>,
+        /// Exit when the turn running now (or, if none runs, the next one) ends: 0 when it
+        /// completes, 1 when it fails
+        #[arg(long)]
+        until_turn_end: bool,
     },
     /// Make a share link to a session (shown once), or rotate one (--rotate SHARE_ID)
     #[command(
@@ -192,7 +197,9 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         Command::Resume { session } => tell_worker(env, session, "resume").await,
         Command::Abort { session } => tell_worker(env, session, "abort").await,
         Command::Rm { session, yes } => rm(env, session, *yes).await,
-        Command::Watch { session, after, count } => watch(env, session, *after, *count).await,
+        Command::Watch { session, after, count, until_turn_end } => {
+            watch(env, session, *after, *count, *until_turn_end).await
+        }
         Command::Share { rotate: Some(share), .. } => super::share::rotate(env, *share).await,
         Command::Share { session, write, expires_in_hours, rotate: None } => {
             super::share::create(env, session.as_deref().unwrap_or_default(), *write, *expires_in_hours).await
@@ -425,8 +432,17 @@ async fn rm(env: &Env, session: &str, yes: bool) -> Result<()> {
     env.print(&serde_json::json!({"deleted": session}), |_| format!("Deleted {session}."))
 }
 
-async fn watch(env: &Env, session: &str, after: u64, count: Option<u64>) -> Result<()> {
+/// `until_turn_end`: stop at the end of the turn running now, or of the next one.
+async fn watch(env: &Env, session: &str, after: u64, count: Option<u64>, until_turn_end: bool) -> Result<()> {
     let id = resolve::session_id(session)?;
+    let mut turn_end = match until_turn_end {
+        true => {
+            let path = format!("/api/sessions/{id}/events?after={after}&limit=1");
+            let page: EventPage = env.client.get("read transcript", &path).await?;
+            Some(turn_wait::NextTurnEnd::new(page.last_seq))
+        }
+        false => None,
+    };
     let mut follower = Follower::new(env.client.clone(), format!("/api/sessions/{id}/stream"), after);
     let mut printed = 0u64;
     let mut reconnects = 0;
@@ -438,6 +454,15 @@ async fn watch(env: &Env, session: &str, after: u64, count: Option<u64>) -> Resu
         }
         print_event(env, &received.event, Some(&received.raw))?;
         printed += 1;
+        let Some(turn_end) = turn_end.as_mut() else { continue };
+        match turn_end.see(received.event.seq, &received.event.body) {
+            turn_wait::Seen::Finished(turn_wait::Outcome::Error(message)) => {
+                let seq = turn_end.message_seq().unwrap_or_default();
+                bail!(messages::turn_failed(id, seq, &message));
+            }
+            turn_wait::Seen::Finished(turn_wait::Outcome::Answer(_)) => return Ok(()),
+            _ => {}
+        }
     }
     Ok(())
 }
@@ -522,6 +547,15 @@ mod tests {
         assert!(parse(&["share", "S-4", "--rotate", "12"]).is_err());
         assert!(parse(&["share", "S-4", "--expires-in-hours", "0"]).is_err());
         assert!(parse(&["send", "S-4", "hi", "--timeout", "9"]).is_err(), "--timeout goes with --wait");
+    }
+
+    #[test]
+    fn watch_may_stop_at_the_end_of_the_turn() {
+        assert!(matches!(
+            parse(&["watch", "S-1", "--until-turn-end"]).unwrap(),
+            Command::Watch { until_turn_end: true, count: None, .. }
+        ));
+        assert!(matches!(parse(&["watch", "S-1"]).unwrap(), Command::Watch { until_turn_end: false, .. }));
     }
 
     #[test]

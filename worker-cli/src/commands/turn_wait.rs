@@ -1,6 +1,8 @@
 //! Waiting for a turn's answer: what `baton delegate --wait` and `baton session send --wait`
 //! share. [`TurnWatch`] decides from a session's events alone (pure, tested); [`wait`] feeds it
 //! from the session's stream; [`report`] prints the result the same way for both commands.
+//! [`NextTurnEnd`] is the same decision for `baton session watch --until-turn-end`, which does
+//! not know the message up front.
 //!
 //! Not here: following a stream (that is [`crate::watch::Follower`]), or sending the message.
 
@@ -82,6 +84,51 @@ impl TurnWatch {
             }
             _ => Seen::Nothing,
         }
+    }
+}
+
+/// The wait of `baton session watch --until-turn-end`: ends with the first turn that is seen
+/// alive after `live_from` (the newest event when the watch began), which is the turn running
+/// then or, when none was, the next one. The first event of a turn past `live_from` (its start,
+/// an agent event, a heartbeat, its end) names the turn; a [`TurnWatch`] of it decides from there.
+#[derive(Debug)]
+pub struct NextTurnEnd {
+    live_from: u64,
+    turn: Option<TurnWatch>,
+}
+
+impl NextTurnEnd {
+    pub fn new(live_from: u64) -> Self {
+        NextTurnEnd { live_from, turn: None }
+    }
+
+    /// The message whose turn is awaited, once known.
+    pub fn message_seq(&self) -> Option<u64> {
+        self.turn.as_ref().map(|t| t.message_seq)
+    }
+
+    /// What event `seq` with `body` means: only [`Seen::Finished`] matters to the watch.
+    pub fn see(&mut self, seq: u64, body: &EventBody) -> Seen {
+        if self.turn.is_none() && seq > self.live_from {
+            self.turn = turn_of(body).map(TurnWatch::new);
+        }
+        match &mut self.turn {
+            Some(turn) => turn.see(body),
+            None => Seen::Nothing,
+        }
+    }
+}
+
+/// The message whose turn an event belongs to, for the events of a turn.
+fn turn_of(body: &EventBody) -> Option<u64> {
+    match body {
+        EventBody::TurnStart { message_seq }
+        | EventBody::AgentEvent { message_seq, .. }
+        | EventBody::TurnHeartbeat { message_seq }
+        | EventBody::TurnComplete { message_seq }
+        | EventBody::TurnError { message_seq, .. } => Some(*message_seq),
+        EventBody::InputRequested { input } | EventBody::InputAnswered { input } => Some(input.message_seq),
+        _ => None,
     }
 }
 
@@ -212,6 +259,33 @@ mod tests {
         let mut other = TurnWatch::new(7);
         assert_eq!(other.see(&body(serde_json::json!({"type": "input_requested", "input": input}))), Seen::Nothing);
         assert_eq!(watch.see(&body(serde_json::json!({"type": "input_answered", "input": input}))), Seen::Nothing);
+    }
+
+    #[test]
+    fn until_turn_end_ends_with_the_turn_running_when_the_watch_began() {
+        // Live from #10; the turn of #8 started at #9 and is still running.
+        let mut next = NextTurnEnd::new(10);
+        let replayed = body(serde_json::json!({"type": "turn_complete", "message_seq": 4}));
+        assert_eq!(next.see(6, &replayed), Seen::Nothing, "a turn that ended before the watch began");
+        assert_eq!(next.see(11, &said(8, "still at it")), Seen::Nothing);
+        assert_eq!(next.message_seq(), Some(8));
+        assert_eq!(
+            next.see(12, &body(serde_json::json!({"type": "turn_complete", "message_seq": 8}))),
+            Seen::Finished(Outcome::Answer("still at it".into()))
+        );
+    }
+
+    #[test]
+    fn until_turn_end_waits_for_the_next_turn_when_none_runs() {
+        let mut next = NextTurnEnd::new(10);
+        let message = body(serde_json::json!({"type": "system_notice", "text": "renamed"}));
+        assert_eq!(next.see(11, &message), Seen::Nothing);
+        assert_eq!(next.message_seq(), None);
+        assert_eq!(next.see(13, &body(serde_json::json!({"type": "turn_start", "message_seq": 12}))), Seen::Nothing);
+        assert_eq!(
+            next.see(14, &body(serde_json::json!({"type": "turn_error", "message_seq": 12, "message": "boom"}))),
+            Seen::Finished(Outcome::Error("boom".into()))
+        );
     }
 
     #[test]
