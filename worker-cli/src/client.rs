@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::config::Settings;
+use crate::failure::{ApiFailure, CliFailure};
 use crate::messages;
 
 #[derive(Clone)]
@@ -43,13 +44,16 @@ impl Client {
 
     /// A request to `path` (starting with `/api/`), with the token when there is one.
     pub fn request(&self, method: Method, path: &str) -> Result<RequestBuilder> {
-        let token = self.token.as_deref().ok_or_else(|| anyhow!(messages::no_token(&self.base)))?;
+        let token = self.token.as_deref().ok_or_else(|| CliFailure::new("no_token", messages::no_token(&self.base)))?;
         Ok(self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token))
     }
 
     /// Sends a request; a transport failure says how to reach the server.
     pub async fn send(&self, builder: RequestBuilder) -> Result<Response> {
-        builder.send().await.map_err(|e| anyhow!(messages::unreachable(&self.base, &transport_cause(&e))))
+        builder
+            .send()
+            .await
+            .map_err(|e| CliFailure::new("unreachable", messages::unreachable(&self.base, &transport_cause(&e))).into())
     }
 
     pub async fn get<T: DeserializeOwned>(&self, action: &str, path: &str) -> Result<T> {
@@ -128,7 +132,7 @@ pub async fn decode<T: DeserializeOwned>(action: &str, response: Response) -> Re
     }
     let status = response.status();
     let bytes = response.bytes().await?;
-    serde_json::from_slice(&bytes).map_err(|_| anyhow!(messages::not_json(action, status.as_u16())))
+    serde_json::from_slice(&bytes).map_err(|_| ApiFailure::not_json(action, status.as_u16()).into())
 }
 
 /// The message for a non-success response.
@@ -136,8 +140,8 @@ pub async fn error_of(action: &str, response: Response) -> anyhow::Error {
     let status = response.status();
     let bytes = response.bytes().await.unwrap_or_default();
     match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(body) => anyhow!(messages::api_error(action, status.as_u16(), body.error.code, &body.error.message)),
-        Err(_) => anyhow!(messages::not_json(action, status.as_u16())),
+        Ok(body) => ApiFailure::new(action, status.as_u16(), body.error.code, &body.error.message).into(),
+        Err(_) => ApiFailure::not_json(action, status.as_u16()).into(),
     }
 }
 

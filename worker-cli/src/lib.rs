@@ -7,6 +7,7 @@
 //!   names and handles into ids;
 //! - [`protocol_version`] says which side to upgrade when the server speaks another protocol;
 //! - [`backoff`] is the pure reconnect schedule, [`messages`] every user-facing error text,
+//!   [`failure`] the typed failures that `--json` reports as `{"error": {...}}`,
 //!   [`output`] tables and JSON for stdout, [`private_file`] the files that hold secrets.
 //!
 //! The worker (`baton worker register|run`):
@@ -22,6 +23,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod daemon;
+pub mod failure;
 pub mod messages;
 pub mod output;
 pub mod private_file;

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use protocol::api::Role;
 use protocol::error::ErrorCode;
 use protocol::event::EventBody;
 
@@ -39,19 +40,31 @@ pub fn bad_url(url: &str, why: &str) -> String {
     format!("{url:?} is not a server URL ({why}): give one like https://baton.example.org or http://127.0.0.1:8787")
 }
 
-/// An error answered by the API, for the action that was attempted.
-pub fn api_error(action: &str, status: u16, code: ErrorCode, message: &str) -> String {
-    let next = match code {
-        ErrorCode::Unauthorized => " (the server did not accept the token: run `baton login --url URL --token TOKEN`)",
-        ErrorCode::NotFound => " (check the id or name; things outside your workspaces are not shown)",
-        ErrorCode::Forbidden => " (ask an admin)",
-        _ => "",
-    };
-    format!("{action} failed: {message} [{status}]{next}")
+/// What to do after an error the API answered with `code`, if there is something to say. A
+/// 403's hint is refitted to the caller's role when it can be read ([`forbidden_hint`]).
+pub fn api_hint(code: ErrorCode) -> Option<String> {
+    match code {
+        ErrorCode::Unauthorized => {
+            Some("the server did not accept the token: run `baton login --url URL --token TOKEN`".into())
+        }
+        ErrorCode::NotFound => Some("check the id or name; things outside your workspaces are not shown".into()),
+        ErrorCode::Forbidden => Some(forbidden_hint(None)),
+        _ => None,
+    }
 }
 
-pub fn not_json(action: &str, status: u16) -> String {
-    format!("{action} failed: the server answered {status} without a JSON body; is --url a baton server?")
+/// The hint for a 403, fitted to who asks: `role` is the caller's, when it could be read. An
+/// admin is never told to ask an admin.
+pub fn forbidden_hint(role: Option<Role>) -> String {
+    match role {
+        Some(Role::Admin) => "you are an admin, but a token scoped with --workspace or --project never acts as one \
+                              (see `baton token ls`); with an unscoped token, nobody may do this"
+            .into(),
+        Some(Role::Member) => "this needs an admin: ask whoever administers the workspace".into(),
+        None => "you lack the right for this: `baton login` shows who you are and your role; \
+                 check with whoever administers the workspace"
+            .into(),
+    }
 }
 
 /// The server at `url` speaks protocol `server`, this baton `ours`; `upgrade` says which
@@ -197,8 +210,6 @@ mod tests {
     fn messages_name_the_next_step() {
         assert!(unreachable("http://x", "refused").contains("BATON_URL"));
         assert!(no_token("http://x").contains("baton login --url http://x"));
-        let m = api_error("create workspace", 401, ErrorCode::Unauthorized, "bad token");
-        assert!(m.starts_with("create workspace failed: bad token [401]"));
-        assert!(m.contains("baton login"));
+        assert!(api_hint(ErrorCode::Unauthorized).unwrap().contains("baton login"));
     }
 }

@@ -1,7 +1,8 @@
 //! `baton inbox` and `baton answer`: what agents ask of the caller (tool approvals and
 //! questions) across the workspaces they see, and the answers.
 
-use anyhow::{anyhow, Result};
+use crate::failure::CliFailure;
+use anyhow::Result;
 use protocol::api::{AnswerInput, Decision, Input, InputKind};
 use reqwest::{Method, StatusCode};
 
@@ -76,8 +77,10 @@ pub async fn answer(args: &AnswerArgs, env: &Env) -> Result<()> {
     let response = env.client.send(request).await?;
     let action = format!("answer request {} of S-{id}", args.request);
     match response.status() {
-        StatusCode::CONFLICT => return Err(anyhow!(messages::answer_conflicts(id, &args.request))),
-        StatusCode::GONE => return Err(anyhow!(messages::answer_too_late(id, &args.request))),
+        StatusCode::CONFLICT => {
+            return Err(CliFailure::new("conflict", messages::answer_conflicts(id, &args.request)).into())
+        }
+        StatusCode::GONE => return Err(CliFailure::new("gone", messages::answer_too_late(id, &args.request)).into()),
         _ => {}
     }
     let input: Input = client::decode(&action, response).await?;

@@ -86,7 +86,11 @@ impl Env {
 /// Destructive commands need `--yes`: nothing is deleted by a slip of the keyboard.
 pub fn confirm(yes: bool, what: &str) -> Result<()> {
     if !yes {
-        bail!("this deletes {what} for good: add --yes to confirm");
+        return Err(crate::failure::CliFailure::new(
+            "confirmation_required",
+            format!("this deletes {what} for good: add --yes to confirm"),
+        )
+        .into());
     }
     Ok(())
 }

@@ -458,7 +458,9 @@ async fn watch(env: &Env, session: &str, after: u64, count: Option<u64>, until_t
         match turn_end.see(received.event.seq, &received.event.body) {
             turn_wait::Seen::Finished(turn_wait::Outcome::Error(message)) => {
                 let seq = turn_end.message_seq().unwrap_or_default();
-                bail!(messages::turn_failed(id, seq, &message));
+                return Err(
+                    crate::failure::CliFailure::new("turn_failed", messages::turn_failed(id, seq, &message)).into()
+                );
             }
             turn_wait::Seen::Finished(turn_wait::Outcome::Answer(_)) => return Ok(()),
             _ => {}

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use protocol::agent::AgentEvent;
 use protocol::api::{Input, InputStatus, MessagePosted};
 use protocol::event::EventBody;
@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::Env;
 use crate::client::Client;
+use crate::failure::CliFailure;
 use crate::watch::Follower;
 use crate::{messages, output};
 
@@ -149,9 +150,9 @@ pub async fn wait(client: &Client, session_id: i64, message_seq: u64, timeout: O
     };
     match timeout {
         None => follow.await,
-        Some(limit) => tokio::time::timeout(limit, follow)
-            .await
-            .map_err(|_| anyhow!(messages::wait_timed_out(session_id, message_seq, limit.as_secs())))?,
+        Some(limit) => tokio::time::timeout(limit, follow).await.map_err(|_| {
+            CliFailure::new("timeout", messages::wait_timed_out(session_id, message_seq, limit.as_secs()))
+        })?,
     }
 }
 
@@ -192,7 +193,8 @@ pub fn report(env: &Env, report: &Report) -> Result<()> {
     }
     match &report.outcome {
         Some(Outcome::Error(message)) => {
-            Err(anyhow!(messages::turn_failed(report.session_id, report.message_seq, message)))
+            Err(CliFailure::new("turn_failed", messages::turn_failed(report.session_id, report.message_seq, message))
+                .into())
         }
         Some(Outcome::Answer(answer)) if !env.json => Ok(output::line(answer)?),
         _ => Ok(()),
