@@ -4,9 +4,12 @@
 //! when a move is refused (409 held by another lease, 410 expired).
 //!
 //! JSON values on the command line: `--output` takes `@file`, `-` (stdin) or the text itself;
-//! text that parses as JSON is that JSON, anything else is a JSON string. `--context k=v`
-//! values follow the same rule, so `--context retries=3` is a number and `--context
-//! branch=main` a string.
+//! text that parses as JSON is that JSON, plain text is a JSON string, and text that looks like
+//! JSON (starts with `{`, `[` or `"`, or is `true`, `false`, `null` or a number) but does not
+//! parse is refused with the parse error rather than sent as a string nobody meant.
+//! `--output-text` sends any text as a string. `--context k=v` values follow the same rule, so
+//! `--context retries=3` is a number, `--context branch=main` a string, and `--context
+//! 'q="{x"'` the string `{x`.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -33,9 +36,13 @@ pub struct PassArgs {
     /// What the next agent should do
     #[arg(long)]
     task: String,
-    /// What you hand over, any JSON: @file, - for stdin, or the text
+    /// What you hand over, any JSON: @file, - for stdin, or the text (refused when it looks
+    /// like JSON but does not parse)
     #[arg(long, value_name = "JSON")]
     output: Option<String>,
+    /// What you hand over, as a JSON string, whatever the text
+    #[arg(long, value_name = "TEXT", conflicts_with = "output")]
+    output_text: Option<String>,
     /// Context entries, KEY=VALUE (repeatable); a value that parses as JSON is JSON
     #[arg(long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
@@ -79,9 +86,13 @@ pub struct CatchArgs {
 pub struct DoneArgs {
     /// The baton id or its pickup URL
     baton: String,
-    /// Your result, any JSON: @file, - for stdin, or the text
+    /// Your result, any JSON: @file, - for stdin, or the text (refused when it looks like JSON
+    /// but does not parse)
     #[arg(long, value_name = "JSON")]
     output: Option<String>,
+    /// Your result as a JSON string, whatever the text
+    #[arg(long, value_name = "TEXT", conflicts_with = "output")]
+    output_text: Option<String>,
     /// The lease token from catch: refuses the done if a newer attempt took over
     #[arg(long, value_name = "TOKEN")]
     lease_token: Option<String>,
@@ -145,8 +156,17 @@ pub fn parse_duration(text: &str) -> Result<i64> {
     n.checked_mul(scale).filter(|s| *s > 0).with_context(|| format!("{text:?} must be a positive duration"))
 }
 
-/// A JSON value from the command line: `@file`, `-` for stdin, or the text (JSON if it parses,
-/// else a string).
+/// `--output` or `--output-text`, whichever was given.
+fn output_value(output: Option<&str>, text: Option<&str>) -> Result<Option<Value>> {
+    match (output, text) {
+        (_, Some(text)) => Ok(Some(Value::String(text.to_owned()))),
+        (Some(output), None) => json_value(output).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A JSON value from the command line: `@file`, `-` for stdin, or the text (see
+/// [`loose_json`]).
 pub fn json_value(text: &str) -> Result<Value> {
     let raw = if let Some(path) = text.strip_prefix('@') {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
@@ -155,13 +175,30 @@ pub fn json_value(text: &str) -> Result<Value> {
         std::io::stdin().read_to_string(&mut all).context("cannot read stdin")?;
         all
     } else {
-        return Ok(loose_json(text));
+        return loose_json(text).map_err(|why| {
+            anyhow::anyhow!("--output {why}; for any text as a string, use --output-text TEXT instead")
+        });
     };
     serde_json::from_str(&raw).with_context(|| format!("{text} does not hold JSON"))
 }
 
-fn loose_json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+/// Text that parses as JSON is that JSON; plain text is a string; text that looks like JSON
+/// but does not parse is an error quoting the parse error.
+fn loose_json(text: &str) -> Result<Value, String> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(e) if looks_like_json(text) => Err(format!("{text:?} looks like JSON but does not parse ({e})")),
+        Err(_) => Ok(Value::String(text.to_owned())),
+    }
+}
+
+/// Whether text was probably meant as JSON: an object, array or string, a literal, a number.
+fn looks_like_json(text: &str) -> bool {
+    let t = text.trim();
+    let number = t.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
+        && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+        && t.parse::<f64>().is_ok();
+    t.starts_with(['{', '[', '"']) || matches!(t, "true" | "false" | "null") || number
 }
 
 /// `KEY=VALUE` pairs as a JSON object.
@@ -174,7 +211,14 @@ pub fn pairs(flag: &str, list: &[String]) -> Result<Option<Map<String, Value>>> 
         let Some((k, v)) = item.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
             bail!("--{flag} {item:?}: write KEY=VALUE");
         };
-        map.insert(k.trim().to_owned(), loose_json(v));
+        let value = loose_json(v).map_err(|why| {
+            anyhow::anyhow!(
+                "--{flag} {}: {why}; to send it as text, quote it as a JSON string: {}='\"...\"'",
+                k.trim(),
+                k.trim()
+            )
+        })?;
+        map.insert(k.trim().to_owned(), value);
     }
     Ok(Some(map.into_iter().collect()))
 }
@@ -196,7 +240,7 @@ pub async fn pass(args: &PassArgs, env: &Env) -> Result<()> {
     };
     let body = PassBaton {
         task: args.task.clone(),
-        output: args.output.as_deref().map(json_value).transpose()?,
+        output: output_value(args.output.as_deref(), args.output_text.as_deref())?,
         context: pairs("context", &args.context)?,
         constraints: pairs("constraint", &args.constraints)?,
         ttl_seconds: args.ttl.as_deref().map(parse_duration).transpose()?,
@@ -243,8 +287,10 @@ pub async fn catch(args: &CatchArgs, env: &Env) -> Result<()> {
 }
 
 pub async fn done(args: &DoneArgs, env: &Env) -> Result<()> {
-    let body =
-        Finish { output: args.output.as_deref().map(json_value).transpose()?, lease_token: args.lease_token.clone() };
+    let body = Finish {
+        output: output_value(args.output.as_deref(), args.output_text.as_deref())?,
+        lease_token: args.lease_token.clone(),
+    };
     let baton: Baton = env.client.post("finish the baton", &path("done", &args.baton)?, &body).await?;
     env.print(&baton, describe)
 }
@@ -335,6 +381,30 @@ mod tests {
         assert_eq!(json_value(r#"{"a":[1]}"#).unwrap(), serde_json::json!({"a": [1]}));
         assert_eq!(json_value("main").unwrap(), Value::from("main"));
         assert!(json_value("@/nonexistent/file.json").is_err());
+        assert_eq!(json_value("3 files changed").unwrap(), Value::from("3 files changed"));
+        assert_eq!(json_value("1.2.3").unwrap(), Value::from("1.2.3"));
+    }
+
+    #[test]
+    fn text_that_looks_like_json_but_does_not_parse_is_refused_with_the_parse_error() {
+        for bad in [r#"{"pr": 42"#, "[1, 2", r#""unterminated"#, "{pr: 42}", "01", "+3", "1."] {
+            let err = json_value(bad).unwrap_err().to_string();
+            assert!(err.contains("does not parse") && err.contains("--output-text"), "{bad}: {err}");
+        }
+        let err = pairs("context", &["q={x".into()]).unwrap_err().to_string();
+        assert!(err.starts_with("--context q: ") && err.contains("line 1"), "{err}");
+        assert_eq!(pairs("context", &[r#"q="{x""#.into()]).unwrap().unwrap()["q"], Value::from("{x"));
+    }
+
+    #[test]
+    fn output_text_is_always_a_string() {
+        assert_eq!(output_value(None, Some("{not json")).unwrap(), Some(Value::from("{not json")));
+        assert_eq!(output_value(Some("true"), None).unwrap(), Some(Value::Bool(true)));
+        assert_eq!(output_value(None, None).unwrap(), None);
+        use clap::Parser;
+        let both = crate::cli::Cli::try_parse_from(["baton", "done", "bt_1", "--output", "1", "--output-text", "x"]);
+        assert!(both.is_err(), "--output and --output-text exclude each other");
+        assert!(crate::cli::Cli::try_parse_from(["baton", "pass", "--task", "t", "--output-text", "{x"]).is_ok());
     }
 
     #[test]
