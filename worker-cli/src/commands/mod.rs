@@ -128,6 +128,65 @@ mod tests {
         assert_eq!(cost_line(&Cost { turns: 1, ..Cost::default() }), "1 turn, 0 tokens in, 0 out, $0.00");
     }
 
+    /// A server that answers every request 404 `not_found`, on a port-0 listener.
+    async fn server_of_nothing() -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let body = r#"{"error":{"code":"not_found","message":"no such thing"}}"#;
+                    let head = format!(
+                        "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = socket.write_all(format!("{head}{body}").as_bytes()).await;
+                });
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn rm_of_something_that_does_not_exist_says_so_before_asking_for_yes() {
+        use crate::cli::{Cli, Command as Top};
+        use clap::Parser;
+        let url = server_of_nothing().await;
+        let settings = Settings { url, token: Some("btp_x".into()), project: Some("7".into()), insecure: false };
+        let env = Env { client: Client::new(&settings).unwrap(), settings, json: false };
+        for line in [
+            "project rm 7",
+            "requirement rm 41",
+            "requirement rm R-4",
+            "task rm 41",
+            "task rm T-4",
+            "session rm S-9",
+            "worker rm W-3",
+        ] {
+            let cli = Cli::try_parse_from(["baton"].into_iter().chain(line.split(' '))).unwrap();
+            let result = match &cli.command {
+                Top::Project(c) => project::run(c, &env).await,
+                Top::Requirement(c) => requirement::run(c, &env).await,
+                Top::Task(c) => task::run(c, &env).await,
+                Top::Session(c) => session::run(c, &env).await,
+                Top::Worker(c) => worker::run(c, &env).await,
+                other => panic!("not an rm: {other:?}"),
+            };
+            let err = result.unwrap_err();
+            let failure = err.downcast_ref::<crate::failure::ApiFailure>();
+            assert_eq!(failure.map(|f| f.status), Some(404), "{line}: {err:#}");
+        }
+    }
+
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(encode("2026-12-01T00:00:00+01:00"), "2026-12-01T00%3A00%3A00%2B01%3A00");

@@ -131,8 +131,9 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             env.print(&renamed, |r| format!("Renamed project {} to {}.", p.name, r.name))
         }
         Command::Rm { project, yes } => {
-            confirm(*yes, &format!("project {project} with its requirements, tasks and sessions"))?;
+            // Looked up first: a project that does not exist says so before asking for --yes.
             let p = env.project(Some(project), None).await?;
+            confirm(*yes, &format!("project {} with its requirements, tasks and sessions", p.name))?;
             env.client.delete("delete project", &format!("/api/projects/{}", p.id)).await?;
             env.print(&p, |p| format!("Deleted project {}.", p.name))
         }

@@ -187,8 +187,11 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             env.print(&r, |r| format!("{} is {}.", r.handle, r.status.as_str()))
         }
         Command::Rm { target, yes } => {
-            confirm(*yes, &format!("requirement {} with its tasks and comments", target.requirement))?;
+            // Looked up first: one that does not exist says so before asking for --yes.
             let id = id_of(env, target).await?;
+            let _: serde_json::Value =
+                env.client.get(&format!("find {}", target.requirement), &format!("/api/requirements/{id}")).await?;
+            confirm(*yes, &format!("requirement {} with its tasks and comments", target.requirement))?;
             env.client.delete("delete requirement", &format!("/api/requirements/{id}")).await?;
             env.print(&serde_json::json!({"deleted": target.requirement}), |_| {
                 format!("Deleted {}.", target.requirement)

@@ -426,8 +426,10 @@ async fn tell_worker(env: &Env, session: &str, action: &str) -> Result<()> {
 }
 
 async fn rm(env: &Env, session: &str, yes: bool) -> Result<()> {
-    super::confirm(yes, &format!("session {session} and its worktree"))?;
     let id = resolve::session_id(session)?;
+    // Looked up first: one that does not exist says so before asking for --yes.
+    let _: serde_json::Value = env.client.get(&format!("find {session}"), &format!("/api/sessions/{id}")).await?;
+    super::confirm(yes, &format!("session {session} and its worktree"))?;
     env.client.delete("delete session", &format!("/api/sessions/{id}")).await?;
     env.print(&serde_json::json!({"deleted": session}), |_| format!("Deleted {session}."))
 }

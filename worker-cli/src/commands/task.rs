@@ -269,8 +269,10 @@ async fn set_status(env: &Env, target: &Target, status: &str) -> Result<()> {
 }
 
 async fn rm(env: &Env, target: &Target, yes: bool) -> Result<()> {
-    confirm(yes, &format!("task {} with its comments", target.task))?;
+    // Looked up first: one that does not exist says so before asking for --yes.
     let id = id_of(env, target).await?;
+    let _: serde_json::Value = env.client.get(&format!("find {}", target.task), &format!("/api/tasks/{id}")).await?;
+    confirm(yes, &format!("task {} with its comments", target.task))?;
     env.client.delete("delete task", &format!("/api/tasks/{id}")).await?;
     env.print(&serde_json::json!({"deleted": target.task}), |_| format!("Deleted {}.", target.task))
 }

@@ -377,8 +377,10 @@ async fn get(env: &Env, worker: &str) -> Result<()> {
 }
 
 async fn rm(env: &Env, worker: &str, yes: bool) -> Result<()> {
-    confirm(yes, &format!("worker {worker} and its sessions"))?;
     let id = worker_id(worker)?;
+    // Looked up first: one that does not exist says so before asking for --yes.
+    let _: serde_json::Value = env.client.get(&format!("find {worker}"), &format!("/api/workers/{id}")).await?;
+    confirm(yes, &format!("worker {worker} and its sessions"))?;
     env.client.delete("delete worker", &format!("/api/workers/{id}")).await.context("delete worker")?;
     env.print(&serde_json::json!({"deleted": worker}), |_| format!("Deleted {worker}."))
 }
