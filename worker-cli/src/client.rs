@@ -48,6 +48,12 @@ impl Client {
         Ok(self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token))
     }
 
+    /// A request to `path` without the token: logging in with a password, where the
+    /// credential is the caller's to add.
+    pub fn request_without_token(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
     /// Sends a request; a transport failure says how to reach the server.
     pub async fn send(&self, builder: RequestBuilder) -> Result<Response> {
         builder

@@ -1,5 +1,6 @@
-//! `baton token create|ls|revoke`: your personal API tokens, optionally expiring; admins (and
-//! you, for yourself) can revoke every token of a person at once.
+//! `baton token create|ls|revoke`: your personal API tokens, optionally expiring; admins mint
+//! a token for another person (`--user`, e.g. a second agent's identity), and admins (and you,
+//! for yourself) can revoke every token of a person at once.
 
 use anyhow::{bail, Result};
 use protocol::api::{CreateToken, TokenCreated, TokenInfo, TokensRevoked};
@@ -11,7 +12,9 @@ use crate::resolve;
 pub enum Command {
     /// Mint a token; it is shown once, store it now
     #[command(after_help = "Example:\n  baton token create laptop\n  baton token create ci --expires-in-days 30\n  \
-                      baton token create agent-key --workspace acme   # least privilege for an agent")]
+                      baton token create agent-key --workspace acme   # least privilege for an agent
+  \
+                      baton token create agent-2 --user agent-2 --workspace acme   # admins: for another person")]
     Create {
         name: String,
         /// The token stops working after this many days (1 to 3650) [default: never]
@@ -23,6 +26,9 @@ pub enum Command {
         /// Narrower still: this project only (name or id; its workspace follows)
         #[arg(long, value_name = "PROJECT")]
         project: Option<String>,
+        /// Mint it for this person (username or id) instead of you: admins only
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
     },
     /// List your tokens (never their secrets)
     Ls,
@@ -42,7 +48,7 @@ pub enum Command {
 
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
-        Command::Create { name, expires_in_days, workspace, project } => {
+        Command::Create { name, expires_in_days, workspace, project, user } => {
             let workspace_id = match workspace {
                 Some(w) => Some(resolve::workspace(&env.client, w).await?.id),
                 None => None,
@@ -52,7 +58,14 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 None => None,
             };
             let body = CreateToken { name: name.clone(), expires_in_days: *expires_in_days, workspace_id, project_id };
-            let t: TokenCreated = env.client.post("create token", "/api/tokens", &body).await?;
+            let t: TokenCreated = match user {
+                Some(user) => {
+                    let u = resolve::user(&env.client, user).await?;
+                    let path = format!("/api/users/{}/tokens", u.id);
+                    env.client.post(&format!("create a token for {}", u.username), &path, &body).await?
+                }
+                None => env.client.post("create token", "/api/tokens", &body).await?,
+            };
             env.print(&t, |t| {
                 let expiry = match &t.expires_at {
                     Some(at) => format!("; expires {at}"),
@@ -113,6 +126,10 @@ mod tests {
         ));
         assert!(parse(&["create", "ci", "--expires-in-days", "0"]).is_err());
         assert!(parse(&["create", "ci", "--expires-in-days", "3651"]).is_err());
+        assert!(matches!(
+            parse(&["create", "agent-2", "--user", "agent-2", "--workspace", "acme"]).unwrap(),
+            super::Command::Create { user: Some(u), workspace: Some(w), .. } if u == "agent-2" && w == "acme"
+        ));
         assert!(matches!(
             parse(&["revoke", "--all-of", "ada", "--yes"]).unwrap(),
             super::Command::Revoke { id: None, all_of: Some(u), yes: true } if u == "ada"
