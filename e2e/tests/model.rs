@@ -93,7 +93,10 @@ async fn tasks_depend_on_tasks_and_become_ready_when_those_are_done() {
 
     let (status, value) = set_status(&admin, &t2, "in_progress").await;
     assert_eq!((status, code(&value)), (409, "conflict"), "T-2 waits for T-1");
-    assert!(message(&value).contains("waits for"));
+    assert!(message(&value).contains("T-2 waits for T-1 (not done yet)"), "names what to finish: {value}");
+    let (status, value) = set_status(&admin, &t3, "in_progress").await;
+    assert_eq!(status, 409);
+    assert!(message(&value).contains("T-3 waits for T-1, T-2 (not done yet)"), "names every open dependency: {value}");
     let ready = admin.fetch(&format!("/api/projects/{project}/tasks?ready=true")).await;
     assert_eq!(
         ready["items"].as_array().unwrap().iter().map(|t| t["handle"].clone()).collect::<Vec<_>>(),

@@ -209,6 +209,40 @@ fn open_count(param: u8) -> String {
     format!("(SELECT COUNT(*) FROM tasks WHERE id IN (SELECT value FROM json_each(?{param})) AND status != 'done')")
 }
 
+/// The 409 of a task that waits: it names the dependencies not done yet (the new ones when the
+/// update changes them), so the caller knows what to finish first.
+async fn waits_for(ctx: &Ctx, task: &TaskRow, new_dependencies: Option<&(String, String)>) -> ApiResult<ApiError> {
+    #[derive(Deserialize)]
+    struct Open {
+        number: i64,
+    }
+    let open: Vec<Open> = match new_dependencies {
+        Some((_, ids)) => {
+            ctx.db
+                .all(
+                    "SELECT number FROM tasks WHERE id IN (SELECT value FROM json_each(?1)) AND status != 'done' ORDER BY number",
+                    &[db::text(ids)],
+                )
+                .await?
+        }
+        None => {
+            ctx.db
+                .all(
+                    "SELECT t.number FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+                     WHERE d.task_id = ?1 AND t.status != 'done' ORDER BY t.number",
+                    &[db::int(task.id)],
+                )
+                .await?
+        }
+    };
+    let names: Vec<String> = open.iter().map(|o| Handle::task(o.number).to_string()).collect();
+    Ok(ApiError::conflict(format!(
+        "{} waits for {} (not done yet): finish them first, or change its dependencies",
+        task.handle(),
+        names.join(", ")
+    )))
+}
+
 fn refusal(task: &str, refusal: StatusRefusal) -> ApiError {
     match refusal {
         StatusRefusal::NotAllowed { from, to } => ApiError::conflict(format!(
@@ -423,7 +457,11 @@ async fn plan_update(ctx: &Ctx, current: &TaskRow, input: &UpdateTask) -> ApiRes
         open_after = ctx.db.first::<Count>(&sql, &[db::text(ids)]).await?.map_or(0, |c| c.open);
     }
     let status = match input.status {
-        Some(to) => Some(current.status().change(to, open_after == 0).map_err(|r| refusal(&current.handle(), r))?),
+        Some(to) => match current.status().change(to, open_after == 0) {
+            Ok(status) => Some(status),
+            Err(StatusRefusal::WaitsFor) => return Err(waits_for(ctx, current, dependencies.as_ref()).await?),
+            Err(other) => return Err(refusal(&current.handle(), other)),
+        },
         None => None,
     };
     Ok(UpdatePlan { requirement, dependencies, status })
