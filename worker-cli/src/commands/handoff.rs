@@ -166,7 +166,7 @@ fn output_value(output: Option<&str>, text: Option<&str>) -> Result<Option<Value
 }
 
 /// A JSON value from the command line: `@file`, `-` for stdin, or the text (see
-/// [`loose_json`]).
+/// `loose_json`).
 pub fn json_value(text: &str) -> Result<Value> {
     let raw = if let Some(path) = text.strip_prefix('@') {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
