@@ -40,6 +40,10 @@ async fn missing_unknown_and_mistyped_fields_are_400_naming_the_field() {
         ("/api/users", json!({"username": "bad name", "password": "long enough pw"}), "username: must be"),
         ("/api/users", json!({"username": "shortpw", "password": "x"}), "password: must be"),
         ("/api/users", json!({"username": "r", "password": "long enough pw", "role": "king"}), "role: unknown variant"),
+        // Regression (issue 14): these named Rust types (`expected struct BatonTarget`) or
+        // said valid JSON was not JSON.
+        ("/api/pass", json!({"to": "W-1", "task": "p"}), "to: invalid type: string \"W-1\", expected an object"),
+        ("/api/users", json!({"username": "r", "password": "long enough pw", "role": 3}), "role: invalid type"),
     ];
     for (path, body, expected) in cases {
         let (status, value) = admin.post(path, body.clone()).await;

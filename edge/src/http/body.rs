@@ -81,6 +81,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
         let inner = err.into_inner();
         if inner.is_data() {
             field_error(&path, &strip_position(&inner.to_string()))
+        } else if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+            // Valid JSON that serde_json reports as a syntax error: a number where an enum
+            // (a string) belongs.
+            field_error(&path, "invalid type, expected one of the accepted values")
         } else {
             not_json(&inner)
         }
@@ -116,7 +120,28 @@ fn field_error(path: &str, message: &str) -> ApiError {
         return ApiError::invalid_field(&field, "is not a known field");
     }
     let field = if parent.is_empty() { "body" } else { parent };
-    ApiError::invalid_field(field, message)
+    ApiError::invalid_field(field, &without_type_names(message))
+}
+
+/// serde names the Rust type it expected (`expected struct BatonTarget`); a caller knows JSON,
+/// not our types, so the type becomes the JSON shape it stands for.
+fn without_type_names(message: &str) -> String {
+    const SHAPES: [(&str, &str); 4] = [
+        ("expected tuple struct ", "expected an array"),
+        ("expected struct ", "expected an object"),
+        ("expected enum ", "expected one of the accepted values"),
+        ("did not match any variant of untagged enum ", "did not match any accepted shape"),
+    ];
+    let mut out = message.to_owned();
+    for (pattern, shape) in SHAPES {
+        while let Some(start) = out.find(pattern) {
+            let name_start = start + pattern.len();
+            let name_len =
+                out[name_start..].find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(out.len() - name_start);
+            out.replace_range(start..name_start + name_len, shape);
+        }
+    }
+    out
 }
 
 fn backticked_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
@@ -170,6 +195,44 @@ mod tests {
         assert_eq!(err(r#"{"name":"a","nmae":1}"#).message, "nmae: is not a known field");
         assert_eq!(err(r#"{"name":"a","inner":{}}"#).message, "inner.flag: is required");
         assert_eq!(err("{}").code, ErrorCode::InvalidField);
+    }
+
+    /// Regression (issue 14): `to: invalid type: string "W-1", expected struct BatonTarget`
+    /// named a Rust type the caller cannot know.
+    #[test]
+    fn api_errors_never_expose_internal_type_names() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            to: Target,
+            mode: Option<Mode>,
+            pair: Option<Pair>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Target {
+            project: Option<i64>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        enum Mode {
+            Fast,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Pair(i64, i64);
+        let message = |text: &str| parse_json::<Outer>(text.as_bytes()).unwrap_err().message;
+        assert_eq!(message(r#"{"to":"W-1"}"#), r#"to: invalid type: string "W-1", expected an object"#);
+        assert_eq!(message(r#"{"to":{},"mode":5}"#), "mode: invalid type, expected one of the accepted values");
+        assert_eq!(message(r#"{"to":{},"pair":{}}"#), "pair: invalid type: map, expected an array");
+        assert_eq!(
+            without_type_names("data did not match any variant of untagged enum Raw"),
+            "data did not match any accepted shape"
+        );
+        assert_eq!(
+            without_type_names("unknown variant `x`, expected one of `a`"),
+            "unknown variant `x`, expected one of `a`"
+        );
     }
 
     /// Regression: login accepted a `text/plain` body, which any site's form can send.
