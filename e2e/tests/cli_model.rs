@@ -81,10 +81,11 @@ async fn plan_a_requirement_into_dependent_tasks_and_follow_the_project_live() {
 
     let refused = admin.run(&["task", "set-status", "T-2", "in_progress"]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(stderr_of(&refused).contains("waits for"), "{}", stderr_of(&refused));
+    assert!(stderr_of(&refused).contains("T-2 waits for T-1 (not done yet)"), "{}", stderr_of(&refused));
     admin.ok(&["task", "set-status", "T-1", "in_progress"]);
     admin.ok(&["task", "comment", "add", "T-1", "callback works; PR #7"]);
-    admin.ok(&["task", "set-status", "T-1", "done"]);
+    let done = admin.ok(&["task", "set-status", "T-1", "done"]);
+    assert_eq!(done.trim(), "T-1 is done; now ready: T-2.", "finishing says what may start now");
     let ready: Value = parse(&admin.ok(&["task", "ls", "--ready", "--json"]));
     assert_eq!(ready.as_array().unwrap().iter().map(|t| t["handle"].clone()).collect::<Vec<_>>(), vec!["T-2"]);
     let comments = admin.ok(&["task", "comment", "ls", "T-1"]);
@@ -100,12 +101,12 @@ async fn plan_a_requirement_into_dependent_tasks_and_follow_the_project_live() {
     assert_eq!(
         changes,
         [
-            "requirement r-1 created",
-            "task t-1 created",
-            "task t-2 created",
-            "task t-1 updated",
-            "comment t-1 created",
-            "task t-1 updated"
+            "requirement R-1 created",
+            "task T-1 created: todo in R-1",
+            "task T-2 created: todo in R-1",
+            "task T-1 updated: in_progress in R-1",
+            format!("comment {} created on T-1", changes[4].split(' ').nth(1).unwrap()).as_str(),
+            "task T-1 updated: done in R-1"
         ]
     );
     assert!(watch.wait().await.unwrap().success(), "watch exits after --count changes");

@@ -50,7 +50,11 @@ async fn a_request_reaches_a_person_and_the_answer_comes_back_once() {
     let theirs = outsider.fetch("/api/inputs?status=pending").await;
     assert!(theirs["items"].as_array().unwrap().is_empty(), "nobody else's inbox: {theirs}");
     let changes = admin.fetch(&format!("/api/projects/{project}/events")).await;
-    assert!(changes["items"].as_array().unwrap().iter().any(|e| e["entity"] == "input" && e["id"] == session));
+    assert!(changes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["entity"] == "input" && e["session"] == format!("S-{session}")));
     assert!(events(&admin, session).await.iter().any(|e| e["type"] == "input_requested"));
 
     let answer = |decision: &str, message: &str| json!({"decision": decision, "message": message});

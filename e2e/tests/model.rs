@@ -284,25 +284,24 @@ async fn the_project_stream_carries_every_change_live() {
         .map(|f| {
             assert_eq!(f.event, "change");
             let v: Value = serde_json::from_str(&f.data).unwrap();
-            format!(
-                "{} {} {}",
-                v["entity"].as_str().unwrap(),
-                v["action"].as_str().unwrap(),
-                v["handle"].as_str().unwrap_or("-")
-            )
+            let field = |name: &str| v[name].as_str().unwrap_or("-").to_owned();
+            let parent = ["requirement", "task", "session"].iter().find_map(|p| v[*p].as_str()).unwrap_or("-");
+            format!("{} {} {} {parent} {}", field("entity"), field("action"), field("handle"), field("status"))
         })
         .collect();
+    // Each names itself, its parent and (for a task) its new status (issue 14: a comment's
+    // change carried its task as its own handle).
     assert_eq!(
-        seen[..5],
+        seen[..4],
         [
-            "requirement created R-1",
-            "task created T-1",
-            "task updated T-1",
-            "comment created T-1",
-            format!("session created {}", seen[4].rsplit(' ').next().unwrap()).as_str()
+            "requirement created R-1 - -",
+            "task created T-1 R-1 todo",
+            "task updated T-1 R-1 in_progress",
+            "comment created - T-1 -",
         ]
     );
-    assert_eq!(seen[5], "task deleted T-1");
+    assert!(seen[4].starts_with("session created S-") && seen[4].ends_with(" - -"), "{}", seen[4]);
+    assert_eq!(seen[5], "task deleted T-1 - -");
 }
 
 #[tokio::test]

@@ -130,12 +130,24 @@ pub enum EventBody {
     WorkerNotice { text: String },
     /// Something in a project changed (the `project:<id>` stream): a small signal, not the
     /// object; readers fetch what they need.
+    /// It names the entity itself (`handle`: `T-3`, `R-1`, `S-4`, `W-2`, a baton's id; none
+    /// for a comment or a request) and its parent by the parent's kind (a comment's `task`, a
+    /// task's `requirement`, a request's `session`), and an update of something with a status
+    /// carries the new one: a follower knows what happened without a read.
     Change {
         entity: Entity,
         action: Action,
         id: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         handle: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requirement: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
     },
     /// Worker command (`worker:<id>` stream): run the session (create or restore its worktree,
     /// then work through its queued messages).
@@ -254,7 +266,16 @@ mod tests {
             },
             EventBody::SystemNotice { text: text("x") },
             EventBody::WorkerNotice { text: text("x") },
-            EventBody::Change { entity: Entity::Task, action: Action::Created, id: 1, handle: None },
+            EventBody::Change {
+                entity: Entity::Task,
+                action: Action::Created,
+                id: 1,
+                handle: None,
+                requirement: None,
+                task: None,
+                session: None,
+                status: None,
+            },
             EventBody::SessionStart { session_id: 1 },
             EventBody::SessionStop { session_id: 1 },
             EventBody::SessionDelete { session_id: 1 },

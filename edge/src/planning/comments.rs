@@ -10,6 +10,7 @@ use worker::{Request, Response};
 use crate::access::auth::Principal;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
+use crate::platform::changes::Change;
 use crate::platform::context::Ctx;
 use crate::{
     http::body, http::query::Query, http::respond, http::validate, planning::tasks, platform::changes, platform::db,
@@ -77,7 +78,8 @@ pub async fn create(ctx: &Ctx, who: &Principal, task_id: i64, req: &mut Request)
         )
         .await?
         .ok_or_else(|| ApiError::internal("comment insert returned no row"))?;
-    changes::emit(ctx, task.project_id, Entity::Comment, Action::Created, row.id, Some(task.handle())).await;
+    let change = Change::new(Entity::Comment, Action::Created, row.id, None).on_task(&task.handle());
+    changes::emit_change(ctx, task.project_id, change).await;
     Ok(respond::created(&Comment::from(row)))
 }
 

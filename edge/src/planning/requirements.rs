@@ -12,6 +12,7 @@ use worker::{Request, Response};
 use crate::access::auth::Principal;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
+use crate::platform::changes::Change;
 use crate::platform::context::Ctx;
 use crate::{
     http::body, http::query::Query, http::respond, http::validate, people::projects, platform::changes, platform::db,
@@ -221,8 +222,11 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         )
         .await?
         .ok_or_else(|| ApiError::not_found(format!("requirement {id}")))?;
-    changes::emit(ctx, row.project_id, Entity::Requirement, Action::Updated, row.id, Some(row.handle())).await;
-    Ok(respond::ok(&Requirement::from(row)))
+    let requirement = Requirement::from(row);
+    let change = Change::new(Entity::Requirement, Action::Updated, requirement.id, Some(requirement.handle.clone()))
+        .with_status(requirement.status.as_str());
+    changes::emit_change(ctx, requirement.project_id, change).await;
+    Ok(respond::ok(&requirement))
 }
 
 /// `DELETE /api/requirements/:id`: the requirement, its tasks and their comments.

@@ -19,6 +19,7 @@ use crate::access::auth::Principal;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
 use crate::planning::requirements::{self, RequirementRow};
+use crate::platform::changes::Change;
 use crate::platform::context::Ctx;
 use crate::{
     http::body, http::query::Query, http::respond, http::validate, people::projects, platform::changes, platform::db,
@@ -330,8 +331,9 @@ pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Reque
     )?;
     let results = ctx.db.batch(vec![bump, insert, edges]).await?;
     let row: TaskRow = first_row(&results, 1)?.ok_or_else(|| ApiError::internal("task insert returned no row"))?;
-    changes::emit(ctx, row.project_id, Entity::Task, Action::Created, row.id, Some(row.handle())).await;
-    Ok(respond::created(&Task::from(row)))
+    let task = Task::from(row);
+    emit_task(ctx, Action::Created, &task).await;
+    Ok(respond::created(&task))
 }
 
 /// `GET /api/projects/:id/tasks?status=&requirement=&ready=`.
@@ -419,8 +421,17 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
     let row: TaskRow = first_row(&results, update_index)?.ok_or_else(|| {
         ApiError::conflict(format!("{} changed while this update was made: read it again and retry", current.handle()))
     })?;
-    changes::emit(ctx, row.project_id, Entity::Task, Action::Updated, row.id, Some(row.handle())).await;
-    Ok(respond::ok(&Task::from(row)))
+    let task = Task::from(row);
+    emit_task(ctx, Action::Updated, &task).await;
+    Ok(respond::ok(&task))
+}
+
+/// A task's change names its requirement and carries its status.
+async fn emit_task(ctx: &Ctx, action: Action, task: &Task) {
+    let change = Change::new(Entity::Task, action, task.id, Some(task.handle.clone()))
+        .in_requirement(&task.requirement)
+        .with_status(task.status.as_str());
+    changes::emit_change(ctx, task.project_id, change).await;
 }
 
 /// What an update resolves before it writes: the new requirement, the new dependencies (their

@@ -24,6 +24,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
 use crate::http::query::Query;
 use crate::hub::client::{self as hub, StreamKey};
+use crate::platform::changes::Change;
 use crate::platform::context::Ctx;
 use crate::{http::body, http::respond, platform::changes, platform::db};
 use protocol::error::ErrorCode;
@@ -187,8 +188,9 @@ pub async fn request(ctx: &Ctx, who: &Principal, session: SessionScope, req: &mu
     };
     let view = row.view(ctx.now);
     hub::append(&ctx.env, &StreamKey::session(session.id), &EventBody::InputRequested { input: view.clone() }).await?;
-    let handle = Some(Handle::session(session.id).to_string());
-    changes::emit(ctx, session.project_id, Entity::Input, Action::Created, session.id, handle).await;
+    let change =
+        Change::new(Entity::Input, Action::Created, row.id, None).in_session(&Handle::session(session.id).to_string());
+    changes::emit_change(ctx, session.project_id, change).await;
     let data = serde_json::to_value(&view).map_err(ApiError::internal)?;
     crate::notifications::notify(ctx, session.project_id, protocol::api::NotifyEvent::InputRequested, data).await;
     Ok(respond::created(&view))
@@ -332,8 +334,9 @@ pub async fn expire(ctx: &Ctx, who: &Principal, session: SessionScope, request_i
 async fn answered(ctx: &Ctx, session: SessionScope, row: &InputRow) -> ApiResult<()> {
     let event = EventBody::InputAnswered { input: row.view(ctx.now) };
     hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
-    let handle = Some(Handle::session(session.id).to_string());
-    changes::emit(ctx, session.project_id, Entity::Input, Action::Updated, session.id, handle).await;
+    let change =
+        Change::new(Entity::Input, Action::Updated, row.id, None).in_session(&Handle::session(session.id).to_string());
+    changes::emit_change(ctx, session.project_id, change).await;
     Ok(())
 }
 

@@ -156,9 +156,8 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 let received = follower.next().await?;
                 if env.json {
                     output::raw_line(&received.raw)?;
-                } else if let EventBody::Change { entity, action, id, handle } = &received.event.body {
-                    let what = handle.clone().unwrap_or_else(|| id.to_string());
-                    output::line(&format!("#{} {:?} {what} {:?}", received.event.seq, entity, action).to_lowercase())?;
+                } else if let Some(line) = change_line(&received.event.body) {
+                    output::line(&format!("#{} {line}", received.event.seq))?;
                 }
                 printed += 1;
             }
@@ -167,9 +166,59 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
     }
 }
 
+/// A change in one line: `task T-3 updated: in_progress (R-1)`, `comment 7 created on T-3`.
+/// Handles print as the API spells them; ids only where there is no handle.
+fn change_line(body: &EventBody) -> Option<String> {
+    let EventBody::Change { entity, action, id, handle, requirement, task, session, status } = body else {
+        return None;
+    };
+    let lower = |v: String| v.to_lowercase();
+    let mut line = format!(
+        "{} {} {}",
+        lower(format!("{entity:?}")),
+        handle.clone().unwrap_or_else(|| id.to_string()),
+        lower(format!("{action:?}"))
+    );
+    if let Some(status) = status {
+        line.push_str(&format!(": {status}"));
+    }
+    if let Some(parent) = task {
+        line.push_str(&format!(" on {parent}"));
+    }
+    if let Some(parent) = session.as_ref().or(requirement.as_ref()) {
+        line.push_str(&format!(" in {parent}"));
+    }
+    Some(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (issue 14): handles printed as `t-3`, and a comment's line named its task as
+    /// if it were the comment.
+    #[test]
+    fn a_change_reads_with_its_handles_parent_and_status() {
+        let line = |json: &str| change_line(&serde_json::from_str(json).unwrap()).unwrap();
+        assert_eq!(
+            line(
+                r#"{"type":"change","entity":"task","action":"updated","id":4,"handle":"T-3","requirement":"R-1","status":"in_progress"}"#
+            ),
+            "task T-3 updated: in_progress in R-1"
+        );
+        assert_eq!(
+            line(r#"{"type":"change","entity":"comment","action":"created","id":7,"task":"T-3"}"#),
+            "comment 7 created on T-3"
+        );
+        assert_eq!(
+            line(r#"{"type":"change","entity":"input","action":"created","id":2,"session":"S-4"}"#),
+            "input 2 created in S-4"
+        );
+        assert_eq!(
+            line(r#"{"type":"change","entity":"worker","action":"deleted","id":2,"handle":"W-2"}"#),
+            "worker W-2 deleted"
+        );
+    }
 
     #[test]
     fn since_takes_a_day_as_midnight_utc_or_a_zoned_time() {

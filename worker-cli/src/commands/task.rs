@@ -265,7 +265,30 @@ async fn set_status(env: &Env, target: &Target, status: &str) -> Result<()> {
     let id = id_of(env, target).await?;
     let patch = UpdateTask { status: TaskStatus::parse(status), ..UpdateTask::default() };
     let t: Task = env.client.patch("set status", &format!("/api/tasks/{id}"), &patch).await?;
-    env.print(&t, |t| format!("{} is {}.", t.handle, t.status.as_str()))
+    if t.status != TaskStatus::Done {
+        return env.print(&t, |t| format!("{} is {}.", t.handle, t.status.as_str()));
+    }
+    // Finishing a task is when work opens up: say what may start now, so the next step
+    // needs no second query.
+    let path = format!("/api/projects/{}/tasks?ready=true", t.project_id);
+    let ready: Vec<Task> = resolve::all_pages(&env.client, "list ready tasks", &path).await?;
+    let now_ready = unblocked_by(&t.handle, &ready);
+    let mut value = serde_json::to_value(&t)?;
+    value["now_ready"] = serde_json::json!(now_ready);
+    env.print(&value, |_| done_line(&t.handle, &now_ready))
+}
+
+/// The ready tasks that depended on `handle`: the ones its completion may have unblocked.
+fn unblocked_by(handle: &str, ready: &[Task]) -> Vec<String> {
+    ready.iter().filter(|t| t.depends_on.iter().any(|d| d == handle)).map(|t| t.handle.clone()).collect()
+}
+
+fn done_line(handle: &str, now_ready: &[String]) -> String {
+    if now_ready.is_empty() {
+        format!("{handle} is done.")
+    } else {
+        format!("{handle} is done; now ready: {}.", now_ready.join(", "))
+    }
 }
 
 async fn rm(env: &Env, target: &Target, yes: bool) -> Result<()> {
