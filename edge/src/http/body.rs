@@ -120,7 +120,7 @@ fn field_error(path: &str, message: &str) -> ApiError {
         return ApiError::invalid_field(&field, "is not a known field");
     }
     let field = if parent.is_empty() { "body" } else { parent };
-    ApiError::invalid_field(field, &without_type_names(message))
+    ApiError::invalid_field(field, without_type_names(message))
 }
 
 /// serde names the Rust type it expected (`expected struct BatonTarget`); a caller knows JSON,
