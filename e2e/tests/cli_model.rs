@@ -155,3 +155,61 @@ fn a_project_file_sets_the_default_project_for_a_directory() {
     assert_eq!(elsewhere.status.code(), Some(1), "outside that directory there is no default project");
     assert!(stderr_of(&elsewhere).contains("baton use"));
 }
+
+/// Issue 14: a second agent gets its own identity from the CLI alone, two ways: it logs in
+/// with a username (the password from BATON_PASSWORD, never argv), or an admin mints a token
+/// for that person (`token create --user`). Either token acts as the person, not the admin.
+#[test]
+fn a_second_agent_gets_its_own_token_from_the_cli() {
+    let shared = e2e::server::shared();
+    let admin = Baton::new();
+    admin.ok(&["login", "--url", &shared.url, "--token", &shared.admin_token]);
+    let name = unique("agent2");
+    let password = "second agent password 1";
+    let added = admin.command().env("BATON_NEW_PASSWORD", password).args(["user", "add", &name]).output().unwrap();
+    assert!(added.status.success(), "{}", stderr_of(&added));
+
+    let second = Baton::new();
+    let login = second
+        .command()
+        .env("BATON_PASSWORD", password)
+        .args(["login", "--url", &shared.url, "--username", &name, "--json"])
+        .output()
+        .unwrap();
+    assert!(login.status.success(), "{}", stderr_of(&login));
+    let me = parse(&String::from_utf8_lossy(&login.stdout))["user"].clone();
+    assert_eq!((me["username"].as_str(), me["role"].as_str()), (Some(name.as_str()), Some("member")), "{me}");
+    let second_token = serde_json::from_str::<Value>(&std::fs::read_to_string(second.config_path()).unwrap()).unwrap()
+        ["token"]
+        .clone();
+    assert_ne!(second_token.as_str(), Some(shared.admin_token.as_str()));
+    second.ok(&["workspace", "ls"]);
+    let saved = std::fs::read_to_string(second.config_path()).unwrap();
+    assert!(!saved.contains(password), "the password is never stored");
+
+    let wrong = Baton::new();
+    let refused = wrong
+        .command()
+        .env("BATON_PASSWORD", "not the password")
+        .args(["login", "--url", &shared.url, "--username", &name, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let error: Value = serde_json::from_str(stderr_of(&refused).trim()).expect("a --json failure is one JSON line");
+    assert_eq!(error["error"]["status"], 401, "{error}");
+
+    let minted = parse(&admin.ok(&["token", "create", "for-agent2", "--user", &name, "--json"]));
+    let third = Baton::new();
+    let me = parse(&third.ok(&["login", "--url", &shared.url, "--token", minted["token"].as_str().unwrap(), "--json"]))
+        ["user"]
+        .clone();
+    assert_eq!(me["username"].as_str(), Some(name.as_str()), "the minted token is the person's: {me}");
+    let denied = third.run(&["user", "ls", "--json"]);
+    assert_eq!(denied.status.code(), Some(1), "a member's token does not act as admin");
+    let error: Value = serde_json::from_str(stderr_of(&denied).trim()).unwrap();
+    assert_eq!(
+        (error["error"]["status"].as_i64(), error["error"]["code"].as_str()),
+        (Some(403), Some("forbidden")),
+        "{error}"
+    );
+}
