@@ -15,6 +15,7 @@ const PLACEHOLDERS: &[(&str, &str)] = &[
     ("<pickup_url or bt_id>", "bt_abcdefghijklmnopqrstuvwx23"),
     ("<name>", "web"),
     ("<id>", "7"),
+    ("<token>", "btp_example"),
     ("bt_...", "bt_abcdefghijklmnopqrstuvwx23"),
     ("\"$BATON_URL\"", "http://127.0.0.1:8787"),
     ("\"$BATON_TOKEN\"", "btp_example"),
