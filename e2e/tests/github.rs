@@ -169,6 +169,28 @@ async fn signatures_are_checked_before_anything_is_stored() {
     assert_eq!(status, 401, "an unknown link answers like a bad signature");
 }
 
+/// Issue 14: a lost secret had no way back but disconnecting, which mirrors every issue anew.
+#[tokio::test]
+async fn a_rotated_secret_refuses_the_old_one_and_keeps_the_link() {
+    let mut l = linked("acme/rotate", json!({})).await;
+    let opened =
+        |n: u64| event("acme/rotate", "opened", issue("acme/rotate", n, "x", "open", None, "2024-01-01T00:00:00Z"));
+    assert_eq!(l.deliver("issues", &opened(1)).await.0, 200);
+    let rotated = l.api.create_ok(&format!("/api/github/links/{}/secret", l.link), json!({})).await;
+    let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, l.secret);
+    assert_eq!(rotated["id"].as_i64(), Some(l.link), "the same link");
+    let (status, _) = l.deliver("issues", &opened(2)).await;
+    assert_eq!(status, 401, "the old secret is refused");
+    l.secret = new_secret;
+    assert_eq!(l.deliver("issues", &opened(2)).await.0, 200);
+    let numbers: Vec<i64> = l.requirements().await.iter().filter_map(|r| r["github"]["number"].as_i64()).collect();
+    assert_eq!(numbers.len(), 2, "issue 1 kept, issue 2 added once: {numbers:?}");
+    let outsider = e2e::api::new_member(&l.api, &unique("gh-out")).await;
+    let (status, _) = outsider.post(&format!("/api/github/links/{}/secret", l.link), json!({})).await;
+    assert_eq!(status, 404, "someone who cannot see the project cannot rotate its secret");
+}
+
 #[tokio::test]
 async fn ping_checks_the_repository() {
     let payload = fixture("ping.json").unwrap_or_else(
@@ -415,8 +437,12 @@ fn the_cli_connects_syncs_and_names_requirements_by_issue_number() {
     baton.ok(&["project", "create", "mirror", "--workspace", &ws]);
     baton.ok(&["use", "mirror", "--workspace", &ws]);
     let repo = "acme/cli-sync";
-    let out = baton.ok(&["github", "connect", "--repo", repo]);
+    let connected = baton.run(&["github", "connect", "--repo", repo]);
+    assert!(connected.status.success());
+    let out = String::from_utf8_lossy(&connected.stdout);
     assert!(out.contains("/api/github/webhook/") && out.contains("Secret"), "{out}");
+    let warning = String::from_utf8_lossy(&connected.stderr);
+    assert!(warning.contains("GitHub cannot deliver") && warning.contains("a loopback address"), "{warning}");
     w.github.set_issues(repo, vec![issue(repo, 123, "From GitHub", "open", None, "2024-07-01T00:00:00Z")], vec![]);
     let synced = baton
         .command()
@@ -433,6 +459,11 @@ fn the_cli_connects_syncs_and_names_requirements_by_issue_number() {
     let listed = baton.ok(&["requirement", "ls"]);
     assert!(listed.contains("#123"), "{listed}");
     assert!(baton.ok(&["github", "ls"]).contains("API token stored: true"));
+    let refused = baton.run(&["github", "rotate-secret"]);
+    assert!(refused.status.code() == Some(1) && String::from_utf8_lossy(&refused.stderr).contains("--yes"));
+    let rotated = baton.ok(&["github", "rotate-secret", "--yes", "--json"]);
+    let rotated: Value = serde_json::from_str(&rotated).unwrap();
+    assert_eq!(rotated["secret"].as_str().map(str::len), Some(64), "{rotated}");
     baton.ok(&["github", "disconnect", "--yes"]);
     assert!(baton.ok(&["requirement", "get", "#123"]).contains("From GitHub"), "mirrored requirements stay");
     drop(runtime);

@@ -301,6 +301,7 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::GithubLinkUpdate => github::links::update(ctx, who, id()?, req).await,
         Route::GithubLinkDelete => github::links::delete(ctx, who, id()?).await,
         Route::GithubSync => github::backfill::sync(ctx, who, id()?, req).await,
+        Route::GithubSecretRotate => github::links::rotate_secret(ctx, who, id()?, req).await,
         Route::ProjectSessionsList => sessions::list(ctx, who, id()?, query).await,
         Route::SessionsCreate => sessions::create(ctx, who, req).await,
         Route::SessionsGet => sessions::get(ctx, who, m.id(0, session)?).await,

@@ -138,18 +138,35 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         Some(t) => sealed_token(&key, Some(t))?,
     };
     let include = input.include_pull_requests.unwrap_or(link.include_pull_requests());
-    let row: Option<LinkRow> = ctx
-        .db
-        .first(
-            &format!(
-                "UPDATE github_links SET api_token_sealed = ?2, include_pull_requests = ?3 WHERE id = ?1 RETURNING {}",
-                COLUMNS.replace("l.", "")
-            ),
-            &[db::int(link.id), db::opt_text(token.as_deref()), db::int(i64::from(include))],
-        )
-        .await?;
-    let row = row.ok_or_else(|| ApiError::not_found(format!("GitHub link {id}")))?;
+    let row = set(
+        ctx,
+        &link,
+        "api_token_sealed = ?2, include_pull_requests = ?3",
+        &[db::opt_text(token.as_deref()), db::int(i64::from(include))],
+    )
+    .await?;
     Ok(respond::ok(&row.view(&crate::access::origin::public(ctx, req)?)))
+}
+
+/// `POST /api/github/links/:id/secret`: a new webhook secret for a lost or leaked one, shown
+/// only here. From now on deliveries signed with the old one are refused; the link, and so
+/// every mirrored requirement, stays.
+pub async fn rotate_secret(ctx: &Ctx, who: &Principal, id: i64, req: &Request) -> ApiResult<Response> {
+    let link = find_visible(ctx, who, id).await?;
+    let key = sealed::key(&ctx.env)?;
+    let secret = hex::encode(secrets::random_bytes()?);
+    let row = set(ctx, &link, "secret_sealed = ?2", &[db::text(&sealed::seal(&key, &secret)?)]).await?;
+    Ok(respond::ok(&GithubLinkCreated { link: row.view(&crate::access::origin::public(ctx, req)?), secret }))
+}
+
+/// Updates a link's columns (`assignments` numbers its parameters from `?2`; `?1` is the id)
+/// and reads it back: 404 when it was deleted meanwhile.
+async fn set(ctx: &Ctx, link: &LinkRow, assignments: &str, params: &[wasm_bindgen::JsValue]) -> ApiResult<LinkRow> {
+    let sql = format!("UPDATE github_links SET {assignments} WHERE id = ?1 RETURNING {}", COLUMNS.replace("l.", ""));
+    let mut all = vec![db::int(link.id)];
+    all.extend_from_slice(params);
+    let row: Option<LinkRow> = ctx.db.first(&sql, &all).await?;
+    row.ok_or_else(|| ApiError::not_found(format!("GitHub link {}", link.id)))
 }
 
 /// `DELETE /api/github/links/:id`: stops mirroring; mirrored requirements stay, with their

@@ -47,6 +47,16 @@ application/json, the printed secret, events \"Issues\" (ping is always sent).")
         #[arg(long, value_name = "VAR")]
         api_token_env: Option<String>,
     },
+    /// A new webhook secret, for a lost or leaked one (the link and its requirements stay)
+    #[command(after_help = "Example:\n  baton github rotate-secret --yes\n\n\
+Deliveries signed with the old secret are refused from now on: paste the new one into the\n\
+webhook on GitHub (Settings → Webhooks → Edit → Secret).")]
+    RotateSecret {
+        #[arg(long, short)]
+        project: Option<String>,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 fn token_from(var: Option<&str>) -> Result<Option<String>> {
@@ -77,12 +87,35 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             };
             let created: GithubLinkCreated =
                 env.client.post("connect repository", &format!("/api/projects/{}/github", p.id), &body).await?;
+            if let Some(why) = unreachable_from_github(&created.link.webhook_url) {
+                crate::output::note(&format!(
+                    "baton: warning: GitHub cannot deliver to {} ({why}). Run the server where GitHub \
+                     reaches it (a public host, or a tunnel such as cloudflared), set its public URL, and \
+                     connect again; until then `baton github sync` mirrors on demand.",
+                    created.link.webhook_url
+                ));
+            }
             env.print(&created, |c| {
                 format!(
                     "Linked {} to project {}.\n\nOn GitHub, add a webhook (Settings → Webhooks → Add webhook):\n  \
                      Payload URL   {}\n  Content type  application/json\n  Secret        {}\n  Events        Issues\n\n\
                      The secret is shown only now.",
                     c.link.repo, p.name, c.link.webhook_url, c.secret
+                )
+            })
+        }
+        Command::RotateSecret { project, yes } => {
+            let link = link_of(env, project.as_deref()).await?;
+            confirm(*yes, "the webhook secret (GitHub's deliveries fail until you paste the new one)")?;
+            let rotated: GithubLinkCreated = env
+                .client
+                .post("rotate the secret", &format!("/api/github/links/{}/secret", link.id), &serde_json::json!({}))
+                .await?;
+            env.print(&rotated, |r| {
+                format!(
+                    "New secret for {}: {}\n\nPaste it into the webhook on GitHub (Settings → Webhooks → Edit → \
+                     Secret). It is shown only now.",
+                    r.link.repo, r.secret
                 )
             })
         }
@@ -138,6 +171,53 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                     link.repo, t.created, t.updated, t.unchanged, t.skipped
                 )
             })
+        }
+    }
+}
+
+/// Why GitHub's servers cannot reach a webhook URL, when that is plain from the URL itself:
+/// a loopback, private or link-local address, or a name only this network resolves.
+fn unreachable_from_github(url: &str) -> Option<&'static str> {
+    use std::net::IpAddr;
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    match host.parse::<IpAddr>() {
+        Ok(ip) if ip.is_loopback() || ip.is_unspecified() => Some("a loopback address"),
+        Ok(IpAddr::V4(ip)) if ip.is_private() || ip.is_link_local() => Some("a private address"),
+        // fc00::/7 unique local, fe80::/10 link-local.
+        Ok(IpAddr::V6(ip)) if (ip.segments()[0] & 0xfe00) == 0xfc00 || (ip.segments()[0] & 0xffc0) == 0xfe80 => {
+            Some("a private address")
+        }
+        Ok(_) => None,
+        Err(_) if host == "localhost" || host.ends_with(".localhost") => Some("a loopback name"),
+        Err(_) if host.ends_with(".local") || host.ends_with(".internal") || !host.contains('.') => {
+            Some("a name only this network resolves")
+        }
+        Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14: a webhook URL on 127.0.0.1 was printed as if GitHub could use it.
+    #[test]
+    fn webhook_urls_github_cannot_reach_are_named() {
+        for (url, why) in [
+            ("http://127.0.0.1:8787/api/github/webhook/3", Some("a loopback address")),
+            ("http://localhost:8787/api/github/webhook/3", Some("a loopback name")),
+            ("http://[::1]:8787/x", Some("a loopback address")),
+            ("http://10.1.2.3/x", Some("a private address")),
+            ("http://192.168.1.5/x", Some("a private address")),
+            ("http://169.254.1.1/x", Some("a private address")),
+            ("http://[fd00::1]/x", Some("a private address")),
+            ("http://buildbox/x", Some("a name only this network resolves")),
+            ("http://ci.local/x", Some("a name only this network resolves")),
+            ("https://baton.example.com/api/github/webhook/3", None),
+            ("https://8.8.8.8/x", None),
+        ] {
+            assert_eq!(unreachable_from_github(url), why, "{url}");
         }
     }
 }
