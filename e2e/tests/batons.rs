@@ -319,6 +319,31 @@ async fn the_completion_webhook_is_signed_and_retried_until_accepted() {
     assert_eq!(receiver.requests.lock().unwrap().len(), 3, "nothing after the 2xx");
 }
 
+/// Issue 14: an admin's list held every workspace's batons with no way to narrow it.
+#[tokio::test]
+async fn lists_filter_by_workspace_and_project() {
+    let admin = Api::admin();
+    let (ws, project) = workspace_with_project(&admin).await;
+    let other_project = admin.create("/api/projects", json!({"workspace_id": ws, "name": unique("other")})).await;
+    let (other_ws, _) = workspace_with_project(&admin).await;
+    let to_project = pass(&admin, json!({"task": "here", "to": {"project": project}})).await;
+    let to_other_project = pass(&admin, json!({"task": "next door", "to": {"project": other_project["id"]}})).await;
+    let unaddressed = pass(&admin, json!({"task": "anyone", "workspace_id": ws})).await;
+    let elsewhere = pass(&admin, json!({"task": "elsewhere", "workspace_id": other_ws})).await;
+    let ids = |page: Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|b| b["baton_id"].as_str().unwrap().to_owned()).collect()
+    };
+    let in_ws = ids(admin.fetch(&format!("/api/batons?workspace_id={ws}&limit=200")).await);
+    assert_eq!(in_ws, [to_project.clone(), to_other_project, unaddressed]);
+    assert!(!in_ws.contains(&elsewhere));
+    let in_project = ids(admin.fetch(&format!("/api/batons?project_id={project}&status=pending&limit=200")).await);
+    assert_eq!(in_project, [to_project]);
+    for bad in ["workspace_id=acme", "project_id=0"] {
+        let (status, value) = admin.get(&format!("/api/batons?{bad}")).await;
+        assert_eq!((status, value["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{bad}: {value}");
+    }
+}
+
 #[tokio::test]
 async fn a_worker_token_only_sees_batons_addressed_to_it_and_cannot_pass() {
     let admin = Api::admin();

@@ -76,6 +76,12 @@ async fn two_agents_hand_work_over_with_the_cli() {
     let listed = parse(&passer.ok(&["batons", "ls", "--status", "done", "--json"]));
     assert!(listed.as_array().unwrap().iter().any(|b| b["baton_id"] == id));
     assert!(passer.ok(&["batons", "ls"]).contains(id));
+    let table = passer.ok(&["batons", "ls", "--workspace", &ws.to_string()]);
+    assert!(table.contains("WORKSPACE") && table.contains(id), "{table}");
+    let for_project = parse(&passer.ok(&["batons", "ls", "--project", &project.to_string(), "--json"]));
+    let for_project: Vec<&str> =
+        for_project.as_array().unwrap().iter().map(|b| b["baton_id"].as_str().unwrap()).collect();
+    assert_eq!(for_project, [addressed["baton_id"].as_str().unwrap()], "only the one addressed to the project");
 
     let bad = passer.run(&["pass", "--task", "x", "--ttl", "5w"]);
     assert_eq!(bad.status.code(), Some(1));

@@ -168,6 +168,11 @@ async fn listing_workers_reads_heartbeats_from_d1_with_the_page() {
         .map(|w| (w["id"].as_i64().unwrap(), w["online"].as_bool().unwrap()))
         .collect();
     assert_eq!(online, [(id, true), (silent["worker"]["id"].as_i64().unwrap(), false)], "{listed}");
+    // Issue 14: how stale the list's online is, from the same heartbeat.
+    let seen: Vec<bool> = listed["items"].as_array().unwrap().iter().map(|w| w["last_seen_at"].is_string()).collect();
+    assert_eq!(seen, [true, false], "{listed}");
+    let single = admin.fetch(&format!("/api/workers/{id}")).await;
+    assert_eq!(single["last_seen_at"], listed["items"][0]["last_seen_at"]);
 }
 
 /// Lists show each session's state and each worker's busy sessions from D1 alone: the turn

@@ -63,6 +63,7 @@ impl WorkerRow {
             max_sessions: u32::try_from(self.max_sessions).unwrap_or(DEFAULT_MAX_SESSIONS),
             online,
             busy_sessions: self.busy_sessions.and_then(|n| u32::try_from(n).ok()),
+            last_seen_at: self.last_heartbeat_at.map(protocol::time::rfc3339_from_ms),
             created_at: protocol::time::rfc3339_from_ms(self.created_at),
         }
     }

@@ -89,6 +89,11 @@ pub struct Worker {
     /// How many of its sessions are in a turn now (lists only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busy_sessions: Option<u32>,
+    /// When its daemon was last heard from (its heartbeat, recorded at most every 15 s); none
+    /// before the first. A list's `online` trusts this heartbeat, so a daemon that died shows
+    /// online for up to 30 s: `last_seen_at` says how stale that is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<String>,
     pub created_at: String,
 }
 

@@ -368,7 +368,9 @@ pub async fn status(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiR
     Ok(respond::ok(&row.view(ctx.now, &crate::access::origin::public(ctx, req)?)?))
 }
 
-/// `GET /api/batons?status=&limit=&cursor=`: what the caller may see, oldest first.
+/// `GET /api/batons?status=&workspace_id=&project_id=&limit=&cursor=`: what the caller may
+/// see, oldest first; `project_id` is the project a baton concerns (addressed to it or to one
+/// of its workers).
 pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> ApiResult<Response> {
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
     let status = match query.get("status") {
@@ -385,9 +387,11 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
         }
         _ => "",
     };
-    let (visible, visibility_args) = record::visibility(who, 5);
+    let (workspace_id, project_id) = (query.id("workspace_id")?, query.id("project_id")?);
+    let (visible, visibility_args) = record::visibility(who, 7);
     let sql = format!(
-        "SELECT {} FROM {} WHERE b.seq > ?1{open_only} AND {visible} AND (?3 IS NULL OR {} = ?3) ORDER BY b.seq LIMIT ?4",
+        "SELECT {} FROM {} WHERE b.seq > ?1{open_only} AND {visible} AND (?3 IS NULL OR {} = ?3)
+           AND (?5 IS NULL OR b.workspace_id = ?5) AND (?6 IS NULL OR b.project_id = ?6) ORDER BY b.seq LIMIT ?4",
         record::COLUMNS,
         record::FROM,
         record::status_sql(2),
@@ -397,6 +401,8 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
         db::int(ctx.now),
         db::opt_text(status.map(|s| s.as_str())),
         db::int(page.fetch_count().into()),
+        db::opt_int(workspace_id),
+        db::opt_int(project_id),
     ];
     args.extend(visibility_args);
     let rows: Vec<Row> = ctx.db.all(&sql, &args).await?;

@@ -130,11 +130,18 @@ pub struct IdArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum BatonsCommand {
     /// List the batons you may see, oldest first
-    #[command(after_help = "Example:\n  baton batons ls --status pending")]
+    #[command(after_help = "Examples:\n  baton batons ls --status pending\n  \
+baton batons ls --workspace acme --project web --status caught")]
     Ls {
         /// pending, caught, done, failed, cancelled or expired
         #[arg(long)]
         status: Option<String>,
+        /// Only this workspace's batons (name or id)
+        #[arg(long, short)]
+        workspace: Option<String>,
+        /// Only the batons for this project or its workers (name or id)
+        #[arg(long, short)]
+        project: Option<String>,
     },
 }
 
@@ -321,24 +328,59 @@ pub async fn status(args: &IdArgs, env: &Env) -> Result<()> {
 }
 
 pub async fn batons(command: &BatonsCommand, env: &Env) -> Result<()> {
-    let BatonsCommand::Ls { status } = command;
-    let mut url = "/api/batons".to_owned();
+    let BatonsCommand::Ls { status, workspace, project } = command;
+    let mut filters = Vec::new();
     if let Some(s) = status {
         let s = BatonStatus::parse(s)
             .with_context(|| format!("--status {s:?}: use pending, caught, done, failed, cancelled or expired"))?;
-        url.push_str(&format!("?status={}", s.as_str()));
+        filters.push(format!("status={}", s.as_str()));
     }
+    if let Some(w) = workspace {
+        filters.push(format!("workspace_id={}", resolve::workspace(&env.client, w).await?.id));
+    }
+    if let Some(p) = project {
+        filters.push(format!("project_id={}", resolve::project(&env.client, p, workspace.as_deref()).await?.id));
+    }
+    let url = if filters.is_empty() { "/api/batons".to_owned() } else { format!("/api/batons?{}", filters.join("&")) };
     let all: Vec<Baton> = resolve::all_pages(&env.client, "list batons", &url).await?;
-    env.print_table(&all, &["BATON", "STATUS", "ATTEMPT", "CAUGHT BY", "EXPIRES", "TASK"], |b| {
+    // Names, not ids, for the workspace column: one list of what the caller sees. A worker's
+    // token lists no workspaces; its column then shows ids.
+    let workspaces: Vec<protocol::api::Workspace> = if env.json || all.is_empty() {
+        Vec::new()
+    } else {
+        resolve::all_pages(&env.client, "list workspaces", "/api/workspaces").await.unwrap_or_default()
+    };
+    let workspace_name =
+        |id: i64| workspaces.iter().find(|w| w.id == id).map_or_else(|| id.to_string(), |w| w.name.clone());
+    env.print_table(&all, &["BATON", "STATUS", "WORKSPACE", "TO", "ATTEMPT", "CAUGHT BY", "EXPIRES", "TASK"], |b| {
         vec![
             b.baton_id.clone(),
             b.status.as_str().to_owned(),
+            workspace_name(b.workspace_id),
+            target_label(b.to.as_ref()),
             b.attempt.to_string(),
             b.caught_by.as_ref().map_or("-".into(), |p| p.name.clone()),
             b.expires_at.clone(),
             output::ellipsize(&b.task, 50),
         ]
     })
+}
+
+/// Where a baton was sent: `W-2`, `project 7`, or `-` for anyone in the workspace.
+fn target_label(to: Option<&BatonTarget>) -> String {
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    match to {
+        Some(BatonTarget { worker: Some(w), .. }) => {
+            let w = text(w);
+            if w.starts_with("W-") {
+                w
+            } else {
+                format!("W-{w}")
+            }
+        }
+        Some(BatonTarget { project: Some(p), .. }) => format!("project {}", text(p)),
+        _ => "-".into(),
+    }
 }
 
 /// A baton for people: what, where it stands, and what came back.
@@ -362,6 +404,15 @@ fn describe(b: &Baton) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batons_target_reads_as_a_handle_or_a_project() {
+        let to = |v: serde_json::Value| serde_json::from_value::<BatonTarget>(v).unwrap();
+        assert_eq!(target_label(Some(&to(serde_json::json!({"worker": "W-2"})))), "W-2");
+        assert_eq!(target_label(Some(&to(serde_json::json!({"worker": 2})))), "W-2");
+        assert_eq!(target_label(Some(&to(serde_json::json!({"project": 7})))), "project 7");
+        assert_eq!(target_label(None), "-");
+    }
 
     #[test]
     fn durations_take_units_or_plain_seconds() {

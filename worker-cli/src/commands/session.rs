@@ -239,16 +239,19 @@ async fn ls(env: &Env, project: Option<&str>, workspace: Option<&str>) -> Result
     let p = env.project(project, workspace).await?;
     let path = format!("/api/projects/{}/sessions", p.id);
     let all: Vec<Session> = resolve::all_pages(&env.client, "list sessions", &path).await?;
-    // The state column only when the server's list carries the sessions' states.
-    if all.iter().any(|s| s.state.is_some()) {
-        return env.print_table(&all, &["SESSION", "STATE", "NAME", "CREATED"], |s| {
-            let state = s.state.map_or("", |st| st.as_str());
-            vec![s.handle.clone(), state.into(), s.name.clone().unwrap_or_default(), s.created_at.clone()]
-        });
-    }
-    env.print_table(&all, &["SESSION", "NAME", "CREATED"], |s| {
-        vec![s.handle.clone(), s.name.clone().unwrap_or_default(), s.created_at.clone()]
-    })
+    env.print_table(&all, &["SESSION", "STATE", "WORKER", "NAME", "CREATED"], session_row)
+}
+
+/// One row of `baton session ls`: who runs it and in what state (blank where the server
+/// says nothing).
+fn session_row(s: &Session) -> Vec<String> {
+    vec![
+        s.handle.clone(),
+        s.state.map_or("", |st| st.as_str()).into(),
+        s.worker_id.map_or_else(String::new, |w| protocol::handle::Handle::worker(w).to_string()),
+        s.name.clone().unwrap_or_default(),
+        s.created_at.clone(),
+    ]
 }
 
 /// A session as `baton session get` shows it: the session, its task's handle and how many
@@ -503,6 +506,17 @@ fn print_event(env: &Env, event: &Event, raw: Option<&str>) -> std::io::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14: `session ls` did not say which worker runs a session.
+    #[test]
+    fn a_session_row_names_its_worker_and_state() {
+        let session: Session = serde_json::from_value(serde_json::json!({
+            "id": 4, "handle": "S-4", "project_id": 1, "worker_id": 2, "name": "fix", "plan_mode": false,
+            "state": "busy", "permissions": "ask", "input_timeout_s": 600, "created_at": "2026-12-01T10:00:00Z"
+        }))
+        .unwrap();
+        assert_eq!(session_row(&session), ["S-4", "busy", "W-2", "fix", "2026-12-01T10:00:00Z"]);
+    }
     use crate::cli::{Cli, Command as Top};
     use clap::Parser;
 

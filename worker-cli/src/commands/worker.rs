@@ -314,13 +314,15 @@ async fn ls(env: &Env, project: Option<&str>) -> Result<()> {
     let p = env.project(project, None).await?;
     let page: Page<Worker> =
         env.client.get("list workers", &format!("/api/workers?project_id={}&limit=200", p.id)).await?;
-    env.print_table(&page.items, &["WORKER", "NAME", "AGENT", "BASE", "STATE"], |w| {
+    let now = now_ms();
+    env.print_table(&page.items, &["WORKER", "NAME", "AGENT", "BASE", "STATE", "LAST SEEN"], |w| {
         vec![
             w.handle.clone(),
             w.name.clone(),
             w.agent.to_string(),
             w.base_branch.clone(),
             if w.online { "online".into() } else { "offline".into() },
+            last_seen(w.last_seen_at.as_deref(), now),
         ]
     })
 }
@@ -345,7 +347,27 @@ async fn ls_all(env: &Env) -> Result<()> {
             all.extend(workers.into_iter().map(|worker| ProjectWorker { worker, project: p.name.clone() }));
         }
     }
-    env.print_table(&all, &["WORKER", "NAME", "PROJECT", "AGENT", "STATE", "BUSY"], all_row)
+    env.print_table(&all, &["WORKER", "NAME", "PROJECT", "AGENT", "STATE", "BUSY", "LAST SEEN"], all_row)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// How long ago a worker's daemon was last heard from: `12 s ago`, `5 min ago`, `3 h ago`,
+/// `2 d ago`, or `never`. A list's online state lags a dead daemon by up to 30 s; this says
+/// by how much.
+pub fn last_seen(at: Option<&str>, now_ms: i64) -> String {
+    let Some(at) = at.and_then(protocol::time::ms_from_rfc3339) else {
+        return "never".into();
+    };
+    let s = (now_ms - at).max(0) / 1000;
+    match s {
+        0..=119 => format!("{s} s ago"),
+        120..=7199 => format!("{} min ago", s / 60),
+        7200..=172_799 => format!("{} h ago", s / 3600),
+        _ => format!("{} d ago", s / 86_400),
+    }
 }
 
 /// One row of `baton worker ls --all`.
@@ -357,6 +379,7 @@ pub fn all_row(w: &ProjectWorker) -> Vec<String> {
         w.worker.agent.to_string(),
         if w.worker.online { "online".into() } else { "offline".into() },
         w.worker.busy_sessions.map_or_else(String::new, |n| n.to_string()),
+        last_seen(w.worker.last_seen_at.as_deref(), now_ms()),
     ]
 }
 
@@ -463,7 +486,7 @@ mod tests {
         }))
         .unwrap();
         let row = ProjectWorker { worker, project: "web".into() };
-        assert_eq!(all_row(&row), ["W-2", "laptop", "web", "scripted", "online", "1"]);
+        assert_eq!(all_row(&row), ["W-2", "laptop", "web", "scripted", "online", "1", "never"]);
         let json = serde_json::to_value(&row).unwrap();
         assert_eq!(
             (json["handle"].as_str(), json["project"].as_str(), json["project_id"].as_i64()),
@@ -498,6 +521,21 @@ mod tests {
         assert_eq!(adopt_rotated(Some(here.clone()), 3, "https://baton.example.org", "btw_new"), None);
         assert_eq!(adopt_rotated(Some(here), 2, "https://other.example.org", "btw_new"), None);
         assert_eq!(adopt_rotated(None, 2, "https://baton.example.org", "btw_new"), None);
+    }
+
+    /// Issue 14: a list showed a dead daemon online with nothing to say how stale that was.
+    #[test]
+    fn last_seen_says_how_long_ago() {
+        let at = protocol::time::rfc3339_from_ms(1_700_000_000_000);
+        let seen = |after_ms: i64| last_seen(Some(&at), 1_700_000_000_000 + after_ms);
+        assert_eq!((seen(0), seen(12_400), seen(119_999)), ("0 s ago".into(), "12 s ago".into(), "119 s ago".into()));
+        assert_eq!(
+            (seen(300_000), seen(3 * 3_600_000), seen(50 * 3_600_000)),
+            ("5 min ago".into(), "3 h ago".into(), "2 d ago".into())
+        );
+        assert_eq!(seen(-5_000), "0 s ago", "a clock behind the server's is not the future");
+        assert_eq!(last_seen(None, 0), "never");
+        assert_eq!(last_seen(Some("not a time"), 0), "never");
     }
 
     #[test]
