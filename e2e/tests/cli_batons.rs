@@ -86,6 +86,10 @@ async fn two_agents_hand_work_over_with_the_cli() {
     let bad = passer.run(&["pass", "--task", "x", "--ttl", "5w"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unit"), "{}", String::from_utf8_lossy(&bad.stderr));
+    // The server's bound, said in the CLI's terms (issue 14: it named ttl_seconds).
+    let too_long = passer.run(&["pass", "--task", "x", "--ttl", "400d"]);
+    let why = String::from_utf8_lossy(&too_long.stderr);
+    assert!(too_long.status.code() == Some(1) && why.contains("--ttl (ttl_seconds): "), "{why}");
     let unknown = passer.run(&["status", "bt_aaaaaaaaaaaaaaaaaaaaaaaaaa"]);
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("404"));
 }

@@ -29,13 +29,11 @@ pub struct ApiFailure {
 
 impl ApiFailure {
     pub fn new(action: &str, status: u16, code: ErrorCode, message: &str) -> Self {
-        ApiFailure {
-            action: action.into(),
-            status,
-            code: Some(code),
-            message: message.into(),
-            hint: messages::api_hint(code),
-        }
+        let message = match code {
+            ErrorCode::InvalidField | ErrorCode::InvalidParameter => messages::with_flag_names(message),
+            _ => message.to_owned(),
+        };
+        ApiFailure { action: action.into(), status, code: Some(code), message, hint: messages::api_hint(code) }
     }
 
     /// An answer without a JSON error body: the URL is probably not a baton server.
@@ -124,6 +122,30 @@ pub fn report(err: &anyhow::Error) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14: errors named API fields (`workspace_id`, `to.project`) an agent never typed.
+    #[test]
+    fn field_errors_name_the_flag_that_sets_the_field() {
+        let message = |code, text: &str| ApiFailure::new("pass", 400, code, text).message;
+        assert_eq!(
+            message(ErrorCode::InvalidField, "to.project: must be a project id"),
+            "--to (to.project): must be a project id"
+        );
+        assert_eq!(
+            message(ErrorCode::InvalidParameter, "workspace_id: must be a positive integer id"),
+            "--workspace (workspace_id): must be a positive integer id"
+        );
+        assert_eq!(
+            message(ErrorCode::InvalidField, "webhook.secret: too short"),
+            "--webhook-secret (webhook.secret): too short"
+        );
+        assert_eq!(
+            message(ErrorCode::InvalidField, "name: must not be empty"),
+            "name: must not be empty",
+            "no flag of another name"
+        );
+        assert_eq!(message(ErrorCode::Conflict, "workspace_id: taken"), "workspace_id: taken", "only field errors");
+    }
     use crate::messages::forbidden_hint;
     use anyhow::anyhow;
     use protocol::api::Role;

@@ -40,6 +40,42 @@ pub fn bad_url(url: &str, why: &str) -> String {
     format!("{url:?} is not a server URL ({why}): give one like https://baton.example.org or http://127.0.0.1:8787")
 }
 
+/// The command-line flag that sets an API field, for the fields whose names differ from their
+/// flags: an agent reading `workspace_id: ...` should know to change `--workspace`.
+fn flag_for_field(field: &str) -> Option<&'static str> {
+    let root = field.split('.').next().unwrap_or(field);
+    Some(match root {
+        "workspace_id" => "--workspace",
+        "project_id" => "--project",
+        "requirement_id" => "--requirement",
+        "depends_on" => "--depends-on",
+        "to" => "--to",
+        "ttl_seconds" => "--ttl",
+        "lease_seconds" => "--lease",
+        "constraints" => "--constraint",
+        "context" => "--context",
+        "lease_token" => "--lease-token",
+        "webhook" if field.ends_with(".secret") => "--webhook-secret",
+        "webhook" => "--webhook",
+        "expires_in_days" => "--expires-in-days",
+        "expires_in_hours" => "--expires-in-hours",
+        "include_pull_requests" => "--pull-requests",
+        _ => return None,
+    })
+}
+
+/// A server's field error said in the CLI's terms: `to.project: ...` becomes
+/// `--to (to.project): ...`; messages about fields without a flag of another name stay.
+pub fn with_flag_names(message: &str) -> String {
+    let Some((field, rest)) = message.split_once(": ") else {
+        return message.to_owned();
+    };
+    match flag_for_field(field) {
+        Some(flag) => format!("{flag} ({field}): {rest}"),
+        None => message.to_owned(),
+    }
+}
+
 /// What to do after an error the API answered with `code`, if there is something to say. A
 /// 403's hint is refitted to the caller's role when it can be read ([`forbidden_hint`]).
 pub fn api_hint(code: ErrorCode) -> Option<String> {
