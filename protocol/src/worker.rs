@@ -91,7 +91,8 @@ pub struct Worker {
     pub busy_sessions: Option<u32>,
     /// When its daemon was last heard from (its heartbeat, recorded at most every 15 s); none
     /// before the first. A list's `online` trusts this heartbeat, so a daemon that died shows
-    /// online for up to 30 s: `last_seen_at` says how stale that is.
+    /// online for up to 30 s there (`baton worker ls` asks again about the ones listed online;
+    /// `GET /api/workers/:id` knows within seconds): `last_seen_at` says how stale it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen_at: Option<String>,
     pub created_at: String,

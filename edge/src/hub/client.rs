@@ -152,7 +152,9 @@ pub async fn page(env: &Env, key: &StreamKey, after: u64, limit: u32) -> ApiResu
 
 /// The SSE stream from just after `after`, answered as the Hub answers it.
 pub async fn stream(env: &Env, key: &StreamKey, after: u64) -> ApiResult<Response> {
-    let url = format!("https://hub/stream?after={after}");
+    let keepalive =
+        if key.0.starts_with("worker:") { super::replay::WORKER_KEEPALIVE_SECS } else { super::replay::KEEPALIVE_SECS };
+    let url = format!("https://hub/stream?after={after}&keepalive={keepalive}");
     Ok(stub(env, key)?.fetch_with_str(&url).await?)
 }
 

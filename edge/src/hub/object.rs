@@ -49,6 +49,8 @@ struct Live {
     last_seq: Option<u64>,
     subscribers: Vec<WritableStreamDefaultWriter>,
     keepalive_running: bool,
+    /// The shortest keepalive interval a subscriber asked for (see `replay::keepalive_secs`).
+    keepalive_secs: u64,
     /// When a publisher last said it is alive (`POST /touch`): a worker daemon's heartbeat.
     /// Memory only: after the object restarts it is unknown until the next heartbeat.
     last_touch_ms: Option<i64>,
@@ -78,6 +80,7 @@ impl DurableObject for Hub {
                 last_seq: None,
                 subscribers: Vec::new(),
                 keepalive_running: false,
+                keepalive_secs: KEEPALIVE_SECS,
                 last_touch_ms: None,
                 ignore_rejection: Closure::new(|_| {}),
             })),
@@ -203,6 +206,11 @@ impl Hub {
             }
             (worker::Method::Get, "/stream") => {
                 let after = replay::resume_after(None, query.get("after"))?;
+                let keepalive = replay::keepalive_secs(query.get("keepalive"));
+                {
+                    let mut live = self.live.borrow_mut();
+                    live.keepalive_secs = live.keepalive_secs.min(keepalive);
+                }
                 self.subscribe(after)
             }
             _ => Err(ApiError::not_found("hub route")),
@@ -448,7 +456,8 @@ fn offer(writer: &WritableStreamDefaultWriter, chunk: &Uint8Array, ignore: &Clos
 async fn keepalive(live: Rc<RefCell<Live>>) {
     let chunk = Uint8Array::from(sse::KEEPALIVE.as_bytes());
     loop {
-        worker::Delay::from(Duration::from_secs(KEEPALIVE_SECS)).await;
+        let every = live.borrow().keepalive_secs;
+        worker::Delay::from(Duration::from_secs(every)).await;
         let mut state = live.borrow_mut();
         state.broadcast(&chunk);
         if state.subscribers.is_empty() {

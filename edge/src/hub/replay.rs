@@ -20,6 +20,17 @@ pub const MAX_BACKLOG_FRAMES: f64 = 1024.0;
 /// requires, so proxies never see a silent minute).
 pub const KEEPALIVE_SECS: u64 = 20;
 
+/// A worker daemon's command stream gets its keepalive this often instead: a write is how the
+/// Hub learns a reader is gone, and a worker's presence (`online`) should follow its daemon's
+/// death within seconds. One reader per worker, so the extra writes cost nothing that matters.
+pub const WORKER_KEEPALIVE_SECS: u64 = 3;
+
+/// The keepalive interval a subscription asks for (`?keepalive=`): 1 s to [`KEEPALIVE_SECS`],
+/// [`KEEPALIVE_SECS`] when absent or unreadable.
+pub fn keepalive_secs(given: Option<&str>) -> u64 {
+    given.and_then(|s| s.parse::<u64>().ok()).map_or(KEEPALIVE_SECS, |s| s.clamp(1, KEEPALIVE_SECS))
+}
+
 /// Where a reader resumes: after the `Last-Event-ID` header if present (a reconnecting
 /// `EventSource` sends it while its URL keeps the original `?after=`), else after `?after=`,
 /// else from the start.
@@ -175,6 +186,15 @@ pub fn page_json_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subscription_may_ask_for_a_shorter_keepalive_but_never_a_longer_one() {
+        assert_eq!(keepalive_secs(None), KEEPALIVE_SECS);
+        assert_eq!(keepalive_secs(Some("3")), 3);
+        assert_eq!(keepalive_secs(Some("0")), 1);
+        assert_eq!(keepalive_secs(Some("600")), KEEPALIVE_SECS);
+        assert_eq!(keepalive_secs(Some("soon")), KEEPALIVE_SECS);
+    }
 
     /// Regression: the events page was built by splicing strings; it is the shared
     /// `EventPage` now, events passed through untouched.

@@ -312,8 +312,9 @@ fn stop(env: &Env, config: Option<&PathBuf>) -> Result<()> {
 
 async fn ls(env: &Env, project: Option<&str>) -> Result<()> {
     let p = env.project(project, None).await?;
-    let page: Page<Worker> =
+    let mut page: Page<Worker> =
         env.client.get("list workers", &format!("/api/workers?project_id={}&limit=200", p.id)).await?;
+    confirm_online(env, &mut page.items).await?;
     let now = now_ms();
     env.print_table(&page.items, &["WORKER", "NAME", "AGENT", "BASE", "STATE", "LAST SEEN"], |w| {
         vec![
@@ -349,6 +350,26 @@ async fn ls_all(env: &Env) -> Result<()> {
     }
     env.print_table(&all, &["WORKER", "NAME", "PROJECT", "AGENT", "STATE", "BUSY", "LAST SEEN"], all_row)
 }
+
+/// A list's `online` trusts the last heartbeat recorded in D1, up to 30 s old: a daemon that
+/// just died still shows online. The few workers listed online are asked again one by one
+/// (`GET /api/workers/:id` asks the worker's live connection), so a dead daemon shows offline
+/// as soon as the server saw its connection drop. Past [`CONFIRM_AT_MOST`] online workers
+/// the list is shown as the server gave it.
+async fn confirm_online(env: &Env, workers: &mut [Worker]) -> Result<()> {
+    let online: Vec<usize> = (0..workers.len()).filter(|&i| workers[i].online).collect();
+    if online.len() > CONFIRM_AT_MOST {
+        return Ok(());
+    }
+    for i in online {
+        let exact: Worker = env.client.get("get worker", &format!("/api/workers/{}", workers[i].id)).await?;
+        workers[i].online = exact.online;
+    }
+    Ok(())
+}
+
+/// How many online workers `worker ls` asks about one by one.
+const CONFIRM_AT_MOST: usize = 20;
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
