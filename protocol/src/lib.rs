@@ -11,12 +11,14 @@
 //! - [`event`]: the events of a Hub stream (a session's transcript, a worker's commands, a
 //!   project's changes); one example of each is in `samples/events/`, round-tripped in tests;
 //! - [`sse`]: Server-Sent Events framing, both writing frames and parsing them incrementally;
-//! - [`time`]: RFC 3339 formatting of the Unix milliseconds the server stores.
+//! - [`time`]: RFC 3339 formatting of the Unix milliseconds the server stores;
+//! - [`address`]: which hosts are not on the public internet.
 //!
 //! This crate is serde-only and builds for native and `wasm32-unknown-unknown`; it performs no
 //! I/O and reads no clock. Its `schema` feature (off except in edge's tests) derives JSON
 //! Schemas, from which `edge/openapi.json`'s component schemas are generated.
 
+pub mod address;
 pub mod agent;
 pub mod api;
 pub mod baton;

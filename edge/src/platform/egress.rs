@@ -5,9 +5,8 @@
 //! and the tests). A public name that resolves to a private address cannot be caught here
 //! (the Workers runtime does not expose DNS answers); Cloudflare's own egress does not reach
 //! private networks. Deliveries never follow redirects (`hub::delivery`). Pure, but for
-//! [`private_allowed`].
-
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+//! [`private_allowed`]. Which hosts are internal is decided in `protocol::address`, which the
+//! CLI shares.
 
 use crate::platform::bindings;
 use crate::platform::context::Ctx;
@@ -29,84 +28,11 @@ pub fn check_url(text: &str, allow_private: bool) -> Result<(), String> {
     if allow_private {
         return Ok(());
     }
-    let internal = match url.host() {
-        None => true,
-        Some(url::Host::Domain(name)) => internal_name(name),
-        Some(url::Host::Ipv4(ip)) => internal_ip(IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => internal_ip(IpAddr::V6(ip)),
-    };
+    let internal = url.host_str().is_none_or(|host| protocol::address::internal_host(host).is_some());
     if internal {
         return Err("must not point at a loopback, private or internal address".into());
     }
     Ok(())
-}
-
-fn internal_name(name: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    !name.contains('.')
-        || ["localhost", ".localhost", ".local", ".internal", ".home.arpa", ".lan"]
-            .iter()
-            .any(|suffix| name == suffix.trim_start_matches('.') || name.ends_with(suffix))
-}
-
-fn internal_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => internal_v4(v4),
-        IpAddr::V6(v6) => match embedded_v4(v6) {
-            Some(v4) => internal_v4(v4),
-            None => internal_v6(v6),
-        },
-    }
-}
-
-/// The IPv4 address an IPv6 address carries and that a packet to it may reach: IPv4-mapped
-/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some
-/// stacks), NAT64 (`64:ff9b::/96` and the local-use `64:ff9b:1::/48`) and 6to4 (`2002:AABB:CCDD::`).
-fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
-    let s = ip.segments();
-    let low = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return Some(v4);
-    }
-    if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
-        return Some(low(s[6], s[7]));
-    }
-    let nat64 = s[0] == 0x64 && s[1] == 0xff9b;
-    if nat64 && (s[2..6] == [0, 0, 0, 0] || s[2] == 1) {
-        return Some(low(s[6], s[7]));
-    }
-    if s[0] == 0x2002 {
-        return Some(low(s[1], s[2]));
-    }
-    None
-}
-
-fn internal_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking, 198.18.0.0/15
-        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments, 192.0.0.0/24
-        || a >= 224 // multicast and reserved
-}
-
-fn internal_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link local
-        || (first & 0xffc0) == 0xfec0 // site local (deprecated, still routed by some)
-        || (first == 0x2001 && ip.segments()[1] == 0) // Teredo: its IPv4 is obfuscated, refuse it all
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
-        || first == 0x0100 && ip.segments()[1..4] == [0, 0, 0] // discard-only, 100::/64
 }
 
 /// Checks a webhook secret's length.

@@ -178,23 +178,14 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
 /// Why GitHub's servers cannot reach a webhook URL, when that is plain from the URL itself:
 /// a loopback, private or link-local address, or a name only this network resolves.
 fn unreachable_from_github(url: &str) -> Option<&'static str> {
-    use std::net::IpAddr;
+    use protocol::address::Internal;
     let parsed = reqwest::Url::parse(url).ok()?;
-    let host = parsed.host_str()?.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-    match host.parse::<IpAddr>() {
-        Ok(ip) if ip.is_loopback() || ip.is_unspecified() => Some("a loopback address"),
-        Ok(IpAddr::V4(ip)) if ip.is_private() || ip.is_link_local() => Some("a private address"),
-        // fc00::/7 unique local, fe80::/10 link-local.
-        Ok(IpAddr::V6(ip)) if (ip.segments()[0] & 0xfe00) == 0xfc00 || (ip.segments()[0] & 0xffc0) == 0xfe80 => {
-            Some("a private address")
-        }
-        Ok(_) => None,
-        Err(_) if host == "localhost" || host.ends_with(".localhost") => Some("a loopback name"),
-        Err(_) if host.ends_with(".local") || host.ends_with(".internal") || !host.contains('.') => {
-            Some("a name only this network resolves")
-        }
-        Err(_) => None,
-    }
+    Some(match protocol::address::internal_host(parsed.host_str()?)? {
+        Internal::LoopbackName => "a loopback name",
+        Internal::Loopback => "a loopback address",
+        Internal::Private => "a private address",
+        Internal::LocalName => "a name only this network resolves",
+    })
 }
 
 #[cfg(test)]
