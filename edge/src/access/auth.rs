@@ -152,6 +152,24 @@ impl Principal {
         (clause, [admin, user, self.worker_arg()])
     }
 
+    /// The row `select` finds by its id (`?1`) when this principal may see its project, else
+    /// 404 naming `what` (the same answer whether the row is absent or hidden). `select` joins
+    /// the project as `p` and ends in a `WHERE` that this extends.
+    pub async fn find_in_project<T: serde::de::DeserializeOwned>(
+        &self,
+        db: &Db,
+        select: &str,
+        id: i64,
+        what: &str,
+        project_of: impl FnOnce(&T) -> i64,
+    ) -> ApiResult<T> {
+        let [admin, user] = self.visibility_args();
+        let sql = format!("{select} AND {}", Principal::visible_clause("p.workspace_id", 2, 3));
+        let row: T = db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(what))?;
+        self.require_project(project_of(&row), what)?;
+        Ok(row)
+    }
+
     /// The two arguments of [`Principal::visible_clause`]: (is admin, user id, or minus the
     /// workspace of an agent).
     pub fn visibility_args(&self) -> [wasm_bindgen::JsValue; 2] {

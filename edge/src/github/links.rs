@@ -56,18 +56,8 @@ pub async fn by_id(ctx: &Ctx, id: i64) -> ApiResult<Option<LinkRow>> {
 
 /// The link if `who` may see its project, else 404.
 pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<LinkRow> {
-    let [admin, user] = who.visibility_args();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM github_links l JOIN projects p ON p.id = l.project_id WHERE l.id = ?1 AND {}",
-        Principal::visible_clause("p.workspace_id", 2, 3)
-    );
-    let row: LinkRow = ctx
-        .db
-        .first(&sql, &[db::int(id), admin, user])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("GitHub link {id}")))?;
-    who.require_project(row.project_id, format!("GitHub link {id}"))?;
-    Ok(row)
+    let select = format!("SELECT {COLUMNS} FROM github_links l JOIN projects p ON p.id = l.project_id WHERE l.id = ?1");
+    who.find_in_project(&ctx.db, &select, id, &format!("GitHub link {id}"), |l: &LinkRow| l.project_id).await
 }
 
 fn sealed_token(key: &[u8; 32], token: Option<&str>) -> ApiResult<Option<String>> {

@@ -38,18 +38,8 @@ impl From<ProjectRow> for Project {
 
 /// The project if `who` may see its workspace, else 404.
 pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<ProjectRow> {
-    let [admin, user] = who.visibility_args();
-    let sql = format!(
-        "SELECT p.id, p.workspace_id, p.name, p.created_at FROM projects p WHERE p.id = ?1 AND {}",
-        Principal::visible_clause("p.workspace_id", 2, 3)
-    );
-    let row: ProjectRow = ctx
-        .db
-        .first(&sql, &[db::int(id), admin, user])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("project {id}")))?;
-    who.require_project(row.id, format!("project {id}"))?;
-    Ok(row)
+    let select = "SELECT p.id, p.workspace_id, p.name, p.created_at FROM projects p WHERE p.id = ?1";
+    who.find_in_project(&ctx.db, select, id, &format!("project {id}"), |p: &ProjectRow| p.id).await
 }
 
 /// `POST /api/projects`.

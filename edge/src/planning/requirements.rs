@@ -69,19 +69,8 @@ impl From<RequirementRow> for Requirement {
 
 /// The requirement if `who` may see its project, else 404.
 pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<RequirementRow> {
-    let [admin, user] = who.visibility_args();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM requirements r JOIN projects p ON p.id = r.project_id
-         WHERE r.id = ?1 AND {}",
-        Principal::visible_clause("p.workspace_id", 2, 3)
-    );
-    let row: RequirementRow = ctx
-        .db
-        .first(&sql, &[db::int(id), admin, user])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("requirement {id}")))?;
-    who.require_project(row.project_id, format!("requirement {id}"))?;
-    Ok(row)
+    let select = format!("SELECT {COLUMNS} FROM requirements r JOIN projects p ON p.id = r.project_id WHERE r.id = ?1");
+    who.find_in_project(&ctx.db, &select, id, &format!("requirement {id}"), |r: &RequirementRow| r.project_id).await
 }
 
 /// A requirement of a project (already checked visible) by its number.

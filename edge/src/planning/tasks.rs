@@ -80,18 +80,8 @@ impl From<TaskRow> for Task {
 
 /// The task if `who` may see its project, else 404.
 pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<TaskRow> {
-    let [admin, user] = who.visibility_args();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = ?1 AND {}",
-        Principal::visible_clause("p.workspace_id", 2, 3)
-    );
-    let row: TaskRow = ctx
-        .db
-        .first(&sql, &[db::int(id), admin, user])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("task {id}")))?;
-    who.require_project(row.project_id, format!("task {id}"))?;
-    Ok(row)
+    let select = format!("SELECT {COLUMNS} FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = ?1");
+    who.find_in_project(&ctx.db, &select, id, &format!("task {id}"), |t: &TaskRow| t.project_id).await
 }
 
 /// The id of the task `reference` (`T-3` or its id) names in the project, or a 400 for
