@@ -22,6 +22,7 @@ use protocol::handle::{Handle, HandleKind};
 use serde_json::{Map, Value};
 
 use super::Env;
+use crate::failure::ApiFailure;
 use crate::{client, output, resolve};
 
 const PASS_EXAMPLES: &str = "\
@@ -343,12 +344,16 @@ pub async fn batons(command: &BatonsCommand, env: &Env) -> Result<()> {
     }
     let url = if filters.is_empty() { "/api/batons".to_owned() } else { format!("/api/batons?{}", filters.join("&")) };
     let all: Vec<Baton> = resolve::all_pages(&env.client, "list batons", &url).await?;
-    // Names, not ids, for the workspace column: one list of what the caller sees. A worker's
-    // token lists no workspaces; its column then shows ids.
+    // Names, not ids, for the workspace column: one list of what the caller sees. A token
+    // refused the list (a worker's) sees ids instead; any other failure is reported.
     let workspaces: Vec<protocol::api::Workspace> = if env.json || all.is_empty() {
         Vec::new()
     } else {
-        resolve::all_pages(&env.client, "list workspaces", "/api/workspaces").await.unwrap_or_default()
+        match resolve::all_pages(&env.client, "list workspaces", "/api/workspaces").await {
+            Ok(workspaces) => workspaces,
+            Err(err) if err.downcast_ref::<ApiFailure>().is_some_and(|f| matches!(f.status, 403 | 404)) => Vec::new(),
+            Err(err) => return Err(err),
+        }
     };
     let workspace_name =
         |id: i64| workspaces.iter().find(|w| w.id == id).map_or_else(|| id.to_string(), |w| w.name.clone());
