@@ -7,7 +7,7 @@ export WASM_BINDGEN_BIN := $(HOME)/.cargo/bin/wasm-bindgen
 export WRANGLER_SEND_METRICS := false
 
 EDGE_SOURCES := $(shell find edge/src protocol/src -name '*.rs') edge/Cargo.toml protocol/Cargo.toml Cargo.lock
-WEB_SOURCES := $(wildcard web/*.html web/*.ts web/src/*)
+WEB_SOURCES := $(shell find web/src web/public -type f ! -name schema.d.ts) web/index.html web/vite.config.mts web/tsconfig.json
 
 .PHONY: dev test setup wasm web bench clean
 
@@ -38,7 +38,13 @@ edge/build/index.js: $(EDGE_SOURCES)
 
 web: web/dist/index.html
 
-web/dist/index.html: $(WEB_SOURCES) package.json
+# The app's API types, generated from the OpenAPI document (itself generated from `protocol`):
+# never written by hand, and `tsc` fails the build when the app no longer fits them.
+web/src/api/schema.d.ts: edge/openapi.json
+	openapi-typescript edge/openapi.json -o $@ --silent
+
+web/dist/index.html: web/src/api/schema.d.ts $(WEB_SOURCES) package.json
+	tsc -p web
 	vite build web --logLevel warn
 
 clean:

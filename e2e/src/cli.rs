@@ -1,4 +1,5 @@
-//! Running the real `baton` binary with an isolated config file.
+//! Running the real `baton` binary with an isolated config file, its daemon as a process that
+//! dies with the test, and git in the repositories it works on.
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -65,4 +66,40 @@ impl Baton {
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
+}
+
+/// A running `baton worker run`, killed when dropped: a failing test leaves no daemon behind.
+pub struct Daemon(pub std::process::Child);
+
+impl std::ops::Deref for Daemon {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Daemon {
+    /// `kill -9`: no goodbye, no cleanup.
+    pub fn kill_9(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGKILL) };
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).env("HOME", dir).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }

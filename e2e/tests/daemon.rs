@@ -2,12 +2,12 @@
 //! run` as a process, sessions served with the scripted agent in their own worktrees, and the
 //! faults a daemon must survive (kill -9 mid-turn, restart, interrupts, bad input).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use e2e::api::{unique, workspace_with_project, Api};
-use e2e::cli::Baton;
+use e2e::cli::{git, Baton, Daemon};
 use serde_json::{json, Value};
 
 struct Machine {
@@ -18,42 +18,6 @@ struct Machine {
     project: i64,
     worker: i64,
     admin: Api,
-}
-
-/// A running `baton worker run`, killed when dropped: a failing test leaves no daemon behind.
-struct Daemon(std::process::Child);
-
-impl std::ops::Deref for Daemon {
-    type Target = std::process::Child;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Daemon {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-impl Daemon {
-    /// `kill -9`: no goodbye, no cleanup.
-    fn kill_9(&mut self) {
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGKILL) };
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).env("HOME", dir).output().unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 impl Machine {

@@ -110,10 +110,19 @@ async fn a_share_link_shows_its_session_and_nothing_else() {
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
     assert_eq!(page.headers()["x-robots-tag"], "noindex");
+    // The page is the web app (it reads the session through /api/share/:token), under the
+    // app's CSP, and no referrer leaves it: its URL holds the token.
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     let html = page.text().await.unwrap();
-    assert!(html.contains("&lt;b&gt;hello&lt;/b&gt; from inside") && !html.contains("<b>hello"), "{html}");
-    let shown = guest.fetch(&format!("/api/share/{token}")).await;
-    assert_eq!(shown["id"], session);
+    assert!(html.contains("<div id=\"app\">") && !html.contains("hello"), "{html}");
+    let shown = guest.http.get(format!("{}/api/share/{token}", admin.url)).send().await.unwrap();
+    assert_eq!(shown.headers()["x-baton-share-mode"], "read");
+    assert_eq!(shown.json::<Value>().await.unwrap()["id"], session);
+    let shown = guest.http.get(format!("{}/api/share/{write_token}", admin.url)).send().await.unwrap();
+    assert_eq!(shown.headers()["x-baton-share-mode"], "write");
     let relayed = guest.http.get(format!("{}/api/share/{token}/events", admin.url)).send().await.unwrap();
     assert_eq!(relayed.headers()["cache-control"], "no-store", "a page relayed from the Hub too");
     assert_eq!(relayed.headers()["x-robots-tag"], "noindex");

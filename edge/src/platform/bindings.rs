@@ -21,3 +21,5 @@ pub const WEBHOOK_RETRY_MS: &str = "BATON_WEBHOOK_RETRY_MS";
 /// The origin people and agents reach this deployment at (`https://baton.example.org`): every
 /// URL the server hands out is built on it, never on the request's `Host` (see `origin`).
 pub const PUBLIC_URL: &str = "BATON_PUBLIC_URL";
+/// Static assets: the web app built into `web/dist` (wrangler.toml `[assets]`).
+pub const ASSETS: &str = "ASSETS";

@@ -4,15 +4,14 @@
 //! A member who sees a session (or its agent) makes a link on demand, `read` or `write`,
 //! optionally expiring; the token (`bts_`) is shown once, in the link's URL on the public
 //! origin, and stored only as its hash. The link's holder reaches that one session and nothing
-//! else: `GET /s/:token` (a server-rendered page of the transcript) and `/api/share/:token/...`
+//! else: `GET /s/:token` (the web app, showing that session only) and `/api/share/:token/...`
 //! (the session, its transcript and live stream with resume; with a write link, messages and
 //! answers to the agent's requests). Unknown, revoked and expired tokens answer the same 404,
 //! every share answer carries `Cache-Control: no-store` and `X-Robots-Tag: noindex`, and
 //! failed look-ups count against the client's rate limit (`access::limits`).
 
 use protocol::api::{CreateShare, Share, ShareMode};
-use protocol::event::{Author, AuthorKind, Event, EventBody, EventPage};
-use protocol::handle::Handle;
+use protocol::event::{Author, AuthorKind};
 use serde::Deserialize;
 use worker::{Request, Response};
 
@@ -24,8 +23,12 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
 use crate::http::query::Query;
 use crate::hub::client::{self as hub, StreamKey};
+use crate::platform::bindings;
 use crate::platform::context::Ctx;
 use crate::{http::body, http::respond, platform::db};
+
+/// The header of `GET /api/share/:token` that says what the link allows (`read` or `write`).
+pub const MODE_HEADER: &str = "x-baton-share-mode";
 
 const COLUMNS: &str = "id, session_id, mode, created_at, expires_at";
 /// The longest a link may be made to last, in seconds (a year).
@@ -237,8 +240,13 @@ pub async fn serve(ctx: &Ctx, req: &mut Request, token: &str, ask: Ask<'_>, quer
         ShareMode::Read => Err(ApiError::forbidden("this share link is read-only: ask for a write link")),
     };
     match ask {
-        Ask::Page => page(ctx, &granted).await,
-        Ask::Session => Ok(respond::ok(&granted.shown)),
+        Ask::Page => page(ctx, req).await,
+        Ask::Session => {
+            // The app shows a composer only to a write link's holder.
+            let response = respond::ok(&granted.shown);
+            response.headers().set(MODE_HEADER, mode_text(granted.mode))?;
+            Ok(response)
+        }
         Ask::Events => hub::serve_page(&ctx.env, &key, query).await,
         Ask::Stream => hub::serve_stream(&ctx.env, &key, req, query).await,
         Ask::Inputs => super::inputs::list_of_session(ctx, granted.session, query).await,
@@ -253,87 +261,27 @@ pub async fn serve(ctx: &Ctx, req: &mut Request, token: &str, ask: Ask<'_>, quer
     }
 }
 
-/// `GET /s/:token`: the shared session as a page: its name and the latest of its transcript,
-/// every text escaped (agent output is untrusted). The web app gives it its full look later.
-async fn page(ctx: &Ctx, granted: &Granted) -> ApiResult<Response> {
-    let mut events = hub::page(&ctx.env, &StreamKey::session(granted.session.id), 0, 500).await?;
-    let events: EventPage = events.json().await.map_err(ApiError::internal)?;
-    let title = granted.shown.name.clone().unwrap_or_else(|| Handle::session(granted.session.id).to_string());
-    let html = render(&title, granted.mode, &events.items);
-    let headers = worker::Headers::new();
-    headers.set("content-type", "text/html; charset=utf-8")?;
-    headers.set(
-        "content-security-policy",
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
-    )?;
-    headers.set("x-content-type-options", "nosniff")?;
-    Ok(Response::builder().with_headers(headers).fixed(html.into_bytes()))
-}
-
-/// The page's HTML (pure).
-pub fn render(title: &str, mode: ShareMode, events: &[Event]) -> String {
-    let mut lines = String::new();
-    for event in events {
-        let (who, text) = match &event.body {
-            EventBody::UserMessage { text, author, .. } => (author.name.clone(), text.clone()),
-            EventBody::AgentEvent { event: protocol::agent::AgentEvent::AgentMessage { text }, .. } => {
-                ("agent".to_owned(), text.clone())
-            }
-            EventBody::TurnError { message, .. } => ("error".to_owned(), message.clone()),
-            EventBody::InputRequested { input } => ("asks".to_owned(), input.summary.clone()),
-            EventBody::SystemNotice { text } | EventBody::WorkerNotice { text } => ("note".to_owned(), text.clone()),
-            _ => continue,
-        };
-        lines.push_str(&format!("<li><b>{}</b> <pre>{}</pre></li>\n", escape(&who), escape(&text)));
+/// `GET /s/:token`: the web app, which opens this one session through `/api/share/:token/...`
+/// and nothing else. Served only for a live token (any other gets the same 404 as every share
+/// answer), with the app's own headers (`web/public/_headers`: its Content-Security-Policy and
+/// the rest) and no referrer ever leaving the page, whose URL holds the token.
+async fn page(ctx: &Ctx, req: &Request) -> ApiResult<Response> {
+    let assets = ctx.env.assets(bindings::ASSETS).map_err(ApiError::internal)?;
+    let mut url = req.url()?;
+    url.set_path("/");
+    url.set_query(None);
+    let mut app = assets.fetch(url.to_string(), None).await.map_err(ApiError::internal)?;
+    if app.status_code() != 200 {
+        return Err(ApiError::internal(format!("the web app is not built (GET / from assets: {})", app.status_code())));
     }
-    let mode = match mode {
-        ShareMode::Read => "read-only",
-        ShareMode::Write => "you may write to this session",
-    };
-    format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\">\
-         <meta name=\"viewport\" content=\"width=device-width\"><title>{title} · baton</title>\
-         <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:50em;margin:2em auto;padding:0 1em}}\
-         pre{{white-space:pre-wrap;margin:0}}li{{margin:.6em 0;list-style:none}}</style></head>\
-         <body><h1>{title}</h1><p>A shared baton session ({mode}).</p><ul>\n{lines}</ul></body></html>\n",
-        title = escape(title),
-    )
-}
-
-/// HTML-escapes text for element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+    let html = app.bytes().await.map_err(ApiError::internal)?;
+    let headers = worker::Headers::new();
+    for (name, value) in app.headers().entries() {
+        if !matches!(name.as_str(), "content-length" | "etag" | "cache-control" | "referrer-policy") {
+            headers.set(&name, &value)?;
         }
     }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Agent output is untrusted: the page escapes it.
-    #[test]
-    fn the_page_escapes_what_the_agent_wrote() {
-        let event = Event {
-            seq: 3,
-            at: "t".into(),
-            body: EventBody::AgentEvent {
-                message_seq: 2,
-                event: protocol::agent::AgentEvent::AgentMessage { text: "<script>alert('x')</script> & done".into() },
-            },
-        };
-        let html = render("<b>s</b>", ShareMode::Read, &[event]);
-        assert!(!html.contains("<script>") && !html.contains("<b>s</b>"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; done"));
-        assert!(html.contains("noindex") && html.contains("read-only"));
-    }
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    Ok(Response::builder().with_headers(headers).fixed(html))
 }

@@ -1,0 +1,76 @@
+// Loading and live updates for views: `useLoad` fetches and re-fetches when its keys change;
+// `useProjectChanges` follows a project's stream and bumps a version on every change, so a
+// view re-reads what changed instead of polling.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { describe } from "../api/client";
+import { subscribe, type StreamState } from "../api/stream";
+import type { Event } from "../api/types";
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+export function useLoad<T>(load: () => Promise<T>, keys: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error: string | null; loading: boolean }>({ error: null, loading: true });
+  const [again, setAgain] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (error) => live && setState((s) => ({ ...s, error: describe(error), loading: false })),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...keys, again]);
+  return { data: state.data, error: state.error, loading: state.loading, reload: () => setAgain((n) => n + 1) };
+}
+
+/** A stream's events to a callback, and the stream's state for a banner. */
+export function useStream(url: string | null, after: number | null, onEvent: (event: Event) => void): StreamState {
+  const [state, setState] = useState<StreamState>("connecting");
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  useEffect(() => {
+    if (url === null || after === null) return;
+    return subscribe({ url, after, onEvent: (e) => handler.current(e), onState: (s) => setState(s) });
+  }, [url, after]);
+  return state;
+}
+
+/** A project's stream from now on (the views read the present state themselves). */
+export function useProjectStream(project: number | null, onEvent: (event: Event) => void): StreamState {
+  const [after, setAfter] = useState<number | null>(null);
+  useEffect(() => {
+    setAfter(null);
+    if (project === null) return;
+    fetch(`/api/projects/${project}/events?limit=1&before=9223372036854775807`, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : { last_seq: 0 }))
+      .then((page: { last_seq?: number }) => setAfter(page.last_seq ?? 0))
+      .catch(() => setAfter(0));
+  }, [project]);
+  return useStream(project === null ? null : `/api/projects/${project}/stream`, after, onEvent);
+}
+
+/** A version number that grows with every change in a project (debounced: a burst of changes
+ *  is one re-read). */
+export function useProjectChanges(project: number | null): { version: number; state: StreamState } {
+  const [version, setVersion] = useState(0);
+  const timer = useRef(0);
+  const state = useProjectStream(project, () => {
+    clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => setVersion((v) => v + 1), 120);
+  });
+  return { version, state };
+}
+
+/** Follows one project's stream without showing anything: for views over many projects. */
+export function FollowProject(props: { project: number; onEvent: (event: Event) => void }) {
+  useProjectStream(props.project, props.onEvent);
+  return null;
+}
