@@ -6,7 +6,9 @@
 //! - message POST throughput on one session, also as a ratio to the floor;
 //! - the baton handoff: pass → catch → done round trip, alone and with 32 agents at once;
 //! - SSE fan-out latency from the start of a message POST to its receipt by each of 1, 100
-//!   and 1,000 subscribers of one session (p50 and p99 over every subscriber and message).
+//!   and 1,000 subscribers of one session (p50 and p99 over every subscriber and message);
+//! - the web app: what a browser downloads, and a 10,000-event transcript rendered and
+//!   scrolled in headless Chromium.
 //!
 //! Request loops are bounded in count and time and only talk to the local server.
 
@@ -16,6 +18,7 @@ mod fanout;
 mod handoff;
 mod load;
 mod report;
+mod web;
 mod worker;
 
 use std::time::Duration;
@@ -95,6 +98,8 @@ async fn main() -> Result<()> {
     }
     eprintln!("bench: worktree creation and daemon memory");
     let worker = worker::run(&api, if quick { 3 } else { 10 }).await?;
+    eprintln!("bench: the web app in headless Chromium (a session of 10,000 events)");
+    let web = web::run(&api, if quick { 2_000 } else { 10_000 }).await?;
     drop(server);
 
     let text = report::render(&report::Figures {
@@ -109,6 +114,7 @@ async fn main() -> Result<()> {
         d1,
         worker,
         asking,
+        web,
         settings: &settings,
     });
     println!("{text}");

@@ -18,6 +18,7 @@ pub struct Figures<'a> {
     pub d1: Vec<crate::d1cost::Cost>,
     pub worker: crate::worker::WorkerFigures,
     pub asking: Latency,
+    pub web: crate::web::WebFigures,
     pub settings: &'a Settings,
 }
 
@@ -134,6 +135,27 @@ pub fn render(f: &Figures) -> String {
         w.sessions,
         w.busy_rss_kb as f64 / 1024.0,
         (w.busy_rss_kb.saturating_sub(w.idle_rss_kb)) as f64 / 1024.0 / w.sessions as f64
+    ));
+    let web = &f.web;
+    out.push_str(&format!(
+        "\n### The web app\n\nIn Debian's headless Chromium on this machine, through a share link (the same live view as \
+         a signed-in person's). The transcript opens on its newest 300 events and loads older pages as the reader \
+         scrolls up; only the rows on screen are in the DOM.\n\n\
+         | figure | value | target |\n|---|---|---|\n\
+         | JavaScript shipped, gzipped | {:.1} KB | ≤ 200 KB |\n\
+         | CSS shipped, gzipped | {:.1} KB | |\n\
+         | navigation → rendered transcript of {} events | {:.0} ms | ≤ 1000 ms |\n\
+         | whole history loaded by scrolling up | {:.0} ms | |\n\
+         | frame time scrolling through all of it ({} frames, 600 px each): p50 / p99 / max | {:.1} / {:.1} / {:.1} ms | max ≤ 50 ms |\n",
+        web.js_gzip_bytes as f64 / 1000.0,
+        web.css_gzip_bytes as f64 / 1000.0,
+        web.events,
+        web.first_render_ms,
+        web.full_history_ms,
+        web.scroll_frames,
+        web.frame_p50_ms,
+        web.frame_p99_ms,
+        web.frame_max_ms,
     ));
     out.push_str("\n### D1 rows per call\n\nOn a project holding 60 requirements, 120 chained tasks and 60 comments on one task; lists ask for 50 items. Authentication is served from the per-isolate cache (a cold call adds the one-row token lookup).\n\n| call | rows read | rows written |\n|---|---|---|\n");
     for cost in &f.d1 {

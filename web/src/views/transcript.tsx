@@ -148,7 +148,15 @@ export function Transcript(props: {
           This live view has ended (the session is gone or no longer shared with you).
         </p>
       ) : null}
-      <div class="transcript" ref={scroller} onScroll={onScroll} role="log" aria-label="Transcript" aria-live="polite">
+      <div
+        class="transcript"
+        ref={scroller}
+        onScroll={onScroll}
+        role="log"
+        aria-label="Transcript"
+        aria-live="polite"
+        data-history={props.hasOlder ? "partial" : "complete"}
+      >
         <div class="transcript-inner" style={{ height: `${virtualizer.getTotalSize()}px` }}>
           {virtualizer.getVirtualItems().map((item) => (
             <div
