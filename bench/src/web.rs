@@ -40,7 +40,7 @@ fn agent_event(message_seq: u64, i: usize) -> Value {
         4 => {
             json!({"kind": "command_execution", "id": format!("cmd-{i}"), "command": "cargo test -q", "output": "test result: ok. 12 passed", "exit_code": 0})
         }
-        _ => json!({"kind": "file_change", "path": format!("src/cart/{i}.rs"), "change": "modified"}),
+        _ => json!({"kind": "file_change", "path": format!("src/cart/{i}.rs"), "change": "update"}),
     };
     json!({"type": "agent_event", "message_seq": message_seq, "event": event})
 }
@@ -73,6 +73,10 @@ pub async fn run(api: &Api, events: usize) -> Result<WebFigures> {
         .filter(|status| std::future::ready(*status == 201))
         .count()
         .await;
+    let expected = events.saturating_sub(4);
+    if written != expected {
+        bail!("only {written} of {expected} agent events were accepted: the bench writes what the API refuses");
+    }
     worker.post(&path, json!({"type": "turn_complete", "message_seq": message_seq})).await;
     let last = api.fetch(&format!("/api/sessions/{id}/events?limit=1")).await["last_seq"].as_u64().unwrap_or(0);
     eprintln!("bench: web: a session of {last} events ({written} agent events written)");

@@ -8,7 +8,8 @@
 //! - [`protocol_version`] says which side to upgrade when the server speaks another protocol;
 //! - [`backoff`] is the pure reconnect schedule, [`messages`] every user-facing error text,
 //!   [`failure`] the typed failures that `--json` reports as `{"error": {...}}`,
-//!   [`output`] tables and JSON for stdout, [`private_file`] the files that hold secrets.
+//!   [`output`] tables and JSON for stdout, [`private_file`] the files that hold secrets;
+//! - [`skills`] reads the shell lines of the `skills/*/SKILL.md` files (for their tests).
 //!
 //! The worker (`baton worker register|run`):
 //! - [`worker_config`] is a worker's own configuration, beside its daemon's lock and cursor;
@@ -29,6 +30,7 @@ pub mod output;
 pub mod private_file;
 pub mod protocol_version;
 pub mod resolve;
+pub mod skills;
 pub mod turns;
 pub mod watch;
 pub mod worker_config;

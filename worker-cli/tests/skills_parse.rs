@@ -1,7 +1,6 @@
 //! Every `baton` command in a fenced block of every `skills/*/SKILL.md` parses with the real
 //! command line: a skill that names a missing command or flag, or a value the CLI refuses,
-//! fails the build. (Running them against a server is the next step of the skills runner; a
-//! command a skill teaches must at least exist as written.)
+//! fails the build, in a second, before `e2e/tests/skills.rs` runs every line against a server.
 //!
 //! Placeholders a skill may use where a value must come from the reader (`<project>`,
 //! `<id>`, `bt_...`) are replaced by example values of the right shape before parsing; see
@@ -23,30 +22,11 @@ const PLACEHOLDERS: &[(&str, &str)] = &[
     ("$BATON_TOKEN", "btp_example"),
 ];
 
-/// The `baton` command lines of a skill's fenced `sh` blocks (continuations joined, comments
-/// dropped), with their line numbers.
+/// The `baton` commands of a skill's fenced `sh` blocks, with their line numbers.
 fn commands(markdown: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
-    let mut in_block = false;
-    let mut pending: Option<(usize, String)> = None;
-    for (n, line) in markdown.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.starts_with("```") {
-            in_block = !in_block && (trimmed == "```" || trimmed == "```sh" || trimmed == "```bash");
-            continue;
-        }
-        if !in_block {
-            continue;
-        }
-        let (start, mut text) = match pending.take() {
-            Some((start, before)) => (start, format!("{before} {trimmed}")),
-            None => (n + 1, trimmed.to_owned()),
-        };
-        if let Some(stripped) = text.strip_suffix('\\') {
-            pending = Some((start, stripped.trim_end().to_owned()));
-            continue;
-        }
-        text = strip_comment(&text);
+    for line in baton::skills::block_lines(markdown) {
+        let mut text = line.text;
         for (placeholder, value) in PLACEHOLDERS {
             text = text.replace(placeholder, value);
         }
@@ -54,7 +34,7 @@ fn commands(markdown: &str) -> Vec<(usize, String)> {
         for part in split_chain(&text) {
             let part = part.trim();
             if part.starts_with("baton ") {
-                out.push((start, part.to_owned()));
+                out.push((line.line, part.to_owned()));
             }
         }
     }
@@ -94,22 +74,6 @@ fn split_chain(line: &str) -> Vec<String> {
         }
     }
     parts
-}
-
-/// Drops a `# comment` outside quotes.
-fn strip_comment(line: &str) -> String {
-    let (mut single, mut double) = (false, false);
-    for (i, c) in line.char_indices() {
-        match c {
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            '#' if !single && !double && (i == 0 || line[..i].ends_with(' ')) => {
-                return line[..i].trim_end().to_owned()
-            }
-            _ => {}
-        }
-    }
-    line.to_owned()
 }
 
 /// Replaces each `$(...)` command substitution (say, `"$(jq -r .lease.token baton.json)"`)
