@@ -448,3 +448,32 @@ async fn a_worker_catch_opens_its_session_in_the_same_transaction_as_the_lease()
     let events = admin.fetch(&format!("/api/sessions/{session}/events")).await;
     assert!(events["items"].as_array().unwrap().iter().any(|e| e["type"] == "user_message"), "the brief is there");
 }
+
+/// Regression (issue 13): a baton of a whole workspace (no project addressed) told no stream
+/// when it changed, so the web app's batons view could not follow it live. Now every project
+/// of its workspace hears of it.
+#[tokio::test]
+async fn a_workspace_batons_changes_reach_every_project_stream_of_its_workspace() {
+    use e2e::sse::SseReader;
+    let (alice, bob, ws, project) = two_members().await;
+    let admin = Api::admin();
+    let second = admin.create("/api/projects", json!({"workspace_id": ws, "name": "second"})).await;
+    let mut streams = Vec::new();
+    for p in [project, second["id"].as_i64().unwrap()] {
+        streams.push(SseReader::open(&admin, &format!("/api/projects/{p}/stream"), None).await);
+    }
+    let id = pass(&alice, json!({"task": "review", "workspace_id": ws})).await;
+    assert_eq!(bob.get(&format!("/api/catch/{id}")).await.0, 200);
+    for stream in &mut streams {
+        let frames = stream.take(2, Duration::from_secs(10)).await;
+        let seen: Vec<(String, String)> = frames
+            .iter()
+            .map(|f| {
+                let v: Value = serde_json::from_str(&f.data).unwrap();
+                (v["entity"].as_str().unwrap_or("").to_owned(), v["action"].as_str().unwrap_or("").to_owned())
+            })
+            .collect();
+        assert_eq!(seen, [("baton".to_owned(), "created".to_owned()), ("baton".to_owned(), "updated".to_owned())]);
+        assert_eq!(serde_json::from_str::<Value>(&frames[0].data).unwrap()["handle"], id.as_str());
+    }
+}

@@ -20,7 +20,7 @@
 //! minted token is in `token`, ...), the output is checked too (see [`states`]).
 //!
 //! Lines that never end by design (`worker run`, `watch` without `--until-turn-end`) must be
-//! running after 3 s; other lines that are not `baton`, `export` or `curl` (`gh`, `git`) are
+//! running after 3 s, and run on until the world ends; other lines that are not `baton`, `export` or `curl` (`gh`, `git`) are
 //! not run. A failing line is retried for a few seconds (the world is asynchronous: a
 //! request appears when the agent gets to it) and then fails the test with its output.
 
@@ -51,6 +51,8 @@ struct World {
     worker_repo: tempfile::TempDir,
     worker_data: tempfile::TempDir,
     worker: Option<(i64, String, Daemon)>,
+    /// Lines that run until stopped (a daemon a skill starts), stopped with the world.
+    background: Vec<Daemon>,
     env: HashMap<String, String>,
     /// Example → what it stands for.
     bound: HashMap<String, String>,
@@ -142,6 +144,7 @@ impl World {
             worker_repo,
             worker_data: tempfile::tempdir().unwrap(),
             worker: None,
+            background: Vec::new(),
             env,
             bound: HashMap::new(),
             created: Vec::new(),
@@ -551,17 +554,18 @@ async fn run_skill(name: &str) -> Vec<String> {
         let line = world.substitute(&text).await;
         let label = format!("{name}:{} {text}", block_line.line);
         if never_ends(&line) {
+            let log = world.home.path().join(format!("background-{}.log", world.background.len()));
+            let stderr = std::fs::File::create(&log).unwrap();
             let mut child =
-                world.command(&format!("exec {line}")).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+                world.command(&format!("exec {line}")).stdout(Stdio::null()).stderr(stderr).spawn().unwrap();
             tokio::time::sleep(Duration::from_secs(3)).await;
-            let exited = child.try_wait().unwrap();
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                exited.is_none_or(|s| s.success()),
-                "{label}\n  ran as: {line}\n  ended early: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            if let Some(status) = child.try_wait().unwrap() {
+                let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+                assert!(status.success(), "{label}\n  ran as: {line}\n  ended early: {stderr}");
+            } else {
+                // It runs on, as it would in the reader's other terminal.
+                world.background.push(Daemon(child));
+            }
             ran.push(label);
             continue;
         }

@@ -102,5 +102,10 @@ async fn the_web_app_in_chromium_plans_runs_answers_and_shares_a_session() {
     let status = child.wait().unwrap();
     assert!(status.success(), "the browser suite failed:\n{}", steps.join("\n"));
     let passed = steps.iter().filter(|l| l.starts_with("ok ")).count();
-    assert!(passed >= 12, "every step ran and passed: {steps:?}");
+    assert_eq!(
+        steps.last().map(String::as_str),
+        Some(format!("{passed} passed").as_str()),
+        "the script ran to its end"
+    );
+    assert!(passed >= 15, "every step ran and passed: {steps:?}");
 }

@@ -250,6 +250,34 @@ await step("a cut network shows the banner, then the transcript catches up", asy
   await page.getByText(/Reconnecting/).waitFor({ state: "detached", ...WAIT });
 });
 
+await step("the composer: slash commands complete and act, attachments upload and go with the message", async () => {
+  const box = page.getByPlaceholder(/Message the agent/);
+  await box.fill("/p");
+  const menu = page.getByRole("listbox", { name: "Commands" });
+  await menu.waitFor(WAIT);
+  assert.deepEqual(
+    (await menu.getByRole("option").allTextContents()).map((t) => t.split(" ")[0]),
+    ["/plan", "/permissions"],
+  );
+  await box.fill("/plan on");
+  await box.press("Enter");
+  await page.locator('button.chip-button[aria-pressed="true"]', { hasText: "plan mode" }).waitFor(WAIT);
+  await box.fill("/plan off");
+  await box.press("Enter");
+  await page.locator('button.chip-button[aria-pressed="false"]', { hasText: "plan mode" }).waitFor(WAIT);
+  await box.fill("/nope");
+  await box.press("Enter");
+  await page.getByRole("alert").filter({ hasText: "unknown command /nope" }).waitFor(WAIT);
+  await page.locator('.composer input[type="file"]').setInputFiles({
+    name: "notes.txt",
+    mimeType: "text/plain",
+    buffer: Buffer.from("remember the milk\n"),
+  });
+  await page.locator(".composer .attachments", { hasText: "notes.txt" }).waitFor(WAIT);
+  await send(page, "see the attached notes");
+  await transcript(page).locator(".msg.user", { hasText: "attached notes.txt" }).waitFor(WAIT);
+});
+
 let shareUrl = "";
 await step("a share link is created and opens only that session, with no login", async () => {
   await page.getByRole("button", { name: "Share" }).click();
@@ -272,6 +300,14 @@ await step("a share link is created and opens only that session, with no login",
   await send(view, "a guest says hi");
   await transcript(view).locator(".msg.agent", { hasText: "a guest says hi" }).waitFor(WAIT);
   await transcript(page).locator(".msg.user", { hasText: "a guest says hi" }).waitFor(WAIT);
+  // A read-only link shows the same live view with no composer.
+  const session = new URL(sessionUrl).pathname.split("/").pop();
+  const read = await api("POST", `/api/sessions/${session}/shares`, { mode: "read" });
+  const reader = await guest.newPage();
+  await reader.goto(read.body.url);
+  await reader.getByText("This link is read-only").waitFor(WAIT);
+  await transcript(reader).locator(".msg.user", { hasText: "a guest says hi" }).waitFor(WAIT);
+  assert.equal(await reader.locator(".composer").count(), 0, "no composer on a read link");
   await guest.close();
 });
 
@@ -314,6 +350,43 @@ await step("a page on another origin cannot act with the login cookie (CSRF)", a
   assert.ok(!listed.body.items.some((w) => w.name === name), "no workspace was created");
   const events = await api("GET", `/api/sessions/${session}/events?limit=1000`);
   assert.ok(!events.body.items.some((e) => e.type === "context_cleared"), "the session was not cleared");
+});
+
+await step("projects are created, renamed and deleted from the workspace page, the delete naming what goes", async () => {
+  await page.goto(`${BASE}/p/${PROJECT}`);
+  await page.getByRole("link", { name: "Projects" }).click();
+  const name = `side project ${RUN}`;
+  page.once("dialog", (d) => d.accept(name));
+  await page.getByRole("button", { name: "New project" }).click();
+  await page.getByRole("heading", { name: "Plan" }).waitFor(WAIT);
+  const created = new URL(page.url()).pathname.split("/").pop();
+  await page.getByRole("link", { name: "Projects" }).click();
+  const card = page.locator(".card", { hasText: name });
+  page.once("dialog", (d) => d.accept(`${name} renamed`));
+  await card.getByRole("button", { name: "Rename" }).click();
+  const renamed = page.locator(".card", { hasText: `${name} renamed` });
+  await renamed.waitFor(WAIT);
+  await renamed.getByRole("button", { name: "Delete" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor(WAIT);
+  assert.match(await dialog.textContent(), /0 requirements, 0 tasks with their comments, 0 sessions with their transcripts/);
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await renamed.waitFor({ state: "detached", ...WAIT });
+  assert.equal((await api("GET", `/api/projects/${created}`)).status, 404, "the project is gone");
+});
+
+await step("the batons view lists the workspace's batons, live", async () => {
+  const project = await api("GET", `/api/projects/${PROJECT}`);
+  await page.goto(`${BASE}/w/${project.body.workspace_id}/batons`);
+  await page.getByRole("heading", { name: "Batons" }).waitFor(WAIT);
+  const passed = await api("POST", "/api/pass", { task: `check the cart ${RUN}`, workspace_id: project.body.workspace_id });
+  assert.equal(passed.status, 201, JSON.stringify(passed.body));
+  const row = page.locator("tr", { hasText: passed.body.baton_id });
+  await row.waitFor(WAIT);
+  assert.match(await row.textContent(), /pending/);
+  await api("POST", `/api/cancel/${passed.body.baton_id}`, {});
+  await row.locator(".chip-cancelled").waitFor(WAIT);
+  assert.equal(await page.getByRole("link", { name: "Fleet" }).count(), 0, "the fleet is for admins");
 });
 
 await step("axe-core finds no serious or critical violation on the main views", async () => {

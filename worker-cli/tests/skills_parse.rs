@@ -142,6 +142,24 @@ fn words(line: &str) -> Result<Vec<String>, String> {
                     }
                 }
             }
+            // bash's ANSI-C quoting, `$'a\nb'`: how a skill writes a message of several lines.
+            '$' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some('\\') => match chars.next() {
+                            Some('n') => word.push('\n'),
+                            Some('t') => word.push('\t'),
+                            Some(c) => word.push(c),
+                            None => return Err(format!("unclosed $' in {line}")),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err(format!("unclosed $' in {line}")),
+                    }
+                }
+            }
             '|' | '>' | '<' | '$' | '`' => {
                 return Err(format!("{line}: shell syntax ({c}) in a command: keep skills' commands plain"))
             }
@@ -198,6 +216,8 @@ fn commands_are_extracted_from_sh_blocks_only_with_continuations_and_chains() {
     );
     assert_eq!(words("baton x 'a b' \"c \\\"d\\\"\"").unwrap(), ["baton", "x", "a b", "c \"d\""]);
     assert!(words("baton x | jq").is_err());
+    assert_eq!(words("baton d $'a: b\\nc'").unwrap(), ["baton", "d", "a: b\nc"]);
+    assert!(words("baton d $HOME").is_err());
     assert_eq!(
         split_chain("baton a 'x; y' && baton b > out.json; baton c"),
         ["baton a 'x; y' ", " baton b ", " baton c"]

@@ -80,9 +80,7 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
         return replay_pass(&first, &request_hash, &origin);
     };
     offer(ctx, &dest, &id).await;
-    if let Some(project) = dest.concerns {
-        changes::emit(ctx, project, Entity::Baton, Action::Created, seq, Some(id.clone())).await;
-    }
+    announce(ctx, dest.concerns, dest.workspace_id, Action::Created, seq, &id).await;
     let passed = Passed {
         pickup_url: record::pickup_url(&origin, &id),
         baton_id: id,
@@ -254,10 +252,7 @@ async fn make_move(
             Outcome::Apply(change) => {
                 if let Some(after) = write(ctx, &row, &change, &extras).await? {
                     recent::remember(who, &after, ctx.now, ticket);
-                    if let Some(project) = after.project_id {
-                        changes::emit(ctx, project, Entity::Baton, Action::Updated, after.seq, Some(after.id.clone()))
-                            .await;
-                    }
+                    announce(ctx, after.project_id, after.workspace_id, Action::Updated, after.seq, &after.id).await;
                     if change.finished {
                         finished(ctx, &after, origin).await;
                     }
@@ -431,5 +426,30 @@ mod tests {
         assert_eq!(refused(Refusal::Gone, "bt_x").status(), 410);
         assert_eq!(refused(Refusal::Conflict("held".into()), "bt_x").status(), 409);
         assert_eq!(refused(Refusal::Forbidden("passer".into()), "bt_x").status(), 403);
+    }
+}
+
+/// Tells followers a baton changed: on the stream of the project it concerns, or, for a baton
+/// of the whole workspace, on every project's of that workspace (the streams people and the web
+/// app follow; a workspace has few projects, and this is one D1 read).
+async fn announce(ctx: &Ctx, project: Option<i64>, workspace: i64, action: Action, seq: i64, id: &str) {
+    let projects = match project {
+        Some(project) => vec![project],
+        None => {
+            #[derive(Deserialize)]
+            struct Row {
+                id: i64,
+            }
+            match ctx.db.all::<Row>("SELECT id FROM projects WHERE workspace_id = ?1", &[db::int(workspace)]).await {
+                Ok(rows) => rows.into_iter().map(|r| r.id).collect(),
+                Err(err) => {
+                    worker::console_error!("baton {id}: the workspace's projects were not told: {}", err.message);
+                    Vec::new()
+                }
+            }
+        }
+    };
+    for project in projects {
+        changes::emit(ctx, project, Entity::Baton, action, seq, Some(id.to_owned())).await;
     }
 }

@@ -58,19 +58,30 @@ export function useProjectStream(project: number | null, onEvent: (event: Event)
 }
 
 /** A version number that grows with every change in a project (debounced: a burst of changes
- *  is one re-read). */
+ *  is one re-read), and each time the stream (re)connects: what changed while it was not
+ *  connected is read again, never missed. */
 export function useProjectChanges(project: number | null): { version: number; state: StreamState } {
   const [version, setVersion] = useState(0);
   const timer = useRef(0);
-  const state = useProjectStream(project, () => {
+  const bump = () => {
     clearTimeout(timer.current);
     timer.current = window.setTimeout(() => setVersion((v) => v + 1), 120);
-  });
+  };
+  const state = useProjectStream(project, bump);
+  useEffect(() => {
+    if (state === "live") bump();
+  }, [state]);
   return { version, state };
 }
 
-/** Follows one project's stream without showing anything: for views over many projects. */
-export function FollowProject(props: { project: number; onEvent: (event: Event) => void }) {
-  useProjectStream(props.project, props.onEvent);
+/** Follows one project's stream without showing anything, for views over many projects: calls
+ *  `onChange` for each event `which` accepts, and whenever the stream (re)connects. */
+export function FollowProject(props: { project: number; which?: (event: Event) => boolean; onChange: () => void }) {
+  const state = useProjectStream(props.project, (event) => {
+    if (!props.which || props.which(event)) props.onChange();
+  });
+  useEffect(() => {
+    if (state === "live") props.onChange();
+  }, [state]);
   return null;
 }

@@ -21,7 +21,11 @@ export function BatonsView(props: { workspace: number }) {
   return (
     <section aria-labelledby="batons-title">
       {(projects.data ?? []).map((p) => (
-        <FollowProject project={p.id} onEvent={(event) => event.type === "change" && event.entity === "baton" && setTick((t) => t + 1)} />
+        <FollowProject
+          project={p.id}
+          which={(event) => event.type === "change" && event.entity === "baton"}
+          onChange={() => setTick((t) => t + 1)}
+        />
       ))}
       <div class="title-row">
         <h1 id="batons-title">Batons</h1>

@@ -37,7 +37,7 @@ export function FleetView() {
   return (
     <section aria-labelledby="fleet-title">
       {(fleet.data?.rows ?? []).map((r) => (
-        <FollowProject project={r.project.id} onEvent={() => setTick((t) => t + 1)} />
+        <FollowProject project={r.project.id} onChange={() => setTick((t) => t + 1)} />
       ))}
       <h1 id="fleet-title">Fleet</h1>
       <ErrorLine error={fleet.error} />

@@ -156,6 +156,8 @@ export function Transcript(props: {
         aria-label="Transcript"
         aria-live="polite"
         data-history={props.hasOlder ? "partial" : "complete"}
+        // Focusable, so that a keyboard scrolls it.
+        tabIndex={0}
       >
         <div class="transcript-inner" style={{ height: `${virtualizer.getTotalSize()}px` }}>
           {virtualizer.getVirtualItems().map((item) => (

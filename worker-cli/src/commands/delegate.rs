@@ -24,7 +24,8 @@ agent's final message and exits 1 when the turn fails. --json prints\n\
 pub struct Args {
     /// The worker: W-N or id (its project is the session's)
     pub worker: String,
-    /// The brief: a self-contained description of the work
+    /// The brief: a self-contained description of the work (several arguments are joined with
+    /// spaces; a newline inside one starts a new line)
     #[arg(required = true, num_args = 1..)]
     pub brief: Vec<String>,
     /// A name for the session [default: the brief's first line, shortened]

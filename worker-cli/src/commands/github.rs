@@ -17,6 +17,7 @@ application/json, the printed secret, events \"Issues\" (ping is always sent).")
         /// owner/name
         #[arg(long)]
         repo: String,
+        /// The project (name or id) [default: the one `baton use` chose]
         #[arg(long, short)]
         project: Option<String>,
         /// Mirror pull requests too
@@ -28,19 +29,23 @@ application/json, the printed secret, events \"Issues\" (ping is always sent).")
     },
     /// Show the project's repository link
     Ls {
+        /// The project (name or id) [default: the one `baton use` chose]
         #[arg(long, short)]
         project: Option<String>,
     },
     /// Stop mirroring (mirrored requirements stay)
     Disconnect {
+        /// The project (name or id) [default: the one `baton use` chose]
         #[arg(long, short)]
         project: Option<String>,
+        /// Really stop mirroring (without it, nothing changes)
         #[arg(long)]
         yes: bool,
     },
     /// Mirror the existing open and recently closed issues now (idempotent)
     #[command(after_help = "Example:\n  GITHUB_TOKEN=... baton github sync --api-token-env GITHUB_TOKEN")]
     Sync {
+        /// The project (name or id) [default: the one `baton use` chose]
         #[arg(long, short)]
         project: Option<String>,
         /// Store a GitHub token from this environment variable first
@@ -52,8 +57,11 @@ application/json, the printed secret, events \"Issues\" (ping is always sent).")
 Deliveries signed with the old secret are refused from now on: paste the new one into the\n\
 webhook on GitHub (Settings → Webhooks → Edit → Secret).")]
     RotateSecret {
+        /// The project (name or id) [default: the one `baton use` chose]
         #[arg(long, short)]
         project: Option<String>,
+        /// Really replace the secret: GitHub's deliveries fail until the new one is pasted
+        /// (without it, nothing changes)
         #[arg(long)]
         yes: bool,
     },
@@ -90,8 +98,9 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             if let Some(why) = unreachable_from_github(&created.link.webhook_url) {
                 crate::output::note(&format!(
                     "baton: warning: GitHub cannot deliver to {} ({why}). Run the server where GitHub \
-                     reaches it (a public host, or a tunnel such as cloudflared), set its public URL, and \
-                     connect again; until then `baton github sync` mirrors on demand.",
+                     reaches it (a public host, or a tunnel such as cloudflared), set the server's \
+                     BATON_PUBLIC_URL (wrangler.toml [vars]) to it, and connect again; until then \
+                     `baton github sync` mirrors on demand.",
                     created.link.webhook_url
                 ));
             }

@@ -11,20 +11,26 @@ pub enum Command {
     /// Add a person to a workspace (admins)
     #[command(after_help = "Example:\n  baton member add ada --workspace acme")]
     Add {
+        /// The person (their username)
         username: String,
+        /// The workspace (name or id)
         #[arg(long, short)]
         workspace: String,
     },
     /// Remove a person from a workspace (admins); they lose access at once
     Rm {
+        /// The person (their username)
         username: String,
+        /// The workspace (name or id)
         #[arg(long, short)]
         workspace: String,
+        /// Really remove them (without it, nothing changes)
         #[arg(long)]
         yes: bool,
     },
     /// List a workspace's members
     Ls {
+        /// The workspace (name or id)
         #[arg(long, short)]
         workspace: String,
     },

@@ -16,6 +16,7 @@ pub enum Command {
         after_help = "Example:\n  printf '%s' \"$PASSWORD\" | baton user add ada\n  BATON_NEW_PASSWORD=... baton user add ada --admin"
     )]
     Add {
+        /// Their username (letters, digits, '.', '_', '-')
         username: String,
         /// Make them an admin
         #[arg(long)]

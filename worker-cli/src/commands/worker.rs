@@ -32,16 +32,19 @@ code as this machine's user: choose --permission-mode knowingly."
     Register(Register),
     /// Run the worker daemon: serve this worker's sessions until Ctrl-C
     Run {
+        /// The worker config [default: .baton/worker.json in this repository]
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
     /// Is the daemon running for this config?
     Status {
+        /// The worker config [default: .baton/worker.json in this repository]
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
     /// Stop the daemon running for this config
     Stop {
+        /// The worker config [default: .baton/worker.json in this repository]
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
@@ -78,6 +81,7 @@ written there; otherwise it is printed once (or put in --json): give it to the w
         #[arg(long)]
         yes: bool,
         /// The worker config to update with --rotate [default: .baton/worker.json in the repository]
+        /// The worker config [default: .baton/worker.json in this repository]
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
@@ -87,6 +91,7 @@ written there; otherwise it is printed once (or put in --json): give it to the w
 // subcommand's own).
 #[derive(Debug, clap::Args)]
 pub struct Register {
+    /// The project whose repository this is (name or id) [default: the one `baton use` chose]
     #[arg(long, short)]
     project: Option<String>,
     /// Default: this machine's hostname
