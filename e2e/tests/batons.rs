@@ -382,14 +382,18 @@ async fn a_worker_token_only_sees_batons_addressed_to_it_and_cannot_pass() {
     let changes = admin.fetch(&format!("/api/projects/{project}/events")).await;
     let changes = changes["items"].as_array().unwrap();
     assert!(changes.iter().any(|e| e["entity"] == "session" && e["id"] == session));
-    // The project's change stream follows the batons addressed to it or to its workers.
+    // The project's change stream follows the batons addressed to it or to its workers, and
+    // the workspace's unaddressed ones (whoever reads the stream may see those too; a worker,
+    // which may not, reads no project stream).
     let batons: Vec<(String, String)> = changes
         .iter()
         .filter(|e| e["entity"] == "baton")
         .map(|e| (e["handle"].as_str().unwrap().to_owned(), e["action"].as_str().unwrap().to_owned()))
         .collect();
-    let expected = [(to_two, "created"), (to_project.clone(), "created"), (to_project, "updated")];
-    assert_eq!(batons, expected.map(|(id, action)| (id, action.to_owned())), "no word of the unaddressed baton");
+    let expected =
+        [(to_two, "created"), (to_project.clone(), "created"), (unaddressed, "created"), (to_project, "updated")];
+    assert_eq!(batons, expected.map(|(id, action)| (id, action.to_owned())));
+    assert_eq!(worker.get(&format!("/api/projects/{project}/stream")).await.0, 403, "a worker reads no project stream");
 }
 
 #[tokio::test]

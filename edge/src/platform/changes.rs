@@ -1,6 +1,7 @@
 //! The change stream of a project (`project:<id>`): every create, update and delete of a
 //! requirement, task, comment, session or worker, and every move of a baton addressed to the
-//! project or one of its workers, appends a small `change` event, so a UI or
+//! project or one of its workers (or of a baton of its whole workspace), appends a small
+//! `change` event, so a UI or
 //! an agent can follow the project live (with resume) instead of polling.
 //!
 //! A change is recorded after the write it reports has committed. If the append fails the

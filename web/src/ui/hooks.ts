@@ -43,18 +43,19 @@ export function useStream(url: string | null, after: number | null, onEvent: (ev
   return state;
 }
 
-/** A project's stream from now on (the views read the present state themselves). */
-export function useProjectStream(project: number | null, onEvent: (event: Event) => void): StreamState {
+/** A stream from now on (the views read the present state themselves): `base` is where its
+ *  `/events` page and `/stream` are (`/api/projects/3`, `/api/auth/me`). */
+export function useLiveStream(base: string | null, onEvent: (event: Event) => void): StreamState {
   const [after, setAfter] = useState<number | null>(null);
   useEffect(() => {
     setAfter(null);
-    if (project === null) return;
-    fetch(`/api/projects/${project}/events?limit=1&before=9223372036854775807`, { credentials: "same-origin" })
+    if (base === null) return;
+    fetch(`${base}/events?limit=1&before=9223372036854775807`, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : { last_seq: 0 }))
       .then((page: { last_seq?: number }) => setAfter(page.last_seq ?? 0))
       .catch(() => setAfter(0));
-  }, [project]);
-  return useStream(project === null ? null : `/api/projects/${project}/stream`, after, onEvent);
+  }, [base]);
+  return useStream(base === null ? null : `${base}/stream`, after, onEvent);
 }
 
 /** A version number that grows with every change in a project (debounced: a burst of changes
@@ -67,17 +68,18 @@ export function useProjectChanges(project: number | null): { version: number; st
     clearTimeout(timer.current);
     timer.current = window.setTimeout(() => setVersion((v) => v + 1), 120);
   };
-  const state = useProjectStream(project, bump);
+  const state = useLiveStream(project === null ? null : `/api/projects/${project}`, bump);
   useEffect(() => {
     if (state === "live") bump();
   }, [state]);
   return { version, state };
 }
 
-/** Follows one project's stream without showing anything, for views over many projects: calls
- *  `onChange` for each event `which` accepts, and whenever the stream (re)connects. */
-export function FollowProject(props: { project: number; which?: (event: Event) => boolean; onChange: () => void }) {
-  const state = useProjectStream(props.project, (event) => {
+/** Follows a stream (see `useLiveStream`) without showing anything, for views over many
+ *  projects: calls `onChange` for each event `which` accepts, and whenever the stream
+ *  (re)connects. */
+export function Follow(props: { base: string; which?: (event: Event) => boolean; onChange: () => void }) {
+  const state = useLiveStream(props.base, (event) => {
     if (!props.which || props.which(event)) props.onChange();
   });
   useEffect(() => {

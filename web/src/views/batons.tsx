@@ -1,11 +1,11 @@
 // A workspace's batons: state, attempt, holder, TTL, timestamps, what was handed over and
-// what came back; live (re-read on each change of any of the workspace's project streams is
-// what the shell follows; a baton change also reaches its project's stream).
+// what came back; live: re-read when a baton moves on a project stream of the workspace (a
+// baton of the whole workspace moves on all of them).
 import { useContext, useState } from "preact/hooks";
 import { all } from "../api/client";
-import type { Baton, BatonStatus } from "../api/types";
+import type { Baton, BatonStatus, Event } from "../api/types";
 import { ago, ChangesContext, Chip, ErrorLine } from "../ui/kit";
-import { FollowProject, useLoad } from "../ui/hooks";
+import { Follow, useLoad } from "../ui/hooks";
 
 const STATUSES: (BatonStatus | "")[] = ["", "pending", "caught", "done", "failed", "cancelled", "expired"];
 
@@ -21,11 +21,7 @@ export function BatonsView(props: { workspace: number }) {
   return (
     <section aria-labelledby="batons-title">
       {(projects.data ?? []).map((p) => (
-        <FollowProject
-          project={p.id}
-          which={(event) => event.type === "change" && event.entity === "baton"}
-          onChange={() => setTick((t) => t + 1)}
-        />
+        <Follow base={`/api/projects/${p.id}`} which={isBaton} onChange={() => setTick((t) => t + 1)} />
       ))}
       <div class="title-row">
         <h1 id="batons-title">Batons</h1>
@@ -88,6 +84,8 @@ export function BatonsView(props: { workspace: number }) {
     </section>
   );
 }
+
+const isBaton = (event: Event) => event.type === "change" && event.entity === "baton";
 
 function party(p: unknown): string {
   if (p && typeof p === "object") {

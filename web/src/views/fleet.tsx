@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { all, get } from "../api/client";
 import type { Cost, Input, Project, Session, Worker, Workspace } from "../api/types";
 import { ErrorLine, Link, money } from "../ui/kit";
-import { FollowProject, useLoad } from "../ui/hooks";
+import { Follow, useLoad } from "../ui/hooks";
 
 interface ProjectFleet {
   project: Project;
@@ -37,7 +37,7 @@ export function FleetView() {
   return (
     <section aria-labelledby="fleet-title">
       {(fleet.data?.rows ?? []).map((r) => (
-        <FollowProject project={r.project.id} onChange={() => setTick((t) => t + 1)} />
+        <Follow base={`/api/projects/${r.project.id}`} onChange={() => setTick((t) => t + 1)} />
       ))}
       <h1 id="fleet-title">Fleet</h1>
       <ErrorLine error={fleet.error} />

@@ -302,10 +302,16 @@ export function InputCard(props: { input: Input; endpoints: Endpoints }) {
     setBusy(true);
     setError(null);
     try {
+      // A question's answer is the option picked, else what the person wrote; what they wrote
+      // beside a picked option goes along as a note.
+      const text = message.trim();
+      const answers = Object.fromEntries(questions.map((q) => [q.question, picked[q.question] ?? text]));
+      const typedIsAnswer = questions.some((q) => !picked[q.question]);
+      const answering = questions.length > 0 && decision === "allow";
       await post(`${props.endpoints.base}/inputs/${encodeURIComponent(input.request_id)}`, {
         decision,
-        ...(message.trim() ? { message: message.trim() } : {}),
-        ...(questions.length && decision === "allow" ? { answers: picked } : {}),
+        ...(text && !(answering && typedIsAnswer) ? { message: text } : {}),
+        ...(answering ? { answers } : {}),
       });
     } catch (e) {
       setError(describe(e));
