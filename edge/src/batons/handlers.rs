@@ -407,28 +407,6 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
     Ok(respond::ok(&protocol::api::Page { items, next_cursor }))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ttl_and_lease_bounds_are_enforced_with_a_named_field() {
-        assert_eq!(bounded("ttl_seconds", None, 7, 10), Ok(7));
-        assert_eq!(bounded("ttl_seconds", Some(10), 7, 10), Ok(10));
-        for bad in [0, -1, 11] {
-            let err = bounded("ttl_seconds", Some(bad), 7, 10).unwrap_err();
-            assert!(err.message.starts_with("ttl_seconds:"), "{}", err.message);
-        }
-    }
-
-    #[test]
-    fn refusals_map_to_410_409_and_403() {
-        assert_eq!(refused(Refusal::Gone, "bt_x").status(), 410);
-        assert_eq!(refused(Refusal::Conflict("held".into()), "bt_x").status(), 409);
-        assert_eq!(refused(Refusal::Forbidden("passer".into()), "bt_x").status(), 403);
-    }
-}
-
 /// Tells followers a baton changed: on the stream of the project it concerns, or, for a baton
 /// of the whole workspace, on every project's of that workspace (the streams people and the web
 /// app follow; a workspace has few projects, and this is one D1 read).
@@ -451,5 +429,27 @@ async fn announce(ctx: &Ctx, project: Option<i64>, workspace: i64, action: Actio
     };
     for project in projects {
         changes::emit(ctx, project, Entity::Baton, action, seq, Some(id.to_owned())).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_and_lease_bounds_are_enforced_with_a_named_field() {
+        assert_eq!(bounded("ttl_seconds", None, 7, 10), Ok(7));
+        assert_eq!(bounded("ttl_seconds", Some(10), 7, 10), Ok(10));
+        for bad in [0, -1, 11] {
+            let err = bounded("ttl_seconds", Some(bad), 7, 10).unwrap_err();
+            assert!(err.message.starts_with("ttl_seconds:"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn refusals_map_to_410_409_and_403() {
+        assert_eq!(refused(Refusal::Gone, "bt_x").status(), 410);
+        assert_eq!(refused(Refusal::Conflict("held".into()), "bt_x").status(), 409);
+        assert_eq!(refused(Refusal::Forbidden("passer".into()), "bt_x").status(), 403);
     }
 }
