@@ -225,3 +225,29 @@ async fn garbage_on_every_route_never_answers_500() {
         }
     }
 }
+
+/// Every answer names its request (`X-Request-Id`), whatever it is: a success, a refusal, an
+/// error, a live stream relayed from a Hub, a missing route.
+#[tokio::test]
+async fn every_answer_carries_its_own_request_id() {
+    let admin = Api::admin();
+    let (_, session) = new_session(&admin).await;
+    let anonymous = admin.with_token(None);
+    let mut ids = Vec::new();
+    for (who, path) in [
+        (&admin, "/api/health".to_owned()),
+        (&admin, "/api/workspaces".to_owned()),
+        (&anonymous, "/api/workspaces".to_owned()),
+        (&admin, "/api/nowhere".to_owned()),
+        (&admin, format!("/api/sessions/{session}/events")),
+        (&admin, format!("/api/sessions/{session}/stream")),
+    ] {
+        let response = who.request(Method::GET, &path).send().await.unwrap();
+        let id = response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+        let id = id.unwrap_or_else(|| panic!("no x-request-id on {path} ({})", response.status()));
+        assert!(id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()), "{path}: {id}");
+        ids.push(id);
+    }
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+}

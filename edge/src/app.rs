@@ -17,11 +17,28 @@ use crate::{
 };
 use protocol::error::ErrorCode;
 
-/// Serves one request. Never fails: every error becomes a JSON response.
+/// Serves one request. Never fails: every error becomes a JSON response. Every response carries
+/// its request id (`X-Request-Id`: Cloudflare's `cf-ray` where there is one, so a person's report
+/// finds the platform's own logs), and every request ends with one structured log line.
 pub async fn handle(req: Request, env: Env) -> Response {
-    match serve(req, env).await {
+    let id = crate::http::request_log::request_id(req.headers().get("cf-ray").ok().flatten().as_deref());
+    let (method, path, started) = (req.method().to_string(), req.path(), clock::now_ms());
+    let response = match serve(req, env).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
+    };
+    let status = response.status_code();
+    let line = crate::http::request_log::line(&id, &method, &path, status, clock::now_ms() - started);
+    if status >= 500 {
+        worker::console_error!("{line}");
+    } else {
+        worker::console_log!("{line}");
+    }
+    // A response from elsewhere (a Hub's stream, the assets) may have immutable headers: copy.
+    let headers = response.headers().clone();
+    match headers.set("x-request-id", &id) {
+        Ok(()) => response.with_headers(headers),
+        Err(_) => response,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod body;
 pub mod error;
 pub mod pagination;
 pub mod query;
+pub mod request_log;
 pub mod respond;
 pub mod routes;
 pub mod validate;
