@@ -90,6 +90,8 @@ async fn the_web_app_in_chromium_plans_runs_answers_and_shares_a_session() {
         .env("BATON_PROJECT", project.to_string())
         .env("BATON_WORKER", &worker)
         .env("BATON_ADMIN_TOKEN", &shared.admin_token)
+        .env("BATON_ADMIN_USERNAME", e2e::api::ADMIN)
+        .env("BATON_ADMIN_PASSWORD", e2e::api::ADMIN_PASSWORD)
         .env("CHROMIUM", chromium())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -107,5 +109,5 @@ async fn the_web_app_in_chromium_plans_runs_answers_and_shares_a_session() {
         Some(format!("{passed} passed").as_str()),
         "the script ran to its end"
     );
-    assert!(passed >= 15, "every step ran and passed: {steps:?}");
+    assert!(passed >= 18, "every step ran and passed: {steps:?}");
 }

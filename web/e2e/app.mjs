@@ -4,7 +4,8 @@
 // worker, and passes them in the environment:
 //
 //   BATON_URL, BATON_USERNAME, BATON_PASSWORD, BATON_PROJECT (id), BATON_WORKER (W-N),
-//   BATON_ADMIN_TOKEN (for checks from outside the browser), CHROMIUM (the browser binary),
+//   BATON_ADMIN_TOKEN (for checks from outside the browser), BATON_ADMIN_USERNAME and
+//   BATON_ADMIN_PASSWORD (an admin's login, for the fleet), CHROMIUM (the browser binary),
 //   BATON_SCREENSHOTS (optional: a folder to save the main views into).
 //
 // Each step prints `ok - <step>`; the first failure prints `not ok - <step>` with the reason
@@ -193,6 +194,11 @@ await step("a task opens at its deep link and its status is edited", async () =>
   await page.getByRole("button", { name: "Save" }).click();
   await page.locator(".md strong", { hasText: "the" }).waitFor(WAIT);
   assert.equal(await page.evaluate(() => window.pwned), undefined, "no script from a body runs");
+  await page.getByPlaceholder("Add a comment (Markdown)…").fill("Cart API agreed with **design**.");
+  await page.getByRole("button", { name: "Comment" }).click();
+  const comment = page.locator(".comments li", { hasText: "Cart API agreed with" });
+  await comment.waitFor(WAIT);
+  assert.match(await comment.locator(".meta").textContent(), new RegExp(USERNAME));
 });
 
 await step("a session starts on the online worker for a task", async () => {
@@ -218,10 +224,12 @@ await step("an approval card answered in the browser lets the turn finish", asyn
   const card = transcript(page).locator(".input-card.pending");
   await card.waitFor(WAIT);
   assert.match(await card.textContent(), /Bash: touch approved.txt/);
+  await page.getByRole("button", { name: "1 waiting for you" }).waitFor(WAIT); // the header's badge
   await card.getByRole("button", { name: "Allow" }).click();
   await transcript(page).locator(".msg.agent", { hasText: "answer: allow" }).waitFor(WAIT);
   await transcript(page).locator(".input-card", { hasText: "Allowed by" }).waitFor(WAIT);
   await page.locator(".working").waitFor({ state: "detached", ...WAIT });
+  await page.getByRole("button", { name: "0 waiting for you" }).waitFor(WAIT);
 });
 
 await step("a question is answered in the browser in the person's own words", async () => {
@@ -288,6 +296,10 @@ await step("the composer: slash commands complete and act, attachments upload an
   await box.fill("/nope");
   await box.press("Enter");
   await page.getByRole("alert").filter({ hasText: "unknown command /nope" }).waitFor(WAIT);
+  await box.fill("a draft that survives a reload");
+  await page.reload();
+  assert.equal(await page.getByPlaceholder(/Message the agent/).inputValue(), "a draft that survives a reload");
+  await page.getByPlaceholder(/Message the agent/).fill("");
   await page.locator('.composer input[type="file"]').setInputFiles({
     name: "notes.txt",
     mimeType: "text/plain",
@@ -407,6 +419,40 @@ await step("the batons view lists the workspace's batons, live", async () => {
   await api("POST", `/api/cancel/${passed.body.baton_id}`, {});
   await row.locator(".chip-cancelled").waitFor(WAIT);
   assert.equal(await page.getByRole("link", { name: "Fleet" }).count(), 0, "the fleet is for admins");
+});
+
+await step("opening the app again lands where the person was, and a phone gets a drawer", async () => {
+  await page.goto(sessionUrl);
+  await page.getByRole("heading", { name: new RegExp(`web demo ${RUN}`) }).waitFor(WAIT);
+  await page.goto(`${BASE}/`);
+  await page.waitForURL(sessionUrl, WAIT);
+  const phone = await context({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const p = await phone.newPage();
+  await signIn(p);
+  await p.getByRole("heading", { name: "Plan" }).waitFor(WAIT);
+  const workers = p.getByRole("link", { name: "Workers & sessions" });
+  assert.equal(await workers.isVisible(), false, "the navigation is folded away");
+  await p.getByRole("button", { name: "Menu" }).click();
+  await workers.click();
+  await p.getByRole("heading", { name: "Workers & sessions" }).waitFor(WAIT);
+  await workers.waitFor({ state: "hidden", ...WAIT }); // the drawer closes after a choice
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `nothing wider than the phone (${overflow} px)`);
+  await phone.close();
+});
+
+await step("an admin's fleet shows every project's workers and busy sessions", async () => {
+  const admin = await context();
+  const p = await admin.newPage();
+  await p.goto(`${BASE}/fleet`);
+  await p.getByLabel("Username").fill(need("BATON_ADMIN_USERNAME"));
+  await p.getByLabel("Password").fill(need("BATON_ADMIN_PASSWORD"));
+  await p.getByRole("button", { name: "Sign in" }).click();
+  await p.getByRole("heading", { name: "Fleet" }).waitFor(WAIT);
+  const row = p.locator("tr", { hasText: WORKER });
+  await row.first().waitFor(WAIT);
+  assert.match(await row.first().textContent(), /1 \/ 1/, "one worker, online");
+  await admin.close();
 });
 
 await step("axe-core finds no serious or critical violation on the main views", async () => {

@@ -196,7 +196,7 @@ function Home(props: { me: User }) {
 /** What waits for the signed-in person: a badge, and a browser notification when it grows
  *  (once they allowed notifications). */
 function Inbox(props: { version: number }) {
-  const inbox = useLoad(() => get<{ items: Input[] }>("/api/inputs"), [props.version]);
+  const inbox = useLoad(() => get<{ items: Input[] }>("/api/inputs?status=pending"), [props.version]);
   const pending = (inbox.data?.items ?? []).filter((i) => i.status === "pending");
   const seen = useRef(new Set<string>());
   useEffect(() => {

@@ -1,6 +1,8 @@
 // A workspace's batons: state, attempt, holder, TTL, timestamps, what was handed over and
 // what came back; live: re-read when a baton moves on a project stream of the workspace (a
-// baton of the whole workspace moves on all of them).
+// baton of the whole workspace moves on all of them). At most FOLLOWED streams are held: a
+// browser keeps six connections to a host over HTTP/1.1 (local development), one per stream;
+// batons addressed to a project past them show on the next re-read.
 import { useContext, useState } from "preact/hooks";
 import { all } from "../api/client";
 import type { Baton, BatonStatus, Event } from "../api/types";
@@ -20,8 +22,8 @@ export function BatonsView(props: { workspace: number }) {
   const projects = useLoad(() => all<{ id: number }>(`/api/workspaces/${props.workspace}/projects`), [props.workspace]);
   return (
     <section aria-labelledby="batons-title">
-      {(projects.data ?? []).map((p) => (
-        <Follow base={`/api/projects/${p.id}`} which={isBaton} onChange={() => setTick((t) => t + 1)} />
+      {(projects.data ?? []).slice(0, FOLLOWED).map((p) => (
+        <Follow key={p.id} base={`/api/projects/${p.id}`} which={isBaton} onChange={() => setTick((t) => t + 1)} />
       ))}
       <div class="title-row">
         <h1 id="batons-title">Batons</h1>
@@ -84,6 +86,8 @@ export function BatonsView(props: { workspace: number }) {
     </section>
   );
 }
+
+const FOLLOWED = 4;
 
 const isBaton = (event: Event) => event.type === "change" && event.entity === "baton";
 
