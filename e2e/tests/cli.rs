@@ -187,3 +187,30 @@ async fn the_cli_disables_people_revokes_tokens_and_rotates_worker_tokens() {
     admin_cli.ok(&["worker", "revoke", &handle, "--yes"]);
     assert_eq!(new.get(&path).await.0, 401);
 }
+
+/// Regression (issue 14 walkthrough): an empty comment list printed nothing, a heartbeat did not
+/// say how long the lease now runs, and `worker status` exited 0 for a daemon that is not there.
+#[tokio::test]
+async fn quiet_answers_say_what_they_mean() {
+    let shared = e2e::server::shared();
+    let admin = Api::new(&shared.url, Some(&shared.admin_token));
+    let baton = Baton::new();
+    baton.ok(&["login", "--url", &shared.url, "--token", &shared.admin_token]);
+    let (ws, project) = e2e::api::workspace_with_project(&admin).await;
+    admin.create(&format!("/api/projects/{project}/requirements"), json!({"title": "r"})).await;
+    admin.create(&format!("/api/projects/{project}/tasks"), json!({"requirement_id": "R-1", "title": "t"})).await;
+    let p = project.to_string();
+    assert_eq!(baton.ok(&["task", "comment", "ls", "T-1", "--project", &p]).trim(), "No comments on T-1 yet.");
+
+    let passed = admin.create("/api/pass", json!({"task": "x", "workspace_id": ws})).await;
+    let id = passed["baton_id"].as_str().unwrap();
+    baton.ok(&["catch", id]);
+    let out = baton.ok(&["heartbeat", id, "--lease", "10m"]);
+    assert!(out.lines().any(|l| l.starts_with("lease until 20")), "{out}");
+
+    let missing = tempfile::tempdir().unwrap();
+    let config = missing.path().join("worker.json");
+    let out = baton.run(&["worker", "status", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("not running"), "{out:?}");
+}

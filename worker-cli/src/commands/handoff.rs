@@ -394,6 +394,9 @@ fn describe(b: &Baton) -> String {
     if let Some(by) = &b.caught_by {
         lines.push(format!("caught by {} ({})", by.name, by.kind));
     }
+    if let (BatonStatus::Caught, Some(until)) = (b.status, &b.lease_expires_at) {
+        lines.push(format!("lease until {until}"));
+    }
     if let Some(session) = b.session_id {
         lines.push(format!("running in session S-{session}"));
     }

@@ -316,6 +316,10 @@ async fn comments(env: &Env, target: &Target) -> Result<()> {
     if env.json {
         return Ok(output::json(&all)?);
     }
+    if all.is_empty() {
+        // Say so: silence reads like a failure to a person and an agent alike.
+        return Ok(output::line(&format!("No comments on {} yet.", target.task))?);
+    }
     for c in &all {
         output::line(&format!("{} {}: {}", c.created_at.get(..16).unwrap_or(&c.created_at), c.author.name, c.body))?;
     }

@@ -36,7 +36,7 @@ code as this machine's user: choose --permission-mode knowingly."
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
-    /// Is the daemon running for this config?
+    /// Is the daemon running for this config? (exit 0 if it is, 3 if not)
     Status {
         /// The worker config [default: .baton/worker.json in this repository]
         #[arg(long, value_name = "PATH")]
@@ -298,7 +298,13 @@ fn status(env: &Env, config: Option<&PathBuf>) -> Result<()> {
     env.print(&state, |_| match &holder {
         Some(h) => format!("running (pid {}, baton {})", h.pid, h.version),
         None => "not running: start it with `baton worker run`".into(),
-    })
+    })?;
+    // The exit code answers the question too, for scripts: 0 running, 3 not running.
+    if holder.is_none() {
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        std::process::exit(3);
+    }
+    Ok(())
 }
 
 fn stop(env: &Env, config: Option<&PathBuf>) -> Result<()> {
