@@ -132,6 +132,24 @@ fn help_teaches_with_examples() {
     assert!(watch.contains("Example") && watch.contains("--count"), "{watch}");
 }
 
+/// Completions and the manual page come from the same declaration the CLI parses with, and need
+/// no server or config (this `baton` has neither).
+#[test]
+fn completions_and_the_manual_page_describe_every_command() {
+    let baton = Baton::new();
+    let bash = baton.ok(&["completions", "bash"]);
+    assert!(bash.contains("_baton()") && bash.contains("delegate") && bash.contains("--until-turn-end"), "{bash}");
+    assert!(baton.ok(&["completions", "zsh"]).starts_with("#compdef baton"));
+    assert!(baton.ok(&["completions", "fish"]).contains("complete -c baton"));
+    let bad = baton.run(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    let man = baton.ok(&["man"]);
+    assert!(man.contains(".TH baton 1"), "{man}");
+    for section in ["BATON DELEGATE", "BATON PASS", "BATON WORKER", "BATON COMPLETIONS"] {
+        assert!(man.contains(&format!(".SH \"{section}\"")), "no {section} in the manual page");
+    }
+}
+
 /// The account lifecycle and worker tokens through the real binary: disable and enable a
 /// person, expiring tokens, revoking a person's tokens, a password change that revokes, and
 /// rotating and revoking a worker's token.

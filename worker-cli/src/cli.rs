@@ -114,4 +114,16 @@ pub enum Command {
     Inbox(inbox::InboxArgs),
     /// Answer an agent's request: allow or deny (see `baton inbox`)
     Answer(inbox::AnswerArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(
+        after_help = "Examples:\n  baton completions bash > ~/.local/share/bash-completion/completions/baton\n  \
+baton completions zsh > \"${fpath[1]}/_baton\"\n  baton completions fish > ~/.config/fish/completions/baton.fish"
+    )]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man`
+    #[command(after_help = "Example:\n  baton man > ~/.local/share/man/man1/baton.1 && man baton")]
+    Man,
 }

@@ -61,6 +61,12 @@ fn usage_error(err: clap::Error) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // Shell integration needs no server, no token and no config.
+    match &cli.command {
+        Command::Completions { shell } => return baton::commands::shell::completions(*shell),
+        Command::Man => return baton::commands::shell::man(),
+        _ => {}
+    }
     let file = config::load(&config::path()?)?;
     let here = std::env::current_dir().unwrap_or_default();
     let project_file = config::find_project_file(&here)?;
@@ -112,6 +118,7 @@ async fn dispatch(cli: &Cli, env: &Env) -> Result<()> {
         Command::Delegate(args) => commands::delegate::run(args, env).await,
         Command::Inbox(args) => commands::inbox::inbox(args, env).await,
         Command::Answer(args) => commands::inbox::answer(args, env).await,
+        Command::Completions { .. } | Command::Man => unreachable!("answered before the config is read"),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod project;
 pub mod requirement;
 pub mod session;
 pub mod share;
+pub mod shell;
 pub mod task;
 pub mod token;
 pub mod transcript;
