@@ -319,7 +319,12 @@ async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
     let m = Machine::new().await;
     let mut daemon = m.daemon();
     let start = Instant::now();
-    while !m.run_in_repo(&["worker", "status"]).starts_with("running") {
+    // `worker status` exits 3 while no daemon runs: read its answer, not only its success.
+    let status = || {
+        let out = m.command(&["worker", "status"]).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    while !status().1.starts_with("running") {
         assert!(start.elapsed() < Duration::from_secs(20), "the daemon never took its lock");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -333,7 +338,8 @@ async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
     assert!(m.run_in_repo(&["worker", "status"]).starts_with("running"));
     m.run_in_repo(&["worker", "stop"]);
     let _ = daemon.wait();
-    assert!(m.run_in_repo(&["worker", "status"]).starts_with("not running"));
+    let (code, text) = status();
+    assert!(code == Some(3) && text.starts_with("not running"), "{code:?} {text}");
 
     for (args, expected) in [
         (vec!["worker", "register", "--project", &m.project.to_string(), "--agent", "gpt-9"], "is not an agent"),
