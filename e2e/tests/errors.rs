@@ -251,3 +251,20 @@ async fn every_answer_carries_its_own_request_id() {
     let unique: std::collections::HashSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "{ids:?}");
 }
+
+/// Regression (schemathesis ST204): a method no route takes answered 405 without `Allow`, and
+/// one the runtime does not know (QUERY) was served as GET.
+#[tokio::test]
+async fn a_method_no_route_takes_is_405_with_allow() {
+    let admin = Api::admin();
+    for method in ["QUERY", "TRACE", "PUT", "DELETE"] {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let response = admin.request(method.clone(), "/api/workspaces").send().await.unwrap();
+        assert_eq!(response.status(), 405, "{method}");
+        assert_eq!(response.headers()["allow"], "GET, HEAD, POST", "{method}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(code(&body), "method_not_allowed");
+    }
+    let response = admin.request(Method::PUT, "/api/nowhere").send().await.unwrap();
+    assert_eq!(response.status(), 404);
+}

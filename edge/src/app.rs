@@ -22,7 +22,7 @@ use protocol::error::ErrorCode;
 /// finds the platform's own logs), and every request ends with one structured log line.
 pub async fn handle(req: Request, env: Env) -> Response {
     let id = crate::http::request_log::request_id(req.headers().get("cf-ray").ok().flatten().as_deref());
-    let (method, path, started) = (req.method().to_string(), req.path(), clock::now_ms());
+    let (method, path, started) = (req.inner().method(), req.path(), clock::now_ms());
     let response = match serve(req, env).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
@@ -45,18 +45,22 @@ pub async fn handle(req: Request, env: Env) -> Response {
 async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
     let url = req.url()?;
     let query = Query::from_url(&url);
-    let method = Method::parse(req.method().as_ref())
-        .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed"))?;
+    // The method as sent: `worker::Method` reads one it does not know (QUERY, ...) as GET.
+    let asked = req.inner().method().to_ascii_uppercase();
+    let Some(method) = Method::parse(&asked) else {
+        // A method no route takes (PUT, TRACE, ...): 405 with what the path does take.
+        let allowed = routes::allowed_methods(url.path());
+        if allowed.is_empty() {
+            return Err(ApiError::not_found(format!("route {asked} {}", url.path())));
+        }
+        return Err(ApiError::method_not_allowed(&asked, &allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>()));
+    };
     let matched = routes::match_route(method, url.path()).map_err(|no| match no {
         NoMatch::NotFound => ApiError::not_found(format!("route {} {}", method.as_str(), url.path())),
-        NoMatch::MethodNotAllowed(allowed) => ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!(
-                "{} is not allowed here; use {}",
-                method.as_str(),
-                allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        ),
+        NoMatch::MethodNotAllowed(_) => {
+            let allowed = routes::allowed_methods(url.path());
+            ApiError::method_not_allowed(method.as_str(), &allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>())
+        }
     })?;
     // HEAD is served as GET without a body, and must stay safe: a link checker probing a
     // pickup URL must not take the lease.

@@ -16,13 +16,15 @@ pub struct ApiError {
     pub message: String,
     /// Seconds for a `Retry-After` header (a 429).
     pub retry_after_s: Option<u64>,
+    /// The `Allow` header of a 405: the methods the path does take.
+    pub allow: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), retry_after_s: None }
+        ApiError { code, message: message.into(), retry_after_s: None, allow: None }
     }
 
     /// 400 naming the field and why it is wrong.
@@ -62,6 +64,23 @@ impl ApiError {
             code: ErrorCode::RateLimited,
             message: format!("{why}: try again in {retry_after_s} s"),
             retry_after_s: Some(retry_after_s),
+            allow: None,
+        }
+    }
+
+    /// 405 with `Allow`: `method` is not one `allowed` (methods as HTTP names; HEAD is served
+    /// wherever GET is).
+    pub fn method_not_allowed(method: &str, allowed: &[&str]) -> Self {
+        let mut names: Vec<&str> = allowed.to_vec();
+        if names.contains(&"GET") && !names.contains(&"HEAD") {
+            names.insert(names.iter().position(|m| *m == "GET").map_or(0, |i| i + 1), "HEAD");
+        }
+        let allow = names.join(", ");
+        ApiError {
+            code: ErrorCode::MethodNotAllowed,
+            message: format!("{method} is not allowed here; use {allow}"),
+            retry_after_s: None,
+            allow: Some(allow),
         }
     }
 
@@ -92,6 +111,9 @@ impl ApiError {
         let response = respond::json(&body, status);
         if let Some(seconds) = self.retry_after_s {
             let _ = response.headers().set("retry-after", &seconds.to_string());
+        }
+        if let Some(allow) = &self.allow {
+            let _ = response.headers().set("allow", allow);
         }
         response
     }

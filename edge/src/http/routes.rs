@@ -324,6 +324,14 @@ pub fn match_route(method: Method, path: &str) -> Result<Matched, NoMatch> {
     }
 }
 
+/// The methods some route takes at `path`, in one order (none: no route there).
+pub fn allowed_methods(path: &str) -> Vec<Method> {
+    [Method::Get, Method::Post, Method::Patch, Method::Delete]
+        .into_iter()
+        .filter(|method| match_route(*method, path).is_ok())
+        .collect()
+}
+
 fn match_pattern(pattern: &str, path: &str) -> Option<Vec<String>> {
     let mut pattern_parts = pattern.split('/');
     let mut path_parts = path.split('/');
@@ -340,6 +348,21 @@ fn match_pattern(pattern: &str, path: &str) -> Option<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Regression (schemathesis ST204): a method no route takes (TRACE, PUT) answered 405
+    /// with no `Allow`; the path's methods are what `Allow` names.
+    #[test]
+    fn a_paths_methods_are_known_for_allow() {
+        let names = |path: &str| allowed_methods(path).iter().map(|m| m.as_str()).collect::<Vec<_>>();
+        assert_eq!(names("/api/workspaces"), ["GET", "POST"]);
+        assert_eq!(names("/api/projects/3"), ["GET", "PATCH", "DELETE"]);
+        assert_eq!(names("/api/pass"), ["POST"]);
+        assert!(names("/api/nowhere").is_empty());
+        let err = crate::http::error::ApiError::method_not_allowed("TRACE", &["GET", "POST"]);
+        assert_eq!(err.allow.as_deref(), Some("GET, HEAD, POST"));
+        assert_eq!(err.message, "TRACE is not allowed here; use GET, HEAD, POST");
+    }
+
     use super::*;
 
     #[test]
