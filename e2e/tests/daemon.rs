@@ -841,3 +841,26 @@ async fn an_approval_waits_for_a_person_who_answers_with_the_cli() {
     let delegated = report["session_id"].as_i64().unwrap();
     assert_eq!(m.admin.fetch(&format!("/api/sessions/{delegated}")).await["worker_id"], m.worker);
 }
+
+/// A repository's `.worktreeinclude` brings its untracked files (`.env`, ...) into each session's
+/// worktree; the transcript names what came (never its content) and what could not.
+#[tokio::test]
+async fn worktreeinclude_files_are_copied_into_a_sessions_worktree() {
+    let m = Machine::new().await;
+    std::fs::write(m.repo.path().join(".worktreeinclude"), "# local settings\n.env\nmissing.json\n").unwrap();
+    std::fs::write(m.repo.path().join(".env"), "API_KEY=local-only\n").unwrap();
+    let _daemon = m.daemon();
+    let session = m.session().await;
+    let sent = m.send(session, "write notes.txt: done").await;
+    let events = m.wait_for(session, "turn end", ends(sent["seq"].as_u64().unwrap())).await;
+    let worktree = m.worktrees.join(format!("S-{session}"));
+    assert_eq!(std::fs::read_to_string(worktree.join(".env")).unwrap(), "API_KEY=local-only\n");
+    let notice = events
+        .iter()
+        .find(|e| e["type"] == "worker_notice")
+        .and_then(|e| e["text"].as_str())
+        .unwrap_or_else(|| panic!("no notice: {events:#?}"))
+        .to_owned();
+    assert!(notice.contains(".worktreeinclude): .env") && notice.contains("missing.json: nothing matches"), "{notice}");
+    assert!(!notice.contains("local-only"), "never a file's content: {notice}");
+}

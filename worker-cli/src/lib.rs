@@ -14,7 +14,8 @@
 //! The worker (`baton worker register|run`):
 //! - [`worker_config`] is a worker's own configuration, beside its daemon's lock and cursor;
 //! - [`daemon`] serves the worker's sessions and batons;
-//! - [`turns`] is a session's pure turn queue, [`worktree`] its git worktree;
+//! - [`turns`] is a session's pure turn queue, [`worktree`] its git worktree, and
+//!   [`worktree_include`] the untracked files (`.env`, ...) the repository asks to copy into it;
 //! - [`agent`] runs the coding agents (Claude Code, Codex, any command, a scripted one).
 
 pub mod agent;
@@ -35,3 +36,4 @@ pub mod turns;
 pub mod watch;
 pub mod worker_config;
 pub mod worktree;
+pub mod worktree_include;

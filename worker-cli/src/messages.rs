@@ -153,6 +153,20 @@ pub fn could_not_run(err: &anyhow::Error) -> String {
     format!("the worker could not run this session: {err:#}")
 }
 
+/// What a session's transcript says of the files `.worktreeinclude` brought into its worktree
+/// (names, never contents), and of what could not come; nothing when nothing happened.
+pub fn worktree_include(files: &[std::path::PathBuf], problems: &[String]) -> Option<String> {
+    let mut parts = Vec::new();
+    if !files.is_empty() {
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        parts.push(format!("copied from the repository into this worktree (.worktreeinclude): {}", names.join(", ")));
+    }
+    if !problems.is_empty() {
+        parts.push(format!(".worktreeinclude: not copied: {}", problems.join("; ")));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
 /// The closing of a turn the daemon found open at its start (it died while the turn ran).
 pub const TURN_ABANDONED_BY_RESTART: &str = "turn abandoned: the worker restarted while it ran";
 

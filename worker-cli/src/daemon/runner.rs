@@ -30,6 +30,7 @@ use crate::messages;
 use crate::turns::TurnQueue;
 use crate::watch::Follower;
 use crate::worktree::{self, GitCli};
+use crate::worktree_include;
 use protocol::api::{Input, PermissionPolicy};
 
 /// How often a running turn says it is alive (`BATON_HEARTBEAT_MS` overrides, for tests).
@@ -68,6 +69,13 @@ async fn session(
         tokio::task::spawn_blocking(move || worktree::ensure(&repo, &dir, session_id, &base, &GitCli::default()))
             .await
             .with_context(|| format!("the preparation of the worktree of S-{session_id} stopped"))??;
+    // What the repository's `.worktreeinclude` names and the worktree lacks (a fresh worktree,
+    // or a file gone since): copied, and said in the transcript when anything happened.
+    let (repo, into) = (c.repo.clone(), worktree.clone());
+    let copied = tokio::task::spawn_blocking(move || worktree_include::copy(&repo, &into)).await.unwrap_or_default();
+    if let Some(text) = messages::worktree_include(&copied.files, &copied.problems) {
+        poster::post(&shared.client, session_id, &EventBody::WorkerNotice { text }).await?;
+    }
 
     let mut queue = TurnQueue::new();
     let mut after = 0;
