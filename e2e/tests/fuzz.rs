@@ -65,10 +65,13 @@ async fn the_api_answers_every_generated_request_as_documented_and_never_with_a_
     // is no answer of ours: it is shown, not counted; any other error fails.
     let failures = report["failures"].as_array().cloned().unwrap_or_default();
     assert!(failures.is_empty(), "schemathesis found failures:\n{stdout}");
-    for error in report["errors"].as_array().cloned().unwrap_or_default() {
-        let text = error.to_string();
-        assert!(text.contains("Inconsistent results"), "schemathesis could not run a case:\n{text}\n{stdout}");
-        eprintln!("schemathesis's own generator flaked (not an answer of the API): {}", &text[..text.len().min(300)]);
+    // The report counts errors; their texts are in the output's ERRORS section.
+    let errors: u64 =
+        report["errors"].as_array().map_or(0, |e| e.iter().map(|e| e["count"].as_u64().unwrap_or(1)).sum());
+    let flakes = stdout.matches("Inconsistent results: A test case failed on the first run").count() as u64;
+    assert!(errors <= flakes, "schemathesis could not run {errors} case(s), {flakes} of them its own flake:\n{stdout}");
+    if errors > 0 {
+        eprintln!("schemathesis's own generator flaked {errors} time(s) (not an answer of the API)");
     }
     let summary: String =
         stdout.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
