@@ -186,14 +186,17 @@ async fn cost_adds_up_per_session_task_and_project() {
         json!({"type": "agent_event", "message_seq": seq,
                "event": {"kind": "usage", "input_tokens": input, "output_tokens": output, "cost_usd": cost}})
     };
-    for event in [usage(2, 100, 10, 0.5), usage(3, 200, 20, 0.25), usage(3, 1, 1, 0.0)] {
+    // Turn 3 reports twice and ends; turn 4 reports nothing (the scripted agent, a command)
+    // and still counts as a turn (regression: it did not, so sessions showed "0 turns").
+    let end = |seq: u64| json!({"type": "turn_complete", "message_seq": seq});
+    for event in [usage(2, 100, 10, 0.5), usage(3, 200, 20, 0.25), usage(3, 1, 1, 0.0), end(3), end(4)] {
         assert_eq!(worker.post(&format!("/api/sessions/{s}/events"), event).await.0, 201);
     }
     let session = admin.fetch(&format!("/api/sessions/{s}")).await;
-    assert_eq!(session["cost"], json!({"turns": 2, "input_tokens": 301, "output_tokens": 31, "cost_usd": 0.75}));
+    assert_eq!(session["cost"], json!({"turns": 3, "input_tokens": 301, "output_tokens": 31, "cost_usd": 0.75}));
     assert_eq!(admin.fetch(&format!("/api/tasks/{}/cost", task["id"])).await["cost_usd"], 0.75);
     let project_cost = admin.fetch(&format!("/api/projects/{project}/cost")).await;
-    assert_eq!((project_cost["turns"].as_u64(), project_cost["input_tokens"].as_u64()), (Some(2), Some(301)));
+    assert_eq!((project_cost["turns"].as_u64(), project_cost["input_tokens"].as_u64()), (Some(3), Some(301)));
     let later = admin.fetch(&format!("/api/projects/{project}/cost?since=2999-01-01")).await;
     assert_eq!(later["turns"], 0);
     assert_eq!(admin.get(&format!("/api/projects/{project}/cost?since=yesterday")).await.0, 400);

@@ -37,6 +37,19 @@ pub fn usage(event: &EventBody) -> Option<(u64, Cost)> {
     }
 }
 
+/// What an event adds to a session's cost: a turn's usage, or, when a turn ends, the turn
+/// itself. A turn counts once whatever it reported (its row is keyed by its message), so a
+/// turn of an agent that reports no usage (a command, the scripted agent, Codex on an error)
+/// still counts as a turn, at no tokens and no dollars.
+pub fn counted(event: &EventBody) -> Option<(u64, Cost)> {
+    match event {
+        EventBody::TurnComplete { message_seq } | EventBody::TurnError { message_seq, .. } => {
+            Some((*message_seq, Cost { turns: 1, input_tokens: 0, output_tokens: 0, cost_usd: 0.0 }))
+        }
+        _ => usage(event),
+    }
+}
+
 /// Records a turn's usage (the session's worker wrote it into the transcript), and the
 /// session's totals with it, in one batch.
 pub async fn record(ctx: &Ctx, session: SessionScope, message_seq: u64, cost: Cost) -> ApiResult<()> {
@@ -140,6 +153,16 @@ mod tests {
         assert_eq!(usage(&usage_of(Some(f64::NAN))).unwrap().1.cost_usd, 0.0);
         assert_eq!(usage(&usage_of(Some(-1.0))).unwrap().1.cost_usd, 0.0);
         assert!(usage(&EventBody::TurnComplete { message_seq: 4 }).is_none());
+    }
+
+    /// A turn's end counts the turn, at no cost; its usage adds the cost (same row).
+    #[test]
+    fn a_turn_counts_when_it_ends_whatever_it_reported() {
+        let (seq, cost) = counted(&EventBody::TurnComplete { message_seq: 7 }).unwrap();
+        assert_eq!((seq, cost.turns, cost.input_tokens, cost.cost_usd), (7, 1, 0, 0.0));
+        let failed = EventBody::TurnError { message_seq: 8, message: "x".into(), synthetic: false };
+        assert_eq!(counted(&failed).unwrap().0, 8);
+        assert!(counted(&EventBody::TurnStart { message_seq: 7 }).is_none());
     }
 
     #[test]

@@ -687,7 +687,7 @@ pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
             .await?;
     }
     let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
-    if let Some((message_seq, turn_cost)) = cost::usage(&event) {
+    if let Some((message_seq, turn_cost)) = cost::counted(&event) {
         cost::record(ctx, session, message_seq, turn_cost).await?;
     }
     if completed {
