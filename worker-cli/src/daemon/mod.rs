@@ -161,6 +161,9 @@ pub async fn serve(
         }
     };
     crate::output::note("baton worker: stopping");
+    // Let go of the command stream first: the server sees the worker offline from its next
+    // keepalive on, not only once every session's agent has stopped.
+    drop(stream);
     beat.abort();
     sweep.abort();
     supervisor.stop_all().await;
