@@ -174,3 +174,13 @@ pub async fn new_member(admin: &Api, username: &str) -> Api {
     let token = minted["token"].as_str().expect("a token").to_owned();
     Api::new(&admin.url, Some(&token))
 }
+
+/// Waits (up to 20 s) until worker `id` is online, as `GET /api/workers/:id` says (its daemon
+/// holds its command stream and has beaten recently); panics with `what` otherwise.
+pub async fn until_online(admin: &Api, id: i64, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while admin.fetch(&format!("/api/workers/{id}")).await["online"] != true {
+        assert!(std::time::Instant::now() < deadline, "{what} did not come online within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

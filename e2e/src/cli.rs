@@ -99,6 +99,14 @@ impl Drop for Daemon {
     }
 }
 
+/// Makes `dir` a git repository on `main` with one commit (a README): what a worker needs.
+pub fn repo_with_one_commit(dir: &std::path::Path) {
+    git(dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.join("README.md"), "# demo\n").expect("a README");
+    git(dir, &["add", "."]);
+    git(dir, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]);
+}
+
 pub fn git(dir: &std::path::Path, args: &[&str]) {
     let out = Command::new("git").arg("-C").arg(dir).args(args).env("HOME", dir).output().unwrap();
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e::api::{unique, workspace_with_project, Api};
-use e2e::cli::{git, Baton, Daemon};
+use e2e::api::{unique, until_online, workspace_with_project, Api};
+use e2e::cli::{repo_with_one_commit, Baton, Daemon};
 use serde_json::{json, Value};
 
 struct Machine {
@@ -32,10 +32,7 @@ impl Machine {
         let admin = Api::new(url, Some(admin_token));
         let (_, project) = workspace_with_project(&admin).await;
         let repo = tempfile::tempdir().unwrap();
-        git(repo.path(), &["init", "-q", "-b", "main"]);
-        std::fs::write(repo.path().join("README.md"), "# demo\n").unwrap();
-        git(repo.path(), &["add", "."]);
-        git(repo.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]);
+        repo_with_one_commit(repo.path());
         let data = tempfile::tempdir().unwrap();
         let worktrees = data.path().join("worktrees");
         let baton = Baton::new();
@@ -180,12 +177,8 @@ async fn worker_ls_shows_a_dead_daemon_offline_within_ten_seconds() {
 async fn a_cleanly_stopped_daemon_shows_offline_within_ten_seconds() {
     let m = Machine::new().await;
     let mut daemon = m.daemon();
+    until_online(&m.admin, m.worker, "the daemon").await;
     let online = || async { m.admin.fetch(&format!("/api/workers/{}", m.worker)).await["online"] == true };
-    let start = Instant::now();
-    while !online().await {
-        assert!(start.elapsed() < Duration::from_secs(20), "the daemon never showed online");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
     let session = m.session().await;
     m.send(session, "sleep 20000").await;
     m.wait_for(session, "turn start", |e| e["type"] == "turn_start").await;

@@ -25,12 +25,12 @@
 //! request appears when the agent gets to it) and then fails the test with its output.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e::api::{bootstrap, Api};
-use e2e::cli::{git, Daemon};
+use e2e::api::{bootstrap, until_online, Api};
+use e2e::cli::{repo_with_one_commit, Daemon};
 use e2e::fake_github::FakeGithub;
 use e2e::server::{repo_root, Server};
 use serde_json::{json, Value};
@@ -60,13 +60,6 @@ struct World {
     created: Vec<String>,
     last_baton: Option<String>,
     last_token: Option<String>,
-}
-
-fn run_git_repo(dir: &Path) {
-    git(dir, &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.join("README.md"), "# web\n").unwrap();
-    git(dir, &["add", "."]);
-    git(dir, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]);
 }
 
 fn find(pattern: &str, text: &str) -> Option<String> {
@@ -120,7 +113,7 @@ impl World {
         let token = bootstrap(&server.url).await.expect("bootstrap");
         let admin = Api::new(&server.url, Some(&token));
         let cwd = tempfile::tempdir().unwrap();
-        run_git_repo(cwd.path());
+        repo_with_one_commit(cwd.path());
         std::fs::create_dir_all(cwd.path().join("docs")).unwrap();
         std::fs::write(cwd.path().join("docs/sso.md"), "# SSO\n\nMembers sign in with the IdP.\n").unwrap();
         std::fs::create_dir_all(cwd.path().join("src/auth")).unwrap();
@@ -128,7 +121,7 @@ impl World {
         std::fs::write(cwd.path().join("notes.json"), r#"{"tried": ["timeouts"]}"#).unwrap();
         std::fs::write(cwd.path().join("result.json"), r#"{"pr": 58, "summary": "retries"}"#).unwrap();
         let worker_repo = tempfile::tempdir().unwrap();
-        run_git_repo(worker_repo.path());
+        repo_with_one_commit(worker_repo.path());
         let home = tempfile::tempdir().unwrap();
         let mut env = HashMap::new();
         env.insert("AGENT2_PASSWORD".to_owned(), AGENT2_PASSWORD.to_owned());
@@ -227,11 +220,7 @@ impl World {
         let registered: Value = serde_json::from_slice(&out.stdout).unwrap();
         let id = registered["id"].as_i64().unwrap();
         let daemon = Daemon(run(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.admin.fetch(&format!("/api/workers/{id}")).await["online"] != true {
-            assert!(Instant::now() < deadline, "the world's worker did not come online");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        until_online(&self.admin, id, "the world's worker").await;
         let handle = format!("W-{id}");
         self.worker = Some((id, handle.clone(), daemon));
         handle

@@ -11,10 +11,9 @@
 use std::io::BufRead;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use e2e::api::{unique, workspace_with_project, Api};
-use e2e::cli::{git, Baton, Daemon};
+use e2e::api::{unique, until_online, workspace_with_project, Api};
+use e2e::cli::{repo_with_one_commit, Baton, Daemon};
 use e2e::server::repo_root;
 use serde_json::{json, Value};
 
@@ -39,10 +38,7 @@ async fn the_web_app_in_chromium_plans_runs_answers_and_shares_a_session() {
 
     // A machine with a repository, registered as the project's worker, its daemon running.
     let repo = tempfile::tempdir().unwrap();
-    git(repo.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.path().join("README.md"), "# shop\n").unwrap();
-    git(repo.path(), &["add", "."]);
-    git(repo.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]);
+    repo_with_one_commit(repo.path());
     let data = tempfile::tempdir().unwrap();
     let baton = Baton::new();
     baton.ok(&["login", "--url", &shared.url, "--token", &shared.admin_token]);
@@ -73,11 +69,7 @@ async fn the_web_app_in_chromium_plans_runs_answers_and_shares_a_session() {
     let registered: Value = serde_json::from_slice(&out.stdout).unwrap();
     let worker = registered["handle"].as_str().map(str::to_owned).unwrap_or_else(|| format!("W-{}", registered["id"]));
     let _daemon = Daemon(command(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while admin.fetch(&format!("/api/workers/{}", registered["id"])).await["online"] != true {
-        assert!(Instant::now() < deadline, "the worker daemon did not come online");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_online(&admin, registered["id"].as_i64().unwrap(), "the worker daemon").await;
 
     let root = repo_root();
     let mut script = Command::new(root.join("node_modules/.bin/node"));

@@ -47,20 +47,20 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
     let query = Query::from_url(&url);
     // The method as sent: `worker::Method` reads one it does not know (QUERY, ...) as GET.
     let asked = req.inner().method().to_ascii_uppercase();
+    let refuse = |asked: &str, allowed: &[Method]| {
+        ApiError::method_not_allowed(asked, &allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>())
+    };
     let Some(method) = Method::parse(&asked) else {
         // A method no route takes (PUT, TRACE, ...): 405 with what the path does take.
         let allowed = routes::allowed_methods(url.path());
         if allowed.is_empty() {
             return Err(ApiError::not_found(format!("route {asked} {}", url.path())));
         }
-        return Err(ApiError::method_not_allowed(&asked, &allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>()));
+        return Err(refuse(&asked, &allowed));
     };
     let matched = routes::match_route(method, url.path()).map_err(|no| match no {
         NoMatch::NotFound => ApiError::not_found(format!("route {} {}", method.as_str(), url.path())),
-        NoMatch::MethodNotAllowed(_) => {
-            let allowed = routes::allowed_methods(url.path());
-            ApiError::method_not_allowed(method.as_str(), &allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>())
-        }
+        NoMatch::MethodNotAllowed(allowed) => refuse(method.as_str(), &allowed),
     })?;
     // HEAD is served as GET without a body, and must stay safe: a link checker probing a
     // pickup URL must not take the lease.

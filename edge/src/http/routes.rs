@@ -9,7 +9,8 @@ use protocol::handle::{Handle, HandleKind};
 
 use crate::http::error::{ApiError, ApiResult};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Declared in the order `Allow` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Method {
     Get,
     Post,
@@ -320,6 +321,8 @@ pub fn match_route(method: Method, path: &str) -> Result<Matched, NoMatch> {
     if allowed.is_empty() {
         Err(NoMatch::NotFound)
     } else {
+        allowed.sort();
+        allowed.dedup();
         Err(NoMatch::MethodNotAllowed(allowed))
     }
 }

@@ -5,6 +5,9 @@
 // see the status of a refused reconnect (a revoked share, a logout) and stop for good then.
 import type { Event } from "./types";
 
+/** `?before=` of a log's newest page: the largest sequence number there can be. */
+export const NEWEST = "9223372036854775807";
+
 export type StreamState = "connecting" | "live" | "reconnecting" | "closed";
 
 export interface StreamOptions {

@@ -3,8 +3,24 @@
 // view re-reads what changed instead of polling.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describe } from "../api/client";
-import { subscribe, type StreamState } from "../api/stream";
+import { NEWEST, subscribe, type StreamState } from "../api/stream";
 import type { Event } from "../api/types";
+
+/** A person's action from a button: `act(work)` is the click handler; a failure becomes
+ *  `error` (shown with the view), a success calls `after` (a re-read, usually). */
+export function useAction(after?: () => void) {
+  const [error, setError] = useState<string | null>(null);
+  const act = (work: () => Promise<unknown>) => async () => {
+    setError(null);
+    try {
+      await work();
+      after?.();
+    } catch (e) {
+      setError(describe(e));
+    }
+  };
+  return { error, setError, act };
+}
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -26,7 +42,7 @@ export function useLoad<T>(load: () => Promise<T>, keys: unknown[]): Loaded<T> {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure every render: `keys` say when it reads something new.
   }, [...keys, again]);
   return { data: state.data, error: state.error, loading: state.loading, reload: () => setAgain((n) => n + 1) };
 }
@@ -50,7 +66,7 @@ export function useLiveStream(base: string | null, onEvent: (event: Event) => vo
   useEffect(() => {
     setAfter(null);
     if (base === null) return;
-    fetch(`${base}/events?limit=1&before=9223372036854775807`, { credentials: "same-origin" })
+    fetch(`${base}/events?limit=1&before=${NEWEST}`, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : { last_seq: 0 }))
       .then((page: { last_seq?: number }) => setAfter(page.last_seq ?? 0))
       .catch(() => setAfter(0));

@@ -1,10 +1,10 @@
 // One session, live: its header (state, worker, cost), the plan-mode, model and permission
 // chips, the share button, the transcript, a working indicator with Stop, and the composer.
 import { useContext, useMemo, useState } from "preact/hooks";
-import { describe, get, patch, post } from "../api/client";
+import { get, patch, post } from "../api/client";
 import type { PermissionPolicy, Session } from "../api/types";
 import { ChangesContext, Chip, ErrorLine, money } from "../ui/kit";
-import { useLoad } from "../ui/hooks";
+import { useAction, useLoad } from "../ui/hooks";
 import { Composer } from "./composer";
 import { ShareDialog } from "./share-dialog";
 import { LiveTranscript, type Endpoints } from "./transcript";
@@ -21,16 +21,7 @@ function LiveSession(props: { session: Session; reload: () => void }) {
   const s = props.session;
   const endpoints = useMemo<Endpoints>(() => ({ base: `/api/sessions/${s.id}`, shared: false }), [s.id]);
   const [sharing, setSharing] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const act = (work: () => Promise<unknown>) => async () => {
-    setError(null);
-    try {
-      await work();
-      props.reload();
-    } catch (e) {
-      setError(describe(e));
-    }
-  };
+  const { error, act } = useAction(props.reload);
   const permissions: PermissionPolicy = s.permissions ?? "ask";
   return (
     <section class="session" aria-labelledby="session-title">

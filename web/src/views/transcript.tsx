@@ -4,7 +4,7 @@
 // says where to read and write).
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { describe, get, post } from "../api/client";
-import type { StreamState } from "../api/stream";
+import { NEWEST, type StreamState } from "../api/stream";
 import type { Event, EventPage, Input } from "../api/types";
 import { buildRows, turnState, type Row, type Step } from "../transcript/view";
 import { useStream } from "../ui/hooks";
@@ -21,7 +21,6 @@ export interface Endpoints {
 }
 
 const PAGE = 300;
-const NEWEST = "9223372036854775807";
 
 /** The session's events: the newest page, then the stream, then older pages on demand. */
 export function useTranscript(endpoints: Endpoints) {

@@ -3,10 +3,11 @@
 // (optionally for a task); renaming, stopping, resuming and deleting sessions.
 import { useContext, useState } from "preact/hooks";
 import { all, del, describe, get, patch, post } from "../api/client";
+import { NEWEST } from "../api/stream";
 import type { EventPage, Session, Task, Worker } from "../api/types";
 import { navigate } from "../router";
 import { ago, ChangesContext, Chip, Confirm, ErrorLine, Link, money } from "../ui/kit";
-import { useLoad } from "../ui/hooks";
+import { useAction, useLoad } from "../ui/hooks";
 
 /** A session with what its list row shows: its state and when it was last active. */
 export interface SessionRow {
@@ -19,7 +20,7 @@ export async function sessionRows(sessions: Session[]): Promise<SessionRow[]> {
     sessions.map(async (s) => {
       const [full, page] = await Promise.all([
         get<Session>(`/api/sessions/${s.id}`),
-        get<EventPage>(`/api/sessions/${s.id}/events?before=9223372036854775807&limit=1`).catch(() => null),
+        get<EventPage>(`/api/sessions/${s.id}/events?before=${NEWEST}&limit=1`).catch(() => null),
       ]);
       return { session: full, lastActive: page?.items[0]?.at ?? null };
     }),
@@ -36,17 +37,8 @@ export function WorkersView(props: { project: number }) {
     ]);
     return { workers, rows: await sessionRows(sessions), tasks };
   }, [props.project, version]);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, act } = useAction(data.reload);
   const [doomed, setDoomed] = useState<Session | null>(null);
-  const act = (work: () => Promise<unknown>) => async () => {
-    setError(null);
-    try {
-      await work();
-      data.reload();
-    } catch (e) {
-      setError(describe(e));
-    }
-  };
   const { workers = [], rows = [], tasks = [] } = data.data ?? {};
   const unassigned = rows.filter((r) => !workers.some((w) => w.id === r.session.worker_id));
 

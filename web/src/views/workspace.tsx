@@ -1,26 +1,17 @@
 // A workspace: its projects, and creating, renaming and deleting projects and workspaces.
 // A delete names what goes with it before it happens.
 import { useState } from "preact/hooks";
-import { all, del, describe, get, patch, post } from "../api/client";
+import { all, del, get, patch, post } from "../api/client";
 import type { Project, Requirement, Session, Task, Worker, Workspace } from "../api/types";
 import { navigate } from "../router";
 import { Confirm, ErrorLine, Link } from "../ui/kit";
-import { useLoad } from "../ui/hooks";
+import { useAction, useLoad } from "../ui/hooks";
 
 export function WorkspaceView(props: { workspace: number }) {
   const workspace = useLoad(() => get<Workspace>(`/api/workspaces/${props.workspace}`), [props.workspace]);
   const projects = useLoad(() => all<Project>(`/api/workspaces/${props.workspace}/projects`), [props.workspace]);
-  const [error, setError] = useState<string | null>(null);
+  const { error, act } = useAction();
   const [doomed, setDoomed] = useState<{ title: string; body: string; go: () => Promise<void> } | null>(null);
-
-  const act = (work: () => Promise<unknown>) => async () => {
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(describe(e));
-    }
-  };
   const createProject = act(async () => {
     const name = prompt("Name of the new project")?.trim();
     if (!name) return;
