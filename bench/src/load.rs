@@ -37,11 +37,13 @@ pub async fn sequential_latency(api: &Api, count: usize, make: impl Fn(&Api) -> 
     percentiles(samples)
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Throughput {
     pub per_second: f64,
     pub requests: usize,
     pub errors: usize,
+    /// What the first failed request got, to say why in the report.
+    pub first_error: Option<String>,
     pub latency: Latency,
 }
 
@@ -60,7 +62,7 @@ pub async fn throughput(
             let api = api.clone();
             let make = make.clone();
             tokio::spawn(async move {
-                let (mut samples, mut errors) = (Vec::new(), 0usize);
+                let (mut samples, mut errors, mut first_error) = (Vec::new(), 0usize, None);
                 while Instant::now() < deadline {
                     let sent = Instant::now();
                     match make(&api).send().await {
@@ -68,22 +70,32 @@ pub async fn throughput(
                             let _ = r.bytes().await;
                             samples.push(sent.elapsed().as_secs_f64() * 1000.0);
                         }
-                        _ => errors += 1,
+                        Ok(r) => {
+                            errors += 1;
+                            if first_error.is_none() {
+                                first_error = Some(format!("{}: {}", r.status(), r.text().await.unwrap_or_default()));
+                            }
+                        }
+                        Err(err) => {
+                            errors += 1;
+                            first_error.get_or_insert_with(|| err.to_string());
+                        }
                     }
                 }
-                (samples, errors)
+                (samples, errors, first_error)
             })
         })
         .collect();
-    let (mut all, mut errors) = (Vec::new(), 0);
+    let (mut all, mut errors, mut first_error) = (Vec::new(), 0, None);
     for task in tasks {
-        let (samples, e) = task.await.expect("load task");
+        let (samples, e, first) = task.await.expect("load task");
         all.extend(samples);
         errors += e;
+        first_error = first_error.or(first);
     }
     let elapsed = start.elapsed().as_secs_f64();
     let requests = all.len();
-    Throughput { per_second: requests as f64 / elapsed, requests, errors, latency: percentiles(all) }
+    Throughput { per_second: requests as f64 / elapsed, requests, errors, first_error, latency: percentiles(all) }
 }
 
 #[cfg(test)]

@@ -46,7 +46,8 @@ async fn main() -> Result<()> {
     };
 
     eprintln!("bench: starting wrangler dev");
-    let server = Server::start()?;
+    // Without the per-request log line: see `BATON_REQUEST_LOG` in edge/src/platform/bindings.rs.
+    let server = Server::start_with_vars(&[("BATON_REQUEST_LOG", "off")])?;
     let token = bootstrap(&server.url).await?;
     let api = Api::new(&server.url, Some(&token));
     let duration = Duration::from_secs(settings.load_seconds);
@@ -65,10 +66,25 @@ async fn main() -> Result<()> {
         api.request(reqwest::Method::POST, &path).json(&serde_json::json!({"text": "bench"}))
     })
     .await;
-    let posts = load::throughput(&api, settings.concurrency, duration, move |api| {
-        api.request(reqwest::Method::POST, &path).json(&serde_json::json!({"text": "bench"}))
-    })
-    .await;
+    let post = move |api: &Api| api.request(reqwest::Method::POST, &path).json(&serde_json::json!({"text": "bench"}));
+    let posts = load::throughput(&api, settings.concurrency, duration, post.clone()).await;
+    let posts_32 = load::throughput(&api, 32, duration, post).await;
+    if args.iter().any(|a| a == "--posts") {
+        // A quick look while working on the write path: nothing else is measured or written.
+        println!("floor {:.0} req/s, p50 {:.1} ms", floor.per_second, floor_latency.p50);
+        println!("POST sequential p50 / p99 {:.1} / {:.1} ms", post_latency.p50, post_latency.p99);
+        for (clients, t) in [(settings.concurrency, &posts), (32, &posts_32)] {
+            let share = 100.0 * t.per_second / floor.per_second;
+            println!(
+                "POST x{clients}: {:.0} req/s ({share:.0}% of floor), {} errors, p99 {:.1} ms",
+                t.per_second, t.errors, t.latency.p99
+            );
+            if let Some(first) = &t.first_error {
+                println!("  first error: {first}");
+            }
+        }
+        return Ok(());
+    }
 
     eprintln!("bench: where a POST's time goes (a session read; a Hub page read)");
     let session_path = format!("/api/sessions/{session}");
@@ -107,6 +123,7 @@ async fn main() -> Result<()> {
         floor,
         post_latency,
         posts,
+        posts_32,
         session_reads,
         hub_reads,
         handoff,

@@ -23,6 +23,7 @@ use protocol::error::ErrorCode;
 pub async fn handle(req: Request, env: Env) -> Response {
     let id = crate::http::request_log::request_id(req.headers().get("cf-ray").ok().flatten().as_deref());
     let (method, path, started) = (req.inner().method(), req.path(), clock::now_ms());
+    let log = env.var(crate::platform::bindings::REQUEST_LOG).map_or(true, |v| v.to_string() != "off");
     let response = match serve(req, env).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
@@ -31,7 +32,7 @@ pub async fn handle(req: Request, env: Env) -> Response {
     let line = crate::http::request_log::line(&id, &method, &path, status, clock::now_ms() - started);
     if status >= 500 {
         worker::console_error!("{line}");
-    } else {
+    } else if log {
         worker::console_log!("{line}");
     }
     // A response from elsewhere (a Hub's stream, the assets) may have immutable headers: copy.

@@ -54,6 +54,10 @@ struct Live {
     /// When a publisher last said it is alive (`POST /touch`): a worker daemon's heartbeat.
     /// Memory only: after the object restarts it is unknown until the next heartbeat.
     last_touch_ms: Option<i64>,
+    /// The open turn's message (`open_turn` in storage), once read: every append answers with
+    /// the presence, which then costs no SQL read (about 5% of message POST throughput at 32
+    /// clients in the bench).
+    open_turn: Option<Option<u64>>,
     /// Swallows the rejections of writes to streams whose reader has gone.
     ignore_rejection: Closure<dyn FnMut(JsValue)>,
 }
@@ -82,6 +86,7 @@ impl DurableObject for Hub {
                 keepalive_running: false,
                 keepalive_secs: KEEPALIVE_SECS,
                 last_touch_ms: None,
+                open_turn: None,
                 ignore_rejection: Closure::new(|_| {}),
             })),
         }
@@ -229,6 +234,7 @@ impl Hub {
             live.schema_ready = false;
             live.last_seq = None;
             live.last_touch_ms = None;
+            live.open_turn = None;
         }
         self.state.storage().delete_alarm().await?;
         self.state.storage().delete_all().await?;
@@ -246,13 +252,18 @@ impl Hub {
         live.prune();
         let last_touch_ms = live.last_touch_ms;
         let subscribers = u32::try_from(live.subscribers.len()).unwrap_or(u32::MAX);
+        let known = live.open_turn;
         drop(live);
-        let open: Vec<TurnRow> = self
-            .sql()
-            .exec("SELECT message_seq, last_alive FROM open_turn", None)
-            .and_then(|c| c.to_array())
-            .unwrap_or_default();
-        let open_turn = open.first().and_then(|t| u64::try_from(t.message_seq).ok());
+        let open_turn = known.unwrap_or_else(|| {
+            let open: Vec<TurnRow> = self
+                .sql()
+                .exec("SELECT message_seq, last_alive FROM open_turn", None)
+                .and_then(|c| c.to_array())
+                .unwrap_or_default();
+            let open_turn = open.first().and_then(|t| u64::try_from(t.message_seq).ok());
+            self.live.borrow_mut().open_turn = Some(open_turn);
+            open_turn
+        });
         let presence = Presence { subscribers, last_touch_ms, open_turn };
         serde_json::to_string(&presence).unwrap_or_else(|_| "{}".to_owned())
     }
@@ -323,10 +334,12 @@ impl Hub {
                      ON CONFLICT (id) DO UPDATE SET message_seq = excluded.message_seq, last_alive = excluded.last_alive",
                     vec![(message_seq as i64).into(), clock::now_ms().into()],
                 )?;
+                self.live.borrow_mut().open_turn = Some(Some(message_seq));
                 self.state.storage().set_alarm(self.turn_ttl_ms).await?;
             }
             replay::TurnSignal::Closed => {
                 self.sql().exec("DELETE FROM open_turn", None)?;
+                self.live.borrow_mut().open_turn = Some(None);
                 self.state.storage().delete_alarm().await?;
             }
             replay::TurnSignal::None => {}
@@ -350,6 +363,7 @@ impl Hub {
         };
         self.append(&Body::of(&closing)?)?;
         self.sql().exec("DELETE FROM open_turn", None)?;
+        self.live.borrow_mut().open_turn = Some(None);
         Ok(())
     }
 

@@ -16,6 +16,10 @@ pub const GITHUB_API_URL: &str = "GITHUB_API_URL";
 /// `1` lets completion webhooks reach loopback and private addresses over plain http: local
 /// development and the tests only.
 pub const ALLOW_PRIVATE_WEBHOOKS: &str = "BATON_ALLOW_PRIVATE_WEBHOOKS";
+/// `off` drops the one log line per request (`http::request_log`). Only the bench sets it:
+/// under `wrangler dev` every `console.log` crosses into wrangler's own process and halves the
+/// throughput of a trivial route, a cost a deployed Worker does not pay.
+pub const REQUEST_LOG: &str = "BATON_REQUEST_LOG";
 /// First retry delay of a failed webhook delivery in milliseconds (doubling after each).
 pub const WEBHOOK_RETRY_MS: &str = "BATON_WEBHOOK_RETRY_MS";
 /// The origin people and agents reach this deployment at (`https://baton.example.org`): every
