@@ -46,8 +46,9 @@ async fn main() -> Result<()> {
     };
 
     eprintln!("bench: starting wrangler dev");
-    // Without the per-request log line: see `BATON_REQUEST_LOG` in edge/src/platform/bindings.rs.
-    let server = Server::start_with_vars(&[("BATON_REQUEST_LOG", "off")])?;
+    // Without the per-request log line (see `BATON_REQUEST_LOG` in edge/src/platform/bindings.rs),
+    // and with a message limit no load here reaches (see edge/src/access/throttle.rs).
+    let server = Server::start_with_vars(&[("BATON_REQUEST_LOG", "off"), ("BATON_MESSAGE_LIMIT", "1000000/10")])?;
     let token = bootstrap(&server.url).await?;
     let api = Api::new(&server.url, Some(&token));
     let duration = Duration::from_secs(settings.load_seconds);

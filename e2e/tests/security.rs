@@ -120,6 +120,61 @@ async fn webhook_link_guesses_past_the_threshold_answer_429() {
     assert_eq!(deliver(1_000_100).await.0, 429);
 }
 
+// Issue 15: session writes had no limit per writer.
+
+/// A writer past its burst (60 messages per 10 s by default) is held to the refill rate with
+/// 429 and `Retry-After`; the refused message is not stored, and other writers (another
+/// member, a write link's guest) are not held by it.
+#[tokio::test]
+async fn message_writes_past_a_writers_burst_answer_429_and_store_nothing() {
+    let (admin, member, _, _, project) = member_of_workspace().await;
+    let session = member.create("/api/sessions", json!({"project_id": project})).await["id"].as_i64().unwrap();
+    let path = format!("/api/sessions/{session}/messages");
+    // The bucket refills while the messages go (six a second), so count until it refuses.
+    let started = std::time::Instant::now();
+    let mut accepted = 0;
+    let refused = loop {
+        let sent = member.request(Method::POST, &path).json(&json!({"text": format!("message {accepted}")}));
+        let response = sent.send().await.unwrap();
+        if response.status() != 201 {
+            break response;
+        }
+        accepted += 1;
+        assert!(accepted <= 200, "never refused");
+    };
+    let refill = (6.0 * started.elapsed().as_secs_f64()).ceil() as usize;
+    assert!((60..=60 + refill).contains(&accepted), "{accepted} accepted, at most {refill} refilled");
+    assert_eq!(refused.status(), 429);
+    let retry: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=10).contains(&retry), "Retry-After {retry}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert!(body["error"]["message"].as_str().unwrap().contains("at most 60 per 10 s"), "{body}");
+
+    // Others write on: the admin, and a write link's guest.
+    admin.create(&path, json!({"text": "from the admin"})).await;
+    let link = admin.create(&format!("/api/sessions/{session}/shares"), json!({"mode": "write"})).await;
+    let token = link["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let (status, _) =
+        admin.with_token(None).post(&format!("/api/share/{token}/messages"), json!({"text": "from a guest"})).await;
+    assert_eq!(status, 201);
+
+    let page = admin.fetch(&format!("/api/sessions/{session}/events?limit=200")).await;
+    let texts: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "user_message")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), accepted + 2, "the member's, one by the admin, one by the guest");
+    assert!(!texts.contains(&format!("message {accepted}").as_str()), "the refused one is not stored");
+
+    // The refill: six messages a second at the default rate.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(member.post(&path, json!({"text": "after a pause"})).await.0, 201);
+}
+
 // Finding 2: removing a member left their workers working.
 
 #[tokio::test]

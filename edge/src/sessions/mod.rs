@@ -383,6 +383,9 @@ pub async fn post_message_as(
     author: protocol::event::Author,
     req: &mut Request,
 ) -> ApiResult<Response> {
+    // Counted before the body is read: a refused writer costs no parsing.
+    let writer = format!("{}:{}:{}", author.kind.as_str(), author.id, author.session_id.unwrap_or(0));
+    crate::access::throttle::message(ctx, &writer)?;
     let input: PostMessage = body::read_json(req).await?;
     validate::text("text", &input.text)?;
     let attachments = crate::sessions::attachments::for_message(ctx, session.id, &input.attachments).await?;
