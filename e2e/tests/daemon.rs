@@ -884,3 +884,45 @@ async fn worktreeinclude_files_are_copied_into_a_sessions_worktree() {
     assert!(notice.contains(".worktreeinclude): .env") && notice.contains("missing.json: nothing matches"), "{notice}");
     assert!(!notice.contains("local-only"), "never a file's content: {notice}");
 }
+
+/// The daemon logs to `worker.log` beside its config: `baton worker logs` shows the last
+/// lines, `--json` one object each, and `-f` follows what the daemon writes next; `-v` adds
+/// each command and runner.
+#[tokio::test]
+async fn the_daemons_log_is_shown_and_followed_with_worker_logs() {
+    let m = Machine::new().await;
+    let before = m.command(&["worker", "logs"]).output().unwrap();
+    assert!(!before.status.success());
+    let said = String::from_utf8_lossy(&before.stderr);
+    assert!(said.contains("baton worker run"), "{said}");
+
+    let _daemon =
+        Daemon(m.command(&["worker", "run", "-v"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    until_online(&m.admin, m.worker, "the daemon").await;
+    // A Daemon only for its kill-and-wait on drop.
+    let mut follower = Daemon(m.command(&["worker", "logs", "-f", "-n", "1"]).stdout(Stdio::piped()).spawn().unwrap());
+    let stdout = follower.stdout.take().unwrap();
+    let (tx, mut followed) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let session = m.session().await;
+    let seq = m.send(session, "all good").await["seq"].as_u64().unwrap();
+    m.wait_for(session, "turn end", ends(seq)).await;
+    logged(&mut followed, &format!("S-{session}: turn for message {seq} completed")).await;
+    drop(follower);
+
+    let shown = m.run_in_repo(&["worker", "logs", "-n", "500"]);
+    for said in ["online", &format!("S-{session}: runner started"), "command ", " INFO ", " DEBUG "] {
+        assert!(shown.contains(said), "{said:?} not in:\n{shown}");
+    }
+    let last_two = m.run_in_repo(&["worker", "logs", "-n", "2"]);
+    assert_eq!(last_two.lines().count(), 2, "{last_two}");
+    let lines = m.run_in_repo(&["worker", "logs", "--json", "-n", "500"]);
+    let objects: Vec<Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(objects.iter().all(|o| o["at"].as_str().is_some_and(|a| a.ends_with('Z'))), "{lines}");
+    assert!(objects.iter().any(|o| o["level"] == "INFO"
+        && o["message"].as_str().is_some_and(|t| t.contains(&format!("turn for message {seq} completed")))));
+}

@@ -20,6 +20,7 @@ pub mod turn_wait;
 pub mod use_project;
 pub mod user;
 pub mod worker;
+pub mod worker_logs;
 pub mod workspace;
 
 use anyhow::{bail, Result};

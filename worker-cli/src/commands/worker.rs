@@ -31,10 +31,32 @@ code as this machine's user: choose --permission-mode knowingly."
     )]
     Register(Register),
     /// Run the worker daemon: serve this worker's sessions until Ctrl-C
+    #[command(after_help = "It logs to stderr and to worker.log beside the config (rotated at 5 MiB, two old files\n\
+kept): `baton worker logs -f` follows it from another terminal.")]
     Run {
         /// The worker config [default: .baton/worker.json in this repository]
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
+        /// Say more: -v adds each command and runner, -vv everything (stderr and the log file)
+        #[arg(short, long, action = clap::ArgAction::Count)]
+        verbose: u8,
+        /// Only warnings and errors on stderr (the log file still gets every info line)
+        #[arg(short, long, conflicts_with = "verbose")]
+        quiet: bool,
+    },
+    /// Show the daemon's log (worker.log beside the config); -f follows it
+    #[command(after_help = "Examples:\n  baton worker logs -n 100\n  baton worker logs -f\n  \
+baton worker logs --json | jq -r 'select(.level == \"WARN\") | .message'")]
+    Logs {
+        /// The worker config [default: .baton/worker.json in this repository]
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// Keep printing lines as the daemon writes them (through rotations), until Ctrl-C
+        #[arg(short, long)]
+        follow: bool,
+        /// How many of the last lines to show first
+        #[arg(short = 'n', long, default_value_t = 50, value_name = "N")]
+        lines: usize,
     },
     /// Is the daemon running for this config? (exit 0 if it is, 3 if not)
     Status {
@@ -81,7 +103,6 @@ written there; otherwise it is printed once (or put in --json): give it to the w
         #[arg(long)]
         yes: bool,
         /// The worker config to update with --rotate [default: .baton/worker.json in the repository]
-        /// The worker config [default: .baton/worker.json in this repository]
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
@@ -179,10 +200,15 @@ fn config_path(flag: Option<&PathBuf>) -> Result<PathBuf> {
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     match command {
         Command::Register(args) => register(env, args).await,
-        Command::Run { config } => {
+        Command::Run { config, verbose, quiet } => {
             let path = config_path(config.as_ref())?;
             let loaded = worker_config::load(&path)?;
+            daemon::log::init(&path, *verbose, *quiet);
             daemon::run(loaded, &path, env.settings.insecure).await
+        }
+        Command::Logs { config, follow, lines } => {
+            let path = daemon::log::path(&config_path(config.as_ref())?);
+            crate::commands::worker_logs::show(env, &path, *lines, *follow).await
         }
         Command::Status { config } => status(env, config.as_ref()),
         Command::Stop { config } => stop(env, config.as_ref()),

@@ -91,7 +91,7 @@ impl Leases {
         let Ok(mut tokens) = self.tokens.lock() else { return };
         edit(&mut tokens);
         if let Err(err) = crate::private_file::write_json(&self.path, &*tokens) {
-            crate::output::note(&format!("baton worker: cannot save baton leases: {err:#}"));
+            super::log::warn(&format!("cannot save baton leases: {err:#}"));
         }
     }
 }
@@ -127,7 +127,7 @@ impl Catcher {
         let response = match response {
             Ok(r) => r,
             Err(err) => {
-                crate::output::note(&format!("baton worker: cannot catch {baton_id}: {err:#}"));
+                super::log::warn(&format!("cannot catch {baton_id}: {err:#}"));
                 return true;
             }
         };
@@ -136,11 +136,11 @@ impl Catcher {
         }
         match crate::client::decode::<Caught>("catch a baton", response).await {
             Ok(caught) => {
-                crate::output::note(&format!("baton worker: caught {baton_id} (attempt {})", caught.baton.attempt));
+                super::log::info(&format!("caught {baton_id} (attempt {})", caught.baton.attempt));
                 self.leases.put(baton_id, &caught.lease.token);
                 self.keep(&caught.baton);
             }
-            Err(err) => crate::output::note(&format!("baton worker: cannot catch {baton_id}: {err:#}")),
+            Err(err) => super::log::warn(&format!("cannot catch {baton_id}: {err:#}")),
         }
         true
     }
@@ -167,7 +167,7 @@ impl Catcher {
             }
             // Room again: take what waited.
             if let Err(err) = catcher.sweep().await {
-                crate::output::note(&format!("baton worker: baton sweep: {err:#}"));
+                super::log::warn(&format!("baton sweep: {err:#}"));
             }
         });
     }
@@ -196,7 +196,7 @@ impl Catcher {
     pub async fn sweep_forever(self) {
         loop {
             if let Err(err) = self.sweep().await {
-                crate::output::note(&format!("baton worker: baton sweep: {err:#}"));
+                super::log::warn(&format!("baton sweep: {err:#}"));
             }
             tokio::time::sleep(sweep_every()).await;
         }
@@ -266,7 +266,7 @@ impl Keeper {
                         if self.session_gone().await {
                             break Ending::Failed("the session running this baton was deleted".into());
                         }
-                        crate::output::note(&format!("baton worker: {}: cannot follow S-{}: {err:#}", self.baton_id, self.session_id));
+                        super::log::warn(&format!("{}: cannot follow S-{}: {err:#}", self.baton_id, self.session_id));
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 },
@@ -306,7 +306,7 @@ impl Keeper {
         match self.call("heartbeat", &body).await {
             Ok(Some(_)) | Err(_) => true, // a transport failure is retried at the next beat
             Ok(None) => {
-                crate::output::note(&format!("baton worker: {}: the lease was lost", self.baton_id));
+                super::log::warn(&format!("{}: the lease was lost", self.baton_id));
                 false
             }
         }
@@ -326,17 +326,10 @@ impl Keeper {
                 }
             };
             match outcome {
-                Ok(Some(b)) => {
-                    return crate::output::note(&format!("baton worker: {} {}", self.baton_id, b.status.as_str()))
-                }
-                Ok(None) => {
-                    return crate::output::note(&format!(
-                        "baton worker: {} was refused: the lease is gone",
-                        self.baton_id
-                    ))
-                }
+                Ok(Some(b)) => return super::log::info(&format!("{} {}", self.baton_id, b.status.as_str())),
+                Ok(None) => return super::log::warn(&format!("{} was refused: the lease is gone", self.baton_id)),
                 Err(err) => {
-                    crate::output::note(&format!("baton worker: {}: {err:#}; retrying", self.baton_id));
+                    super::log::warn(&format!("{}: {err:#}; retrying", self.baton_id));
                     tokio::time::sleep(backoff.next_delay(crate::backoff::jitter())).await;
                 }
             }

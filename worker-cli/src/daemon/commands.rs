@@ -16,7 +16,7 @@ use protocol::event::EventBody;
 use super::batons::Catcher;
 use super::{poster, Supervisor};
 use crate::client::Client;
-use crate::{messages, output, worktree};
+use crate::{messages, worktree};
 
 /// Where the cursor of the worker config at `config_path` is kept.
 pub fn cursor_path(config_path: &Path) -> PathBuf {
@@ -46,8 +46,8 @@ pub async fn handle(supervisor: &mut Supervisor, catcher: &Catcher, command: &Ev
             tokio::spawn(async move {
                 // Said when left: a pending baton beside an online worker looks like a fault.
                 if !catcher.try_catch(&baton_id).await {
-                    output::note(&format!(
-                        "baton worker: left {baton_id} for now: no room (as many batons held as \
+                    super::log::info(&format!(
+                        "left {baton_id} for now: no room (as many batons held as \
                          --max-sessions); a sweep takes it once one ends, unless another worker does"
                     ));
                 }
@@ -97,22 +97,22 @@ pub fn settle(seq: u64, command: &EventBody, outcome: &Result<()>) -> Aftermath 
     };
     let text = messages::command_failed(command, err);
     let notice = session_of(command).map(|id| (id, EventBody::WorkerNotice { text: text.clone() }));
-    Aftermath { cursor: seq, log: Some(format!("baton worker: {text}")), notice }
+    Aftermath { cursor: seq, log: Some(text), notice }
 }
 
 /// Carries out what [`settle`] decided: logs, reports (best effort), saves the cursor. Never
 /// fails: a cursor that cannot be saved is logged, and the stream goes on from memory.
 pub async fn follow_up(client: &Client, cursor_file: &Path, after: Aftermath) {
     if let Some(line) = &after.log {
-        output::note(line);
+        super::log::warn(line);
     }
     if let Some((session_id, notice)) = &after.notice {
         if let Err(err) = poster::post(client, *session_id, notice).await {
-            output::note(&format!("baton worker: S-{session_id}: the notice was not written: {err:#}"));
+            super::log::warn(&format!("S-{session_id}: the notice was not written: {err:#}"));
         }
     }
     if let Err(err) = write_cursor(cursor_file, after.cursor) {
-        output::note(&format!("baton worker: {err:#}; a restart will replay the commands since"));
+        super::log::warn(&format!("{err:#}; a restart will replay the commands since"));
     }
 }
 

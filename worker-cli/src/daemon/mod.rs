@@ -11,6 +11,7 @@ pub mod batons;
 pub mod commands;
 pub mod inputs;
 pub mod lock;
+pub mod log;
 pub mod poster;
 pub mod runner;
 
@@ -65,6 +66,7 @@ impl Supervisor {
         }
         let (interrupts, interrupt_rx) = watch::channel(0u64);
         let (shutdown, shutdown_rx) = watch::channel(false);
+        log::debug(&format!("S-{session_id}: runner started"));
         let task = tokio::spawn(runner::run(self.shared.clone(), session_id, interrupt_rx, shutdown_rx));
         self.runners.insert(session_id, Runner { interrupts, shutdown, task });
     }
@@ -81,6 +83,7 @@ impl Supervisor {
         if let Some(r) = self.runners.remove(&session_id) {
             let _ = r.shutdown.send(true);
             let _ = r.task.await;
+            log::debug(&format!("S-{session_id}: runner stopped"));
         }
     }
 
@@ -95,6 +98,12 @@ impl Supervisor {
 /// Runs the daemon until SIGINT or SIGTERM; `insecure` allows a plain-http remote server.
 pub async fn run(config: WorkerConfig, config_path: &Path, insecure: bool) -> Result<()> {
     harden();
+    log::info(&format!(
+        "baton {} serving W-{} from {}",
+        env!("CARGO_PKG_VERSION"),
+        config.worker_id,
+        config.repo.display()
+    ));
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("cannot listen for SIGTERM")?;
     let stop = async move {
@@ -132,7 +141,7 @@ pub async fn serve(
     for s in &sessions {
         supervisor.start(s.id);
     }
-    crate::output::note(&format!("baton worker: W-{worker_id} online, {} session(s); Ctrl-C stops", sessions.len()));
+    log::info(&format!("W-{worker_id} online, {} session(s); Ctrl-C stops", sessions.len()));
 
     let beat = tokio::spawn(heartbeat(client.clone(), worker_id));
     let (start_tx, mut start_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -153,6 +162,7 @@ pub async fn serve(
                     Err(err) => break Err(err.context("the worker's command stream was lost")),
                 };
                 let command = &received.event.body;
+                log::debug(&format!("command {}: {}", received.event.seq, received.event.body.type_name()));
                 let outcome = commands::handle(&mut supervisor, &catcher, command).await;
                 commands::follow_up(&client, &cursor_file, commands::settle(received.event.seq, command, &outcome)).await;
             }
@@ -160,7 +170,7 @@ pub async fn serve(
             _ = &mut stop => break Ok(()),
         }
     };
-    crate::output::note("baton worker: stopping");
+    log::info("stopping");
     // Let go of the command stream first: the server sees the worker offline from its next
     // keepalive on, not only once every session's agent has stopped.
     drop(stream);

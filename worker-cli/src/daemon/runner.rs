@@ -46,7 +46,7 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
 ) {
     if let Err(err) = session(&shared, session_id, interrupts, shutdown).await {
-        crate::output::note(&format!("baton worker: S-{session_id}: {err:#}"));
+        super::log::warn(&format!("S-{session_id}: {err:#}"));
         let _ = poster::post(&shared.client, session_id, &could_not_run(&err)).await;
     }
 }
@@ -145,7 +145,7 @@ async fn session_token(shared: &Shared, session_id: i64) -> Option<protocol::api
     match shared.client.post("mint the agent's session token", &path, &serde_json::json!({})).await {
         Ok(token) => Some(token),
         Err(err) => {
-            crate::output::note(&format!("S-{session_id}: the agent runs without baton credentials: {err:#}"));
+            super::log::warn(&format!("S-{session_id}: the agent runs without baton credentials: {err:#}"));
             None
         }
     }
@@ -180,6 +180,7 @@ async fn turn(
     };
     let client = &shared.client;
     poster::post(client, session_id, &EventBody::TurnStart { message_seq }).await?;
+    super::log::info(&format!("S-{session_id}: turn for message {message_seq} started"));
     if !attachments.is_empty() {
         match attachments::save(client, session_id, &input.worktree, attachments).await {
             Ok(saved) => input.prompt = attachments::with_attachments(&input.prompt, &saved),
@@ -198,7 +199,7 @@ async fn turn(
         while let Some(event) = events_rx.recv().await {
             let body = EventBody::AgentEvent { message_seq, event };
             if let Err(err) = poster::post(&forward_client, session_id, &body).await {
-                crate::output::note(&format!("baton worker: S-{session_id}: an agent event was lost: {err:#}"));
+                super::log::warn(&format!("S-{session_id}: an agent event was lost: {err:#}"));
             }
         }
     });
@@ -247,6 +248,11 @@ async fn turn(
         Outcome::Completed => EventBody::TurnComplete { message_seq },
         Outcome::Failed(message) => EventBody::TurnError { message_seq, message, synthetic: false },
     };
+    let how = match &end {
+        EventBody::TurnError { message, .. } => format!("failed: {message}"),
+        _ => "completed".to_owned(),
+    };
+    super::log::info(&format!("S-{session_id}: turn for message {message_seq} {how}"));
     poster::post(client, session_id, &end).await?;
     Ok(())
 }
@@ -298,11 +304,11 @@ async fn wait_on_agent(
             Some(reply) = replies_rx.recv() => match reply {
                 Reply::Asked(_, Ok(input)) | Reply::Expired(_, Ok(input)) => answer(&answering, waiting.settle(&input)),
                 Reply::Asked(id, Err(err)) => {
-                    crate::output::note(&format!("baton worker: S-{session_id}: a request was denied: {err:#}"));
+                    super::log::warn(&format!("S-{session_id}: a request was denied: {err:#}"));
                     answer(&answering, waiting.failed(&id, &inputs::not_asked(&err)));
                 }
                 Reply::Expired(id, Err(err)) => {
-                    crate::output::note(&format!("baton worker: S-{session_id}: could not expire {id}: {err:#}"));
+                    super::log::warn(&format!("S-{session_id}: could not expire {id}: {err:#}"));
                     answer(&answering, waiting.expire_failed(&id, now_ms()));
                 }
             },
@@ -315,7 +321,7 @@ async fn wait_on_agent(
                 }
                 Err(err) => {
                     // Answers can still come back from expiries; the runner sees the error again after the turn.
-                    crate::output::note(&format!("baton worker: S-{session_id}: the session's stream was lost: {err:#}"));
+                    super::log::warn(&format!("S-{session_id}: the session's stream was lost: {err:#}"));
                     following = false;
                 }
             },
