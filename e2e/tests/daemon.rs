@@ -391,11 +391,13 @@ async fn one_daemon_per_config_and_bad_input_is_refused_clearly() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"));
 
-    // A session whose base branch is missing says so in its transcript; nothing is destroyed.
+    // A session whose base branch is missing says so in its transcript (at its first turn,
+    // when its worktree is made); nothing is destroyed.
     std::fs::write(m.repo.path().join("uncommitted.txt"), "keep me").unwrap();
     m.reregister("nope", &[]);
     let _daemon = m.daemon();
     let session = m.session().await;
+    m.send(session, "all good").await;
     m.wait_for(session, "a notice", |e| {
         e["type"] == "worker_notice" && e["text"].as_str().unwrap_or("").contains("\"nope\" does not exist")
     })
@@ -925,4 +927,76 @@ async fn the_daemons_log_is_shown_and_followed_with_worker_logs() {
     assert!(objects.iter().all(|o| o["at"].as_str().is_some_and(|a| a.ends_with('Z'))), "{lines}");
     assert!(objects.iter().any(|o| o["level"] == "INFO"
         && o["message"].as_str().is_some_and(|t| t.contains(&format!("turn for message {seq} completed")))));
+}
+
+/// A worktree is made at its session's first turn, set up once by the worker's setup command
+/// with its own port range, and removed by the cleanup once idle past the policy (its branch
+/// stays, the next message makes it again), unless it holds uncommitted work; the disk use
+/// reaches `baton worker status` and the API.
+#[tokio::test]
+async fn worktrees_are_set_up_with_ports_and_idle_ones_are_cleaned_up_but_never_uncommitted_work() {
+    let m = Machine::new().await;
+    std::fs::write(m.repo.path().join(".gitignore"), "setup-out/\n").unwrap();
+    e2e::cli::git(m.repo.path(), &["add", ".gitignore"]);
+    e2e::cli::git(m.repo.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "ignore"]);
+    let setup = "mkdir -p setup-out && echo \"$BATON_PORT_BASE $PORT ${BATON_TOKEN:-none}\" > setup-out/env";
+    m.reregister("main", &["--setup", setup, "--port-base", "31000", "--keep-idle-days", "0"]);
+    let mut daemon = Daemon(
+        m.command(&["worker", "run"]).env("BATON_WORKTREE_SWEEP_MS", "60000").stderr(Stdio::null()).spawn().unwrap(),
+    );
+    until_online(&m.admin, m.worker, "the daemon").await;
+
+    let (clean, dirty) = (m.session().await, m.session().await);
+    assert!(!m.worktrees.join(format!("S-{clean}")).exists(), "no worktree before a turn needs one");
+    let seq = m.send(clean, "all good").await["seq"].as_u64().unwrap();
+    let events = m.wait_for(clean, "turn end", ends(seq)).await;
+    assert!(
+        events.iter().any(|e| e["type"] == "worker_notice"
+            && e["text"].as_str().is_some_and(|t| t.starts_with("setup: `mkdir -p setup-out"))),
+        "{events:#?}"
+    );
+    let seq = m.send(dirty, "write notes.txt: work in progress").await["seq"].as_u64().unwrap();
+    m.wait_for(dirty, "turn end", ends(seq)).await;
+    let env_of = |id: i64| std::fs::read_to_string(m.worktrees.join(format!("S-{id}/setup-out/env"))).unwrap();
+    assert_eq!(env_of(clean), "31000 31000 none\n", "slot 0; the setup command gets no session token");
+    assert_eq!(env_of(dirty), "31010 31010 none\n", "slot 1");
+
+    // A daemon started with a sweep soon: the clean one is idle past 0 days and goes; the
+    // one with uncommitted work stays.
+    daemon.kill_9();
+    let _daemon = Daemon(
+        m.command(&["worker", "run"]).env("BATON_WORKTREE_SWEEP_MS", "300").stderr(Stdio::null()).spawn().unwrap(),
+    );
+    m.wait_for(clean, "the cleanup's notice", |e| {
+        e["type"] == "worker_notice"
+            && e["text"].as_str().is_some_and(|t| t.contains("removed by the worker's cleanup"))
+    })
+    .await;
+    assert!(!m.worktrees.join(format!("S-{clean}")).exists());
+    assert!(m.worktrees.join(format!("S-{dirty}/notes.txt")).exists(), "uncommitted work is never removed");
+    let branches =
+        Command::new("git").arg("-C").arg(m.repo.path()).args(["branch", "--list", "baton/*"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&branches.stdout).contains(&format!("baton/S-{clean}")), "the branch stays");
+
+    let status: Value = serde_json::from_str(&m.run_in_repo(&["worker", "status", "--json"])).unwrap();
+    assert_eq!(status["worktrees"]["count"], 1, "{status}");
+    assert!(status["worktrees"]["bytes"].as_u64().unwrap() > 0, "{status}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let worker = m.admin.fetch(&format!("/api/workers/{}", m.worker)).await;
+        if worker["worktrees"]["count"] == 1 {
+            assert!(worker["worktrees"]["bytes"].as_u64().unwrap() > 0, "{worker}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the API never showed the disk use: {worker}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // The next message makes the worktree again, from its branch, and sets it up anew (the
+    // transcript says so: the worktree itself may be swept again at once under this policy).
+    let seq = m.send(clean, "all good").await["seq"].as_u64().unwrap();
+    let events = m.wait_for(clean, "turn end", ends(seq)).await;
+    let setups = events.iter().filter(|e| e["text"].as_str().is_some_and(|t| t.starts_with("setup: `"))).count();
+    assert_eq!(setups, 2, "{events:#?}");
+    assert!(events.iter().any(|e| e["type"] == "turn_complete" && e["message_seq"] == seq), "{events:#?}");
 }

@@ -292,7 +292,7 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::WorkerStream => workers::stream(ctx, who, id()?, req, query).await,
         Route::WorkerSessionsList => workers::sessions(ctx, who, id()?, query).await,
         Route::SessionEventsAppend => sessions::append_event(ctx, who, m.id(0, session)?, req).await,
-        Route::WorkerHeartbeat => workers::heartbeat(ctx, who, id()?).await,
+        Route::WorkerHeartbeat => workers::heartbeat(ctx, who, id()?, req).await,
         Route::WorkerTokenRotate => workers::rotate_token(ctx, who, id()?).await,
         Route::WorkerTokenRevoke => workers::revoke_token(ctx, who, id()?).await,
         Route::SessionsDelete => sessions::delete(ctx, who, m.id(0, session)?).await,

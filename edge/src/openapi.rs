@@ -158,6 +158,8 @@ mod tests {
             worker::RegisterWorker,
             worker::Worker,
             worker::WorkerRegistered,
+            worker::Heartbeat,
+            worker::WorktreeUsage,
             baton::PassBaton,
             baton::Passed,
             baton::Baton,

@@ -7,7 +7,7 @@
 use protocol::api::Page;
 use protocol::event::{Action, Entity};
 use protocol::handle::Handle;
-use protocol::worker::{AgentKind, RegisterWorker, RegistrationOutcome, Worker, WorkerRegistered};
+use protocol::worker::{AgentKind, Heartbeat, RegisterWorker, RegistrationOutcome, Worker, WorkerRegistered};
 use serde::Deserialize;
 use worker::{Request, Response};
 
@@ -24,8 +24,8 @@ use crate::{
     http::body, http::query::Query, http::respond, http::validate, people::projects, platform::changes, platform::db,
 };
 
-const COLUMNS: &str =
-    "w.id, w.project_id, w.name, w.hostname, w.agent, w.base_branch, w.max_sessions, w.created_at, w.last_heartbeat_at";
+const COLUMNS: &str = "w.id, w.project_id, w.name, w.hostname, w.agent, w.base_branch, w.max_sessions, w.created_at, \
+                       w.last_heartbeat_at, w.worktree_count, w.worktree_bytes";
 /// A heartbeat is written to D1 at most this often (the daemon beats every 10 s).
 const HEARTBEAT_WRITE_MS: i64 = 15_000;
 pub const DEFAULT_MAX_SESSIONS: u32 = 4;
@@ -44,6 +44,10 @@ pub struct WorkerRow {
     last_heartbeat_at: Option<i64>,
     #[serde(default)]
     busy_sessions: Option<i64>,
+    #[serde(default)]
+    worktree_count: Option<i64>,
+    #[serde(default)]
+    worktree_bytes: Option<i64>,
 }
 
 impl WorkerRow {
@@ -64,6 +68,13 @@ impl WorkerRow {
             online,
             busy_sessions: self.busy_sessions.and_then(|n| u32::try_from(n).ok()),
             last_seen_at: self.last_heartbeat_at.map(protocol::time::rfc3339_from_ms),
+            worktrees: match (self.worktree_count, self.worktree_bytes) {
+                (Some(count), Some(bytes)) => Some(protocol::worker::WorktreeUsage {
+                    count: u32::try_from(count).unwrap_or(0),
+                    bytes: u64::try_from(bytes).unwrap_or(0),
+                }),
+                _ => None,
+            },
             created_at: protocol::time::rfc3339_from_ms(self.created_at),
         }
     }
@@ -80,15 +91,27 @@ pub fn beat_recently(last_heartbeat_at: Option<i64>, now: i64) -> bool {
 }
 
 /// `POST /api/workers/:id/heartbeat`: the daemon says it is alive (every 10 s).
-pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
+/// Its body (optional) may carry the worktrees' disk use, kept with the same rate-limited write,
+/// or at once when it changed (a daemon measures it every 10 minutes).
+pub async fn heartbeat(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
     match who.worker {
         Some(w) if w.worker_id == id => {
+            let beat: Heartbeat = body::read_json_or_default(req).await?;
+            let usage = beat.worktrees.map(|u| (i64::from(u.count), i64::try_from(u.bytes).unwrap_or(i64::MAX)));
             hub::touch(&ctx.env, &StreamKey::worker(id)).await?;
             ctx.db
                 .run(
-                    "UPDATE workers SET last_heartbeat_at = ?2
-                     WHERE id = ?1 AND (last_heartbeat_at IS NULL OR last_heartbeat_at <= ?2 - ?3)",
-                    &[db::int(id), db::int(ctx.now), db::int(HEARTBEAT_WRITE_MS)],
+                    "UPDATE workers SET last_heartbeat_at = ?2,
+                       worktree_count = COALESCE(?4, worktree_count), worktree_bytes = COALESCE(?5, worktree_bytes)
+                     WHERE id = ?1 AND (last_heartbeat_at IS NULL OR last_heartbeat_at <= ?2 - ?3
+                       OR (?4 IS NOT NULL AND (worktree_count IS NOT ?4 OR worktree_bytes IS NOT ?5)))",
+                    &[
+                        db::int(id),
+                        db::int(ctx.now),
+                        db::int(HEARTBEAT_WRITE_MS),
+                        db::opt_int(usage.map(|u| u.0)),
+                        db::opt_int(usage.map(|u| u.1)),
+                    ],
                 )
                 .await?;
             Ok(respond::no_content())

@@ -95,7 +95,28 @@ pub struct Worker {
     /// `GET /api/workers/:id` knows within seconds): `last_seen_at` says how stale it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen_at: Option<String>,
+    /// Its session worktrees on disk, as its daemon last reported them (after each cleanup,
+    /// every 10 minutes); none before the first report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktrees: Option<WorktreeUsage>,
     pub created_at: String,
+}
+
+/// A worker's session worktrees on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WorktreeUsage {
+    pub count: u32,
+    pub bytes: u64,
+}
+
+/// `POST /api/workers/:id/heartbeat`'s body (optional): what the daemon reports with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Heartbeat {
+    /// Its worktrees' disk use, once its first cleanup has measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktrees: Option<WorktreeUsage>,
 }
 
 /// The answer to a registration: the worker and its token (shown only now; a reattach mints

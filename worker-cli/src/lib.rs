@@ -22,6 +22,7 @@ pub mod agent;
 pub mod backoff;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod daemon;

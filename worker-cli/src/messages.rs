@@ -167,6 +167,29 @@ pub fn worktree_include(files: &[std::path::PathBuf], problems: &[String]) -> Op
     (!parts.is_empty()).then(|| parts.join("\n"))
 }
 
+/// The worktree's setup command went well (said once, when the worktree is new).
+pub fn setup_ran(command: &str, took: std::time::Duration) -> String {
+    format!("setup: `{command}` ran in this new worktree ({:.1} s)", took.as_secs_f64())
+}
+
+/// The setup command failed: the turn runs all the same, and the next one tries it again.
+pub fn setup_failed(command: &str, why: &str) -> String {
+    format!(
+        "setup: `{command}` failed in this worktree; the turn runs all the same and the next one tries again \
+         (change it with `baton worker register --setup CMD`): {why}"
+    )
+}
+
+/// A worktree a sweep removed: its session's branch stays.
+pub fn worktree_cleaned(session_id: i64, policy: crate::worker_config::CleanupPolicy) -> String {
+    format!(
+        "the worktree of S-{session_id} was removed by the worker's cleanup (idle over {} days, or beyond {} \
+         worktrees or the disk limit); its branch baton/S-{session_id} keeps every commit, and the next \
+         message makes the worktree again",
+        policy.idle_days, policy.max_worktrees
+    )
+}
+
 /// The closing of a turn the daemon found open at its start (it died while the turn ran).
 pub const TURN_ABANDONED_BY_RESTART: &str = "turn abandoned: the worker restarted while it ran";
 

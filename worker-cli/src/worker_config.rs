@@ -39,6 +39,39 @@ pub struct WorkerConfig {
     /// Claude Code's permission mode for turns not in plan mode.
     #[serde(default)]
     pub permission_mode: PermissionMode,
+    /// A shell command run once in each new worktree before its first turn (`npm ci`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_command: Option<String>,
+    /// The first port handed out: worktree slot N gets `BATON_PORT_BASE = port_base + 10 N`.
+    #[serde(default = "default_port_base")]
+    pub port_base: u16,
+    /// When idle worktrees are removed (see `daemon::worktrees`).
+    #[serde(default)]
+    pub cleanup: CleanupPolicy,
+}
+
+/// When the daemon removes the worktrees of sessions that are not working: idle longer than
+/// `idle_days`, then the longest idle beyond `max_worktrees`, then beyond `max_bytes`. A
+/// worktree in a turn, or holding uncommitted changes, is never removed; its branch always
+/// stays, and the next message makes the worktree again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CleanupPolicy {
+    pub idle_days: u32,
+    pub max_worktrees: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<u64>,
+}
+
+impl Default for CleanupPolicy {
+    fn default() -> Self {
+        CleanupPolicy { idle_days: 14, max_worktrees: 20, max_bytes: None }
+    }
+}
+
+pub const DEFAULT_PORT_BASE: u16 = 20_000;
+
+fn default_port_base() -> u16 {
+    DEFAULT_PORT_BASE
 }
 
 fn default_turn_timeout() -> u64 {
@@ -175,6 +208,9 @@ mod tests {
             turn_timeout_secs: 60,
             agent_env: Some(vec!["OPENAI_API_KEY".into()]),
             permission_mode: PermissionMode::BypassPermissions,
+            setup_command: None,
+            port_base: DEFAULT_PORT_BASE,
+            cleanup: CleanupPolicy::default(),
         };
         save(&path, &config).unwrap();
         assert_eq!(load(&path).unwrap(), config);

@@ -30,6 +30,10 @@ pub struct Layout {
     pub branch: String,
     pub name: String,
     pub marker: PathBuf,
+    /// Its port slot (see `daemon::worktrees`).
+    pub port: PathBuf,
+    /// Written once its setup command succeeded.
+    pub setup: PathBuf,
 }
 
 /// Pure: the layout of session `id` under `worktrees_dir` (ids are integers, so nothing a
@@ -40,6 +44,8 @@ pub fn layout(worktrees_dir: &Path, session_id: i64) -> Layout {
         branch: format!("baton/S-{session_id}"),
         name: format!("baton-S-{session_id}"),
         marker: worktrees_dir.join(format!("S-{session_id}.ready")),
+        port: worktrees_dir.join(format!("S-{session_id}.port")),
+        setup: worktrees_dir.join(format!("S-{session_id}.setup")),
     }
 }
 
@@ -104,7 +110,9 @@ pub fn ensure(
         return Ok(l.path);
     }
     // Half-made or vanished: clear what is left, keep the branch (it holds the session's work).
+    // A new worktree is set up anew.
     let _ = fs::remove_file(&l.marker);
+    let _ = fs::remove_file(&l.setup);
     if l.path.exists() {
         fs::remove_dir_all(&l.path).with_context(|| format!("cannot clear {}", l.path.display()))?;
     }
@@ -127,10 +135,13 @@ pub fn ensure(
     Ok(l.path)
 }
 
-/// Removes session `id`'s worktree (the branch stays). Idempotent.
+/// Removes session `id`'s worktree and what the daemon kept beside it (the branch stays).
+/// Idempotent.
 pub fn remove(repo_path: &Path, worktrees_dir: &Path, session_id: i64) -> Result<()> {
     let l = layout(worktrees_dir, session_id);
     let _ = fs::remove_file(&l.marker);
+    let _ = fs::remove_file(&l.setup);
+    let _ = fs::remove_file(&l.port);
     if l.path.exists() {
         fs::remove_dir_all(&l.path).with_context(|| format!("cannot remove {}", l.path.display()))?;
     }

@@ -161,6 +161,9 @@ fn config(url: &str, repo: &Path, worktrees: &Path) -> WorkerConfig {
         turn_timeout_secs: 60,
         agent_env: None,
         permission_mode: PermissionMode::default(),
+        setup_command: None,
+        port_base: baton::worker_config::DEFAULT_PORT_BASE,
+        cleanup: Default::default(),
     }
 }
 

@@ -65,6 +65,15 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
     parse_json(&bytes)
 }
 
+/// Reads a JSON body that may be absent (an empty body is the type's default).
+pub async fn read_json_or_default<T: DeserializeOwned + Default>(req: &mut Request) -> ApiResult<T> {
+    let bytes = read_limited(req, MAX_BODY_BYTES).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    parse_json(&bytes)
+}
+
 /// Parses a JSON body: 400 `invalid_json` for what is not JSON, 400 `invalid_field` naming
 /// the field for a missing, unknown or mistyped one.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {

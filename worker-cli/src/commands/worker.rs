@@ -144,6 +144,23 @@ pub struct Register {
     /// bypassPermissions lets the agent run any command unasked
     #[arg(long, value_enum, default_value_t = PermissionMode::AcceptEdits)]
     permission_mode: PermissionMode,
+    /// Run this shell command in each new worktree before its first turn (`npm ci`,
+    /// `cp .env.example .env`); its output's end goes to the transcript
+    #[arg(long = "setup", value_name = "CMD")]
+    setup_command: Option<String>,
+    /// Ports for dev servers: each worktree gets ten from here on (its agent and setup command
+    /// see BATON_PORT_BASE and PORT)
+    #[arg(long, default_value_t = crate::worker_config::DEFAULT_PORT_BASE, value_name = "PORT")]
+    port_base: u16,
+    /// Remove the worktree of a session idle this many days (its branch stays)
+    #[arg(long, default_value_t = 14, value_name = "DAYS")]
+    keep_idle_days: u32,
+    /// Keep at most this many worktrees; the longest idle go first
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    keep_worktrees: u32,
+    /// Keep worktrees under this many GiB in all; the longest idle go first
+    #[arg(long, value_name = "GIB")]
+    keep_disk_gb: Option<f64>,
     /// The worker config file [default: .baton/worker.json in the repository]
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -277,6 +294,13 @@ async fn register(env: &Env, args: &Register) -> Result<()> {
         turn_timeout_secs: args.turn_timeout,
         agent_env: agent_env.clone(),
         permission_mode: args.permission_mode,
+        setup_command: args.setup_command.clone().filter(|c| !c.trim().is_empty()),
+        port_base: args.port_base,
+        cleanup: worker_config::CleanupPolicy {
+            idle_days: args.keep_idle_days,
+            max_worktrees: args.keep_worktrees,
+            max_bytes: args.keep_disk_gb.map(|gb| (gb.max(0.0) * 1024.0 * 1024.0 * 1024.0) as u64),
+        },
     };
     worker_config::save(&path, &saved)?;
     if path.starts_with(&repo) {
@@ -320,10 +344,28 @@ fn registration_summary(
 fn status(env: &Env, config: Option<&PathBuf>) -> Result<()> {
     let path = config_path(config)?;
     let holder = lock::holder(&lock::path(&path));
-    let state = serde_json::json!({"running": holder.is_some(), "pid": holder.as_ref().map(|h| h.pid), "version": holder.as_ref().map(|h| h.version.clone())});
-    env.print(&state, |_| match &holder {
-        Some(h) => format!("running (pid {}, baton {})", h.pid, h.version),
-        None => "not running: start it with `baton worker run`".into(),
+    // Measured here, whether the daemon runs or not: what its worktrees hold on this disk.
+    let worktrees = worker_config::load(&path).ok().map(|c| {
+        let found = daemon::worktrees::scan(&c.worktrees_dir);
+        (u32::try_from(found.len()).unwrap_or(u32::MAX), found.iter().map(|e| e.bytes).sum::<u64>(), c.worktrees_dir)
+    });
+    let state = serde_json::json!({
+        "running": holder.is_some(),
+        "pid": holder.as_ref().map(|h| h.pid),
+        "version": holder.as_ref().map(|h| h.version.clone()),
+        "worktrees": worktrees.as_ref().map(|(count, bytes, dir)| serde_json::json!({"count": count, "bytes": bytes, "dir": dir})),
+        "log": daemon::log::path(&path),
+    });
+    env.print(&state, |_| {
+        let running = match &holder {
+            Some(h) => format!("running (pid {}, baton {})", h.pid, h.version),
+            None => "not running: start it with `baton worker run`".into(),
+        };
+        let disk = match &worktrees {
+            Some((count, bytes, dir)) => format!("\n{} in {}", worktrees_text(*count, *bytes), dir.display()),
+            None => String::new(),
+        };
+        format!("{running}{disk}\nlog: {} (`baton worker logs -f`)", daemon::log::path(&path).display())
     })?;
     // The exit code answers the question too, for scripts: 0 running, 3 not running.
     if holder.is_none() {
@@ -408,9 +450,7 @@ async fn confirm_online(env: &Env, workers: &mut [Worker]) -> Result<()> {
 /// How many online workers `worker ls` asks about one by one.
 const CONFIRM_AT_MOST: usize = 20;
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
+use crate::clock::now_ms;
 
 /// How long ago a worker's daemon was last heard from: `12 s ago`, `5 min ago`, `3 h ago`,
 /// `2 d ago`, or `never`. A list's online state lags a dead daemon by up to 30 s; this says
@@ -445,8 +485,9 @@ async fn get(env: &Env, worker: &str) -> Result<()> {
     let id = worker_id(worker)?;
     let w: Worker = env.client.get("get worker", &format!("/api/workers/{id}")).await?;
     env.print(&w, |w| {
+        let disk = w.worktrees.map(|u| format!(", {}", worktrees_text(u.count, u.bytes))).unwrap_or_default();
         format!(
-            "{} {} ({}), agent {}, base {}, {}",
+            "{} {} ({}), agent {}, base {}, {}{disk}",
             w.handle,
             w.name,
             w.hostname,
@@ -455,6 +496,13 @@ async fn get(env: &Env, worker: &str) -> Result<()> {
             if w.online { "online" } else { "offline" }
         )
     })
+}
+
+/// `3 worktrees, 412.5 MiB`.
+pub fn worktrees_text(count: u32, bytes: u64) -> String {
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    let size = if mib >= 1024.0 { format!("{:.1} GiB", mib / 1024.0) } else { format!("{mib:.1} MiB") };
+    format!("{count} worktree{} ({size})", if count == 1 { "" } else { "s" })
 }
 
 async fn rm(env: &Env, worker: &str, yes: bool) -> Result<()> {
@@ -568,6 +616,9 @@ mod tests {
             turn_timeout_secs: 60,
             agent_env: None,
             permission_mode: PermissionMode::default(),
+            setup_command: None,
+            port_base: crate::worker_config::DEFAULT_PORT_BASE,
+            cleanup: Default::default(),
         }
     }
 

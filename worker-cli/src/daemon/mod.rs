@@ -14,6 +14,7 @@ pub mod lock;
 pub mod log;
 pub mod poster;
 pub mod runner;
+pub mod worktrees;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,6 +31,7 @@ use crate::config::Settings;
 use crate::resolve;
 use crate::watch::Follower;
 use crate::worker_config::WorkerConfig;
+use protocol::event::EventBody;
 
 /// What every runner shares.
 pub struct Shared {
@@ -40,6 +42,10 @@ pub struct Shared {
     pub agent_env: env::Policy,
     /// Turns running at once, across sessions (the worker's `max_sessions`).
     pub permits: Semaphore,
+    /// The worktrees in a turn (or being removed), which a cleanup leaves alone.
+    pub worktrees: worktrees::InUse,
+    /// The worktrees and their bytes after the last cleanup, sent with the heartbeat.
+    pub usage: std::sync::Mutex<Option<protocol::worker::WorktreeUsage>>,
 }
 
 struct Runner {
@@ -131,7 +137,15 @@ pub async fn serve(
     let agent_env = env::Policy::new(config.agent, config.agent_env.as_deref(), &config.token);
     let worker_id = config.worker_id;
     let permits = Semaphore::new(config.max_sessions.max(1) as usize);
-    let shared = Arc::new(Shared { config, client: client.clone(), agent, agent_env, permits });
+    let shared = Arc::new(Shared {
+        config,
+        client: client.clone(),
+        agent,
+        agent_env,
+        permits,
+        worktrees: worktrees::InUse::default(),
+        usage: std::sync::Mutex::new(None),
+    });
     let mut supervisor = Supervisor::new(shared);
 
     // Reconcile: every session of this worker runs (a runner with nothing to do just waits).
@@ -143,7 +157,8 @@ pub async fn serve(
     }
     log::info(&format!("W-{worker_id} online, {} session(s); Ctrl-C stops", sessions.len()));
 
-    let beat = tokio::spawn(heartbeat(client.clone(), worker_id));
+    let beat = tokio::spawn(heartbeat(supervisor.shared.clone()));
+    let cleanup = tokio::spawn(clean_up_forever(supervisor.shared.clone()));
     let (start_tx, mut start_rx) = tokio::sync::mpsc::unbounded_channel();
     let leases = batons::Leases::load(config_path.with_file_name("leases.json"));
     let capacity = supervisor.shared.config.max_sessions as usize;
@@ -175,6 +190,7 @@ pub async fn serve(
     // keepalive on, not only once every session's agent has stopped.
     drop(stream);
     beat.abort();
+    cleanup.abort();
     sweep.abort();
     supervisor.stop_all().await;
     ended
@@ -196,12 +212,45 @@ pub fn harden() {
 /// Tells the server every 10 s that this daemon is alive: "online" needs both the command
 /// stream held and a recent heartbeat, so a daemon that died is seen offline within 30 s even
 /// where a proxy keeps its dead stream looking open.
-async fn heartbeat(client: crate::client::Client, worker_id: i64) {
-    let path = format!("/api/workers/{worker_id}/heartbeat");
+async fn heartbeat(shared: Arc<Shared>) {
+    let path = format!("/api/workers/{}/heartbeat", shared.config.worker_id);
     loop {
-        if let Ok(request) = client.request(reqwest::Method::POST, &path) {
-            let _ = client.send(request).await;
+        let usage = *shared.usage.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let beat = protocol::worker::Heartbeat { worktrees: usage };
+        if let Ok(request) = shared.client.request(reqwest::Method::POST, &path) {
+            let _ = shared.client.send(request.json(&beat)).await;
         }
         tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    }
+}
+
+/// How often idle worktrees are cleaned up (`BATON_WORKTREE_SWEEP_MS` overrides, for tests).
+fn sweep_every() -> std::time::Duration {
+    let ms = std::env::var("BATON_WORKTREE_SWEEP_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(10 * 60 * 1000);
+    std::time::Duration::from_millis(ms)
+}
+
+/// Removes idle worktrees by the worker's policy (see [`worktrees`]), at the start and then
+/// every [`sweep_every`]; says so in each session whose worktree went, and keeps the disk use
+/// for the heartbeat.
+async fn clean_up_forever(shared: Arc<Shared>) {
+    loop {
+        let (for_sweep, now) = (shared.clone(), crate::clock::now_ms());
+        let swept =
+            tokio::task::spawn_blocking(move || worktrees::sweep(&for_sweep.config, &for_sweep.worktrees, now)).await;
+        if let Ok(swept) = swept {
+            for id in &swept.removed {
+                log::info(&format!("S-{id}: its idle worktree was removed (the branch stays)"));
+                let notice =
+                    EventBody::WorkerNotice { text: crate::messages::worktree_cleaned(*id, shared.config.cleanup) };
+                let _ = poster::post(&shared.client, *id, &notice).await;
+            }
+            for id in &swept.kept_dirty {
+                log::info(&format!("S-{id}: its worktree is kept past the cleanup policy: uncommitted changes"));
+            }
+            *shared.usage.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some(protocol::worker::WorktreeUsage { count: swept.count, bytes: swept.bytes });
+        }
+        tokio::time::sleep(sweep_every()).await;
     }
 }

@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, watch};
 use super::attachments;
 use super::inputs::{self, Inputs};
 use super::poster;
+use super::worktrees;
 use super::Shared;
 use crate::agent::process::{self, Stop};
 use crate::agent::requests::{self, Answer};
@@ -29,8 +30,6 @@ use crate::agent::{scripted, AgentSpec, Outcome, Settings, TurnInput};
 use crate::messages;
 use crate::turns::TurnQueue;
 use crate::watch::Follower;
-use crate::worktree::{self, GitCli};
-use crate::worktree_include;
 use protocol::api::{Input, PermissionPolicy};
 
 /// How often a running turn says it is alive (`BATON_HEARTBEAT_MS` overrides, for tests).
@@ -63,20 +62,6 @@ async fn session(
     mut interrupts: watch::Receiver<u64>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
-    let c = &shared.config;
-    let (repo, dir, base) = (c.repo.clone(), c.worktrees_dir.clone(), c.base_branch.clone());
-    let worktree =
-        tokio::task::spawn_blocking(move || worktree::ensure(&repo, &dir, session_id, &base, &GitCli::default()))
-            .await
-            .with_context(|| format!("the preparation of the worktree of S-{session_id} stopped"))??;
-    // What the repository's `.worktreeinclude` names and the worktree lacks (a fresh worktree,
-    // or a file gone since): copied, and said in the transcript when anything happened.
-    let (repo, into) = (c.repo.clone(), worktree.clone());
-    let copied = tokio::task::spawn_blocking(move || worktree_include::copy(&repo, &into)).await.unwrap_or_default();
-    if let Some(text) = messages::worktree_include(&copied.files, &copied.problems) {
-        poster::post(&shared.client, session_id, &EventBody::WorkerNotice { text }).await?;
-    }
-
     let mut queue = TurnQueue::new();
     let mut after = 0;
     loop {
@@ -110,20 +95,26 @@ async fn session(
             let plan_mode = current.plan_mode || current.permissions == PermissionPolicy::Plan;
             let settings = Settings { plan_mode, model: current.model, effort: current.effort };
             let asking = Asking { policy: current.permissions, timeout_s: current.input_timeout_s };
+            // The worktree is held from here to the turn's end: no cleanup removes it meanwhile.
+            let held = Held::claim(shared, session_id).await;
+            let prepared = prepare(shared, session_id).await?;
             let token = session_token(shared, session_id).await;
             let credentials = token.as_ref().map(|t| (shared.client.base_url(), t));
+            let mut env = shared.agent_env.environment(std::env::vars_os(), credentials);
+            env.extend(prepared.ports);
             let input = TurnInput {
                 message_seq,
                 prompt: text,
-                worktree: worktree.clone(),
+                worktree: prepared.path,
                 resume: queue.thread().map(str::to_owned),
                 settings,
-                env: shared.agent_env.environment(std::env::vars_os(), credentials),
+                env,
             };
             let attachments = queue.attachments(message_seq);
             queue.mark_started(message_seq);
             let mut turn_state = TurnState { follower: &mut follower, queue: &mut queue, asking };
             turn(shared, session_id, input, &attachments, &mut turn_state, &mut interrupts, &mut shutdown).await?;
+            drop(held);
             queue.mark_ended(message_seq);
             continue;
         }
@@ -135,6 +126,40 @@ async fn session(
             _ = shutdown.changed() => return Ok(()),
         }
     }
+}
+
+/// A session's worktree held by its runner (see `worktrees::InUse`), let go when dropped.
+struct Held<'a> {
+    shared: &'a Shared,
+    session_id: i64,
+}
+
+impl<'a> Held<'a> {
+    async fn claim(shared: &'a Shared, session_id: i64) -> Held<'a> {
+        shared.worktrees.claim(session_id).await;
+        Held { shared, session_id }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.shared.worktrees.release(self.session_id);
+    }
+}
+
+/// Makes the session's worktree ready for a turn (see `worktrees::prepare`) and says in the
+/// transcript what that did (files copied in, the setup command's outcome).
+async fn prepare(shared: &Shared, session_id: i64) -> Result<worktrees::Prepared> {
+    let config = shared.config.clone();
+    // The setup command gets the agent's environment, never its session credentials.
+    let env = shared.agent_env.environment(std::env::vars_os(), None);
+    let prepared = tokio::task::spawn_blocking(move || worktrees::prepare(&config, session_id, &env))
+        .await
+        .with_context(|| format!("the preparation of the worktree of S-{session_id} stopped"))??;
+    for text in &prepared.notices {
+        poster::post(&shared.client, session_id, &EventBody::WorkerNotice { text: text.clone() }).await?;
+    }
+    Ok(prepared)
 }
 
 /// A session token for the agent's next turn, so it can use baton from inside the session.
@@ -354,10 +379,7 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
     }
 }
 
-/// The wall clock, in Unix ms (the one place the runner reads it; [`Inputs`] takes it).
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+use crate::clock::now_ms;
 
 #[cfg(test)]
 mod tests {
