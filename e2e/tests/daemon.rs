@@ -1000,3 +1000,41 @@ async fn worktrees_are_set_up_with_ports_and_idle_ones_are_cleaned_up_but_never_
     assert_eq!(setups, 2, "{events:#?}");
     assert!(events.iter().any(|e| e["type"] == "turn_complete" && e["message_seq"] == seq), "{events:#?}");
 }
+
+/// Waiting for a turn draws a spinner with the time spent when stderr is a terminal (here a
+/// pseudo-terminal from script(1)), and nothing of it on a pipe or with `--json`.
+#[tokio::test]
+async fn waiting_for_a_turn_shows_a_spinner_only_on_a_terminal() {
+    let m = Machine::new().await;
+    let _daemon = m.daemon();
+    until_online(&m.admin, m.worker, "the daemon").await;
+    let session = m.session().await;
+    let base = m.command(&[]);
+    let program = base.get_program().to_string_lossy().into_owned();
+    let line = format!("{program} --url {} session send S-{session} --wait 'sleep 1500'", m.admin.url);
+    let mut script = Command::new("script");
+    script.args(["-qec", &line, "/dev/null"]).current_dir(m.repo.path());
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(v) => script.env(key, v),
+            None => script.env_remove(key),
+        };
+    }
+    let out = script.output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    // The spinner's line (the note before it says "sent; waiting ...").
+    assert!(shown.contains(&format!("S-{session} #")) && shown.contains(": waiting for the turn to end ("), "{shown}");
+    assert!(shown.contains("1s)"), "the time spent is shown: {shown}");
+
+    for extra in [&[][..], &["--json"][..]] {
+        let mut args = vec!["session".to_owned(), "send".to_owned(), format!("S-{session}"), "all good".into()];
+        args.push("--wait".into());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = m.command(&refs).output().unwrap();
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains(": waiting for the turn to end ("), "no spinner on a pipe: {err}");
+    }
+}

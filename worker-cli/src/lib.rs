@@ -30,6 +30,7 @@ pub mod failure;
 pub mod messages;
 pub mod output;
 pub mod private_file;
+pub mod progress;
 pub mod protocol_version;
 pub mod resolve;
 pub mod skills;

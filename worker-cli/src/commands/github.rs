@@ -152,6 +152,7 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
             }
             let mut total = SyncReport::default();
             let mut cursor = None;
+            let progress = crate::progress::Progress::spinner(env.json, &format!("syncing {}", link.repo));
             loop {
                 let step: SyncReport = env
                     .client
@@ -161,19 +162,19 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 total.updated += step.updated;
                 total.unchanged += step.unchanged;
                 total.skipped += step.skipped;
-                if !env.json {
-                    crate::output::note(&format!(
-                        "baton: {} issues so far ({} new, {} updated)",
-                        total.created + total.updated + total.unchanged,
-                        total.created,
-                        total.updated
-                    ));
-                }
+                progress.set(&format!(
+                    "syncing {}: {} issues so far ({} new, {} updated)",
+                    link.repo,
+                    total.created + total.updated + total.unchanged,
+                    total.created,
+                    total.updated
+                ));
                 match step.next_cursor {
                     Some(next) => cursor = Some(next),
                     None => break,
                 }
             }
+            drop(progress);
             env.print(&total, |t| {
                 format!(
                     "Synced {}: {} created, {} updated, {} unchanged, {} pull requests skipped.",

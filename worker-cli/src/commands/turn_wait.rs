@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::Env;
 use crate::client::Client;
 use crate::failure::CliFailure;
+use crate::progress::Progress;
 use crate::watch::Follower;
 use crate::{messages, output};
 
@@ -135,7 +136,13 @@ fn turn_of(body: &EventBody) -> Option<u64> {
 
 /// Follows session `session_id` from its message `message_seq` until that message's turn ends;
 /// says on stderr when the turn waits for a person. `timeout`: give up waiting (the work goes on).
-pub async fn wait(client: &Client, session_id: i64, message_seq: u64, timeout: Option<Duration>) -> Result<Outcome> {
+pub async fn wait(
+    client: &Client,
+    session_id: i64,
+    message_seq: u64,
+    timeout: Option<Duration>,
+    progress: &Progress,
+) -> Result<Outcome> {
     let mut follower = Follower::new(client.clone(), format!("/api/sessions/{session_id}/stream"), message_seq);
     let mut watch = TurnWatch::new(message_seq);
     let follow = async {
@@ -143,7 +150,7 @@ pub async fn wait(client: &Client, session_id: i64, message_seq: u64, timeout: O
             let received = follower.next().await?;
             match watch.see(&received.event.body) {
                 Seen::Nothing => {}
-                Seen::Asked(input) => output::note(&messages::turn_waits_for_input(&input)),
+                Seen::Asked(input) => progress.note(&messages::turn_waits_for_input(&input)),
                 Seen::Finished(outcome) => return Ok(outcome),
             }
         }
@@ -165,8 +172,10 @@ pub async fn wait_and_report(env: &Env, posted: &MessagePosted, args: &WaitArgs,
     output::note(&format!(
         "baton: S-{id} #{seq}: {why}; waiting for the turn to end (Ctrl-C stops waiting, not the work)"
     ));
-    let outcome = wait(&env.client, id, seq, args.timeout.map(Duration::from_secs)).await?;
-    report(env, &Report { outcome: Some(outcome), ..base })
+    let progress = Progress::spinner(env.json, &format!("S-{id} #{seq}: waiting for the turn to end"));
+    let outcome = wait(&env.client, id, seq, args.timeout.map(Duration::from_secs), &progress).await;
+    drop(progress);
+    report(env, &Report { outcome: Some(outcome?), ..base })
 }
 
 /// What `--wait` (and `baton delegate`) print: `{session, session_id, worker?, message_seq,

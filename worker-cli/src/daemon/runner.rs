@@ -156,6 +156,9 @@ async fn prepare(shared: &Shared, session_id: i64) -> Result<worktrees::Prepared
     let prepared = tokio::task::spawn_blocking(move || worktrees::prepare(&config, session_id, &env))
         .await
         .with_context(|| format!("the preparation of the worktree of S-{session_id} stopped"))??;
+    if let Some(took) = prepared.made_in {
+        super::log::info(&format!("S-{session_id}: worktree made in {:.1} s", took.as_secs_f64()));
+    }
     for text in &prepared.notices {
         poster::post(&shared.client, session_id, &EventBody::WorkerNotice { text: text.clone() }).await?;
     }

@@ -120,6 +120,8 @@ pub struct Prepared {
     pub ports: Vec<(OsString, OsString)>,
     /// What the transcript should say (files copied in, the setup command's outcome).
     pub notices: Vec<String>,
+    /// How long making it took, when it was made now (for the daemon's log).
+    pub made_in: Option<Duration>,
 }
 
 /// Makes session `id`'s worktree ready (blocking): made or found, marked used now, given
@@ -127,8 +129,10 @@ pub struct Prepared {
 /// `env` is the agent's environment without credentials, for the setup command.
 pub fn prepare(config: &WorkerConfig, session_id: i64, env: &[(OsString, OsString)]) -> Result<Prepared> {
     let dir = &config.worktrees_dir;
-    let path = worktree::ensure(&config.repo, dir, session_id, &config.base_branch, &GitCli::default())?;
     let l = worktree::layout(dir, session_id);
+    let (existed, started) = (l.marker.exists(), std::time::Instant::now());
+    let path = worktree::ensure(&config.repo, dir, session_id, &config.base_branch, &GitCli::default())?;
+    let made_in = (!existed).then(|| started.elapsed());
     let _ = fs::File::options().append(true).open(&l.marker).and_then(|f| f.set_modified(SystemTime::now()));
     let mut notices = Vec::new();
     let copied = worktree_include::copy(&config.repo, &path);
@@ -150,7 +154,7 @@ pub fn prepare(config: &WorkerConfig, session_id: i64, env: &[(OsString, OsStrin
             }
         }
     }
-    Ok(Prepared { path, ports, notices })
+    Ok(Prepared { path, ports, notices, made_in })
 }
 
 /// The worktree's port slot: the one it holds, else the lowest free one (written down).
