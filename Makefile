@@ -9,7 +9,7 @@ export WRANGLER_SEND_METRICS := false
 EDGE_SOURCES := $(shell find edge/src protocol/src -name '*.rs') edge/Cargo.toml protocol/Cargo.toml Cargo.lock
 WEB_SOURCES := $(shell find web/src web/public -type f ! -name schema.d.ts) web/index.html web/vite.config.mts web/tsconfig.json
 
-.PHONY: dev test setup wasm web bench deploy clean
+.PHONY: dev test setup wasm web bench bench-hub deploy clean
 
 ## Run baton locally on http://127.0.0.1:8787 (BATON_PORT to change) with a ready admin token.
 dev: setup wasm web
@@ -26,6 +26,11 @@ test: setup wasm web
 bench: setup wasm web
 	cargo build --release -p worker-cli -p bench
 	BATON_BIN=$(CURDIR)/target/release/baton target/release/baton-bench --write bench/README.md
+
+## The Hub's memory as one session's log grows to 100,000 events (a few minutes).
+bench-hub: setup wasm
+	cargo build --release -p bench
+	target/release/baton-bench --hub --write bench/README.md
 
 ## Deploy to Cloudflare: BATON_PUBLIC_URL=https://baton.example.org make deploy (see README).
 deploy: setup wasm web

@@ -16,6 +16,7 @@ mod asking;
 mod d1cost;
 mod fanout;
 mod handoff;
+mod hub;
 mod load;
 mod report;
 mod web;
@@ -45,10 +46,21 @@ async fn main() -> Result<()> {
         Settings { load_seconds: 8, concurrency: 16, fanout_sizes: vec![1, 100, 1000], fanout_messages: 100 }
     };
 
-    eprintln!("bench: starting wrangler dev");
     // Without the per-request log line (see `BATON_REQUEST_LOG` in edge/src/platform/bindings.rs),
     // and with a message limit no load here reaches (see edge/src/access/throttle.rs).
-    let server = Server::start_with_vars(&[("BATON_REQUEST_LOG", "off"), ("BATON_MESSAGE_LIMIT", "1000000/10")])?;
+    let vars = [("BATON_REQUEST_LOG", "off"), ("BATON_MESSAGE_LIMIT", "1000000/10")];
+    if args.iter().any(|a| a == "--hub") {
+        // `make bench-hub`: only the Hub's memory as one session's log grows.
+        let text = hub::render(&hub::run(&[1_000, 10_000, 100_000], &vars).await?);
+        println!("{text}");
+        if let Some(path) = &write_to {
+            report::write_into(path, "bench-hub", &text)?;
+        }
+        return Ok(());
+    }
+
+    eprintln!("bench: starting wrangler dev");
+    let server = Server::start_with_vars(&vars)?;
     let token = bootstrap(&server.url).await?;
     let api = Api::new(&server.url, Some(&token));
     let duration = Duration::from_secs(settings.load_seconds);
@@ -137,7 +149,7 @@ async fn main() -> Result<()> {
     });
     println!("{text}");
     if let Some(path) = write_to {
-        report::write_into(&path, &text)?;
+        report::write_into(&path, "bench", &text)?;
         eprintln!("bench: figures written into {path}");
     }
     Ok(())

@@ -24,8 +24,6 @@ pub struct Figures<'a> {
     pub settings: &'a Settings,
 }
 
-const BEGIN: &str = "<!-- bench:begin -->";
-const END: &str = "<!-- bench:end -->";
 
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -173,12 +171,14 @@ pub fn render(f: &Figures) -> String {
     out
 }
 
-/// Replaces the text between the bench markers of `path` with `text`.
-pub fn write_into(path: &str, text: &str) -> Result<()> {
+/// Replaces the text between `path`'s markers `<!-- {section}:begin -->` and
+/// `<!-- {section}:end -->` with `text`.
+pub fn write_into(path: &str, section: &str, text: &str) -> Result<()> {
+    let (begin_mark, end_mark) = (format!("<!-- {section}:begin -->"), format!("<!-- {section}:end -->"));
     let old = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
-    let (Some(begin), Some(end)) = (old.find(BEGIN), old.find(END)) else {
-        anyhow::bail!("{path} has no {BEGIN} ... {END} section to fill");
+    let (Some(begin), Some(end)) = (old.find(&begin_mark), old.find(&end_mark)) else {
+        anyhow::bail!("{path} has no {begin_mark} ... {end_mark} section to fill");
     };
-    let new = format!("{}{BEGIN}\n{text}{}", &old[..begin], &old[end..]);
+    let new = format!("{}{begin_mark}\n{text}{}", &old[..begin], &old[end..]);
     std::fs::write(path, new).with_context(|| format!("cannot write {path}"))
 }

@@ -73,7 +73,7 @@ pub fn worktree_times(files: usize, runs: usize) -> Result<(f64, f64)> {
     Ok((median(ours), median(theirs)))
 }
 
-fn rss_kb(pid: u32) -> u64 {
+pub fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {

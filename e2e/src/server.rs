@@ -45,6 +45,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The wrangler process's id, which is also its process group's (workerd runs in it).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Starts a server with a fresh temporary state directory.
     pub fn start() -> Result<Server> {
         Server::start_with_vars(&[])
@@ -70,7 +75,8 @@ impl Server {
         Server::launch(state_dir, &[], Some(port))
     }
 
-    fn start_in_with_vars(state_dir: &Path, vars: &[(&str, &str)]) -> Result<Server> {
+    /// Starts a server on an existing state directory with extra Worker variables.
+    pub fn start_in_with_vars(state_dir: &Path, vars: &[(&str, &str)]) -> Result<Server> {
         Server::launch(state_dir, vars, None)
     }
 
