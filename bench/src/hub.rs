@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use e2e::api::{bootstrap, unique, workspace_with_project, Api};
+use e2e::api::{bootstrap, Api};
 use e2e::server::Server;
 use futures_util::{stream, StreamExt};
 use serde_json::json;
@@ -49,20 +49,10 @@ pub fn workerd_rss_kb(group: u32) -> u64 {
 pub async fn run(sizes: &[u64], vars: &[(&str, &str)]) -> Result<Vec<Point>> {
     let dir = tempfile::tempdir()?;
     let mut server = Some(Server::start_in_with_vars(dir.path(), vars)?);
-    let token = bootstrap(&server.as_ref().map_or("", |s| s.url.as_str()).to_owned()).await?;
     let url = |s: &Option<Server>| s.as_ref().map(|s| s.url.clone()).unwrap_or_default();
+    let token = bootstrap(&url(&server)).await?;
     let api = Api::new(&url(&server), Some(&token));
-    let (_, project) = workspace_with_project(&api).await;
-    let registered = api
-        .create(
-            "/api/workers",
-            json!({"project_id": project, "name": unique("hub"), "machine_id": unique("m"), "agent": "scripted", "base_branch": "main"}),
-        )
-        .await;
-    let worker_token = registered["token"].as_str().context("a worker token")?.to_owned();
-    let session =
-        api.create("/api/sessions", json!({"project_id": project, "worker_id": registered["worker"]["id"]})).await;
-    let id = session["id"].as_i64().context("a session id")?;
+    let (worker_token, id) = e2e::api::worker_session(&api).await;
     let posted = api.create(&format!("/api/sessions/{id}/messages"), json!({"text": "Grow the log."})).await;
     let message_seq = posted["seq"].as_u64().context("the message's seq")?;
     let path = format!("/api/sessions/{id}/events");

@@ -24,7 +24,6 @@ pub struct Figures<'a> {
     pub settings: &'a Settings,
 }
 
-
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

@@ -9,7 +9,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use e2e::api::{unique, workspace_with_project, Api};
+use e2e::api::Api;
 
 #[derive(Debug, Deserialize)]
 pub struct WebFigures {
@@ -46,17 +46,8 @@ fn agent_event(message_seq: u64, i: usize) -> Value {
 }
 
 pub async fn run(api: &Api, events: usize) -> Result<WebFigures> {
-    let (_, project) = workspace_with_project(api).await;
-    let registered = api
-        .create(
-            "/api/workers",
-            json!({"project_id": project, "name": unique("web"), "machine_id": unique("m"), "agent": "scripted", "base_branch": "main"}),
-        )
-        .await;
-    let worker = api.with_token(registered["token"].as_str());
-    let session =
-        api.create("/api/sessions", json!({"project_id": project, "worker_id": registered["worker"]["id"]})).await;
-    let id = session["id"].as_i64().context("a session id")?;
+    let (worker_token, id) = e2e::api::worker_session(api).await;
+    let worker = api.with_token(Some(&worker_token));
     let posted = api.create(&format!("/api/sessions/{id}/messages"), json!({"text": "Build the cart."})).await;
     let message_seq = posted["seq"].as_u64().context("the message's seq")?;
     let path = format!("/api/sessions/{id}/events");

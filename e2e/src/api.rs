@@ -142,6 +142,22 @@ pub async fn new_session(admin: &Api) -> (i64, i64) {
     (project_id, session["id"].as_i64().expect("session id"))
 }
 
+/// A fresh project with a registered worker (scripted agent) and a session on it: (worker
+/// token, session id). The worker's daemon need not run: a client with the token writes as it.
+pub async fn worker_session(admin: &Api) -> (String, i64) {
+    let (_, project) = workspace_with_project(admin).await;
+    let registered = admin
+        .create(
+            "/api/workers",
+            json!({"project_id": project, "name": unique("w"), "machine_id": unique("m"), "agent": "scripted", "base_branch": "main"}),
+        )
+        .await;
+    let token = registered["token"].as_str().expect("a worker token").to_owned();
+    let session =
+        admin.create("/api/sessions", json!({"project_id": project, "worker_id": registered["worker"]["id"]})).await;
+    (token, session["id"].as_i64().expect("a session id"))
+}
+
 /// A member user (created by `admin`, password login, then a personal token), as a client.
 pub async fn new_member(admin: &Api, username: &str) -> Api {
     let password = "member password 123";
