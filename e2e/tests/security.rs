@@ -127,7 +127,14 @@ async fn webhook_link_guesses_past_the_threshold_answer_429() {
 /// member, a write link's guest) are not held by it.
 #[tokio::test]
 async fn message_writes_past_a_writers_burst_answer_429_and_store_nothing() {
-    let (admin, member, _, _, project) = member_of_workspace().await;
+    // A server of its own at the default limit (the shared one lets tests post bursts).
+    let server = e2e::server::Server::start_with_vars(&[("BATON_MESSAGE_LIMIT", "60/10")]).unwrap();
+    let token = e2e::api::bootstrap(&server.url).await.unwrap();
+    let admin = Api::new(&server.url, Some(&token));
+    let (ws, project) = workspace_with_project(&admin).await;
+    let name = unique("writer");
+    let member = new_member(&admin, &name).await;
+    admin.create(&format!("/api/workspaces/{ws}/members"), json!({"username": name})).await;
     let session = member.create("/api/sessions", json!({"project_id": project})).await["id"].as_i64().unwrap();
     let path = format!("/api/sessions/{session}/messages");
     // The bucket refills while the messages go (six a second), so count until it refuses.
