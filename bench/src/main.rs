@@ -72,6 +72,25 @@ async fn main() -> Result<()> {
         load::throughput(&api, settings.concurrency, duration, |api| api.request(reqwest::Method::GET, "/api/health"))
             .await;
 
+    if args.iter().any(|a| a == "--handoff") {
+        // A quick look while working on the baton path: nothing else is measured or written.
+        let h = handoff::run(&api, 200, 32, duration).await?;
+        let ws = api.create("/api/workspaces", serde_json::json!({"name": e2e::api::unique("d1")})).await;
+        let path = format!("/api/workspaces/{}", ws["id"]);
+        let d1 = load::sequential_latency(&api, 300, move |api| api.request(reqwest::Method::GET, &path)).await;
+        println!("floor p50 {:.1} ms; one D1 read (GET /api/workspaces/:id) p50 {:.1} ms", floor_latency.p50, d1.p50);
+        println!(
+            "round trip, 1 agent: p50 {:.1} / p99 {:.1} ms ({:.1}x floor p50)",
+            h.single.p50,
+            h.single.p99,
+            h.single.p50 / floor_latency.p50
+        );
+        println!(
+            "32 agents: {:.0} batons/s, {} errors, round trip p50 {:.1} ms",
+            h.per_second, h.errors, h.concurrent.p50
+        );
+        return Ok(());
+    }
     eprintln!("bench: message POST throughput");
     let (_, session) = new_session(&api).await;
     let path = format!("/api/sessions/{session}/messages");

@@ -20,11 +20,11 @@ use protocol::error::ErrorCode;
 /// Serves one request. Never fails: every error becomes a JSON response. Every response carries
 /// its request id (`X-Request-Id`: Cloudflare's `cf-ray` where there is one, so a person's report
 /// finds the platform's own logs), and every request ends with one structured log line.
-pub async fn handle(req: Request, env: Env) -> Response {
+pub async fn handle(req: Request, env: Env, context: worker::Context) -> Response {
     let id = crate::http::request_log::request_id(req.headers().get("cf-ray").ok().flatten().as_deref());
     let (method, path, started) = (req.inner().method(), req.path(), clock::now_ms());
     let log = env.var(crate::platform::bindings::REQUEST_LOG).map_or(true, |v| v.to_string() != "off");
-    let response = match serve(req, env).await {
+    let response = match serve(req, env, context).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     };
@@ -43,7 +43,7 @@ pub async fn handle(req: Request, env: Env) -> Response {
     }
 }
 
-async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
+async fn serve(mut req: Request, env: Env, context: worker::Context) -> ApiResult<Response> {
     let url = req.url()?;
     let query = Query::from_url(&url);
     // The method as sent: `worker::Method` reads one it does not know (QUERY, ...) as GET.
@@ -79,7 +79,7 @@ async fn serve(mut req: Request, env: Env) -> ApiResult<Response> {
         Route::OpenApi => return Ok(openapi::response()),
         _ => {}
     }
-    let ctx = Ctx::new(env, clock::now_ms())?;
+    let ctx = Ctx::new(env, context, clock::now_ms())?;
     let response = match guard(&ctx, &req, matched.route) {
         Err(err) => Err(err),
         Ok(()) => route(&ctx, &matched, &mut req, &query).await,

@@ -47,8 +47,8 @@ pub use hub::Hub;
 use worker::{event, Context, Env, Request, Response};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(app::handle(req, env).await)
+async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Response> {
+    Ok(app::handle(req, env, context).await)
 }
 
 /// The layers hold: nothing below the features imports one.

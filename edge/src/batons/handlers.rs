@@ -13,7 +13,7 @@ use worker::{Request, Response};
 use super::recent;
 use super::record::{self, Row};
 use super::rules::{self, Move, Outcome, Refusal};
-use super::target::{self, Destination};
+use super::target;
 use super::{webhook, DEFAULT_LEASE_SECONDS, DEFAULT_TTL_SECONDS, MAX_LEASE_SECONDS, MAX_TTL_SECONDS};
 use crate::access::auth::Principal;
 use crate::crypto::secrets::{self, TokenKind};
@@ -79,8 +79,14 @@ pub async fn pass(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<Re
             find_by_key(ctx, &passer, key).await?.ok_or_else(|| ApiError::internal("idempotent pass vanished"))?;
         return replay_pass(&first, &request_hash, &origin);
     };
-    offer(ctx, &dest, &id).await;
-    announce(ctx, dest.concerns, dest.workspace_id, Action::Created, seq, &id).await;
+    // Told after the answer: a lost nudge is repeated by the workers' sweep, a lost change
+    // signal by the watchers' next read. The pass itself is durable already.
+    let (worker_id, project_id, concerns, workspace_id, baton_id) =
+        (dest.worker_id, dest.project_id, dest.concerns, dest.workspace_id, id.clone());
+    ctx.after_response(move |ctx| async move {
+        offer(&ctx, worker_id, project_id, &baton_id).await;
+        announce(&ctx, concerns, workspace_id, Action::Created, seq, &baton_id).await;
+    });
     let passed = Passed {
         pickup_url: record::pickup_url(&origin, &id),
         baton_id: id,
@@ -146,12 +152,12 @@ fn new_baton_id() -> ApiResult<String> {
 }
 
 /// Nudges the workers that may catch the baton; a lost nudge is healed by their sweep.
-async fn offer(ctx: &Ctx, dest: &Destination, baton_id: &str) {
+async fn offer(ctx: &Ctx, worker_id: Option<i64>, project_id: Option<i64>, baton_id: &str) {
     #[derive(Deserialize)]
     struct Id {
         id: i64,
     }
-    let workers: Vec<i64> = match (dest.worker_id, dest.project_id) {
+    let workers: Vec<i64> = match (worker_id, project_id) {
         (Some(w), _) => vec![w],
         (None, Some(p)) => {
             match ctx.db.all::<Id>("SELECT id FROM workers WHERE project_id = ?1", &[db::int(p)]).await {
@@ -252,7 +258,11 @@ async fn make_move(
             Outcome::Apply(change) => {
                 if let Some(after) = write(ctx, &row, &change, &extras).await? {
                     recent::remember(who, &after, ctx.now, ticket);
-                    announce(ctx, after.project_id, after.workspace_id, Action::Updated, after.seq, &after.id).await;
+                    let (project, workspace, seq, baton_id) =
+                        (after.project_id, after.workspace_id, after.seq, after.id.clone());
+                    ctx.after_response(move |ctx| async move {
+                        announce(&ctx, project, workspace, Action::Updated, seq, &baton_id).await;
+                    });
                     if change.finished {
                         finished(ctx, &after, origin).await;
                     }

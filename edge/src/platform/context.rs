@@ -1,6 +1,10 @@
-//! What every handler gets: the environment, the database and the time of the request.
+//! What every handler gets: the environment, the database, the time of the request, and a
+//! way to do work after the response ([`Ctx::after_response`]).
 
-use worker::Env;
+use std::future::Future;
+use std::rc::Rc;
+
+use worker::{Context, Env};
 
 use crate::http::error::ApiResult;
 use crate::platform::db::Db;
@@ -8,13 +12,33 @@ use crate::platform::db::Db;
 pub struct Ctx {
     pub env: Env,
     pub db: Db,
+    /// The request's execution context, whose `waitUntil` runs [`Ctx::after_response`] work.
+    context: Rc<Context>,
     /// Unix milliseconds at which the request arrived.
     pub now: i64,
 }
 
 impl Ctx {
-    pub fn new(env: Env, now: i64) -> ApiResult<Self> {
+    pub fn new(env: Env, context: Context, now: i64) -> ApiResult<Self> {
         let db = Db::open(&env)?;
-        Ok(Ctx { env, db, now })
+        Ok(Ctx { env, db, context: Rc::new(context), now })
+    }
+
+    /// Runs `work` after the response has gone, with a context of its own (its own D1 handle):
+    /// for what the caller need not wait for and a loss of which heals itself (change signals
+    /// that make watchers read again, nudges that workers' sweeps repeat). Never for anything
+    /// that must be durable before the answer: that is awaited in the handler.
+    pub fn after_response<F, Fut>(&self, work: F)
+    where
+        F: FnOnce(Ctx) -> Fut + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        match Db::open(&self.env) {
+            Ok(db) => {
+                let ctx = Ctx { env: self.env.clone(), db, context: Rc::clone(&self.context), now: self.now };
+                self.context.wait_until(async move { work(ctx).await });
+            }
+            Err(err) => worker::console_error!("work after the response was not started: {}", err.message),
+        }
     }
 }
