@@ -72,6 +72,18 @@ async fn main() -> Result<()> {
         load::throughput(&api, settings.concurrency, duration, |api| api.request(reqwest::Method::GET, "/api/health"))
             .await;
 
+    if args.iter().any(|a| a == "--fanout") {
+        // A quick look while working on fan-out: nothing else is measured or written.
+        println!("floor p50 {:.1} ms", floor_latency.p50);
+        for subscribers in [100, 1000] {
+            let f = fanout::run(&api, subscribers, 100).await?;
+            println!(
+                "{subscribers} subscribers: p50 {:.1} / p99 {:.1} ms, {}/{} delivered",
+                f.latency.p50, f.latency.p99, f.delivered, f.expected
+            );
+        }
+        return Ok(());
+    }
     if args.iter().any(|a| a == "--handoff") {
         // A quick look while working on the baton path: nothing else is measured or written.
         let h = handoff::run(&api, 200, 32, duration).await?;

@@ -11,19 +11,21 @@
 //!
 //! Replay and subscription happen in one synchronous step (the SQL API is synchronous and
 //! nothing awaits in between), so no event can fall into the seam between them.
-//! Fan-out writes each frame once into a shared buffer and hands that buffer to every
-//! subscriber's stream writer; a subscriber whose stream errored (the client left) or whose
-//! backlog passed [`MAX_BACKLOG_FRAMES`] is dropped at the next write.
+//! Fan-out writes each frame once into a shared buffer and enqueues that buffer on every
+//! subscriber's stream (a `ReadableStream` whose controller the Hub holds: an enqueue is one
+//! synchronous call, where a `TransformStream` writer's write made two promises per subscriber
+//! per frame); a subscriber whose reader cancelled (the client left) or whose backlog passed
+//! [`MAX_BACKLOG_FRAMES`] is dropped at the next write.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
 use js_sys::Uint8Array;
 use serde::Deserialize;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsValue;
-use web_sys::{TransformStream, WritableStreamDefaultWriter};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{ReadableStream, ReadableStreamDefaultController, UnderlyingSource};
 use worker::{durable_object, DurableObject, Env, Headers, Request, Response, SqlStorage, State};
 
 use super::client::Presence;
@@ -47,7 +49,7 @@ struct Live {
     /// The stream was wiped (its owner deleted): it answers 404 from now on, for good.
     gone: bool,
     last_seq: Option<u64>,
-    subscribers: Vec<WritableStreamDefaultWriter>,
+    subscribers: Vec<Subscriber>,
     keepalive_running: bool,
     /// The shortest keepalive interval a subscriber asked for (see `replay::keepalive_secs`).
     keepalive_secs: u64,
@@ -58,8 +60,6 @@ struct Live {
     /// the presence, which then costs no SQL read (about 5% of message POST throughput at 32
     /// clients in the bench).
     open_turn: Option<Option<u64>>,
-    /// Swallows the rejections of writes to streams whose reader has gone.
-    ignore_rejection: Closure<dyn FnMut(JsValue)>,
 }
 
 impl DurableObject for Hub {
@@ -87,7 +87,6 @@ impl DurableObject for Hub {
                 keepalive_secs: KEEPALIVE_SECS,
                 last_touch_ms: None,
                 open_turn: None,
-                ignore_rejection: Closure::new(|_| {}),
             })),
         }
     }
@@ -228,8 +227,8 @@ impl Hub {
         {
             let mut guard = self.live.borrow_mut();
             let live = &mut *guard;
-            for writer in live.subscribers.drain(..) {
-                let _ = writer.close().catch(&live.ignore_rejection);
+            for subscriber in live.subscribers.drain(..) {
+                subscriber.close();
             }
             live.schema_ready = false;
             live.last_seq = None;
@@ -412,15 +411,13 @@ impl Hub {
             replay.push_str(&sse::frame(row.seq as u64, &row.r#type, &row.data));
         }
 
-        let pipe = TransformStream::new().map_err(js_error)?;
-        let writer = pipe.writable().get_writer().map_err(js_error)?;
+        let (subscriber, stream) = Subscriber::open(replay.as_bytes())?;
         let mut live = self.live.borrow_mut();
-        let _ = writer.write_with_chunk(&Uint8Array::from(replay.as_bytes())).catch(&live.ignore_rejection);
         if more_than_one_replay {
             // The reader resumes from the last id it got; see MAX_REPLAY.
-            let _ = writer.close().catch(&live.ignore_rejection);
+            subscriber.close();
         } else {
-            live.subscribers.push(writer);
+            live.subscribers.push(subscriber);
             if !live.keepalive_running {
                 live.keepalive_running = true;
                 wasm_bindgen_futures::spawn_local(keepalive(Rc::clone(&self.live)));
@@ -432,36 +429,70 @@ impl Hub {
         headers.set("content-type", "text/event-stream; charset=utf-8")?;
         headers.set("cache-control", "no-cache, no-store")?;
         headers.set("x-accel-buffering", "no")?;
-        Ok(Response::builder().with_headers(headers).stream(pipe.readable()))
+        Ok(Response::builder().with_headers(headers).stream(stream))
     }
 }
 
 impl Live {
     fn broadcast(&mut self, chunk: &Uint8Array) {
-        let ignore = &self.ignore_rejection;
-        self.subscribers.retain(|writer| offer(writer, chunk, ignore));
+        self.subscribers.retain(|subscriber| subscriber.offer(chunk));
     }
 
     /// Drops subscribers whose reader has gone, without writing to the others.
     fn prune(&mut self) {
-        self.subscribers.retain(|writer| matches!(writer.desired_size(), Ok(Some(room)) if room > -MAX_BACKLOG_FRAMES));
+        self.subscribers.retain(Subscriber::keeps_up);
     }
 }
 
 /// The append answer's header carrying the stream's presence (the `/presence` JSON).
 pub const PRESENCE_HEADER: &str = "x-hub-presence";
 
-/// Hands a frame to one subscriber; false when the subscriber must be dropped.
-fn offer(writer: &WritableStreamDefaultWriter, chunk: &Uint8Array, ignore: &Closure<dyn FnMut(JsValue)>) -> bool {
-    match writer.desired_size() {
-        Ok(Some(room)) if room > -MAX_BACKLOG_FRAMES => {
-            let _ = writer.write_with_chunk(chunk).catch(ignore);
-            true
+/// One live reader: the controller of the stream its response reads, and whether it left.
+struct Subscriber {
+    controller: ReadableStreamDefaultController,
+    left: Rc<Cell<bool>>,
+    /// The stream's `cancel` callback, alive as long as the stream may call it.
+    _on_cancel: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Subscriber {
+    /// A stream whose first chunk is `first`, and the subscriber that feeds it.
+    fn open(first: &[u8]) -> ApiResult<(Subscriber, ReadableStream)> {
+        let captured: Rc<RefCell<Option<ReadableStreamDefaultController>>> = Rc::default();
+        let slot = Rc::clone(&captured);
+        // `start` runs within the constructor, so the controller is there right after it.
+        let start = Closure::once(move |controller: ReadableStreamDefaultController| {
+            *slot.borrow_mut() = Some(controller);
+        });
+        let left = Rc::new(Cell::new(false));
+        let flag = Rc::clone(&left);
+        let on_cancel: Closure<dyn FnMut(JsValue)> = Closure::new(move |_reason: JsValue| flag.set(true));
+        let source = UnderlyingSource::new();
+        source.set_start(start.as_ref().unchecked_ref());
+        source.set_cancel(on_cancel.as_ref().unchecked_ref());
+        let stream = ReadableStream::new_with_underlying_source(&source).map_err(js_error)?;
+        let controller = captured.borrow_mut().take().ok_or_else(|| ApiError::internal("the stream did not start"))?;
+        controller.enqueue_with_chunk(&Uint8Array::from(first)).map_err(js_error)?;
+        Ok((Subscriber { controller, left, _on_cancel: on_cancel }, stream))
+    }
+
+    /// Whether it is still there and not too far behind.
+    fn keeps_up(&self) -> bool {
+        !self.left.get() && matches!(self.controller.desired_size(), Some(room) if room > -MAX_BACKLOG_FRAMES)
+    }
+
+    /// Hands a frame over; false when the subscriber must be dropped (ended, so that a reader
+    /// that fell behind resumes from its last id).
+    fn offer(&self, chunk: &Uint8Array) -> bool {
+        if self.keeps_up() && self.controller.enqueue_with_chunk(chunk).is_ok() {
+            return true;
         }
-        _ => {
-            let _ = writer.abort().catch(ignore);
-            false
-        }
+        self.close();
+        false
+    }
+
+    fn close(&self) {
+        let _ = self.controller.close();
     }
 }
 
