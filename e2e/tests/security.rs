@@ -83,6 +83,22 @@ async fn login_failures_past_the_threshold_answer_429_even_for_the_right_passwor
     assert_eq!(login(&admin, &other, PASSWORD).await.status(), 200);
 }
 
+/// Issue 15: logins slow down after two failures (250 ms more each), before the lock stops them,
+/// and the right password waits as long as a wrong one.
+#[tokio::test]
+async fn login_failures_slow_the_next_attempts_even_for_the_right_password() {
+    let admin = Api::admin();
+    let name = unique("slowed");
+    admin.create("/api/users", json!({"username": name, "password": PASSWORD})).await;
+    for _ in 0..4 {
+        assert_eq!(login(&admin, &name, "wrong password!!").await.status(), 401);
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(login(&admin, &name, PASSWORD).await.status(), 200);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(500), "four failures cost the next login 500 ms: it took {took:?}");
+}
+
 #[tokio::test]
 async fn bootstrap_secret_guesses_past_the_threshold_answer_429() {
     let admin = Api::admin();

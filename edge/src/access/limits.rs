@@ -101,8 +101,16 @@ struct Row {
     failures: u32,
 }
 
-/// Answers 429 when any of `limits` is exhausted.
-pub async fn check(ctx: &Ctx, limits: &[Limit], what: &str) -> ApiResult<()> {
+/// How long a login waits, given the most failures any of its keys has in its window: none
+/// for the first two (a typo), then 250 ms more for each, up to 2 s, so that guessing slows
+/// down well before the lock (`LOGIN_USER`'s threshold) stops it.
+pub fn slow_down_ms(failures: u32) -> u64 {
+    (u64::from(failures.saturating_sub(2)) * 250).min(2_000)
+}
+
+/// Answers 429 when any of `limits` is exhausted; otherwise the most failures any of them has
+/// in its current window.
+pub async fn check(ctx: &Ctx, limits: &[Limit], what: &str) -> ApiResult<u32> {
     let placeholders: Vec<String> = (1..=limits.len()).map(|i| format!("?{i}")).collect();
     let args: Vec<_> = limits.iter().map(|l| db::text(&l.key)).collect();
     let rows: Vec<Row> = ctx
@@ -122,10 +130,15 @@ pub async fn check(ctx: &Ctx, limits: &[Limit], what: &str) -> ApiResult<()> {
             retry_after(limit.policy, stored, ctx.now)
         })
         .max();
-    match wait {
-        Some(seconds) => Err(ApiError::rate_limited(seconds, format!("too many failed {what}"))),
-        None => Ok(()),
+    if let Some(seconds) = wait {
+        return Err(ApiError::rate_limited(seconds, format!("too many failed {what}")));
     }
+    let current = |limit: &Limit| {
+        rows.iter()
+            .find(|r| r.key == limit.key && ctx.now < r.window_start.saturating_add(limit.policy.window_ms))
+            .map_or(0, |r| r.failures)
+    };
+    Ok(limits.iter().map(current).max().unwrap_or(0))
 }
 
 /// Counts one failure against each of `limits`: a window that has ended starts over.
@@ -163,6 +176,13 @@ mod tests {
         assert_eq!(retry_after(P, Some((1_000, 3)), 1_500), Some(10), "9.5 s rounds up to 10");
         assert_eq!(retry_after(P, Some((1_000, 9)), 10_999), Some(1));
         assert_eq!(retry_after(P, Some((1_000, 9)), 11_000), None, "the window ended");
+    }
+
+    #[test]
+    fn logins_slow_down_after_two_failures_up_to_two_seconds() {
+        assert_eq!([0, 1, 2].map(slow_down_ms), [0, 0, 0], "a typo or two costs nothing");
+        assert_eq!([3, 4, 9].map(slow_down_ms), [250, 500, 1_750]);
+        assert_eq!([10, 50, u32::MAX].map(slow_down_ms), [2_000, 2_000, 2_000]);
     }
 
     #[test]

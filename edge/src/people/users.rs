@@ -96,7 +96,12 @@ pub async fn login(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
     let input: LoginRequest = body::read_json(req).await?;
     let user_limit = Limit::login_user(&input.username);
     let limits = [user_limit.clone(), Limit::login_client(&limits::client(req))];
-    limits::check(ctx, &limits, "logins").await?;
+    let failures = limits::check(ctx, &limits, "logins").await?;
+    // Slowed before the password is checked: the right one waits as long as a wrong one.
+    let wait = limits::slow_down_ms(failures);
+    if wait > 0 {
+        worker::Delay::from(std::time::Duration::from_millis(wait)).await;
+    }
     #[derive(Deserialize)]
     struct Row {
         #[serde(flatten)]
