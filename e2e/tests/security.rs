@@ -63,14 +63,20 @@ fn cookie_of(response: &reqwest::Response) -> String {
 
 // Finding 3: no rate limit on login or bootstrap.
 
-#[tokio::test]
-async fn login_failures_past_the_threshold_answer_429_even_for_the_right_password() {
+/// A fresh user whose password was guessed wrong `failures` times: (admin, its name).
+async fn guessed(failures: usize) -> (Api, String) {
     let admin = Api::admin();
     let name = unique("guessed");
     admin.create("/api/users", json!({"username": name, "password": PASSWORD})).await;
-    for _ in 0..10 {
+    for _ in 0..failures {
         assert_eq!(login(&admin, &name, "wrong password!!").await.status(), 401);
     }
+    (admin, name)
+}
+
+#[tokio::test]
+async fn login_failures_past_the_threshold_answer_429_even_for_the_right_password() {
+    let (admin, name) = guessed(10).await;
     let locked = login(&admin, &name, PASSWORD).await;
     assert_eq!(locked.status(), 429, "the 11th attempt waits, right password or not");
     let retry: u64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
@@ -87,12 +93,7 @@ async fn login_failures_past_the_threshold_answer_429_even_for_the_right_passwor
 /// and the right password waits as long as a wrong one.
 #[tokio::test]
 async fn login_failures_slow_the_next_attempts_even_for_the_right_password() {
-    let admin = Api::admin();
-    let name = unique("slowed");
-    admin.create("/api/users", json!({"username": name, "password": PASSWORD})).await;
-    for _ in 0..4 {
-        assert_eq!(login(&admin, &name, "wrong password!!").await.status(), 401);
-    }
+    let (admin, name) = guessed(4).await;
     let started = std::time::Instant::now();
     assert_eq!(login(&admin, &name, PASSWORD).await.status(), 200);
     let took = started.elapsed();
