@@ -103,6 +103,8 @@ impl Server {
             .args(["--var", &format!("BATON_TURN_TTL_MS:{TURN_TTL_MS}")])
             // The origin every URL the server hands out is built on (never the request's Host).
             .args(["--var", &format!("BATON_PUBLIC_URL:http://127.0.0.1:{port}")])
+            // Tests may inject faults (edge/src/platform/db.rs).
+            .args(["--var", "BATON_TEST_FAULTS:1"])
             // Webhooks reach the tests' local receivers, and retry fast.
             .args(["--var", "BATON_ALLOW_PRIVATE_WEBHOOKS:1", "--var", "BATON_WEBHOOK_RETRY_MS:200"])
             // Tests post bursts of messages as one person; the limit has its own test, on a

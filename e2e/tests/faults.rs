@@ -1,8 +1,10 @@
 //! The fault matrix: faults injected at random points or at the worst moment, each test
 //! asserting that nothing is lost and nothing happens twice.
 //!
-//! Here: SSE readers cut at random points of a burst, and a webhook delivery whose retry is
-//! pending when the server stops. Elsewhere, by the suite of the part they hit:
+//! Here: SSE readers cut at random points of a burst, a webhook delivery whose retry is
+//! pending when the server stops, and a D1 batch that fails halfway (injected: the tests'
+//! servers honour `x-baton-test-fault`, see `edge/src/platform/db.rs`). Elsewhere, by the
+//! suite of the part they hit:
 //! - a worker `kill -9` mid-turn and mid-catch: `daemon.rs`
 //!   (`a_killed_daemon_leaves_no_turn_open_and_the_next_message_runs_after_a_restart`,
 //!   `a_baton_held_by_a_killed_daemon_is_finished_after_its_restart_never_left_hanging`);
@@ -16,7 +18,7 @@
 
 use std::time::Duration;
 
-use e2e::api::{bootstrap, workspace_with_project, Api};
+use e2e::api::{bootstrap, unique, workspace_with_project, Api};
 use e2e::proxy::Proxy;
 use e2e::receiver::Receiver;
 use e2e::server::Server;
@@ -128,4 +130,37 @@ async fn a_webhook_retry_pending_when_the_server_stops_is_delivered_after_it_sta
     assert_eq!(receiver.count(), 3, "nothing after the 2xx");
     let api = Api::new(&server.url, Some(&token));
     assert_eq!(api.fetch(&format!("/api/status/{id}")).await["status"], "done");
+}
+
+/// A worker's catch writes the lease and opens its session in one D1 batch; the batch fails
+/// halfway (after the lease's statement, before the session's): the caller gets the JSON error,
+/// nothing of the batch remains (the baton is still pending, no session exists), and the same
+/// catch without the fault then succeeds once.
+#[tokio::test]
+async fn a_d1_batch_failing_halfway_leaves_nothing_half_written() {
+    let admin = Api::admin();
+    let (_, project) = workspace_with_project(&admin).await;
+    let body = json!({"project_id": project, "name": unique("w"), "machine_id": unique("m"), "agent": "scripted", "base_branch": "main"});
+    let worker = admin.with_token(admin.create("/api/workers", body).await["token"].as_str());
+    let (status, passed) = admin.post("/api/pass", json!({"task": "atomically", "to": {"project": project}})).await;
+    assert_eq!(status, 201, "{passed}");
+    let id = passed["baton_id"].as_str().unwrap().to_owned();
+
+    let faulty =
+        worker.request(reqwest::Method::GET, &format!("/api/catch/{id}")).header("x-baton-test-fault", "d1-batch");
+    let response = faulty.send().await.unwrap();
+    assert_eq!(response.status(), 500);
+    assert!(response.headers().contains_key("x-request-id"));
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "internal", "{error}");
+    let status = admin.fetch(&format!("/api/status/{id}")).await;
+    assert_eq!((status["status"].as_str(), status["session_id"].as_i64()), (Some("pending"), None), "{status}");
+    let sessions = admin.fetch(&format!("/api/projects/{project}/sessions")).await;
+    assert_eq!(sessions["items"].as_array().unwrap().len(), 0, "no session without its lease: {sessions}");
+
+    let (status, caught) = worker.get(&format!("/api/catch/{id}")).await;
+    assert_eq!(status, 200, "{caught}");
+    let sessions = admin.fetch(&format!("/api/projects/{project}/sessions")).await;
+    assert_eq!(sessions["items"].as_array().unwrap().len(), 1, "{sessions}");
+    assert_eq!(admin.fetch(&format!("/api/status/{id}")).await["status"], "caught");
 }

@@ -13,7 +13,7 @@ use crate::platform::context::Ctx;
 use crate::{
     access::origin, batons, github, http::body, http::respond, notifications, openapi, people::projects,
     people::tokens, people::users, people::workspaces, planning::comments, planning::items, planning::requirements,
-    planning::tasks, platform::clock, sessions, workers,
+    planning::tasks, platform::clock, platform::db, sessions, workers,
 };
 use protocol::error::ErrorCode;
 
@@ -80,6 +80,11 @@ async fn serve(mut req: Request, env: Env, context: worker::Context) -> ApiResul
         _ => {}
     }
     let ctx = Ctx::new(env, context, clock::now_ms())?;
+    if ctx.env.var(crate::platform::bindings::TEST_FAULTS).is_ok_and(|v| v.to_string() == "1")
+        && req.headers().get(db::FAULT_HEADER).ok().flatten().as_deref() == Some(db::FAULT_D1_BATCH)
+    {
+        ctx.db.fail_batches();
+    }
     let response = match guard(&ctx, &req, matched.route) {
         Err(err) => Err(err),
         Ok(()) => route(&ctx, &matched, &mut req, &query).await,

@@ -20,6 +20,9 @@ pub const ALLOW_PRIVATE_WEBHOOKS: &str = "BATON_ALLOW_PRIVATE_WEBHOOKS";
 /// under `wrangler dev` every `console.log` crosses into wrangler's own process and halves the
 /// throughput of a trivial route, a cost a deployed Worker does not pay.
 pub const REQUEST_LOG: &str = "BATON_REQUEST_LOG";
+/// `1` lets a request ask for injected faults (`x-baton-test-fault`, see `platform::db`):
+/// the tests' servers only, never a deployment.
+pub const TEST_FAULTS: &str = "BATON_TEST_FAULTS";
 /// First retry delay of a failed webhook delivery in milliseconds (doubling after each).
 pub const WEBHOOK_RETRY_MS: &str = "BATON_WEBHOOK_RETRY_MS";
 /// The origin people and agents reach this deployment at (`https://baton.example.org`): every

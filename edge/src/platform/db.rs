@@ -17,7 +17,14 @@ pub struct Db {
     inner: D1Database,
     rows_read: Cell<usize>,
     rows_written: Cell<usize>,
+    /// Fail every batch halfway (a test's injected fault, see [`Db::fail_batches`]).
+    failing: Cell<bool>,
 }
+
+/// The header a test sends, where `BATON_TEST_FAULTS=1`, to make this request's D1 batches
+/// fail halfway.
+pub const FAULT_HEADER: &str = "x-baton-test-fault";
+pub const FAULT_D1_BATCH: &str = "d1-batch";
 
 /// An integer argument. Row ids and Unix milliseconds stay far below 2^53.
 pub fn int(value: i64) -> JsValue {
@@ -38,7 +45,18 @@ pub fn opt_int(value: Option<i64>) -> JsValue {
 
 impl Db {
     pub fn open(env: &Env) -> ApiResult<Db> {
-        Ok(Db { inner: env.d1(bindings::DB)?, rows_read: Cell::new(0), rows_written: Cell::new(0) })
+        Ok(Db {
+            inner: env.d1(bindings::DB)?,
+            rows_read: Cell::new(0),
+            rows_written: Cell::new(0),
+            failing: Cell::new(false),
+        })
+    }
+
+    /// From now on each batch of this handle fails halfway: a statement that cannot run goes in
+    /// the middle, so the statements before it ran and must be rolled back by D1's transaction.
+    pub fn fail_batches(&self) {
+        self.failing.set(true);
     }
 
     /// (rows read, rows written) so far in this request.
@@ -98,7 +116,11 @@ impl Db {
     }
 
     /// Runs statements atomically, in order; answers each one's result.
-    pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
+    pub async fn batch(&self, mut statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
+        if self.failing.get() {
+            let fault = self.inner.prepare("INSERT INTO baton_injected_fault VALUES (1)");
+            statements.insert(statements.len() / 2 + statements.len() % 2, fault);
+        }
         let results = self.inner.batch(statements).await?;
         for result in &results {
             self.meter(result)?;
