@@ -24,6 +24,19 @@ fn the_production_bundle_deploys_within_its_size_budget() {
     assert!(gzip > 100.0 && gzip <= budget, "{stdout}");
 }
 
+/// The variables that exist for tests and the bench (injected faults, a raised message limit, the
+/// request log off) are never part of what is deployed: not in the production configuration,
+/// not set by the deploy script.
+#[test]
+fn test_only_variables_never_reach_a_deployment() {
+    for file in ["wrangler.toml", "scripts/deploy"] {
+        let text = std::fs::read_to_string(repo_root().join(file)).unwrap();
+        for name in ["BATON_TEST_FAULTS", "BATON_MESSAGE_LIMIT", "BATON_REQUEST_LOG", "BATON_ALLOW_PRIVATE_WEBHOOKS"] {
+            assert!(!text.contains(name), "{file} names {name}");
+        }
+    }
+}
+
 /// A stand-in for wrangler that keeps an account's state in `dir` and logs each call's argv.
 fn fake_wrangler(dir: &Path) -> std::path::PathBuf {
     let script = dir.join("wrangler");
