@@ -1,5 +1,5 @@
 // Small shared pieces of UI: links that stay in the app, confirmation and prompt dialogs,
-// status chips, relative times and money.
+// status chips, relative times, sizes and money.
 import type { ComponentChildren } from "preact";
 import { createContext } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -96,6 +96,13 @@ export function ago(iso: string | null | undefined): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
   if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
   return new Date(iso).toLocaleDateString();
+}
+
+/** `3 worktrees (412.5 MiB)`: what a worker's session worktrees hold on its disk. */
+export function worktreesText(count: number, bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  const size = mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${mib.toFixed(1)} MiB`;
+  return `${count} worktree${count === 1 ? "" : "s"} (${size})`;
 }
 
 export function money(usd: number | null | undefined): string {

@@ -6,7 +6,7 @@ import { all, del, describe, get, patch, post } from "../api/client";
 import { NEWEST } from "../api/stream";
 import type { EventPage, Session, Task, Worker } from "../api/types";
 import { navigate } from "../router";
-import { ago, ChangesContext, Chip, Confirm, ErrorLine, Link, money } from "../ui/kit";
+import { ago, ChangesContext, Chip, Confirm, ErrorLine, Link, money, worktreesText } from "../ui/kit";
 import { useAction, useLoad } from "../ui/hooks";
 
 /** A session with what its list row shows: its state and when it was last active. */
@@ -99,6 +99,7 @@ export function WorkersView(props: { project: number }) {
               <span class={w.online ? "online" : "offline"}>{w.online ? "online" : "offline"}</span>
               <span class="muted">
                 {w.agent} on {w.hostname} · seen {ago(w.last_seen_at)}
+                {w.worktrees ? ` · ${worktreesText(w.worktrees.count, w.worktrees.bytes)}` : ""}
               </span>
             </div>
             {sessionList(rows.filter((r) => r.session.worker_id === w.id))}

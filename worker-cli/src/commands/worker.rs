@@ -395,7 +395,7 @@ async fn ls(env: &Env, project: Option<&str>) -> Result<()> {
         env.client.get("list workers", &format!("/api/workers?project_id={}&limit=200", p.id)).await?;
     confirm_online(env, &mut page.items).await?;
     let now = now_ms();
-    env.print_table(&page.items, &["WORKER", "NAME", "AGENT", "BASE", "STATE", "LAST SEEN"], |w| {
+    env.print_table(&page.items, &["WORKER", "NAME", "AGENT", "BASE", "STATE", "LAST SEEN", "WORKTREES"], |w| {
         vec![
             w.handle.clone(),
             w.name.clone(),
@@ -403,6 +403,7 @@ async fn ls(env: &Env, project: Option<&str>) -> Result<()> {
             w.base_branch.clone(),
             if w.online { "online".into() } else { "offline".into() },
             last_seen(w.last_seen_at.as_deref(), now),
+            w.worktrees.map_or_else(|| "-".to_owned(), |u| worktrees_text(u.count, u.bytes)),
         ]
     })
 }
@@ -583,6 +584,13 @@ async fn rotate(env: &Env, worker: &str, config: Option<&PathBuf>) -> Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worktree_disk_use_reads_in_mib_then_gib() {
+        assert_eq!(worktrees_text(1, 0), "1 worktree (0.0 MiB)");
+        assert_eq!(worktrees_text(3, 432_537_600), "3 worktrees (412.5 MiB)");
+        assert_eq!(worktrees_text(20, 5 * 1024 * 1024 * 1024 + 512 * 1024 * 1024), "20 worktrees (5.5 GiB)");
+    }
 
     #[test]
     fn every_workers_row_names_its_project_and_json_keeps_the_worker_fields() {
