@@ -9,7 +9,7 @@ export WRANGLER_SEND_METRICS := false
 EDGE_SOURCES := $(shell find edge/src protocol/src -name '*.rs') edge/Cargo.toml protocol/Cargo.toml Cargo.lock
 WEB_SOURCES := $(shell find web/src web/public -type f ! -name schema.d.ts) web/index.html web/vite.config.mts web/tsconfig.json
 
-.PHONY: dev test setup wasm web bench bench-hub deploy clean
+.PHONY: dev test setup wasm web bench bench-hub fuzz deploy clean
 
 ## Run baton locally on http://127.0.0.1:8787 (BATON_PORT to change) with a ready admin token.
 dev: setup wasm web
@@ -31,6 +31,11 @@ bench: setup wasm web
 bench-hub: setup wasm
 	cargo build --release -p bench
 	target/release/baton-bench --hub --write bench/README.md
+
+## The long fuzz run: schemathesis against the API's own description for 30 minutes
+## (BATON_FUZZ_SECONDS to change); `make test` runs the same for 60 s.
+fuzz: setup wasm web
+	BATON_FUZZ_SECONDS=$${BATON_FUZZ_SECONDS:-1800} cargo test -p e2e --test fuzz -- --nocapture
 
 ## Deploy to Cloudflare: BATON_PUBLIC_URL=https://baton.example.org make deploy (see README).
 deploy: setup wasm web
