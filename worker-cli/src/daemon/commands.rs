@@ -58,9 +58,11 @@ pub async fn handle(supervisor: &mut Supervisor, catcher: &Catcher, command: &Ev
             supervisor.stop(*session_id).await;
             let (repo, dir, id) =
                 (supervisor.shared.config.repo.clone(), supervisor.shared.config.worktrees_dir.clone(), *session_id);
-            tokio::task::spawn_blocking(move || worktree::remove(&repo, &dir, id))
-                .await
-                .with_context(|| format!("the removal of the worktree of S-{id} stopped"))??;
+            // Held like a turn holds it, so a cleanup sweeping at the same moment leaves it alone.
+            supervisor.shared.worktrees.claim(id).await;
+            let removed = tokio::task::spawn_blocking(move || worktree::remove(&repo, &dir, id)).await;
+            supervisor.shared.worktrees.release(id);
+            removed.with_context(|| format!("the removal of the worktree of S-{id} stopped"))??;
         }
         // Not a command (a newer server's, or an event of another kind): nothing to do.
         _ => {}

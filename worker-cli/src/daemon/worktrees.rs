@@ -157,8 +157,12 @@ pub fn prepare(config: &WorkerConfig, session_id: i64, env: &[(OsString, OsStrin
     Ok(Prepared { path, ports, notices, made_in })
 }
 
+/// Held while a slot is chosen and written: two worktrees made at once must not take the same.
+static CHOOSING: Mutex<()> = Mutex::new(());
+
 /// The worktree's port slot: the one it holds, else the lowest free one (written down).
 fn port_slot(dir: &Path, session_id: i64) -> Result<u32> {
+    let _choosing = CHOOSING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let l = worktree::layout(dir, session_id);
     if let Some(slot) = fs::read_to_string(&l.port).ok().and_then(|t| t.trim().parse().ok()) {
         return Ok(slot);
@@ -333,6 +337,21 @@ mod tests {
         assert_eq!(free_slot(&[]), Some(0));
         assert_eq!(free_slot(&[0, 1, 3]), Some(2));
         assert_eq!(free_slot(&(0..MAX_SLOTS).collect::<Vec<_>>()), None);
+    }
+
+    #[test]
+    fn worktrees_made_at_once_never_share_a_port_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let threads: Vec<_> = (1..=16)
+            .map(|id| {
+                let dir = dir.path().to_owned();
+                std::thread::spawn(move || port_slot(&dir, id).unwrap())
+            })
+            .collect();
+        let mut slots: Vec<u32> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        slots.sort_unstable();
+        assert_eq!(slots, (0..16).collect::<Vec<_>>());
+        assert_eq!(port_slot(dir.path(), 7).unwrap(), port_slot(dir.path(), 7).unwrap(), "a worktree keeps its slot");
     }
 
     #[test]
