@@ -1,5 +1,6 @@
-//! SSE fan-out: N subscribers on one session, messages posted one at a time, latency from
-//! the start of each POST to each subscriber's receipt of that event.
+//! Fan-out: N subscribers on one session, by SSE or by WebSocket (the same URL with
+//! `Upgrade: websocket`), messages posted one at a time, latency from the start of each POST to
+//! each subscriber's receipt of that event.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,8 +14,16 @@ use tokio::sync::Mutex;
 
 use crate::load::{percentiles, Latency};
 
+/// How subscribers follow the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Sse,
+    WebSocket,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Fanout {
+    pub transport: Transport,
     pub subscribers: usize,
     pub messages: usize,
     pub latency: Latency,
@@ -22,43 +31,21 @@ pub struct Fanout {
     pub expected: usize,
 }
 
-pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanout> {
+pub async fn run(api: &Api, transport: Transport, subscribers: usize, messages: usize) -> Result<Fanout> {
     let (_, session) = new_session(api).await;
     let path = format!("/api/sessions/{session}/stream?after=1");
     // Seq 1 is the creation notice; messages get 2..=messages+1.
     let last = messages as u64 + 1;
-    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
     let receipts: Arc<Mutex<Vec<HashMap<u64, Instant>>>> = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
     let mut readers = Vec::new();
     for _ in 0..subscribers {
-        let request = http.get(format!("{}{path}", api.url)).bearer_auth(api.token.clone().unwrap_or_default());
-        let receipts = Arc::clone(&receipts);
-        let ready = ready_tx.clone();
+        let (api, path, receipts, ready) = (api.clone(), path.clone(), Arc::clone(&receipts), ready_tx.clone());
         readers.push(tokio::spawn(async move {
-            let Ok(response) = request.send().await else {
-                return;
+            let seen = match transport {
+                Transport::Sse => read_sse(&api, &path, last, ready).await,
+                Transport::WebSocket => read_websocket(&api, &path, last, ready).await,
             };
-            let mut stream = response.bytes_stream();
-            let mut parser = Parser::new();
-            let mut seen = HashMap::new();
-            let mut announced = false;
-            let deadline = Instant::now() + Duration::from_secs(120);
-            while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline.into(), stream.next()).await {
-                if !announced {
-                    announced = true;
-                    let _ = ready.send(()).await;
-                }
-                let now = Instant::now();
-                for frame in parser.push(&chunk) {
-                    if let Some(seq) = frame.id.and_then(|i| i.parse::<u64>().ok()) {
-                        seen.insert(seq, now);
-                    }
-                }
-                if seen.contains_key(&last) {
-                    break;
-                }
-            }
             receipts.lock().await.push(seen);
         }));
     }
@@ -95,10 +82,69 @@ pub async fn run(api: &Api, subscribers: usize, messages: usize) -> Result<Fanou
         }
     }
     Ok(Fanout {
+        transport,
         subscribers,
         messages,
         delivered: samples.len(),
         expected: subscribers * messages,
         latency: percentiles(samples),
     })
+}
+
+/// Follows `path` by SSE until `last`; says `ready` once connected. When each seq arrived.
+async fn read_sse(api: &Api, path: &str, last: u64, ready: tokio::sync::mpsc::Sender<()>) -> HashMap<u64, Instant> {
+    let mut seen = HashMap::new();
+    let Ok(http) = reqwest::Client::builder().pool_max_idle_per_host(0).build() else { return seen };
+    let request = http.get(format!("{}{path}", api.url)).bearer_auth(api.token.clone().unwrap_or_default());
+    let Ok(response) = request.send().await else { return seen };
+    let mut stream = response.bytes_stream();
+    let mut parser = Parser::new();
+    let mut announced = false;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline.into(), stream.next()).await {
+        if !announced {
+            announced = true;
+            let _ = ready.send(()).await;
+        }
+        let now = Instant::now();
+        for frame in parser.push(&chunk) {
+            if let Some(seq) = frame.id.and_then(|i| i.parse::<u64>().ok()) {
+                seen.insert(seq, now);
+            }
+        }
+        if seen.contains_key(&last) {
+            break;
+        }
+    }
+    seen
+}
+
+/// Follows `path` by WebSocket until `last`; says `ready` once connected.
+async fn read_websocket(
+    api: &Api,
+    path: &str,
+    last: u64,
+    ready: tokio::sync::mpsc::Sender<()>,
+) -> HashMap<u64, Instant> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut seen = HashMap::new();
+    let url = format!("{}{path}", api.url.replace("http://", "ws://"));
+    let Ok(mut request) = url.into_client_request() else { return seen };
+    let bearer = format!("Bearer {}", api.token.clone().unwrap_or_default());
+    let Ok(bearer) = bearer.parse() else { return seen };
+    request.headers_mut().insert("authorization", bearer);
+    let Ok((mut socket, _)) = tokio_tungstenite::connect_async(request).await else { return seen };
+    let _ = ready.send(()).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline.into(), socket.next()).await {
+        let now = Instant::now();
+        let event = message.to_text().ok().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+        if let Some(seq) = event.and_then(|e| e["seq"].as_u64()) {
+            seen.insert(seq, now);
+        }
+        if seen.contains_key(&last) {
+            break;
+        }
+    }
+    seen
 }

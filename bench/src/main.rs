@@ -76,7 +76,9 @@ async fn main() -> Result<()> {
         // A quick look while working on fan-out: nothing else is measured or written.
         println!("floor p50 {:.1} ms", floor_latency.p50);
         for subscribers in [100, 1000] {
-            let f = fanout::run(&api, subscribers, 100).await?;
+            let transport =
+                if args.iter().any(|a| a == "--ws") { fanout::Transport::WebSocket } else { fanout::Transport::Sse };
+            let f = fanout::run(&api, transport, subscribers, 100).await?;
             println!(
                 "{subscribers} subscribers: p50 {:.1} / p99 {:.1} ms, {}/{} delivered",
                 f.latency.p50, f.latency.p99, f.delivered, f.expected
@@ -154,7 +156,11 @@ async fn main() -> Result<()> {
     let mut fanouts = Vec::new();
     for &subscribers in &settings.fanout_sizes {
         eprintln!("bench: fan-out to {subscribers} subscribers");
-        fanouts.push(fanout::run(&api, subscribers, settings.fanout_messages).await?);
+        fanouts.push(fanout::run(&api, fanout::Transport::Sse, subscribers, settings.fanout_messages).await?);
+    }
+    for &subscribers in settings.fanout_sizes.iter().filter(|n| **n > 1) {
+        eprintln!("bench: fan-out to {subscribers} WebSocket subscribers");
+        fanouts.push(fanout::run(&api, fanout::Transport::WebSocket, subscribers, settings.fanout_messages).await?);
     }
     eprintln!("bench: worktree creation and daemon memory");
     let worker = worker::run(&api, if quick { 3 } else { 10 }).await?;

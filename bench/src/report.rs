@@ -106,8 +106,12 @@ pub fn render(f: &Figures) -> String {
         ratio(h.per_second)
     ));
     for fan in &f.fanouts {
+        let transport = match fan.transport {
+            crate::fanout::Transport::Sse => "SSE",
+            crate::fanout::Transport::WebSocket => "WebSocket",
+        };
         out.push_str(&format!(
-            "| SSE fan-out, {} subscriber(s): POST→receipt p50 / p99 ({} messages, {}/{} delivered) | {:.1} / {:.1} ms | {:.1}x floor p50 |\n",
+            "| {transport} fan-out, {} subscriber(s): POST→receipt p50 / p99 ({} messages, {}/{} delivered) | {:.1} / {:.1} ms | {:.1}x floor p50 |\n",
             fan.subscribers,
             fan.messages,
             fan.delivered,

@@ -119,3 +119,50 @@ async fn the_events_page_pages_through_the_log() {
     let (status, body) = admin.get(&format!("/api/sessions/{session}/events?limit=5000")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")));
 }
+
+/// Issue 15: the stream also speaks WebSocket (`Upgrade: websocket` on the same URL, resuming
+/// after `?after=`): the missed events, then live ones, each an event's JSON, in order; an
+/// outsider is refused as on SSE; deleting the session closes the socket.
+#[tokio::test]
+async fn a_websocket_subscriber_gets_the_missed_events_then_live_ones_in_order() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Error, Message};
+
+    let admin = Api::admin();
+    let (_, session) = new_session(&admin).await;
+    post_messages(&admin, session, 1..=3).await; // seqs 2, 3, 4
+    let connect = |api: &Api| {
+        let url = format!("{}/api/sessions/{session}/stream?after=2", api.url.replace("http://", "ws://"));
+        let mut request = url.into_client_request().unwrap();
+        let bearer = format!("Bearer {}", api.token.clone().unwrap_or_default());
+        request.headers_mut().insert("authorization", bearer.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let (mut socket, _) = connect(&admin).await.expect("the socket opens");
+    post_messages(&admin, session, 4..=5).await; // seqs 5, 6
+    let mut seen = Vec::new();
+    while seen.len() < 4 {
+        let message = tokio::time::timeout(WAIT, socket.next()).await.expect("a message in time").unwrap().unwrap();
+        let event: serde_json::Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+        assert_eq!(event["type"], "user_message", "{event}");
+        seen.push((event["seq"].as_u64().unwrap(), event["text"].as_str().unwrap().to_owned()));
+    }
+    let expected: Vec<(u64, String)> = (3..=6).map(|seq| (seq, format!("m{}", seq - 1))).collect();
+    assert_eq!(seen, expected);
+
+    let outsider = e2e::api::new_member(&admin, &e2e::api::unique("outsider")).await;
+    match connect(&outsider).await {
+        Err(Error::Http(response)) => assert_eq!(response.status(), 404),
+        other => panic!("an outsider's socket: {:?}", other.map(|(_, r)| r.status())),
+    }
+
+    assert_eq!(admin.delete(&format!("/api/sessions/{session}")).await.0, 204);
+    let closed = loop {
+        match tokio::time::timeout(WAIT, socket.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => break None,
+        }
+    };
+    assert_eq!(closed, Some(1000), "deleting the session closes its sockets");
+}

@@ -35,6 +35,10 @@ pub async fn handle(req: Request, env: Env, context: worker::Context) -> Respons
     } else if log {
         worker::console_log!("{line}");
     }
+    // A WebSocket's answer carries its socket: a copy would lose it.
+    if status == 101 {
+        return response;
+    }
     // A response from elsewhere (a Hub's stream, the assets) may have immutable headers: copy.
     let headers = response.headers().clone();
     match headers.set("x-request-id", &id) {

@@ -167,6 +167,11 @@ pub async fn stream(env: &Env, key: &StreamKey, after: u64) -> ApiResult<Respons
     Ok(stub(env, key)?.fetch_with_str(&url).await?)
 }
 
+/// Whether the request asks to switch to a WebSocket.
+fn wants_websocket(req: &Request) -> bool {
+    req.headers().get("upgrade").ok().flatten().is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+}
+
 /// `GET .../events?after=&limit=` of a stream the caller may see.
 pub async fn serve_page(env: &Env, key: &StreamKey, query: &Query) -> ApiResult<Response> {
     let limit = replay::page_limit(query.get("limit"))?;
@@ -179,8 +184,18 @@ pub async fn serve_page(env: &Env, key: &StreamKey, query: &Query) -> ApiResult<
 }
 
 /// `GET .../stream` of a stream the caller may see: SSE resuming after `Last-Event-ID` or
-/// `?after=`.
+/// `?after=`; or, asked with `Upgrade: websocket`, the same events over a WebSocket resuming
+/// after `?after=` (a browser cannot set `Last-Event-ID` on one).
 pub async fn serve_stream(env: &Env, key: &StreamKey, req: &Request, query: &Query) -> ApiResult<Response> {
+    if wants_websocket(req) {
+        let after = replay::resume_after(None, query.get("after"))?;
+        let headers = worker::Headers::new();
+        headers.set("upgrade", "websocket")?;
+        let mut init = RequestInit::new();
+        init.with_headers(headers);
+        let url = format!("https://hub/ws?after={after}");
+        return Ok(stub(env, key)?.fetch_with_request(Request::new_with_init(&url, &init)?).await?);
+    }
     let last_event_id = req.headers().get("last-event-id").ok().flatten();
     let after = replay::resume_after(last_event_id.as_deref(), query.get("after"))?;
     stream(env, key, after).await

@@ -12,6 +12,10 @@ pub const MAX_PAGE: u32 = 1000;
 /// so a huge backlog is paged rather than buffered whole.
 pub const MAX_REPLAY: u32 = 5000;
 
+/// The close code of a WebSocket subscription that replayed [`MAX_REPLAY`] events and has more:
+/// the reader reconnects with `?after=` the last `seq` it got (4000-4999: the application's).
+pub const WS_RESUME: u16 = 4000;
+
 /// A subscriber whose unread backlog passes this many frames is dropped (it reconnects with
 /// `Last-Event-ID` and loses nothing), so one slow reader never holds memory hostage.
 pub const MAX_BACKLOG_FRAMES: f64 = 1024.0;
