@@ -166,3 +166,63 @@ async fn a_websocket_subscriber_gets_the_missed_events_then_live_ones_in_order()
     };
     assert_eq!(closed, Some(1000), "deleting the session closes its sockets");
 }
+
+/// A WebSocket reader more than 5,000 events behind gets 5,000, then a close with code 4000,
+/// and resumes with `?after=` its last `seq`: every event once, in order, none lost.
+#[tokio::test]
+async fn a_websocket_reader_far_behind_is_told_to_resume_and_loses_nothing() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+
+    let admin = Api::admin();
+    let (worker_token, session) = e2e::api::worker_session(&admin).await;
+    let worker = admin.with_token(Some(&worker_token));
+    let message_seq = admin.create(&format!("/api/sessions/{session}/messages"), json!({"text": "go"})).await["seq"]
+        .as_u64()
+        .unwrap();
+    let path = format!("/api/sessions/{session}/events");
+    let accepted = futures_util::stream::iter(0..5_010)
+        .map(|i| {
+            let (worker, path) = (worker.clone(), path.clone());
+            let body = json!({"type": "agent_event", "message_seq": message_seq, "event": {"kind": "message", "text": format!("line {i}")}});
+            async move { worker.post(&path, body).await.0 }
+        })
+        .buffer_unordered(16)
+        .filter(|status| std::future::ready(*status == 201))
+        .count()
+        .await;
+    assert_eq!(accepted, 5_010);
+    let last = admin.fetch(&format!("{path}?limit=1")).await["last_seq"].as_u64().unwrap();
+
+    let open = |after: u64| {
+        let url = format!("{}/api/sessions/{session}/stream?after={after}", admin.url.replace("http://", "ws://"));
+        let mut request = url.into_client_request().unwrap();
+        let bearer = format!("Bearer {}", admin.token.clone().unwrap_or_default());
+        request.headers_mut().insert("authorization", bearer.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let mut seqs = Vec::new();
+    let mut closes = Vec::new();
+    while seqs.last().copied().unwrap_or(0) < last {
+        let (mut socket, _) = open(seqs.last().copied().unwrap_or(0)).await.expect("the socket opens");
+        loop {
+            match tokio::time::timeout(WAIT, socket.next()).await.expect("a message in time") {
+                Some(Ok(Message::Text(text))) => {
+                    let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    seqs.push(event["seq"].as_u64().unwrap());
+                    if seqs.last() == Some(&last) {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    closes.push(frame.map(|f| u16::from(f.code)));
+                    break;
+                }
+                Some(Ok(_)) => {}
+                other => panic!("the socket ended without a close: {other:?}"),
+            }
+        }
+    }
+    assert_eq!(closes, [Some(4000)], "one resume, after the first 5,000");
+    assert_eq!(seqs, (1..=last).collect::<Vec<_>>(), "every event once, in order");
+}
