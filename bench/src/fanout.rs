@@ -38,12 +38,15 @@ pub async fn run(api: &Api, transport: Transport, subscribers: usize, messages: 
     let last = messages as u64 + 1;
     let receipts: Arc<Mutex<Vec<HashMap<u64, Instant>>>> = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
+    // One HTTP client for every SSE reader (each its own connection).
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
     let mut readers = Vec::new();
     for _ in 0..subscribers {
         let (api, path, receipts, ready) = (api.clone(), path.clone(), Arc::clone(&receipts), ready_tx.clone());
+        let http = http.clone();
         readers.push(tokio::spawn(async move {
             let seen = match transport {
-                Transport::Sse => read_sse(&api, &path, last, ready).await,
+                Transport::Sse => read_sse(&http, &api, &path, last, ready).await,
                 Transport::WebSocket => read_websocket(&api, &path, last, ready).await,
             };
             receipts.lock().await.push(seen);
@@ -92,9 +95,14 @@ pub async fn run(api: &Api, transport: Transport, subscribers: usize, messages: 
 }
 
 /// Follows `path` by SSE until `last`; says `ready` once connected. When each seq arrived.
-async fn read_sse(api: &Api, path: &str, last: u64, ready: tokio::sync::mpsc::Sender<()>) -> HashMap<u64, Instant> {
+async fn read_sse(
+    http: &reqwest::Client,
+    api: &Api,
+    path: &str,
+    last: u64,
+    ready: tokio::sync::mpsc::Sender<()>,
+) -> HashMap<u64, Instant> {
     let mut seen = HashMap::new();
-    let Ok(http) = reqwest::Client::builder().pool_max_idle_per_host(0).build() else { return seen };
     let request = http.get(format!("{}{path}", api.url)).bearer_auth(api.token.clone().unwrap_or_default());
     let Ok(response) = request.send().await else { return seen };
     let mut stream = response.bytes_stream();

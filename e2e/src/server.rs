@@ -107,14 +107,6 @@ impl Server {
             .args(["--var", "BATON_TEST_FAULTS:1"])
             // Webhooks reach the tests' local receivers, and retry fast.
             .args(["--var", "BATON_ALLOW_PRIVATE_WEBHOOKS:1", "--var", "BATON_WEBHOOK_RETRY_MS:200"])
-            // Tests post bursts of messages as one person; the limit has its own test, on a
-            // server of its own (edge/src/access/throttle.rs).
-            .args(
-                (!vars.iter().any(|(k, _)| *k == "BATON_MESSAGE_LIMIT"))
-                    .then_some(["--var", "BATON_MESSAGE_LIMIT:1000000/10"])
-                    .into_iter()
-                    .flatten(),
-            )
             .args(vars.iter().flat_map(|(k, v)| ["--var".to_owned(), format!("{k}:{v}")]))
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .env("PATH", path_with_node())
@@ -123,6 +115,11 @@ impl Server {
             .stdout(log.try_clone()?)
             .stderr(log)
             .process_group(0);
+        // Tests post bursts of messages as one person; the limit has its own test, on a server
+        // of its own (edge/src/access/throttle.rs).
+        if !vars.iter().any(|(k, _)| *k == "BATON_MESSAGE_LIMIT") {
+            command.args(["--var", "BATON_MESSAGE_LIMIT:1000000/10"]);
+        }
         let child = command.spawn().context("cannot start wrangler: run scripts/setup")?;
         spawn_watchdog(child.id())?;
         let url = format!("http://127.0.0.1:{port}");

@@ -33,11 +33,6 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    /// Whether anything is drawn.
-    pub fn shown(&self) -> bool {
-        self.0.is_some()
-    }
-
     pub fn set(&self, message: &str) {
         if let Some(bar) = &self.0 {
             bar.set_message(clean(message).into_owned());
@@ -70,6 +65,6 @@ mod tests {
         assert!(visible(false, true));
         assert!(!visible(true, true));
         assert!(!visible(false, false));
-        assert!(!Progress::spinner(true, "x").shown(), "never with --json");
+        assert!(Progress::spinner(true, "x").0.is_none(), "never with --json");
     }
 }

@@ -8,7 +8,7 @@
 //! - `GET /ws?after=N` → the same over a WebSocket (a text message per event's JSON), accepted
 //!   through the hibernation API so an object with only idle sockets may sleep. It is the
 //!   faster transport for many readers: with 1,000 subscribers on this machine a frame reached
-//!   them all at p99 86 ms by WebSocket against 132-160 ms by SSE, because a socket's send is
+//!   them all at p99 86-108 ms by WebSocket against 132-162 ms by SSE, because a socket's send is
 //!   native where an SSE stream is pumped through JS. It has no backlog bound of its own (the
 //!   runtime buffers a slow socket);
 //! - `POST /wipe` → forgets the log (its owner was deleted) and ends live subscriptions;
@@ -63,7 +63,7 @@ struct Live {
     /// Memory only: after the object restarts it is unknown until the next heartbeat.
     last_touch_ms: Option<i64>,
     /// The open turn's message (`open_turn` in storage), once read: every append answers with
-    /// the presence, which then costs no SQL read (about 5% of message POST throughput at 32
+    /// the presence, which then costs no SQL read (5-10% of message POST throughput at 32
     /// clients in the bench).
     open_turn: Option<Option<u64>>,
 }
@@ -177,10 +177,10 @@ impl Hub {
                 let text = body::read_limited(&mut req, body::MAX_BODY_BYTES).await?;
                 let text = String::from_utf8(text).map_err(|_| ApiError::invalid_field("event", "is not UTF-8"))?;
                 let body = Body::parse(&text)?;
-                let event = self.append(&body)?;
+                let (event, sockets) = self.append(&body)?;
                 self.watch_turn(body.turn_signal()).await?;
                 let response = respond::raw_json(event.into_bytes(), 201);
-                response.headers().set(PRESENCE_HEADER, &self.presence())?;
+                response.headers().set(PRESENCE_HEADER, &self.presence(sockets))?;
                 Ok(response)
             }
             (worker::Method::Post, "/append_all") => {
@@ -202,7 +202,10 @@ impl Hub {
                 self.wipe().await?;
                 Ok(respond::no_content())
             }
-            (worker::Method::Get, "/presence") => Ok(respond::raw_json(self.presence().into_bytes(), 200)),
+            (worker::Method::Get, "/presence") => {
+                let sockets = self.state.get_websockets().len();
+                Ok(respond::raw_json(self.presence(sockets).into_bytes(), 200))
+            }
             (worker::Method::Post, "/touch") => {
                 self.live.borrow_mut().last_touch_ms = Some(clock::now_ms());
                 Ok(respond::no_content())
@@ -259,12 +262,13 @@ impl Hub {
         Ok(())
     }
 
-    /// The stream's [`Presence`] (as JSON) after dropping subscribers known gone.
-    fn presence(&self) -> String {
+    /// The stream's [`Presence`] (as JSON) after dropping SSE subscribers known gone, with
+    /// `sockets` WebSocket subscribers (counted by the caller, which has them at hand).
+    fn presence(&self, sockets: usize) -> String {
         let mut live = self.live.borrow_mut();
         live.prune();
         let last_touch_ms = live.last_touch_ms;
-        let subscribers = u32::try_from(live.subscribers.len() + self.state.get_websockets().len()).unwrap_or(u32::MAX);
+        let subscribers = u32::try_from(live.subscribers.len() + sockets).unwrap_or(u32::MAX);
         let known = live.open_turn;
         drop(live);
         let open_turn = known.unwrap_or_else(|| {
@@ -322,8 +326,9 @@ impl Hub {
         Ok(seq)
     }
 
-    /// Stores the event with the next sequence number and sends it to every subscriber.
-    fn append(&self, body: &Body) -> ApiResult<String> {
+    /// Stores the event with the next sequence number and sends it to every subscriber;
+    /// answers the stored event and how many WebSocket subscribers it went to.
+    fn append(&self, body: &Body) -> ApiResult<(String, usize)> {
         let seq = self.last_seq()? + 1;
         let at_ms = clock::now_ms();
         let data = body.envelope(seq, &protocol::time::rfc3339_from_ms(at_ms));
@@ -337,10 +342,11 @@ impl Hub {
         live.broadcast(&chunk);
         drop(live);
         // A socket that closed meanwhile refuses the send; the runtime forgets it.
-        for ws in self.state.get_websockets() {
+        let sockets = self.state.get_websockets();
+        for ws in &sockets {
             let _ = ws.send_with_str(&data);
         }
-        Ok(data)
+        Ok((data, sockets.len()))
     }
 
     /// Records a turn's sign of life (and arms the alarm) or its end (and disarms it).

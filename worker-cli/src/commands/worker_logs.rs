@@ -32,7 +32,12 @@ pub async fn show(env: &Env, path: &Path, lines: usize, follow: bool) -> Result<
     let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut text = String::new();
     file.read_to_string(&mut text).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut recent: Vec<&str> = text.lines().collect();
+    // Whole lines only: a line the daemon is still writing is printed once it ends (with -f).
+    let (whole, partial) = match text.rfind('\n') {
+        Some(end) => (&text[..=end], &text[end + 1..]),
+        None => ("", text.as_str()),
+    };
+    let mut recent: Vec<&str> = whole.lines().collect();
     let older = std::fs::read_to_string(numbered(path, 1)).unwrap_or_default();
     if recent.len() < lines {
         let mut before: Vec<&str> = older.lines().collect();
@@ -45,7 +50,7 @@ pub async fn show(env: &Env, path: &Path, lines: usize, follow: bool) -> Result<
     if !follow {
         return Ok(());
     }
-    let mut partial = text.rsplit_once('\n').map_or(text.as_str(), |(_, rest)| rest).to_owned();
+    let mut partial = partial.to_owned();
     loop {
         tokio::time::sleep(POLL).await;
         // Rotated (or truncated) is seen before the held file is drained: the daemon writes

@@ -207,17 +207,21 @@ fn run_setup(command: &str, worktree: &Path, env: &[(OsString, OsString)]) -> Re
     if status.success() {
         return Ok(started.elapsed());
     }
+    // The child wrote through a copy of this descriptor, which shares its offset: back to the start.
     let mut output = String::new();
-    let _ = std::io::Read::read_to_string(&mut &log, &mut output);
+    let mut log = log;
+    let _ = std::io::Seek::rewind(&mut log).and_then(|()| std::io::Read::read_to_string(&mut log, &mut output));
     let tail: String = output.chars().rev().take(1_000).collect::<Vec<_>>().into_iter().rev().collect();
     bail!("{status}: {}", tail.trim())
 }
 
-/// An unnamed file for the setup command's output: outside the worktree's tree (in its git
-/// dir's parent, the worktrees directory) so the agent never sees it.
+/// An unnamed file for the setup command's output: outside the worktree's tree (beside it, in
+/// the worktrees directory) so the agent never sees it, and named after the worktree so two
+/// set up at once never share one.
 fn tempfile_in(worktree: &Path) -> Result<fs::File> {
     let dir = worktree.parent().unwrap_or(worktree);
-    let path = dir.join(format!(".setup-{}.log", std::process::id()));
+    let name = worktree.file_name().map_or_else(|| "worktree".into(), |n| n.to_string_lossy().into_owned());
+    let path = dir.join(format!(".{name}.setup.log"));
     let file = fs::File::options().read(true).write(true).create(true).truncate(true).open(&path)?;
     let _ = fs::remove_file(&path);
     Ok(file)
@@ -337,6 +341,18 @@ mod tests {
         assert_eq!(free_slot(&[]), Some(0));
         assert_eq!(free_slot(&[0, 1, 3]), Some(2));
         assert_eq!(free_slot(&(0..MAX_SLOTS).collect::<Vec<_>>()), None);
+    }
+
+    #[test]
+    fn a_failed_setup_command_says_how_it_ended_and_how_its_output_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let worktree = dir.path().join("S-1");
+        fs::create_dir(&worktree).unwrap();
+        let env = [("PATH".into(), std::env::var_os("PATH").unwrap())];
+        let err = run_setup("echo installing; echo boom >&2; exit 3", &worktree, &env).unwrap_err().to_string();
+        assert!(err.contains("exit status: 3") && err.contains("installing") && err.contains("boom"), "{err}");
+        assert!(run_setup("true", &worktree, &env).is_ok());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "the output file is gone, the worktree stays");
     }
 
     #[test]
