@@ -18,7 +18,16 @@ pub struct Receiver {
 impl Receiver {
     /// Answers the first `failures` requests with 500, then 200.
     pub fn start(failures: usize) -> Receiver {
+        Receiver::holding_first(failures, Duration::ZERO)
+    }
+
+    /// As [`Receiver::start`], but keeps the first request waiting `hold` before it answers: a
+    /// test can stop the sender while its first request is still in flight.
+    pub fn holding_first(failures: usize, hold: Duration) -> Receiver {
         Receiver::answering(move |n| {
+            if n == 0 {
+                std::thread::sleep(hold);
+            }
             if n < failures {
                 "500 Internal Server Error\r\ncontent-length: 0".to_owned()
             } else {
@@ -33,7 +42,8 @@ impl Receiver {
         Receiver::answering(move |_| format!("302 Found\r\nlocation: {location}\r\ncontent-length: 0"))
     }
 
-    /// `answer(n)` is the status line's tail and the headers for the n-th request (0-based).
+    /// `answer(n)` is the status line's tail and the headers for the n-th request (0-based); it
+    /// runs after the request is recorded, so it may also wait.
     fn answering(answer: impl Fn(usize) -> String + Send + 'static) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let url = format!("http://{}/hook", listener.local_addr().expect("its address"));

@@ -67,21 +67,31 @@ struct Pending {
 }
 
 /// Makes the next attempt of the delivery this Hub holds, if it holds one (answers whether
-/// it did); on failure arms the alarm for the one after, until the last.
+/// it did), until a 2xx answer or the last attempt.
+///
+/// The attempt is counted and the retry after it armed *before* the request goes out (the
+/// object's output gate holds the request until both are stored): a Hub stopped while the
+/// receiver answers never sends the same attempt number twice, and the retry is already
+/// waiting when it starts again. A 2xx then marks the delivery done and takes the retry back.
 pub async fn attempt(sql: &SqlStorage, storage: &Storage, retry_base_ms: i64) -> ApiResult<bool> {
     ensure_table(sql)?;
     let rows: Vec<Pending> =
         sql.exec("SELECT url, event, body, signature, attempts FROM delivery WHERE done = 0", None)?.to_array()?;
     let Some(d) = rows.into_iter().next() else { return Ok(false) };
     let attempt = d.attempts as u32 + 1;
-    let delivered = post(&d, attempt).await;
+    let last = attempt >= MAX_ATTEMPTS;
     sql.exec(
         "UPDATE delivery SET attempts = ?, done = ? WHERE id = 1",
-        vec![i64::from(attempt).into(), i64::from(delivered || attempt >= MAX_ATTEMPTS).into()],
+        vec![i64::from(attempt).into(), i64::from(last).into()],
     )?;
-    if !delivered && attempt < MAX_ATTEMPTS {
+    if !last {
         storage.set_alarm(backoff_ms(retry_base_ms, attempt)).await?;
-    } else if !delivered {
+    }
+    let delivered = post(&d, attempt).await;
+    if delivered && !last {
+        sql.exec("UPDATE delivery SET done = 1 WHERE id = 1", None)?;
+        storage.delete_alarm().await?;
+    } else if !delivered && last {
         worker::console_error!("webhook {} to {} given up after {attempt} attempts", d.event, d.url);
     }
     Ok(true)
