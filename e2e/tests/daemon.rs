@@ -2,131 +2,13 @@
 //! run` as a process, sessions served with the scripted agent in their own worktrees, and the
 //! faults a daemon must survive (kill -9 mid-turn, restart, interrupts, bad input).
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use e2e::api::{unique, until_online, workspace_with_project, Api};
-use e2e::cli::{repo_with_one_commit, Baton, Daemon};
+use e2e::cli::Daemon;
+use e2e::machine::Machine;
 use serde_json::{json, Value};
-
-struct Machine {
-    baton: Baton,
-    repo: tempfile::TempDir,
-    data: tempfile::TempDir,
-    worktrees: PathBuf,
-    project: i64,
-    worker: i64,
-    admin: Api,
-}
-
-impl Machine {
-    /// A repository with one commit, a project, and this machine registered as its worker.
-    async fn new() -> Machine {
-        let shared = e2e::server::shared();
-        Machine::on(&shared.url, &shared.admin_token).await
-    }
-
-    /// A machine registered with the server at `url`.
-    async fn on(url: &str, admin_token: &str) -> Machine {
-        let admin = Api::new(url, Some(admin_token));
-        let (_, project) = workspace_with_project(&admin).await;
-        let repo = tempfile::tempdir().unwrap();
-        repo_with_one_commit(repo.path());
-        let data = tempfile::tempdir().unwrap();
-        let worktrees = data.path().join("worktrees");
-        let baton = Baton::new();
-        baton.ok(&["login", "--url", url, "--token", admin_token]);
-        let mut m = Machine { baton, repo, data, worktrees, project, worker: 0, admin };
-        let out = m.run_in_repo(&[
-            "worker",
-            "register",
-            "--project",
-            &project.to_string(),
-            "--name",
-            &unique("box"),
-            "--agent",
-            "scripted",
-            "--base-branch",
-            "main",
-            "--json",
-        ]);
-        let registered: Value = serde_json::from_str(&out).unwrap();
-        m.worker = registered["id"].as_i64().unwrap();
-        m
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = self.baton.command();
-        c.current_dir(self.repo.path())
-            .args(["--url", &self.admin.url])
-            .args(args)
-            .env("BATON_DATA_DIR", self.data.path())
-            .env("BATON_WORKTREE_DIR", &self.worktrees)
-            .env("BATON_HEARTBEAT_MS", "300")
-            .env("HOME", self.data.path());
-        c
-    }
-
-    /// Registers this machine again for its project (a reattach) with the scripted agent,
-    /// `base_branch` and any `extra` flags; answers stdout.
-    fn reregister(&self, base_branch: &str, extra: &[&str]) -> String {
-        let project = self.project.to_string();
-        let args = ["worker", "register", "--project", &project, "--agent", "scripted", "--base-branch", base_branch];
-        self.run_in_repo(&[&args[..], extra].concat())
-    }
-
-    fn run_in_repo(&self, args: &[&str]) -> String {
-        let out = self.command(args).output().unwrap();
-        assert!(out.status.success(), "baton {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn daemon(&self) -> Daemon {
-        Daemon(self.command(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap())
-    }
-
-    /// A daemon whose log (its stderr) the test reads, echoed to the test's own stderr.
-    fn daemon_with_log(&self) -> (Daemon, tokio::sync::mpsc::UnboundedReceiver<String>) {
-        let mut child = self.command(&["worker", "run"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
-                eprintln!("{line}");
-                let _ = tx.send(line);
-            }
-        });
-        (Daemon(child), rx)
-    }
-
-    async fn session(&self) -> i64 {
-        let s = self.admin.create("/api/sessions", json!({"project_id": self.project, "worker_id": self.worker})).await;
-        s["id"].as_i64().unwrap()
-    }
-
-    async fn send(&self, session: i64, text: &str) -> Value {
-        self.admin.create(&format!("/api/sessions/{session}/messages"), json!({"text": text})).await
-    }
-
-    async fn events(&self, session: i64) -> Vec<Value> {
-        let page = self.admin.fetch(&format!("/api/sessions/{session}/events?limit=1000")).await;
-        page["items"].as_array().unwrap().clone()
-    }
-
-    /// Waits until an event matching `pred` is in the transcript.
-    async fn wait_for(&self, session: i64, what: &str, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
-        let start = Instant::now();
-        loop {
-            let events = self.events(session).await;
-            if events.iter().any(&pred) {
-                return events;
-            }
-            assert!(start.elapsed() < Duration::from_secs(40), "no {what} within 40 s: {events:#?}");
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
-    }
-}
 
 fn ends(message_seq: u64) -> impl Fn(&Value) -> bool {
     move |e| matches!(e["type"].as_str(), Some("turn_complete" | "turn_error")) && e["message_seq"] == message_seq

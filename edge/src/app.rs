@@ -137,18 +137,15 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
             let answer = shares::serve(ctx, req, &token, ask, query).await.unwrap_or_else(ApiError::into_response);
             Ok(shares::private(answer))
         }
+        Route::Mcp => crate::interop::mcp::serve(ctx, req).await,
         Route::GithubWebhook => match matched.id(0, None) {
             Ok(link) => github::webhook::receive(ctx, req, link).await,
             Err(err) => Err(err),
         },
-        _ => match auth::authenticate(req, &ctx.db, ctx.now).await {
-            Ok(who) if who.worker.is_some() && !worker_may(matched.route) => Err(ApiError::forbidden(
-                "a worker token only reads its command stream and its sessions, and writes their turns",
-            )),
-            Ok(who) if who.agent.is_some() && !agent_may(matched.route) => Err(ApiError::forbidden(
-                "a session's agent reads its project's plan, comments on tasks and moves their status, \
-                 passes and catches batons, and opens and messages sessions of its workspace; nothing else",
-            )),
+        _ => match auth::authenticate(req, &ctx.db, ctx.now)
+            .await
+            .and_then(|who| permitted(&who, matched.route).map(|()| who))
+        {
             // The login cookie rides along with any request a browser makes: a state change
             // it authenticates must come from the app itself.
             Ok(who)
@@ -164,6 +161,67 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
             Err(err) => Err(err),
         },
     }
+}
+
+/// Refuses a route the principal's kind never calls, whatever the route's own checks would say.
+fn permitted(who: &Principal, route: Route) -> ApiResult<()> {
+    if who.worker.is_some() && !worker_may(route) {
+        return Err(ApiError::forbidden(
+            "a worker token only reads its command stream and its sessions, and writes their turns",
+        ));
+    }
+    if who.agent.is_some() && !agent_may(route) {
+        return Err(ApiError::forbidden(
+            "a session's agent reads its project's plan, comments on tasks and moves their status, \
+             passes and catches batons, and opens and messages sessions of its workspace; nothing else",
+        ));
+    }
+    Ok(())
+}
+
+/// Serves an API call made from inside this request on behalf of `who` (an MCP tool, an A2A
+/// method): the same route table, permission checks and handlers as over HTTP, so a tool does
+/// exactly what its caller could do with curl, and nothing more. `path` may carry a query;
+/// `origin` is the outer request's, for the URLs a handler writes (share links). Never fails:
+/// an error is its JSON response, as over HTTP.
+pub async fn call_as(ctx: &Ctx, who: &Principal, call: Call<'_>) -> Response {
+    call_inner(ctx, who, call).await.unwrap_or_else(ApiError::into_response)
+}
+
+/// One internal API call: see [`call_as`].
+pub struct Call<'a> {
+    pub origin: &'a str,
+    pub method: Method,
+    pub path: String,
+    pub body: Option<serde_json::Value>,
+    /// Extra request headers the route reads (`Idempotency-Key`).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+async fn call_inner(ctx: &Ctx, who: &Principal, call: Call<'_>) -> ApiResult<Response> {
+    let url = worker::Url::parse(&format!("{}{}", call.origin, call.path))
+        .map_err(|_| ApiError::invalid_parameter("path", format!("{:?} is not a path", call.path)))?;
+    let matched = routes::match_route(call.method, url.path())
+        .map_err(|_| ApiError::not_found(format!("route {} {}", call.method.as_str(), url.path())))?;
+    permitted(who, matched.route)?;
+    let headers = worker::Headers::new();
+    headers.set("content-type", "application/json")?;
+    for (name, value) in &call.headers {
+        headers.set(name, value).map_err(|_| ApiError::invalid_parameter(name, "not a valid header value"))?;
+    }
+    let mut init = worker::RequestInit::new();
+    let method = match call.method {
+        Method::Get => worker::Method::Get,
+        Method::Post => worker::Method::Post,
+        Method::Patch => worker::Method::Patch,
+        Method::Delete => worker::Method::Delete,
+    };
+    init.with_method(method).with_headers(headers);
+    if let Some(body) = &call.body {
+        init.with_body(Some(body.to_string().into()));
+    }
+    let mut req = Request::new_with_init(url.as_str(), &init)?;
+    dispatch(ctx, who, &matched, &mut req, &Query::from_url(&url)).await
 }
 
 /// What a worker token may call: its own stream, worker and sessions (each route checks it is
@@ -352,6 +410,7 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         | Route::AuthBootstrap
         | Route::AuthLogin
         | Route::GithubWebhook
+        | Route::Mcp
         | Route::SharePage
         | Route::ShareSession
         | Route::ShareEvents

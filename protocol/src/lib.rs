@@ -12,6 +12,7 @@
 //!   project's changes); one example of each is in `samples/events/`, round-tripped in tests;
 //! - [`sse`]: Server-Sent Events framing, both writing frames and parsing them incrementally;
 //! - [`time`]: RFC 3339 formatting of the Unix milliseconds the server stores;
+//! - [`turn`]: when a turn that someone waits for has ended, and with what answer;
 //! - [`address`]: which hosts are not on the public internet.
 //!
 //! This crate is serde-only and builds for native and `wasm32-unknown-unknown`; it performs no
@@ -29,6 +30,7 @@ pub mod handle;
 pub mod model;
 pub mod sse;
 pub mod time;
+pub mod turn;
 pub mod worker;
 
 /// The version of this wire protocol. The CLI and the server exchange it (`/api/health`) so a

@@ -147,6 +147,7 @@ pub enum Route {
     BatonFail,
     BatonCancel,
     BatonsList,
+    Mcp,
 }
 
 /// One row of the table.
@@ -269,6 +270,7 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Post, "/api/fail/:id", Route::BatonFail),
     spec(Post, "/api/cancel/:id", Route::BatonCancel),
     spec(Get, "/api/batons", Route::BatonsList),
+    spec(Post, "/mcp", Route::Mcp),
 ];
 
 /// A matched route and its captured path parameters, in pattern order.
