@@ -7,6 +7,10 @@ one JSON object on stdout for the Rust test to assert on.
 A step is {"op": "tools"} | {"op": "call", "name": ..., "args": {...}} |
 {"op": "resources"} | {"op": "templates"} | {"op": "read", "uri": ...}. A protocol error of a
 step is recorded as {"error": {"code", "message"}} and the next step runs.
+
+A step may also say {"bind": {"<name>": "/json/pointer"}}: the value at that pointer of its
+result then stands for every argument of later steps that is exactly the string "<name>" (a
+skill's `<baton>`, `<lease>`, `<seq>`).
 """
 
 import json
@@ -17,6 +21,22 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+
+
+def pointer(value, path):
+    for part in path.strip("/").split("/"):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def substitute(value, bound):
+    if isinstance(value, str):
+        return bound.get(value, value)
+    if isinstance(value, list):
+        return [substitute(v, bound) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute(v, bound) for k, v in value.items()}
+    return value
 
 
 def dump(model):
@@ -54,11 +74,19 @@ async def main(url, token, mode):
         async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:
             out["protocol_version"] = client.protocol_version
             out["server_info"] = dump(client.server_info) if client.server_info else None
+            bound = {}
             for step in steps:
+                step = substitute(step, bound)
                 try:
-                    out["steps"].append(await run_step(client, step))
+                    result = await run_step(client, step)
                 except MCPError as err:
-                    out["steps"].append({"error": {"code": err.error.code, "message": err.error.message}})
+                    result = {"error": {"code": err.error.code, "message": err.error.message}}
+                for name, path in step.get("bind", {}).items():
+                    try:
+                        bound[name] = pointer(result, path)
+                    except (KeyError, IndexError, TypeError):
+                        pass
+                out["steps"].append(result)
     print(json.dumps(out))
 
 

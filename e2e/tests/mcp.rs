@@ -3,15 +3,11 @@
 //! real worker daemon running the scripted agent where a turn is needed. Raw HTTP only for
 //! what no SDK sends: malformed JSON-RPC, unknown methods, oversized bodies, no token.
 
-use std::path::PathBuf;
-
-use e2e::api::{new_member, unique, until_online, Api};
+use e2e::api::{bootstrap, new_member, unique, until_online, Api};
+use e2e::cli::Baton;
 use e2e::machine::Machine;
+use e2e::server::{repo_root, Server};
 use serde_json::{json, Value};
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Runs `steps` in one MCP client connection (handshake `mode`: auto or legacy) and answers
 /// the driver's report: the negotiated version and each step's result.
@@ -65,6 +61,12 @@ async fn an_mcp_client_plans_a_requirement_into_dependent_tasks_and_reads_the_pl
         {"op": "read", "uri": format!("baton://projects/{project}/plan")},
         {"op": "call", "name": "no_such_tool", "args": {}},
     ]);
+    // The URL `baton mcp config` prints is the one the client reaches.
+    let baton = Baton::new();
+    baton.ok(&["login", "--url", &admin.url, "--token", &token]);
+    let config: Value = serde_json::from_str(&baton.ok(&["mcp", "config", "--json"])).unwrap();
+    assert_eq!(config["url"], format!("{}/mcp", admin.url));
+    assert!(!config.to_string().contains(&token), "the snippets never carry the token: {config}");
     let report = mcp(&admin, &token, "auto", steps.clone()).await;
     assert_eq!(report["protocol_version"], "2026-07-28", "the stateless form: {report:#}");
     assert_eq!(report["server_info"]["name"], "baton");
@@ -269,4 +271,62 @@ async fn a_baton_passed_over_mcp_is_caught_and_finished_by_a_second_mcp_client()
         (json!("done"), json!(true)),
         "{status}"
     );
+}
+
+/// The tool lines of a skill's `mcp` blocks: `tool {json arguments}`, in order.
+fn skill_calls(markdown: &str) -> Vec<(String, Value)> {
+    let mut calls = Vec::new();
+    let mut in_block = false;
+    for line in markdown.lines() {
+        let line = line.trim();
+        if line.starts_with("```") {
+            in_block = !in_block && line == "```mcp";
+            continue;
+        }
+        if in_block && !line.is_empty() {
+            let (tool, args) = line.split_once(' ').unwrap_or((line, "{}"));
+            let args: Value = serde_json::from_str(args).unwrap_or_else(|e| panic!("{line}: {e}"));
+            calls.push((tool.to_owned(), args));
+        }
+    }
+    calls
+}
+
+/// What a skill's placeholder stands for: the value a tool answered.
+fn binds(tool: &str) -> Value {
+    match tool {
+        "pass_baton" => json!({"<baton>": "/structuredContent/baton_id"}),
+        "catch_baton" => json!({"<lease>": "/structuredContent/lease/token"}),
+        "send_message" => json!({"<seq>": "/structuredContent/seq"}),
+        _ => json!({}),
+    }
+}
+
+/// skills/mcp: every tool line runs, in order, through the MCP SDK's client against a fresh
+/// server whose first workspace, project and worker (W-1, a real daemon) are the skill's.
+#[tokio::test]
+async fn the_mcp_skill_runs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let _server = Server::start_in_with_vars(dir.path(), &[]).unwrap();
+    let url = _server.url.clone();
+    let token = bootstrap(&url).await.unwrap();
+    let m = Machine::on(&url, &token).await;
+    assert_eq!((m.project, m.worker), (1, 1), "the skill's project 1 and W-1");
+    let _daemon = m.daemon();
+    until_online(&m.admin, m.worker, "the worker").await;
+    let markdown = std::fs::read_to_string(repo_root().join("skills/mcp/SKILL.md")).unwrap();
+    let calls = skill_calls(&markdown);
+    assert!(calls.len() >= 15, "skills/mcp teaches its tools: {} lines", calls.len());
+    let steps: Vec<Value> = calls
+        .iter()
+        .map(|(tool, args)| json!({"op": "call", "name": tool, "args": args, "bind": binds(tool)}))
+        .collect();
+    let report = mcp(&m.admin, &token, "auto", Value::Array(steps)).await;
+    for ((tool, args), result) in calls.iter().zip(report["steps"].as_array().unwrap()) {
+        assert_eq!(result["isError"], false, "{tool} {args}: {result:#}");
+    }
+    let delegated = &report["steps"][calls.iter().position(|(t, _)| t == "delegate").unwrap()];
+    assert!(delegated["structuredContent"]["answer"].as_str().unwrap().contains("done: "), "{delegated:#}");
+    let plan = m.admin.fetch("/api/projects/1/tasks").await;
+    assert_eq!(plan["items"].as_array().unwrap().len(), 2, "{plan}");
 }

@@ -621,6 +621,12 @@ async fn the_github_issues_skill_runs_as_written() {
     check("github-issues").await;
 }
 
+/// Its shell lines (the token, `baton mcp config`); its tool lines run in `tests/mcp.rs`.
+#[tokio::test]
+async fn the_mcp_skills_setup_runs_as_written() {
+    check("mcp").await;
+}
+
 #[test]
 fn example_words_are_replaced_only_where_they_stand_alone() {
     let map = HashMap::from([("T-12".to_owned(), "T-1".to_owned()), ("T-1".to_owned(), "T-9".to_owned())]);

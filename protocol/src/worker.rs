@@ -111,8 +111,10 @@ pub struct WorktreeUsage {
 }
 
 /// `POST /api/workers/:id/heartbeat`'s body (optional): what the daemon reports with it.
+/// Its schema is `WorkerHeartbeat`: a baton's `Heartbeat` has the name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "WorkerHeartbeat"))]
 pub struct Heartbeat {
     /// Its worktrees' disk use, once its first cleanup has measured it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,8 +4,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    delegate, github, handoff, inbox, login, member, project, requirement, session, task, token, use_project, user,
-    worker, workspace,
+    delegate, github, handoff, inbox, login, mcp, member, project, requirement, session, task, token, use_project,
+    user, worker, workspace,
 };
 
 const EXAMPLES: &str = "\
@@ -114,6 +114,9 @@ pub enum Command {
     Inbox(inbox::InboxArgs),
     /// Answer an agent's request: allow or deny (see `baton inbox`)
     Answer(inbox::AnswerArgs),
+    /// Connect Claude Code or Codex to baton's MCP server (tools for planning and delegating)
+    #[command(subcommand)]
+    Mcp(mcp::Command),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(
         after_help = "Examples:\n  baton completions bash > ~/.local/share/bash-completion/completions/baton\n  \

@@ -233,8 +233,14 @@ pub fn input_schema(doc: &Value, tool: &ApiTool) -> Value {
                 required.push(json!(arg));
             }
             Some("query") => {
-                let schema = resolve(doc, param.get("schema").unwrap_or(&json!({})), 4);
+                let mut schema = resolve(doc, param.get("schema").unwrap_or(&json!({})), 4);
+                if let (Value::Object(map), Some(d)) = (&mut schema, param.get("description")) {
+                    map.insert("description".into(), d.clone());
+                }
                 properties.insert(name.into(), schema);
+                if param.get("required").and_then(Value::as_bool) == Some(true) {
+                    required.push(json!(name));
+                }
             }
             Some("header") if name.eq_ignore_ascii_case("idempotency-key") => {
                 properties.insert(
@@ -378,6 +384,8 @@ mod tests {
         assert!(!schema.to_string().contains("$ref"), "{schema}");
         let list = input_schema(&doc, api_tool("list_tasks").unwrap());
         assert!(list["properties"]["ready"].is_object() && list["properties"]["cursor"].is_object());
+        let inbox = input_schema(&doc, api_tool("inbox").unwrap());
+        assert_eq!(inbox["required"], json!(["status"]), "a required query parameter is required: {inbox}");
         let pass = input_schema(&doc, api_tool("pass_baton").unwrap());
         assert!(pass["properties"][IDEMPOTENCY_ARG].is_object(), "{pass}");
         for tool in API_TOOLS {

@@ -7,6 +7,7 @@ pub mod github;
 pub mod handoff;
 pub mod inbox;
 pub mod login;
+pub mod mcp;
 pub mod member;
 pub mod project;
 pub mod requirement;
