@@ -6,6 +6,7 @@
 //! - [`api`] is a small HTTP client for tests: raw status and JSON, no retries, nothing
 //!   hidden;
 //! - [`cli`] runs the real `baton` binary with an isolated config;
+//! - [`clients`] runs the Python test clients (the official MCP and A2A SDKs);
 //! - [`machine`] is a git repository registered as a worker, whose daemon a test runs;
 //! - [`proxy`] is a TCP proxy that can cut every open connection, to test reconnects;
 //! - [`fake_github`] stands in for the GitHub REST API's issue listing, on loopback;
@@ -13,6 +14,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod clients;
 pub mod fake_github;
 pub mod machine;
 pub mod proxy;

@@ -12,27 +12,8 @@ use serde_json::{json, Value};
 /// Runs `steps` in one MCP client connection (handshake `mode`: auto or legacy) and answers
 /// the driver's report: the negotiated version and each step's result.
 async fn mcp(api: &Api, token: &str, mode: &str, steps: Value) -> Value {
-    let root = repo_root();
     let url = format!("{}/mcp", api.url);
-    let mut child = tokio::process::Command::new(root.join(".venv/bin/python"))
-        .arg(root.join("e2e/clients/mcp_driver.py"))
-        .args([&url, token, mode])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the venv's python (scripts/setup installs it)");
-    use tokio::io::AsyncWriteExt;
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(steps.to_string().as_bytes()).await.unwrap();
-    drop(stdin);
-    let out = tokio::time::timeout(std::time::Duration::from_secs(120), child.wait_with_output())
-        .await
-        .expect("the MCP client finished within 120 s")
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the MCP client failed: {stderr}");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    e2e::clients::drive("mcp_driver.py", &[&url, token, mode], &steps, std::time::Duration::from_secs(120)).await
 }
 
 /// A tool call's structured content, asserting it succeeded.

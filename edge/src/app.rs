@@ -138,6 +138,25 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
             Ok(shares::private(answer))
         }
         Route::Mcp => crate::interop::mcp::serve(ctx, req).await,
+        Route::A2aCard
+        | Route::A2aProjectCard
+        | Route::A2aWorkerCard
+        | Route::A2a
+        | Route::A2aProject
+        | Route::A2aWorker => {
+            use crate::interop::a2a::{self, Target};
+            let target = match matched.route {
+                Route::A2aCard | Route::A2a => Target::Workspace,
+                Route::A2aProjectCard | Route::A2aProject => Target::Project(matched.id(0, None)?),
+                _ => Target::Worker(matched.id(0, Some(HandleKind::Worker))?),
+            };
+            match matched.route {
+                Route::A2aCard | Route::A2aProjectCard | Route::A2aWorkerCard => {
+                    a2a::serve_card(ctx, req, target).await
+                }
+                _ => a2a::serve(ctx, req, target).await,
+            }
+        }
         Route::GithubWebhook => match matched.id(0, None) {
             Ok(link) => github::webhook::receive(ctx, req, link).await,
             Err(err) => Err(err),
@@ -411,6 +430,12 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         | Route::AuthLogin
         | Route::GithubWebhook
         | Route::Mcp
+        | Route::A2aCard
+        | Route::A2a
+        | Route::A2aProjectCard
+        | Route::A2aProject
+        | Route::A2aWorkerCard
+        | Route::A2aWorker
         | Route::SharePage
         | Route::ShareSession
         | Route::ShareEvents

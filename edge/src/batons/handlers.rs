@@ -373,9 +373,9 @@ pub async fn status(ctx: &Ctx, who: &Principal, id: &str, req: &Request) -> ApiR
     Ok(respond::ok(&row.view(ctx.now, &crate::access::origin::public(ctx, req)?)?))
 }
 
-/// `GET /api/batons?status=&workspace_id=&project_id=&limit=&cursor=`: what the caller may
-/// see, oldest first; `project_id` is the project a baton concerns (addressed to it or to one
-/// of its workers).
+/// `GET /api/batons?status=&workspace_id=&project_id=&passed_by=me&limit=&cursor=`: what the
+/// caller may see, oldest first; `project_id` is the project a baton concerns (addressed to it
+/// or to one of its workers); `passed_by=me` only the caller's own (an A2A client's tasks).
 pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> ApiResult<Response> {
     let page = PageRequest::parse(query.get("limit"), query.get("cursor"))?;
     let status = match query.get("status") {
@@ -393,10 +393,16 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
         _ => "",
     };
     let (workspace_id, project_id) = (query.id("workspace_id")?, query.id("project_id")?);
-    let (visible, visibility_args) = record::visibility(who, 7);
+    let passed_by = match query.get("passed_by") {
+        None | Some("") => None,
+        Some("me") => Some(record::principal_key(who).0),
+        Some(_) => return Err(ApiError::invalid_parameter("passed_by", "only passed_by=me is supported")),
+    };
+    let (visible, visibility_args) = record::visibility(who, 8);
     let sql = format!(
         "SELECT {} FROM {} WHERE b.seq > ?1{open_only} AND {visible} AND (?3 IS NULL OR {} = ?3)
-           AND (?5 IS NULL OR b.workspace_id = ?5) AND (?6 IS NULL OR b.project_id = ?6) ORDER BY b.seq LIMIT ?4",
+           AND (?5 IS NULL OR b.workspace_id = ?5) AND (?6 IS NULL OR b.project_id = ?6)
+           AND (?7 IS NULL OR b.passed_by = ?7) ORDER BY b.seq LIMIT ?4",
         record::COLUMNS,
         record::FROM,
         record::status_sql(2),
@@ -408,6 +414,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, req: &Request, query: &Query) -> A
         db::int(page.fetch_count().into()),
         db::opt_int(workspace_id),
         db::opt_int(project_id),
+        db::opt_text(passed_by.as_deref()),
     ];
     args.extend(visibility_args);
     let rows: Vec<Row> = ctx.db.all(&sql, &args).await?;

@@ -148,6 +148,12 @@ pub enum Route {
     BatonCancel,
     BatonsList,
     Mcp,
+    A2aCard,
+    A2a,
+    A2aProjectCard,
+    A2aProject,
+    A2aWorkerCard,
+    A2aWorker,
 }
 
 /// One row of the table.
@@ -271,6 +277,12 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Post, "/api/cancel/:id", Route::BatonCancel),
     spec(Get, "/api/batons", Route::BatonsList),
     spec(Post, "/mcp", Route::Mcp),
+    spec(Get, "/.well-known/agent-card.json", Route::A2aCard),
+    spec(Post, "/a2a", Route::A2a),
+    spec(Get, "/a2a/projects/:id/.well-known/agent-card.json", Route::A2aProjectCard),
+    spec(Post, "/a2a/projects/:id", Route::A2aProject),
+    spec(Get, "/a2a/workers/:id/.well-known/agent-card.json", Route::A2aWorkerCard),
+    spec(Post, "/a2a/workers/:id", Route::A2aWorker),
 ];
 
 /// A matched route and its captured path parameters, in pattern order.

@@ -30,10 +30,11 @@ use worker::{Request, Response};
 use super::jsonrpc::{self, Call, RpcError};
 use super::tools::{self, ApiTool};
 use super::wait::{Step, TurnWait};
-use crate::access::auth::{self, Principal};
+use super::{api, get, post};
+use crate::access::auth::Principal;
 use crate::app::{self, Call as ApiCall};
 use crate::http::body;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::routes::Method;
 use crate::platform::context::Ctx;
 
@@ -57,7 +58,7 @@ const MAX_WAIT_S: u64 = 3600;
 
 /// Serves `POST /mcp`.
 pub async fn serve(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
-    let who = authenticate(ctx, req).await?;
+    let who = super::bearer(ctx, req).await?;
     let header_version = req.headers().get("mcp-protocol-version").ok().flatten();
     if let Some(version) = &header_version {
         if !MODERN_VERSIONS.contains(&version.as_str()) && !HANDSHAKE_VERSIONS.contains(&version.as_str()) {
@@ -100,20 +101,6 @@ pub async fn serve(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
             Ok(rpc_response(&jsonrpc::error(&id, &err), status))
         }
     }
-}
-
-/// Bearer tokens only: the login cookie rides along with any request a browser makes.
-async fn authenticate(ctx: &Ctx, req: &Request) -> ApiResult<Principal> {
-    let bearer = req
-        .headers()
-        .get("authorization")
-        .ok()
-        .flatten()
-        .is_some_and(|a| a.len() > 7 && a[..7].eq_ignore_ascii_case("bearer "));
-    if !bearer {
-        return Err(ApiError::unauthorized());
-    }
-    auth::authenticate(req, &ctx.db, ctx.now).await
 }
 
 fn origin_of(req: &Request) -> ApiResult<String> {
@@ -322,22 +309,6 @@ async fn call_tool(
 /// filled in by [`call_tool`]).
 fn waiting(started: Value, wait: TurnWait) -> Answer {
     Answer::Waiting(Box::new(Waiting { started, wait, progress_token: None, stream: false }))
-}
-
-/// Makes one API call as the caller: its status and JSON body (`null` when it had none).
-async fn api(ctx: &Ctx, who: &Principal, call: ApiCall<'_>) -> (u16, Value) {
-    let mut response = app::call_as(ctx, who, call).await;
-    let status = response.status_code();
-    let body = response.text().await.ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null);
-    (status, body)
-}
-
-fn get(origin: &str, path: String) -> ApiCall<'_> {
-    ApiCall { origin, method: Method::Get, path, body: None, headers: Vec::new() }
-}
-
-fn post(origin: &str, path: String, body: Value) -> ApiCall<'_> {
-    ApiCall { origin, method: Method::Post, path, body: Some(body), headers: Vec::new() }
 }
 
 /// A tool's result from an API answer: the JSON as text and, for an object, as structured

@@ -24,6 +24,12 @@ impl Ctx {
         Ok(Ctx { env, db, context: Rc::new(context), now })
     }
 
+    /// A context of its own (its own D1 handle) for work that outlives the handler's borrow:
+    /// an answer streamed while the request lasts.
+    pub fn fork(&self) -> ApiResult<Ctx> {
+        Ok(Ctx { env: self.env.clone(), db: Db::open(&self.env)?, context: Rc::clone(&self.context), now: self.now })
+    }
+
     /// Runs `work` after the response has gone, with a context of its own (its own D1 handle):
     /// for what the caller need not wait for and a loss of which heals itself (change signals
     /// that make watchers read again, nudges that workers' sweeps repeat). Never for anything
