@@ -3,8 +3,9 @@
 //! hands work to a real worker daemon running the scripted agent, against `wrangler dev`. Raw
 //! HTTP only for what no SDK sends: malformed JSON-RPC, unknown methods, no token.
 
-use e2e::api::{new_member, unique, until_online, Api};
+use e2e::api::{bootstrap, new_member, unique, until_online, Api};
 use e2e::machine::Machine;
+use e2e::server::{repo_root, Server};
 use serde_json::{json, Value};
 
 /// Runs `steps` with the A2A client against the agent at `base` and answers the driver's report.
@@ -169,4 +170,35 @@ async fn malformed_requests_get_json_rpc_errors_and_the_public_card_needs_no_tok
     let worker_card =
         http.get(format!("{}/a2a/workers/1/.well-known/agent-card.json", admin.url)).send().await.unwrap();
     assert_eq!(worker_card.status(), 401, "a worker's card is for who may see the worker");
+}
+
+/// skills/a2a: its SDK example (the one ```python block) runs as written, with the A2A SDK,
+/// against a fresh server whose worker W-1 is a real daemon: the stream is dropped at
+/// "working", resumed after it, and prints the agent's answer and the final state.
+#[tokio::test]
+async fn the_a2a_skills_sdk_example_runs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in_with_vars(dir.path(), &[]).unwrap();
+    let token = bootstrap(&server.url).await.unwrap();
+    let m = Machine::on(&server.url, &token).await;
+    let _daemon = m.daemon();
+    until_online(&m.admin, m.worker, "the worker").await;
+    let markdown = std::fs::read_to_string(repo_root().join("skills/a2a/SKILL.md")).unwrap();
+    let start = markdown.find("```python\n").expect("a python block") + "```python\n".len();
+    let code = &markdown[start..start + markdown[start..].find("```").unwrap()];
+    let script = dir.path().join("example.py");
+    std::fs::write(&script, code).unwrap();
+    let out = tokio::process::Command::new(repo_root().join(".venv/bin/python"))
+        .arg(&script)
+        .env("BATON_URL", &server.url)
+        .env("BATON_TOKEN", &token)
+        .env("BATON_WORKER", format!("W-{}", m.worker))
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(120), out).await.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.first().is_some_and(|l| l.starts_with("done: ")), "the answer, after the resume: {stdout}");
+    assert_eq!(lines.last(), Some(&"TASK_STATE_COMPLETED"), "{stdout}");
+    assert_eq!(lines.len(), 2, "each event once: {stdout}");
 }

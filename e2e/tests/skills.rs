@@ -621,6 +621,12 @@ async fn the_github_issues_skill_runs_as_written() {
     check("github-issues").await;
 }
 
+/// Its curl lines (cards, a message, the task list); its SDK example runs in `tests/a2a.rs`.
+#[tokio::test]
+async fn the_a2a_skills_curl_lines_run_as_written() {
+    check("a2a").await;
+}
+
 /// Its shell lines (the token, `baton mcp config`); its tool lines run in `tests/mcp.rs`.
 #[tokio::test]
 async fn the_mcp_skills_setup_runs_as_written() {
