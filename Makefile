@@ -48,6 +48,7 @@ wasm: edge/build/index.js
 
 edge/build/index.js: $(EDGE_SOURCES)
 	cd edge && worker-build --release
+	@scripts/strip-wasm-names edge/build/index_bg.wasm
 	@touch $@
 
 web: web/dist/index.html

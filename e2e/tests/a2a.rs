@@ -152,6 +152,13 @@ async fn malformed_requests_get_json_rpc_errors_and_the_public_card_needs_no_tok
         let answer: Value = response.json().await.unwrap();
         assert_eq!(answer["error"]["code"], code, "{answer}");
     }
+    let mut big = br#"{"jsonrpc":"2.0","id":"7","method":"ListTasks","params":{"pad":""#.to_vec();
+    big.extend(std::iter::repeat_n(b'x', 1024 * 1024 + 1));
+    big.extend(br#""}}"#);
+    let response =
+        http.post(&url).bearer_auth(&token).header("content-type", "application/json").body(big).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], -32600, "over 1 MiB");
     let old = http
         .post(&url)
         .bearer_auth(&token)
@@ -201,4 +208,42 @@ async fn the_a2a_skills_sdk_example_runs_as_written() {
     assert!(lines.first().is_some_and(|l| l.starts_with("done: ")), "the answer, after the resume: {stdout}");
     assert_eq!(lines.last(), Some(&"TASK_STATE_COMPLETED"), "{stdout}");
     assert_eq!(lines.len(), 2, "each event once: {stdout}");
+}
+
+/// A push notification config sent with the message is the baton's completion webhook: the
+/// receiver gets the finished task's record, signed with the config's token; the config reads
+/// back (its URL, never the token); one without a token is refused.
+#[tokio::test]
+async fn a_push_config_sent_with_the_message_notifies_signed_when_the_task_ends() {
+    let admin = Api::admin();
+    let ws = admin.create("/api/workspaces", json!({"name": unique("ws")})).await["id"].as_i64().unwrap();
+    let receiver = e2e::receiver::Receiver::start(0);
+    let secret = "a push token of some length";
+    let send = |id: &str, push: Value| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "SendMessage", "params": {
+            "message": {"messageId": unique("m"), "role": "ROLE_USER", "parts": [{"text": "notify me"}]},
+            "configuration": {"returnImmediately": true, "taskPushNotificationConfig": push},
+            "metadata": {"workspace_id": ws},
+        }})
+    };
+    let (status, answer) = admin.post("/a2a", send("1", json!({"url": receiver.url, "token": secret}))).await;
+    assert_eq!(status, 200, "{answer}");
+    let task = answer["result"]["task"]["id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_owned();
+    let (_, refused) = admin.post("/a2a", send("2", json!({"url": receiver.url}))).await;
+    assert_eq!(refused["error"]["code"], -32602, "a push config without a token: {refused}");
+
+    assert_eq!(admin.get(&format!("/api/catch/{task}")).await.0, 200);
+    assert_eq!(admin.post(&format!("/api/done/{task}"), json!({"output": {"ok": true}})).await.0, 200);
+    let got = receiver.wait_for(1).await;
+    let (headers, body) = &got[0];
+    let signature = headers.iter().find(|(k, _)| k == "x-baton-signature-256").unwrap().1.clone();
+    assert!(edge::crypto::signature::verify(secret, body.as_bytes(), Some(&signature)), "signed with the token");
+    let record: Value = serde_json::from_str(body).unwrap();
+    assert_eq!((record["baton"]["baton_id"].as_str(), record["baton"]["status"].as_str()), (Some(task.as_str()), Some("done")));
+
+    let read =
+        json!({"jsonrpc": "2.0", "id": "3", "method": "ListTaskPushNotificationConfigs", "params": {"taskId": task}});
+    let (_, configs) = admin.post("/a2a", read).await;
+    assert_eq!(configs["result"]["configs"][0]["url"], receiver.url.as_str(), "{configs}");
+    assert!(!configs.to_string().contains(secret), "the token is never read back: {configs}");
 }
