@@ -239,7 +239,10 @@ async fn a_push_config_sent_with_the_message_notifies_signed_when_the_task_ends(
     let signature = headers.iter().find(|(k, _)| k == "x-baton-signature-256").unwrap().1.clone();
     assert!(edge::crypto::signature::verify(secret, body.as_bytes(), Some(&signature)), "signed with the token");
     let record: Value = serde_json::from_str(body).unwrap();
-    assert_eq!((record["baton"]["baton_id"].as_str(), record["baton"]["status"].as_str()), (Some(task.as_str()), Some("done")));
+    assert_eq!(
+        (record["baton"]["baton_id"].as_str(), record["baton"]["status"].as_str()),
+        (Some(task.as_str()), Some("done"))
+    );
 
     let read =
         json!({"jsonrpc": "2.0", "id": "3", "method": "ListTaskPushNotificationConfigs", "params": {"taskId": task}});
