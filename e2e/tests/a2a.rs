@@ -129,17 +129,16 @@ async fn malformed_requests_get_json_rpc_errors_and_the_public_card_needs_no_tok
     let http = reqwest::Client::new();
     let url = format!("{}/a2a", admin.url);
     let token = admin.token.clone().unwrap();
-    let cases: [(&[u8], i64); 5] = [
-        (b"{not json", -32700),
-        (br#"[{"jsonrpc":"2.0","id":"1","method":"GetTask"}]"#, -32600),
-        (br#"{"jsonrpc":"2.0","id":"2","method":"message/send","params":{}}"#, -32601),
-        (br#"{"jsonrpc":"2.0","id":"3","method":"GetTask","params":{"id":7}}"#, -32602),
-        (
-            br#"{"jsonrpc":"2.0","id":"4","method":"SendMessage","params":{"message":{"parts":[{"raw":"AA=="}]}}}"#,
-            -32005,
-        ),
+    // No JSON-RPC request at all: 400 too; a call's own errors ride a 200, as A2A clients need.
+    let raw = br#"{"jsonrpc":"2.0","id":"4","method":"SendMessage","params":{"message":{"parts":[{"raw":"AA=="}]}}}"#;
+    let cases: [(&[u8], u16, i64); 5] = [
+        (b"{not json", 400, -32700),
+        (br#"[{"jsonrpc":"2.0","id":"1","method":"GetTask"}]"#, 400, -32600),
+        (br#"{"jsonrpc":"2.0","id":"2","method":"message/send","params":{}}"#, 200, -32601),
+        (br#"{"jsonrpc":"2.0","id":"3","method":"GetTask","params":{"id":7}}"#, 200, -32602),
+        (raw, 200, -32005),
     ];
-    for (body, code) in cases {
+    for (body, status, code) in cases {
         let response = http
             .post(&url)
             .bearer_auth(&token)
@@ -148,7 +147,7 @@ async fn malformed_requests_get_json_rpc_errors_and_the_public_card_needs_no_tok
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 200, "JSON-RPC errors ride a 200: {}", String::from_utf8_lossy(body));
+        assert_eq!(response.status(), status, "{}", String::from_utf8_lossy(body));
         let answer: Value = response.json().await.unwrap();
         assert_eq!(answer["error"]["code"], code, "{answer}");
     }
@@ -157,7 +156,7 @@ async fn malformed_requests_get_json_rpc_errors_and_the_public_card_needs_no_tok
     big.extend(br#""}}"#);
     let response =
         http.post(&url).bearer_auth(&token).header("content-type", "application/json").body(big).send().await.unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 413);
     assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], -32600, "over 1 MiB");
     let old = http
         .post(&url)
@@ -177,6 +176,12 @@ async fn malformed_requests_get_json_rpc_errors_and_the_public_card_needs_no_tok
     let worker_card =
         http.get(format!("{}/a2a/workers/1/.well-known/agent-card.json", admin.url)).send().await.unwrap();
     assert_eq!(worker_card.status(), 401, "a worker's card is for who may see the worker");
+    // Regression (found by the fuzzer): a bad id in the path answered 400 before the missing
+    // token's 401.
+    let bad_worker = http.post(format!("{}/a2a/workers/0", admin.url)).json(&json!({})).send().await.unwrap();
+    assert_eq!(bad_worker.status(), 401);
+    let bad_card = http.get(format!("{}/a2a/projects/0/.well-known/agent-card.json", admin.url)).send().await.unwrap();
+    assert_eq!(bad_card.status(), 401);
 }
 
 /// skills/a2a: its SDK example (the one ```python block) runs as written, with the A2A SDK,

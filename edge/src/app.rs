@@ -145,16 +145,22 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
         | Route::A2aProject
         | Route::A2aWorker => {
             use crate::interop::a2a::{self, Target};
-            let target = match matched.route {
-                Route::A2aCard | Route::A2a => Target::Workspace,
-                Route::A2aProjectCard | Route::A2aProject => Target::Project(matched.id(0, None)?),
-                _ => Target::Worker(matched.id(0, Some(HandleKind::Worker))?),
+            // Parsed once the caller is known: a stranger gets 401 whatever the path says.
+            let target = || match matched.route {
+                Route::A2aCard | Route::A2a => Ok(Target::Workspace),
+                Route::A2aProjectCard | Route::A2aProject => matched.id(0, None).map(Target::Project),
+                _ => matched.id(0, Some(HandleKind::Worker)).map(Target::Worker),
             };
             match matched.route {
-                Route::A2aCard | Route::A2aProjectCard | Route::A2aWorkerCard => {
-                    a2a::serve_card(ctx, req, target).await
+                Route::A2aCard => a2a::serve_card(ctx, req, None).await,
+                Route::A2aProjectCard | Route::A2aWorkerCard => {
+                    let who = crate::interop::bearer(ctx, req).await?;
+                    a2a::serve_card(ctx, req, Some((&who, target()?))).await
                 }
-                _ => a2a::serve(ctx, req, target).await,
+                _ => {
+                    let who = crate::interop::bearer(ctx, req).await?;
+                    a2a::serve(ctx, req, &who, target()?).await
+                }
             }
         }
         Route::GithubWebhook => match matched.id(0, None) {

@@ -22,8 +22,10 @@
 //! Streams follow a baton by reading its status once a second (one D1 read each): simple and
 //! bounded; the project's change stream could wake them instead.
 //!
-//! Errors are JSON-RPC errors answered with HTTP 200 (clients read the body only on a 2xx),
-//! with A2A's codes and a `google.rpc.ErrorInfo` in `data`.
+//! A call's errors are JSON-RPC errors answered with HTTP 200 (clients read the body only on a
+//! 2xx), with A2A's codes and a `google.rpc.ErrorInfo` in `data`; a body that is no JSON-RPC
+//! request at all (not JSON, a batch, no method) is also refused at the HTTP level: 400 (413
+//! when over 1 MiB). The caller is authenticated before the path is read: a stranger gets 401.
 
 pub mod card;
 pub mod task;
@@ -82,21 +84,21 @@ fn not_found(id: &str) -> RpcError {
 
 // ---- Cards ----
 
-/// `GET /.well-known/agent-card.json` and the cards of one project or worker.
-pub async fn serve_card(ctx: &Ctx, req: &Request, target: Target) -> ApiResult<Response> {
+/// `GET /.well-known/agent-card.json` (`None`: public) and the cards of one project or worker,
+/// for a caller who may see it.
+pub async fn serve_card(ctx: &Ctx, req: &Request, asked: Option<(&Principal, Target)>) -> ApiResult<Response> {
     let base = crate::access::origin::public(ctx, req)?;
     let version = env!("CARGO_PKG_VERSION");
-    let (path, name, description) = match target {
-        Target::Workspace => (
+    let (path, name, description) = match asked {
+        None | Some((_, Target::Workspace)) => (
             "/a2a".to_owned(),
             "baton".to_owned(),
             "Hands work to coding agents on worker machines: the message is the work; the agent's final \
              message is the result. Sent here, work goes to the workspace of your token."
                 .to_owned(),
         ),
-        Target::Project(id) => {
-            let who = super::bearer(ctx, req).await?;
-            let (status, project) = api(ctx, &who, get(&base, format!("/api/projects/{id}"))).await;
+        Some((who, Target::Project(id))) => {
+            let (status, project) = api(ctx, who, get(&base, format!("/api/projects/{id}"))).await;
             if status != 200 {
                 return Err(ApiError::not_found(format!("project {id}")));
             }
@@ -107,9 +109,8 @@ pub async fn serve_card(ctx: &Ctx, req: &Request, target: Target) -> ApiResult<R
                 format!("Work sent here goes to the workers of the project {name}: whichever is free takes it."),
             )
         }
-        Target::Worker(id) => {
-            let who = super::bearer(ctx, req).await?;
-            let (status, worker) = api(ctx, &who, get(&base, format!("/api/workers/{id}"))).await;
+        Some((who, Target::Worker(id))) => {
+            let (status, worker) = api(ctx, who, get(&base, format!("/api/workers/{id}"))).await;
             if status != 200 {
                 return Err(ApiError::not_found(format!("worker {id}")));
             }
@@ -129,9 +130,8 @@ pub async fn serve_card(ctx: &Ctx, req: &Request, target: Target) -> ApiResult<R
 
 // ---- JSON-RPC ----
 
-/// `POST /a2a`, `/a2a/projects/:id`, `/a2a/workers/:id`.
-pub async fn serve(ctx: &Ctx, req: &mut Request, target: Target) -> ApiResult<Response> {
-    let who = super::bearer(ctx, req).await?;
+/// `POST /a2a`, `/a2a/projects/:id`, `/a2a/workers/:id`, for the authenticated `who`.
+pub async fn serve(ctx: &Ctx, req: &mut Request, who: &Principal, target: Target) -> ApiResult<Response> {
     let version = req.headers().get("a2a-version").ok().flatten();
     if let Some(v) = version.as_deref().filter(|v| !(v.trim() == "1" || v.trim().starts_with("1."))) {
         let err = a2a_error(
@@ -141,21 +141,26 @@ pub async fn serve(ctx: &Ctx, req: &mut Request, target: Target) -> ApiResult<Re
         );
         return Ok(rpc(&jsonrpc::error(&Value::Null, &err)));
     }
+    // A body that is no JSON-RPC request at all is refused at the HTTP level too (400, 413):
+    // only a call's own errors ride a 200.
     let bytes = match body::read_limited(req, body::MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(err) => {
             let rpc_err = RpcError::new(jsonrpc::INVALID_REQUEST, err.message.clone());
-            return Ok(rpc(&jsonrpc::error(&Value::Null, &rpc_err)));
+            return Ok(rpc_with(&jsonrpc::error(&Value::Null, &rpc_err), err.status()));
         }
     };
     let call = match jsonrpc::parse(&bytes) {
         Ok(call) => call,
+        Err((id, err)) if err.code != jsonrpc::INVALID_PARAMS => {
+            return Ok(rpc_with(&jsonrpc::error(&id, &err), 400));
+        }
         Err((id, err)) => return Ok(rpc(&jsonrpc::error(&id, &err))),
     };
     let id = call.id.clone().unwrap_or(Value::Null);
     let origin = crate::access::origin::public(ctx, req)?;
     let last_event_id = req.headers().get("last-event-id").ok().flatten();
-    let asked = Asked { ctx, who: &who, origin: &origin, target, last_event_id: last_event_id.as_deref() };
+    let asked = Asked { ctx, who, origin: &origin, target, last_event_id: last_event_id.as_deref() };
     match answer(&asked, &call).await {
         Ok(Answer::Result(result)) => Ok(rpc(&jsonrpc::result(&id, result))),
         Ok(Answer::Stream { baton, after, snapshot }) => {
@@ -166,7 +171,11 @@ pub async fn serve(ctx: &Ctx, req: &mut Request, target: Target) -> ApiResult<Re
 }
 
 fn rpc(body: &Value) -> Response {
-    crate::http::respond::raw_json(body.to_string().into_bytes(), 200)
+    rpc_with(body, 200)
+}
+
+fn rpc_with(body: &Value, status: u16) -> Response {
+    crate::http::respond::raw_json(body.to_string().into_bytes(), status)
 }
 
 struct Asked<'a> {
