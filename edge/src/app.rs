@@ -11,7 +11,7 @@ use crate::http::query::Query;
 use crate::http::routes::{self, Matched, Method, NoMatch, Route};
 use crate::platform::context::Ctx;
 use crate::{
-    access::origin, batons, github, http::body, http::respond, notifications, openapi, people::projects,
+    access::origin, batons, channels, github, http::body, http::respond, notifications, openapi, people::projects,
     people::tokens, people::users, people::workspaces, planning::comments, planning::items, planning::requirements,
     planning::tasks, platform::clock, platform::db, sessions, workers,
 };
@@ -138,6 +138,7 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
             Ok(shares::private(answer))
         }
         Route::Mcp => crate::interop::mcp::serve(ctx, req).await,
+        Route::ChannelHelp => Ok(crate::channels::help()),
         Route::A2aCard
         | Route::A2aProjectCard
         | Route::A2aWorkerCard
@@ -238,6 +239,7 @@ async fn call_inner(ctx: &Ctx, who: &Principal, call: Call<'_>) -> ApiResult<Res
     let method = match call.method {
         Method::Get => worker::Method::Get,
         Method::Post => worker::Method::Post,
+        Method::Put => worker::Method::Put,
         Method::Patch => worker::Method::Patch,
         Method::Delete => worker::Method::Delete,
     };
@@ -314,6 +316,17 @@ fn agent_may(route: Route) -> bool {
             | Route::BatonsList
             | Route::SessionSharesCreate
             | Route::SessionSharesList
+            | Route::ChannelsCreate
+            | Route::ChannelsList
+            | Route::ChannelsGet
+            | Route::ChannelsUpdate
+            | Route::ChannelsDelete
+            | Route::ChannelMembersList
+            | Route::ChannelMemberJoin
+            | Route::ChannelMemberLeave
+            | Route::ChannelMessagesPost
+            | Route::ChannelMessagesList
+            | Route::ChannelStream
     )
 }
 
@@ -430,12 +443,24 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::BatonFail => batons::handlers::fail(ctx, who, text, req).await,
         Route::BatonCancel => batons::handlers::cancel(ctx, who, text, req).await,
         Route::BatonsList => batons::handlers::list(ctx, who, req, query).await,
+        Route::ChannelsCreate => channels::create(ctx, who, id()?, req).await,
+        Route::ChannelsList => channels::list(ctx, who, id()?, query).await,
+        Route::ChannelsGet => channels::get(ctx, who, id()?).await,
+        Route::ChannelsUpdate => channels::update(ctx, who, id()?, req).await,
+        Route::ChannelsDelete => channels::delete(ctx, who, id()?).await,
+        Route::ChannelMembersList => channels::members(ctx, who, id()?).await,
+        Route::ChannelMemberJoin => channels::join(ctx, who, id()?, param(1), req).await,
+        Route::ChannelMemberLeave => channels::leave(ctx, who, id()?, param(1)).await,
+        Route::ChannelMessagesPost => channels::post_message(ctx, who, id()?, req).await,
+        Route::ChannelMessagesList => channels::messages(ctx, who, id()?, query).await,
+        Route::ChannelStream => channels::stream(ctx, who, id()?, req, query).await,
         Route::Health
         | Route::OpenApi
         | Route::AuthBootstrap
         | Route::AuthLogin
         | Route::GithubWebhook
         | Route::Mcp
+        | Route::ChannelHelp
         | Route::A2aCard
         | Route::A2a
         | Route::A2aProjectCard

@@ -16,7 +16,8 @@
 //!   them, rate limits, origins;
 //! - [`hub`]: the Durable Object holding each stream's log, and its client;
 //! - features: [`people`] (users, tokens, workspaces, projects), [`planning`] (requirements,
-//!   tasks, comments), [`workers`], [`sessions`], [`batons`], [`github`], [`notifications`];
+//!   tasks, comments), [`workers`], [`sessions`], [`batons`], [`channels`], [`github`],
+//!   [`notifications`];
 //! - [`app`] wires them together; [`openapi`] serves the API's description; [`interop`] serves
 //!   the API again as MCP tools (and A2A), each call going back through [`app::call_as`].
 //!
@@ -32,6 +33,7 @@ pub mod platform;
 
 // Features.
 pub mod batons;
+pub mod channels;
 pub mod github;
 pub mod interop;
 pub mod notifications;
@@ -57,8 +59,19 @@ async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Respo
 #[cfg(test)]
 mod layering {
     const LAYERS: [&str; 5] = ["http", "platform", "crypto", "access", "hub"];
-    const FEATURES: [&str; 10] =
-        ["batons", "github", "notifications", "people", "planning", "sessions", "workers", "app", "openapi", "interop"];
+    const FEATURES: [&str; 11] = [
+        "batons",
+        "channels",
+        "github",
+        "notifications",
+        "people",
+        "planning",
+        "sessions",
+        "workers",
+        "app",
+        "openapi",
+        "interop",
+    ];
 
     fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {

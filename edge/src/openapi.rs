@@ -88,7 +88,7 @@ mod tests {
     /// The component schemas, generated from the protocol types: every type a path names, and
     /// every type those name in turn.
     fn generated_schemas() -> serde_json::Map<String, Value> {
-        use protocol::{api, baton, error, event, github, model, worker};
+        use protocol::{api, baton, channel, error, event, github, model, worker};
         let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
             s.definitions_path = "/components/schemas".into();
             s.meta_schema = None;
@@ -167,6 +167,12 @@ mod tests {
             baton::Finish,
             baton::Fail,
             baton::Heartbeat,
+            channel::CreateChannel,
+            channel::UpdateChannel,
+            channel::Channel,
+            channel::JoinChannel,
+            channel::ChannelMember,
+            channel::PostChannelMessage,
         );
         generator.take_definitions(true)
     }

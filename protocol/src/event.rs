@@ -185,6 +185,19 @@ pub enum EventBody {
     /// Transcript: a request was answered (or expired, as a deny). The worker hands the
     /// decision to the waiting agent.
     InputAnswered { input: crate::api::Input },
+    /// Channel (`channel:<id>` stream): a member said something, to everyone or to some
+    /// names (everyone in the room still sees it). `author` is who posted it.
+    ChannelMessage {
+        from: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        to: Vec<String>,
+        text: String,
+        author: Author,
+    },
+    /// Channel: someone took a name in the room.
+    MemberJoined { name: String, kind: crate::channel::MemberKind },
+    /// Channel: a name was given back.
+    MemberLeft { name: String },
     /// A type this version does not know.
     #[serde(other)]
     Unknown,
@@ -211,6 +224,9 @@ impl EventBody {
             EventBody::TurnError { .. } => "turn_error",
             EventBody::InputRequested { .. } => "input_requested",
             EventBody::InputAnswered { .. } => "input_answered",
+            EventBody::ChannelMessage { .. } => "channel_message",
+            EventBody::MemberJoined { .. } => "member_joined",
+            EventBody::MemberLeft { .. } => "member_left",
             EventBody::Unknown => "unknown",
         }
     }
@@ -255,6 +271,9 @@ mod tests {
             | EventBody::TurnError { .. }
             | EventBody::InputRequested { .. }
             | EventBody::InputAnswered { .. }
+            | EventBody::ChannelMessage { .. }
+            | EventBody::MemberJoined { .. }
+            | EventBody::MemberLeft { .. }
             | EventBody::Unknown => body.type_name(),
         };
         let text = |s: &str| s.to_owned();
@@ -285,6 +304,14 @@ mod tests {
             EventBody::TurnStart { message_seq: 1 },
             EventBody::AgentEvent { message_seq: 1, event: crate::agent::AgentEvent::AgentMessage { text: text("x") } },
             EventBody::TurnHeartbeat { message_seq: 1 },
+            EventBody::ChannelMessage {
+                from: text("a"),
+                to: vec![text("b")],
+                text: text("x"),
+                author: Author::new(AuthorKind::User, 1, "a"),
+            },
+            EventBody::MemberJoined { name: text("a"), kind: crate::channel::MemberKind::Agent },
+            EventBody::MemberLeft { name: text("a") },
             EventBody::TurnComplete { message_seq: 1 },
             EventBody::TurnError { message_seq: 1, message: text("x"), synthetic: false },
             EventBody::InputRequested { input: crate::api::Input::example() },

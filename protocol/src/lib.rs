@@ -6,6 +6,7 @@
 //! - [`github`]: repository links and backfill reports of the GitHub sync;
 //! - [`model`]: requirements, tasks, dependencies and comments, and their status rules;
 //! - [`api`]: request and response bodies of the HTTP API;
+//! - [`channel`]: rooms where agents and people talk, and what of a room concerns a reader;
 //! - [`baton`]: the handoff API (pass, catch, done, status) and its records;
 //! - [`worker`]: worker registration; [`agent`]: the provider-neutral events of coding agents;
 //! - [`event`]: the events of a Hub stream (a session's transcript, a worker's commands, a
@@ -23,6 +24,7 @@ pub mod address;
 pub mod agent;
 pub mod api;
 pub mod baton;
+pub mod channel;
 pub mod error;
 pub mod event;
 pub mod github;

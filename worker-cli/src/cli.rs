@@ -4,8 +4,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    delegate, github, handoff, inbox, login, mcp, member, project, requirement, session, task, token, use_project,
-    user, worker, workspace,
+    channel, delegate, github, handoff, inbox, login, mcp, member, project, requirement, session, task, token,
+    use_project, user, worker, workspace,
 };
 
 const EXAMPLES: &str = "\
@@ -114,6 +114,9 @@ pub enum Command {
     Inbox(inbox::InboxArgs),
     /// Answer an agent's request: allow or deny (see `baton inbox`)
     Answer(inbox::AnswerArgs),
+    /// Rooms where agents and people talk: create, join, say, listen
+    #[command(subcommand)]
+    Channel(channel::Command),
     /// Connect Claude Code or Codex to baton's MCP server (tools for planning and delegating)
     #[command(subcommand)]
     Mcp(mcp::Command),
@@ -129,4 +132,16 @@ baton completions zsh > \"${fpath[1]}/_baton\"\n  baton completions fish > ~/.co
     /// Print the manual page (roff), for `man`
     #[command(after_help = "Example:\n  baton man > ~/.local/share/man/man1/baton.1 && man baton")]
     Man,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Regression: `baton channel help` clashed with clap's own `help` subcommand, which clap
+    /// only reports when that command line is parsed. Check every command's definition at once.
+    #[test]
+    fn every_command_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -72,6 +72,11 @@ impl Client {
         self.answer(decode(action, response).await).await
     }
 
+    pub async fn put<B: Serialize, T: DeserializeOwned>(&self, action: &str, path: &str, body: &B) -> Result<T> {
+        let response = self.send(self.request(Method::PUT, path)?.json(body)).await?;
+        self.answer(decode(action, response).await).await
+    }
+
     pub async fn patch<B: Serialize, T: DeserializeOwned>(&self, action: &str, path: &str, body: &B) -> Result<T> {
         let response = self.send(self.request(Method::PATCH, path)?.json(body)).await?;
         self.answer(decode(action, response).await).await

@@ -14,6 +14,7 @@ use crate::http::error::{ApiError, ApiResult};
 pub enum Method {
     Get,
     Post,
+    Put,
     Patch,
     Delete,
 }
@@ -23,6 +24,7 @@ impl Method {
         match text {
             "GET" | "HEAD" => Some(Method::Get),
             "POST" => Some(Method::Post),
+            "PUT" => Some(Method::Put),
             "PATCH" => Some(Method::Patch),
             "DELETE" => Some(Method::Delete),
             _ => None,
@@ -33,6 +35,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
         }
@@ -154,6 +157,18 @@ pub enum Route {
     A2aProject,
     A2aWorkerCard,
     A2aWorker,
+    ChannelsCreate,
+    ChannelsList,
+    ChannelHelp,
+    ChannelsGet,
+    ChannelsUpdate,
+    ChannelsDelete,
+    ChannelMembersList,
+    ChannelMemberJoin,
+    ChannelMemberLeave,
+    ChannelMessagesPost,
+    ChannelMessagesList,
+    ChannelStream,
 }
 
 /// One row of the table.
@@ -167,7 +182,7 @@ const fn spec(method: Method, pattern: &'static str, route: Route) -> RouteSpec 
     RouteSpec { method, pattern, route }
 }
 
-use Method::{Delete, Get, Patch, Post};
+use Method::{Delete, Get, Patch, Post, Put};
 
 /// Every route of the API.
 pub const ROUTES: &[RouteSpec] = &[
@@ -283,6 +298,19 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Post, "/a2a/projects/:id", Route::A2aProject),
     spec(Get, "/a2a/workers/:id/.well-known/agent-card.json", Route::A2aWorkerCard),
     spec(Post, "/a2a/workers/:id", Route::A2aWorker),
+    spec(Post, "/api/workspaces/:id/channels", Route::ChannelsCreate),
+    spec(Get, "/api/workspaces/:id/channels", Route::ChannelsList),
+    // Before `/api/channels/:id`: the first match wins.
+    spec(Get, "/api/channels/help", Route::ChannelHelp),
+    spec(Get, "/api/channels/:id", Route::ChannelsGet),
+    spec(Patch, "/api/channels/:id", Route::ChannelsUpdate),
+    spec(Delete, "/api/channels/:id", Route::ChannelsDelete),
+    spec(Get, "/api/channels/:id/members", Route::ChannelMembersList),
+    spec(Put, "/api/channels/:id/members/:name", Route::ChannelMemberJoin),
+    spec(Delete, "/api/channels/:id/members/:name", Route::ChannelMemberLeave),
+    spec(Post, "/api/channels/:id/messages", Route::ChannelMessagesPost),
+    spec(Get, "/api/channels/:id/messages", Route::ChannelMessagesList),
+    spec(Get, "/api/channels/:id/stream", Route::ChannelStream),
 ];
 
 /// A matched route and its captured path parameters, in pattern order.
@@ -343,7 +371,7 @@ pub fn match_route(method: Method, path: &str) -> Result<Matched, NoMatch> {
 
 /// The methods some route takes at `path`, in one order (none: no route there).
 pub fn allowed_methods(path: &str) -> Vec<Method> {
-    [Method::Get, Method::Post, Method::Patch, Method::Delete]
+    [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete]
         .into_iter()
         .filter(|method| match_route(*method, path).is_ok())
         .collect()

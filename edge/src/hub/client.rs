@@ -31,6 +31,10 @@ impl StreamKey {
         StreamKey(format!("project:{id}"))
     }
 
+    pub fn channel(id: i64) -> Self {
+        StreamKey(format!("channel:{id}"))
+    }
+
     pub fn worker(id: i64) -> Self {
         StreamKey(format!("worker:{id}"))
     }

@@ -19,6 +19,8 @@ pub enum Sequenced {
     Sessions,
     /// A delivery signed for a deleted link must never reach a new one.
     GithubLinks,
+    /// A room names its Hub stream (`channel:<id>`).
+    Channels,
 }
 
 impl Sequenced {
@@ -28,6 +30,7 @@ impl Sequenced {
             Sequenced::Workers => "workers",
             Sequenced::Sessions => "sessions",
             Sequenced::GithubLinks => "github_links",
+            Sequenced::Channels => "channels",
         }
     }
 }

@@ -1,0 +1,194 @@
+//! Channels for real: three agents (session tokens, one of them the `baton` CLI as a process)
+//! and a person in one room against `wrangler dev`: joins and a clashing name, addressed
+//! messages and `?for=`, a listener that resumes after its stream is cut with nothing lost or
+//! repeated, an outsider refused, presence that expires, deleting the room ending its streams.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use e2e::api::{bootstrap, new_member, unique, workspace_with_project, Api};
+use e2e::cli::Baton;
+use e2e::proxy::Proxy;
+use e2e::server::Server;
+use e2e::sse::SseReader;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// `n` agents of sessions in one project of a new workspace, each with its session token;
+/// answers the workspace and the agents.
+async fn agents(admin: &Api, n: usize) -> (i64, Vec<Api>) {
+    let (ws, project) = workspace_with_project(admin).await;
+    let registered = admin
+        .create(
+            "/api/workers",
+            json!({"project_id": project, "name": unique("w"), "machine_id": unique("m"), "agent": "scripted", "base_branch": "main"}),
+        )
+        .await;
+    let worker = Api::new(&admin.url, registered["token"].as_str());
+    let worker_id = registered["worker"]["id"].as_i64().unwrap();
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let session = admin.create("/api/sessions", json!({"project_id": project, "worker_id": worker_id})).await;
+        let minted = worker.create(&format!("/api/sessions/{}/token", session["id"]), json!({})).await;
+        out.push(Api::new(&admin.url, minted["token"].as_str()));
+    }
+    (ws, out)
+}
+
+fn texts(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "channel_message")
+        .map(|e| e["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn three_agents_and_a_person_talk_in_a_room_and_a_cut_listener_misses_nothing() {
+    let shared = e2e::server::shared();
+    let admin = Api::admin();
+    let (ws, agents) = agents(&admin, 3).await;
+    let (a1, a2, a3) = (&agents[0], &agents[1], &agents[2]);
+    let room = a1.create(&format!("/api/workspaces/{ws}/channels"), json!({"name": "review", "topic": "PR 42"})).await;
+    let id = room["id"].as_i64().unwrap();
+    let join = |api: &Api, name: &str| {
+        let (api, name) = (api.clone(), name.to_owned());
+        async move {
+            api.send(api.request(reqwest::Method::PUT, &format!("/api/channels/{id}/members/{name}")).json(&json!({})))
+                .await
+        }
+    };
+    assert_eq!(join(a1, "a1").await.0, 201);
+    assert_eq!(join(a2, "a2").await.0, 201);
+    assert_eq!(join(a3, "a3").await.0, 201);
+    let (status, clash) = join(a2, "a1").await;
+    assert_eq!(status, 409, "{clash}");
+    let message = clash["error"]["message"].as_str().unwrap();
+    assert!(message.contains("a1") && message.contains("a3"), "the clash names who is here: {message}");
+    assert_eq!(join(&admin, "ann").await.0, 201);
+    assert_eq!(join(a1, "a1").await.0, 200, "the holder again: a heartbeat");
+
+    // A listener (the CLI, as agent a3) through a proxy that will cut its stream.
+    let port: u16 = shared.url.rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = Proxy::start(port).await;
+    let mut listener = tokio::process::Command::from(Baton::new().command())
+        .args(["--url", &proxy.url, "--token", a3.token.as_deref().unwrap(), "--json"])
+        .args(["channel", "listen", &id.to_string(), "--as", "a3", "--for", "a3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(listener.stdout.take().unwrap()).lines();
+
+    let say = |api: &Api, from: &str, to: &[&str], text: &str| {
+        let body = json!({"from": from, "to": to, "text": text});
+        let api = api.clone();
+        async move { api.post(&format!("/api/channels/{id}/messages"), body).await }
+    };
+    assert_eq!(say(a1, "a1", &["a2"], "a2: line 12 leaks").await.0, 201);
+    assert_eq!(say(&admin, "ann", &[], "everyone: be brief").await.0, 201);
+    let (status, refused) = say(a2, "a1", &[], "posing as a1").await;
+    assert_eq!(status, 400, "a name one does not hold: {refused}");
+    // The CLI says it too, as a2 (its session token).
+    let out = Baton::new().ok(&[
+        "--url",
+        &shared.url,
+        "--token",
+        a2.token.as_deref().unwrap(),
+        "channel",
+        "say",
+        &id.to_string(),
+        "--as",
+        "a2",
+        "--to",
+        "a1",
+        "fixed in 3f2c. [done]",
+    ]);
+    assert!(out.contains("Said as a2"), "{out}");
+
+    let for_a2 = admin.fetch(&format!("/api/channels/{id}/messages?for=a2")).await;
+    assert_eq!(texts(&for_a2), ["a2: line 12 leaks", "everyone: be brief", "fixed in 3f2c. [done]"]);
+    let for_a3 = admin.fetch(&format!("/api/channels/{id}/messages?for=a3")).await;
+    assert_eq!(texts(&for_a3), ["everyone: be brief"], "what is addressed to others is left out");
+    let all = admin.fetch(&format!("/api/channels/{id}/messages")).await;
+    assert_eq!(texts(&all).len(), 3, "everyone in the room still sees every message");
+
+    // The listener saw the joins and what concerns a3; cut, more is said, it resumes.
+    let mut seen: Vec<Value> = Vec::new();
+    while !seen.iter().any(|e| e["text"] == "everyone: be brief") {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
+        seen.push(serde_json::from_str(&line).unwrap());
+    }
+    proxy.cut_all();
+    assert_eq!(say(a1, "a1", &["a3"], "a3: your turn").await.0, 201);
+    assert_eq!(say(a1, "a1", &[], "that is all. [done]").await.0, 201);
+    while !seen.iter().any(|e| e["text"] == "that is all. [done]") {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.unwrap().unwrap().unwrap();
+        seen.push(serde_json::from_str(&line).unwrap());
+    }
+    let seqs: Vec<u64> = seen.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    let mut sorted = seqs.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(seqs, sorted, "in order, none twice: {seqs:?}");
+    let heard: Vec<&str> = seen.iter().filter_map(|e| e["text"].as_str()).collect();
+    assert_eq!(heard, ["everyone: be brief", "a3: your turn", "that is all. [done]"], "nothing lost across the cut");
+    let members = admin.fetch(&format!("/api/channels/{id}/members")).await;
+    let here: Vec<&str> = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["online"] == true)
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(here, ["a1", "a2", "a3", "ann"]);
+
+    // An outsider sees no room; the room's id alone grants nothing.
+    let outsider = new_member(&admin, &unique("out")).await;
+    let (status, hidden) = outsider.get(&format!("/api/channels/{id}")).await;
+    assert_eq!(status, 404, "{hidden}");
+    assert_eq!(
+        outsider.send(outsider.request(reqwest::Method::PUT, &format!("/api/channels/{id}/members/x"))).await.0,
+        404
+    );
+    let (status, absent) = outsider.get(&format!("/api/channels/{}", id + 100_000)).await;
+    assert_eq!((status, absent["error"]["code"].clone()), (404, hidden["error"]["code"].clone()), "hidden is absent");
+
+    // Deleting the room ends its readers' streams.
+    let mut watcher = SseReader::open(&admin, &format!("/api/channels/{id}/stream"), None).await;
+    watcher.take(1, Duration::from_secs(5)).await;
+    let (status, _) = a2.delete(&format!("/api/channels/{id}")).await;
+    assert_eq!(status, 403, "only its creator or an admin deletes a room");
+    assert_eq!(a1.delete(&format!("/api/channels/{id}")).await.0, 204);
+    assert!(watcher.ends_within(Duration::from_secs(5)).await, "the stream ends with the room");
+    let _ = listener.kill().await;
+}
+
+#[tokio::test]
+async fn a_quiet_members_name_goes_offline_and_can_be_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in_with_vars(dir.path(), &[("BATON_CHANNEL_PRESENCE_MS", "1500")]).unwrap();
+    let token = bootstrap(&server.url).await.unwrap();
+    let admin = Api::new(&server.url, Some(&token));
+    let (ws, agents) = agents(&admin, 2).await;
+    let room = admin.create(&format!("/api/workspaces/{ws}/channels"), json!({"name": "standup"})).await;
+    let id = room["id"].as_i64().unwrap();
+    let put = |api: &Api| {
+        let api = api.clone();
+        async move { api.send(api.request(reqwest::Method::PUT, &format!("/api/channels/{id}/members/bot"))).await.0 }
+    };
+    assert_eq!(put(&agents[0]).await, 201);
+    assert_eq!(put(&agents[1]).await, 409, "held and heard from");
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    let members = admin.fetch(&format!("/api/channels/{id}/members")).await;
+    assert_eq!(members["items"][0]["online"], false, "quiet longer than the window: {members}");
+    assert_eq!(put(&agents[1]).await, 201, "a stale name goes to the next");
+    let log = admin.fetch(&format!("/api/channels/{id}/messages")).await;
+    let joins: Vec<&Value> = log["items"].as_array().unwrap().iter().filter(|e| e["type"] == "member_joined").collect();
+    assert_eq!(joins.len(), 2, "each arrival is in the log: {log}");
+    let help = reqwest::get(format!("{}/api/channels/help", server.url)).await.unwrap().text().await.unwrap();
+    assert!(help.contains("Last-Event-ID") && help.contains("[done]"), "how to follow and how to end: {help}");
+}

@@ -1,0 +1,127 @@
+//! Channels: rooms of a workspace where agents and people talk. The room's messages and
+//! arrivals are the events of its stream (`channel_message`, `member_joined`, `member_left`);
+//! these are the request and answer bodies of its API.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/workspaces/:id/channels`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateChannel {
+    /// Unique within the workspace.
+    pub name: String,
+    /// What the room is for, shown to whoever joins.
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
+/// `PATCH /api/channels/:id`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateChannel {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
+/// A channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Channel {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    pub topic: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Who a member is: an agent or a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MemberKind {
+    #[default]
+    Agent,
+    Human,
+}
+
+impl MemberKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberKind::Agent => "agent",
+            MemberKind::Human => "human",
+        }
+    }
+}
+
+/// `PUT /api/channels/:id/members/:name` (the body may be empty): join, or say you are still
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct JoinChannel {
+    /// Default: `agent` for a session's agent, `human` for a person's token.
+    #[serde(default)]
+    pub kind: Option<MemberKind>,
+}
+
+/// A member of a channel, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ChannelMember {
+    pub name: String,
+    pub kind: MemberKind,
+    /// Heard from (a join, a heartbeat, a message) within the presence window (90 s).
+    pub online: bool,
+    pub joined_at: String,
+    pub last_seen: String,
+}
+
+/// `POST /api/channels/:id/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostChannelMessage {
+    /// The member name the caller holds in the room.
+    pub from: String,
+    pub text: String,
+    /// Members the message is for (everyone in the room still sees it); none: everyone.
+    #[serde(default)]
+    pub to: Vec<String>,
+}
+
+/// Whether an event of a room concerns the member `reader`: a message to everyone, to the
+/// reader or from it; any arrival or departure. What `?for=NAME` and `listen --for` keep.
+pub fn concerns(body: &crate::event::EventBody, reader: &str) -> bool {
+    match body {
+        crate::event::EventBody::ChannelMessage { from, to, .. } => {
+            to.is_empty() || from == reader || to.iter().any(|n| n == reader)
+        }
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Author, AuthorKind, EventBody};
+
+    #[test]
+    fn a_reader_sees_what_is_for_everyone_for_it_or_from_it() {
+        let author = Author::new(AuthorKind::User, 1, "ann");
+        let said = |to: &[&str]| EventBody::ChannelMessage {
+            from: "ann".into(),
+            to: to.iter().map(|s| s.to_string()).collect(),
+            text: "x".into(),
+            author: author.clone(),
+        };
+        assert!(concerns(&said(&["bob"]), "bob") && concerns(&said(&["bob"]), "ann"));
+        assert!(!concerns(&said(&["bob"]), "cy"));
+        assert!(concerns(&said(&[]), "cy"));
+        assert!(concerns(&EventBody::MemberLeft { name: "bob".into() }, "cy"));
+    }
+}
