@@ -513,7 +513,9 @@ fn states(line: &str, stdout: &str) -> Result<(), String> {
 
 /// Whether a line runs until stopped.
 fn never_ends(line: &str) -> bool {
-    line.starts_with("baton worker run") || (line.contains(" watch") && !line.contains("--until-turn-end"))
+    line.starts_with("baton worker run")
+        || line.starts_with("baton channel listen")
+        || (line.contains(" watch") && !line.contains("--until-turn-end"))
 }
 
 async fn run_skill(name: &str) -> Vec<String> {
@@ -621,6 +623,11 @@ async fn the_github_issues_skill_runs_as_written() {
     check("github-issues").await;
 }
 
+#[tokio::test]
+async fn the_channel_skill_runs_as_written() {
+    check("channel").await;
+}
+
 /// Its curl lines (cards, a message, the task list); its SDK example runs in `tests/a2a.rs`.
 #[tokio::test]
 async fn the_a2a_skills_curl_lines_run_as_written() {
@@ -640,4 +647,5 @@ fn example_words_are_replaced_only_where_they_stand_alone() {
     assert_eq!(handles("baton task create --requirement R-4 x --depends-on T-20,T-21"), ["R-4", "T-20", "T-21"]);
     assert_eq!(find("bt_", "caught bt_abc123 ok"), Some("bt_abc123".to_owned()));
     assert!(never_ends("baton project watch") && !never_ends("baton session watch S-1 --until-turn-end"));
+    assert!(never_ends("baton channel listen 1 --as reviewer"));
 }
