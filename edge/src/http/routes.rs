@@ -300,7 +300,7 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Post, "/a2a/workers/:id", Route::A2aWorker),
     spec(Post, "/api/workspaces/:id/channels", Route::ChannelsCreate),
     spec(Get, "/api/workspaces/:id/channels", Route::ChannelsList),
-    // Before `/api/channels/:id`: the first match wins.
+    // A literal path wins over `/api/channels/:id` (see `match_route`).
     spec(Get, "/api/channels/help", Route::ChannelHelp),
     spec(Get, "/api/channels/:id", Route::ChannelsGet),
     spec(Patch, "/api/channels/:id", Route::ChannelsUpdate),
@@ -348,17 +348,20 @@ pub enum NoMatch {
     MethodNotAllowed(Vec<Method>),
 }
 
-/// Finds the route for a method and a path (without query string).
+/// Finds the route for a method and a path (without query string). A path that a pattern
+/// names with fewer parameters belongs to that pattern alone: `/api/channels/help` is not
+/// `/api/channels/:id`, for any method.
 pub fn match_route(method: Method, path: &str) -> Result<Matched, NoMatch> {
     let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let matches: Vec<(&RouteSpec, Vec<String>)> =
+        ROUTES.iter().filter_map(|spec| match_pattern(spec.pattern, path).map(|params| (spec, params))).collect();
+    let fewest = matches.iter().map(|(_, params)| params.len()).min().unwrap_or(0);
     let mut allowed = Vec::new();
-    for spec in ROUTES {
-        if let Some(params) = match_pattern(spec.pattern, path) {
-            if spec.method == method {
-                return Ok(Matched { route: spec.route, params });
-            }
-            allowed.push(spec.method);
+    for (spec, params) in matches.into_iter().filter(|(_, params)| params.len() == fewest) {
+        if spec.method == method {
+            return Ok(Matched { route: spec.route, params });
         }
+        allowed.push(spec.method);
     }
     if allowed.is_empty() {
         Err(NoMatch::NotFound)
@@ -417,6 +420,19 @@ mod tests {
         assert_eq!(m.route, Route::SessionMessagesPost);
         assert_eq!(m.params, vec!["12"]);
         assert_eq!(match_route(Get, "/api/workspaces/").unwrap().route, Route::WorkspacesList);
+    }
+
+    /// Regression (found by the fuzzer): `/api/channels/help` answered `Allow: GET, PATCH,
+    /// DELETE`, the last two from `/api/channels/:id`.
+    #[test]
+    fn a_literal_path_is_not_also_a_parameter_of_another_pattern() {
+        assert_eq!(allowed_methods("/api/channels/help"), [Method::Get]);
+        assert_eq!(match_route(Method::Get, "/api/channels/help").unwrap().route, Route::ChannelHelp);
+        assert_eq!(
+            match_route(Method::Delete, "/api/channels/help"),
+            Err(NoMatch::MethodNotAllowed(vec![Method::Get]))
+        );
+        assert_eq!(match_route(Method::Delete, "/api/channels/7").unwrap().route, Route::ChannelsDelete);
     }
 
     #[test]
