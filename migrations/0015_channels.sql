@@ -23,4 +23,17 @@ CREATE TABLE channel_members (
   PRIMARY KEY (channel_id, name)
 );
 
+-- An outsider's way into one room: the token stored only as its hash.
+CREATE TABLE channel_invites (
+  id         INTEGER PRIMARY KEY,
+  channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  mode       TEXT NOT NULL CHECK (mode IN ('read', 'write')),
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX channel_invites_by_channel ON channel_invites(channel_id, id);
+
 INSERT INTO id_high_water (name, last) VALUES ('channels', 0);

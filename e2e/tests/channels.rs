@@ -192,3 +192,60 @@ async fn a_quiet_members_name_goes_offline_and_can_be_taken() {
     let help = reqwest::get(format!("{}/api/channels/help", server.url)).await.unwrap().text().await.unwrap();
     assert!(help.contains("Last-Event-ID") && help.contains("[done]"), "how to follow and how to end: {help}");
 }
+
+/// An outsider enters only with an invite: a read one reads and follows, a write one also
+/// joins and speaks; the token opens nothing else; revoked, it is the same 404 as no room.
+#[tokio::test]
+async fn an_invite_admits_an_outsider_to_one_room_and_a_revoked_one_is_no_room() {
+    let admin = Api::admin();
+    let (ws, agents) = agents(&admin, 1).await;
+    let room = admin.create(&format!("/api/workspaces/{ws}/channels"), json!({"name": "open-review"})).await;
+    let other = admin.create(&format!("/api/workspaces/{ws}/channels"), json!({"name": "private"})).await;
+    let (id, other) = (room["id"].as_i64().unwrap(), other["id"].as_i64().unwrap());
+    let put = |api: &Api, name: &str| {
+        let (api, name) = (api.clone(), name.to_owned());
+        async move { api.send(api.request(reqwest::Method::PUT, &format!("/api/channels/{id}/members/{name}"))).await.0 }
+    };
+    assert_eq!(put(&agents[0], "a1").await, 201);
+    agents[0].create(&format!("/api/channels/{id}/messages"), json!({"from": "a1", "text": "hello outside"})).await;
+    let outsider = new_member(&admin, &unique("out")).await;
+    assert_eq!(outsider.get(&format!("/api/channels/{id}")).await.0, 404, "a personal token of another workspace");
+
+    let read = admin.create(&format!("/api/channels/{id}/invites"), json!({})).await;
+    let token = read["token"].as_str().unwrap();
+    assert!(token.starts_with("btc_"), "{read}");
+    let guest = Api::new(&admin.url, Some(token));
+    assert_eq!(guest.get(&format!("/api/channels/{id}")).await.0, 200);
+    assert_eq!(texts(&guest.fetch(&format!("/api/channels/{id}/messages")).await), ["hello outside"]);
+    let mut follow = SseReader::open(&guest, &format!("/api/channels/{id}/stream"), None).await;
+    assert_eq!(follow.take(2, Duration::from_secs(5)).await.len(), 2, "the join and the message, live");
+    assert_eq!(put(&guest, "guest").await, 403, "a read invite does not join");
+    let (status, _) = guest.post(&format!("/api/channels/{id}/messages"), json!({"from": "a1", "text": "x"})).await;
+    assert_eq!(status, 403);
+    let (status, elsewhere) = guest.get(&format!("/api/channels/{other}")).await;
+    assert_eq!(status, 404, "another room of the same workspace: {elsewhere}");
+    assert_eq!(guest.get(&format!("/api/workspaces/{ws}/channels")).await.0, 404, "the workspace is not the invite's");
+    let (_, invites) = guest.get(&format!("/api/channels/{id}/invites")).await;
+    assert!(!invites.to_string().contains("btc_"), "{invites}");
+
+    let write =
+        admin.create(&format!("/api/channels/{id}/invites"), json!({"mode": "write", "expires_in_s": 3600})).await;
+    let writer = Api::new(&admin.url, write["token"].as_str());
+    assert_eq!(put(&writer, "visitor").await, 201);
+    let (status, said) = writer
+        .post(&format!("/api/channels/{id}/messages"), json!({"from": "visitor", "text": "thanks", "to": ["a1"]}))
+        .await;
+    assert_eq!(status, 201, "{said}");
+    assert_eq!(said["author"]["name"], format!("guest-{}", write["id"]), "who really spoke: {said}");
+
+    let listed = admin.fetch(&format!("/api/channels/{id}/invites")).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    assert!(!listed.to_string().contains("btc_"), "tokens are never listed: {listed}");
+    assert_eq!(admin.delete(&format!("/api/channels/{id}/invites/{}", read["id"])).await.0, 204);
+    let revoked = guest.request(reqwest::Method::GET, &format!("/api/channels/{id}")).send().await.unwrap();
+    let absent = admin.request(reqwest::Method::GET, &format!("/api/channels/{}", id + 100_000)).send().await.unwrap();
+    assert_eq!(revoked.status(), 404);
+    assert_eq!(absent.status(), 404);
+    let (revoked, absent) = (revoked.text().await.unwrap(), absent.text().await.unwrap());
+    assert_eq!(revoked, absent, "a revoked invite and an unknown room answer alike");
+}

@@ -191,6 +191,16 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
 
 /// Refuses a route the principal's kind never calls, whatever the route's own checks would say.
 fn permitted(who: &Principal, route: Route) -> ApiResult<()> {
+    if let Some(invite) = who.invite {
+        // An invite opens its room and nothing else: elsewhere it is no room at all.
+        return match (invite_may(route, true), invite_may(route, invite.write)) {
+            (true, true) => Ok(()),
+            (true, false) => {
+                Err(ApiError::forbidden("this invite is read-only: ask for a write invite to join and speak"))
+            }
+            _ => Err(ApiError::not_found(auth::ROOM_NOT_FOUND)),
+        };
+    }
     if who.worker.is_some() && !worker_may(route) {
         return Err(ApiError::forbidden(
             "a worker token only reads its command stream and its sessions, and writes their turns",
@@ -249,6 +259,16 @@ async fn call_inner(ctx: &Ctx, who: &Principal, call: Call<'_>) -> ApiResult<Res
     }
     let mut req = Request::new_with_init(url.as_str(), &init)?;
     dispatch(ctx, who, &matched, &mut req, &Query::from_url(&url)).await
+}
+
+/// What a channel invite may call, in its room only (the handlers check the room): read it,
+/// and with a write invite also join, leave and speak.
+fn invite_may(route: Route, write: bool) -> bool {
+    match route {
+        Route::ChannelsGet | Route::ChannelMembersList | Route::ChannelMessagesList | Route::ChannelStream => true,
+        Route::ChannelMemberJoin | Route::ChannelMemberLeave | Route::ChannelMessagesPost => write,
+        _ => false,
+    }
 }
 
 /// What a worker token may call: its own stream, worker and sessions (each route checks it is
@@ -454,6 +474,9 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::ChannelMessagesPost => channels::post_message(ctx, who, id()?, req).await,
         Route::ChannelMessagesList => channels::messages(ctx, who, id()?, query).await,
         Route::ChannelStream => channels::stream(ctx, who, id()?, req, query).await,
+        Route::ChannelInvitesCreate => channels::invites::create(ctx, who, id()?, req).await,
+        Route::ChannelInvitesList => channels::invites::list(ctx, who, id()?).await,
+        Route::ChannelInviteRevoke => channels::invites::revoke(ctx, who, id()?, m.id(1, None)?).await,
         Route::Health
         | Route::OpenApi
         | Route::AuthBootstrap

@@ -173,6 +173,8 @@ mod tests {
             channel::JoinChannel,
             channel::ChannelMember,
             channel::PostChannelMessage,
+            channel::CreateChannelInvite,
+            channel::ChannelInvite,
         );
         generator.take_definitions(true)
     }

@@ -94,6 +94,35 @@ pub struct PostChannelMessage {
     pub to: Vec<String>,
 }
 
+/// `POST /api/channels/:id/invites`: a token that lets an outsider into this one room.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateChannelInvite {
+    /// `read` (the default): read and follow the room; `write`: also join and speak.
+    #[serde(default)]
+    pub mode: crate::api::ShareMode,
+    /// The invite stops working after this many seconds (1 to 31,536,000); none: until revoked.
+    #[serde(default)]
+    pub expires_in_s: Option<u32>,
+}
+
+/// An invite as listed (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ChannelInvite {
+    pub id: i64,
+    pub channel_id: i64,
+    pub mode: crate::api::ShareMode,
+    pub created_at: String,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// Only when created: the token (`btc_...`), shown once; the outsider sends it as a
+    /// Bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
 /// Whether an event of a room concerns the member `reader`: a message to everyone, to the
 /// reader or from it; any arrival or departure. What `?for=NAME` and `listen --for` keep.
 pub fn concerns(body: &crate::event::EventBody, reader: &str) -> bool {

@@ -78,7 +78,23 @@ pub struct Principal {
     /// Set for a personal token scoped to one workspace (and perhaps one project of it): it
     /// sees that workspace only (that project only), and never acts as an admin.
     pub token_scope: Option<TokenScope>,
+    /// Set for a channel invite (`btc_`): that one room, to read or also to write, and
+    /// nothing else (`app::invite_may`).
+    pub invite: Option<InviteScope>,
 }
+
+/// What a channel invite reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InviteScope {
+    pub invite_id: i64,
+    pub channel_id: i64,
+    pub workspace_id: i64,
+    pub write: bool,
+}
+
+/// The one 404 of channels: an unknown room, a room one may not see, and a revoked, expired
+/// or unknown invite answer it alike.
+pub const ROOM_NOT_FOUND: &str = "this channel";
 
 /// What a scoped personal token reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +190,7 @@ impl Principal {
     /// workspace of an agent).
     pub fn visibility_args(&self) -> [wasm_bindgen::JsValue; 2] {
         let user = match (self.agent, self.token_scope) {
+            _ if self.invite.is_some() => -self.invite.map_or(0, |i| i.workspace_id),
             (Some(a), _) => -a.workspace_id,
             (None, Some(scope)) => -scope.workspace_id,
             (None, None) => self.user_id,
@@ -184,6 +201,9 @@ impl Principal {
     /// Distinguishes callers in per-isolate caches: people by id, workers below zero, agents
     /// further below.
     pub fn cache_key(&self) -> i64 {
+        if let Some(invite) = self.invite {
+            return 2 * AGENT_CACHE_KEYS + invite.invite_id;
+        }
         match (self.worker, self.agent, self.token_scope) {
             (Some(w), _, _) => -w.worker_id,
             (None, Some(a), _) => -AGENT_CACHE_KEYS - a.session_id,
@@ -264,6 +284,10 @@ pub async fn authenticate(req: &Request, db: &Db, now: i64) -> ApiResult<Princip
     let found = match credential {
         Credential::Bearer(token) if token.starts_with("btw_") => worker(db, &hash).await?,
         Credential::Bearer(token) if token.starts_with("bta_") => agent(db, &hash, now).await?,
+        // An invite that does not (or no longer) open a room is no room: the same 404.
+        Credential::Bearer(token) if token.starts_with("btc_") => {
+            Some(invite(db, &hash, now).await?.ok_or_else(|| ApiError::not_found(ROOM_NOT_FOUND))?)
+        }
         Credential::Bearer(_) => bearer(db, &hash, now).await?,
         Credential::Cookie(_) => web_login(db, &hash, now).await?,
     };
@@ -303,6 +327,7 @@ async fn bearer(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
         worker: None,
         agent: None,
         token_scope,
+        invite: None,
     }))
 }
 
@@ -336,12 +361,45 @@ async fn agent(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
         web_login_hash: None,
         worker: None,
         token_scope: None,
+        invite: None,
         agent: Some(AgentScope {
             session_id: a.session_id,
             worker_id: a.worker_id,
             project_id: a.project_id,
             workspace_id: a.workspace_id,
             registrant: a.registrant,
+        }),
+    }))
+}
+
+async fn invite(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>> {
+    #[derive(Deserialize)]
+    struct InviteRow {
+        id: i64,
+        channel_id: i64,
+        workspace_id: i64,
+        mode: String,
+    }
+    let row: Option<InviteRow> = db
+        .first(
+            "SELECT i.id, i.channel_id, c.workspace_id, i.mode FROM channel_invites i JOIN channels c ON c.id = i.channel_id
+             WHERE i.token_hash = ?1 AND i.revoked_at IS NULL AND (i.expires_at IS NULL OR i.expires_at > ?2)",
+            &[db::text(hash), db::int(now)],
+        )
+        .await?;
+    Ok(row.map(|r| Principal {
+        user_id: 0,
+        username: format!("guest-{}", r.id),
+        role: Role::Member,
+        web_login_hash: None,
+        worker: None,
+        agent: None,
+        token_scope: None,
+        invite: Some(InviteScope {
+            invite_id: r.id,
+            channel_id: r.channel_id,
+            workspace_id: r.workspace_id,
+            write: r.mode == "write",
         }),
     }))
 }
@@ -379,6 +437,7 @@ async fn worker(db: &Db, hash: &str) -> ApiResult<Option<Principal>> {
         }),
         agent: None,
         token_scope: None,
+        invite: None,
     }))
 }
 
@@ -399,6 +458,7 @@ async fn web_login(db: &Db, hash: &str, now: i64) -> ApiResult<Option<Principal>
         worker: None,
         agent: None,
         token_scope: None,
+        invite: None,
     }))
 }
 

@@ -212,6 +212,7 @@ mod tests {
             worker: None,
             agent: None,
             token_scope: None,
+            invite: None,
         }
     }
 

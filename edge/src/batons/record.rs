@@ -163,6 +163,9 @@ fn party(key: &str, name: &str) -> BatonParty {
 
 /// The principal's key in the `passed_by` and `holder` columns, and its display name.
 pub fn principal_key(who: &Principal) -> (String, String) {
+    if let Some(invite) = who.invite {
+        return (format!("invite:{}", invite.invite_id), who.username.clone());
+    }
     match (who.worker, who.agent) {
         (Some(w), _) => (format!("worker:{}", w.worker_id), Handle::worker(w.worker_id).to_string()),
         (None, Some(a)) => (format!("agent:{}", a.session_id), Handle::session(a.session_id).to_string()),
@@ -499,6 +502,7 @@ mod tests {
             worker: None,
             agent: None,
             token_scope: None,
+            invite: None,
         };
         let worker = |worker_id, project_id| Principal {
             user_id: 0,

@@ -10,8 +10,11 @@
 //! after. A message is from a name the caller holds, optionally `to` some names: everyone in
 //! the room still sees it; `?for=NAME` reads only what concerns NAME.
 //!
-//! Not yet here (issue 17 goes on): invite tokens for outsiders, private delivery, attachments.
+//! Outsiders enter with an invite ([`invites`]): a token for one room, to read or to write.
+//!
+//! Not yet here (issue 17 goes on): private delivery, attachments.
 
+pub mod invites;
 pub mod rules;
 
 use protocol::channel::{
@@ -21,7 +24,7 @@ use protocol::event::EventBody;
 use serde::Deserialize;
 use worker::{Request, Response};
 
-use crate::access::auth::Principal;
+use crate::access::auth::{Principal, ROOM_NOT_FOUND};
 use crate::batons::record::principal_key;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
@@ -56,7 +59,7 @@ keep to a bounded number of turns (say 10) unless a person asks for more; end yo
 ";
 
 #[derive(Deserialize)]
-struct ChannelRow {
+pub(crate) struct ChannelRow {
     id: i64,
     workspace_id: i64,
     name: String,
@@ -98,14 +101,18 @@ fn key(id: i64) -> StreamKey {
     StreamKey::channel(id)
 }
 
-/// The channel if `who` may see its workspace, else 404.
-async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<ChannelRow> {
+/// The channel if `who` may see its workspace (an invite: if it is the invite's room), else
+/// the one 404 of rooms.
+pub(crate) async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<ChannelRow> {
+    if who.invite.is_some_and(|i| i.channel_id != id) {
+        return Err(ApiError::not_found(ROOM_NOT_FOUND));
+    }
     let [admin, user] = who.visibility_args();
     let sql = format!(
         "SELECT {COLUMNS} FROM channels c WHERE c.id = ?1 AND {}",
         Principal::visible_clause("c.workspace_id", 2, 3)
     );
-    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(format!("channel {id}")))
+    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(ROOM_NOT_FOUND))
 }
 
 fn topic_of(topic: Option<&str>) -> ApiResult<String> {
@@ -161,7 +168,7 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
 }
 
 /// Its creator or an admin changes or deletes a room.
-fn require_owner(who: &Principal, row: &ChannelRow) -> ApiResult<()> {
+pub(crate) fn require_owner(who: &Principal, row: &ChannelRow) -> ApiResult<()> {
     if who.is_admin() || principal_key(who).0 == row.created_by {
         Ok(())
     } else {
@@ -311,7 +318,7 @@ pub async fn leave(ctx: &Ctx, who: &Principal, id: i64, name: &str) -> ApiResult
         )
         .await?;
     if gone == 0 {
-        return Err(ApiError::not_found(format!("a member {name:?} of yours in channel {id}")));
+        return Err(ApiError::not_found(format!("a member {name:?} of yours in {ROOM_NOT_FOUND}")));
     }
     hub::append(&ctx.env, &key(id), &EventBody::MemberLeft { name: name.to_owned() }).await?;
     Ok(respond::no_content())

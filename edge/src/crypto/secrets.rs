@@ -22,6 +22,8 @@ pub enum TokenKind {
     Session,
     /// A share link to one session (`bts_`).
     Share,
+    /// An invite to one channel (`btc_`).
+    ChannelInvite,
 }
 
 impl TokenKind {
@@ -33,6 +35,7 @@ impl TokenKind {
             TokenKind::Lease => "btk_",
             TokenKind::Session => "bta_",
             TokenKind::Share => "bts_",
+            TokenKind::ChannelInvite => "btc_",
         }
     }
 }

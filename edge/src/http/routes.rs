@@ -169,6 +169,9 @@ pub enum Route {
     ChannelMessagesPost,
     ChannelMessagesList,
     ChannelStream,
+    ChannelInvitesCreate,
+    ChannelInvitesList,
+    ChannelInviteRevoke,
 }
 
 /// One row of the table.
@@ -311,6 +314,9 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Post, "/api/channels/:id/messages", Route::ChannelMessagesPost),
     spec(Get, "/api/channels/:id/messages", Route::ChannelMessagesList),
     spec(Get, "/api/channels/:id/stream", Route::ChannelStream),
+    spec(Post, "/api/channels/:id/invites", Route::ChannelInvitesCreate),
+    spec(Get, "/api/channels/:id/invites", Route::ChannelInvitesList),
+    spec(Delete, "/api/channels/:id/invites/:invite_id", Route::ChannelInviteRevoke),
 ];
 
 /// A matched route and its captured path parameters, in pattern order.

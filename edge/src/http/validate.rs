@@ -137,9 +137,30 @@ pub fn resources(list: &[protocol::model::Resource]) -> ApiResult<()> {
     Ok(())
 }
 
+/// The longest a link or an invite may be made to last, in seconds (a year).
+pub const MAX_EXPIRY_S: u32 = 31_536_000;
+
+/// When a link or invite made at `now` (ms) with `expires_in_s` stops working (none: until
+/// revoked): 1 second to a year.
+pub fn expires_at(now: i64, expires_in_s: Option<u32>) -> ApiResult<Option<i64>> {
+    match expires_in_s {
+        None => Ok(None),
+        Some(seconds @ 1..=MAX_EXPIRY_S) => Ok(Some(now + i64::from(seconds) * 1000)),
+        Some(_) => Err(ApiError::invalid_field("expires_in_s", format!("must be 1 to {MAX_EXPIRY_S}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expiry_is_a_second_to_a_year_or_none() {
+        assert_eq!(expires_at(1_000, None).unwrap(), None);
+        assert_eq!(expires_at(1_000, Some(2)).unwrap(), Some(3_000));
+        assert!(expires_at(1_000, Some(0)).is_err() && expires_at(1_000, Some(MAX_EXPIRY_S + 1)).is_err());
+        assert!(expires_at(1_000, Some(MAX_EXPIRY_S)).is_ok());
+    }
 
     #[test]
     fn names_are_trimmed_and_bounded() {

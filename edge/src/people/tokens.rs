@@ -102,6 +102,7 @@ pub async fn create_for(ctx: &Ctx, who: &Principal, user_id: i64, req: &mut Requ
         worker: None,
         agent: None,
         token_scope: None,
+        invite: None,
     };
     mint_from_request(ctx, &as_them, req).await
 }

@@ -31,8 +31,6 @@ use crate::{http::body, http::respond, platform::db};
 pub const MODE_HEADER: &str = "x-baton-share-mode";
 
 const COLUMNS: &str = "id, session_id, mode, created_at, expires_at";
-/// The longest a link may be made to last, in seconds (a year).
-const MAX_EXPIRY_S: u32 = 31_536_000;
 
 #[derive(Deserialize)]
 struct ShareRow {
@@ -84,11 +82,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, session: SessionScope, req: &mut
         return Err(ApiError::forbidden("a worker does not share sessions: people (and agents) do"));
     }
     let input: CreateShare = body::read_json(req).await?;
-    let expires_at = match input.expires_in_s {
-        None => None,
-        Some(seconds @ 1..=MAX_EXPIRY_S) => Some(ctx.now + i64::from(seconds) * 1000),
-        Some(_) => return Err(ApiError::invalid_field("expires_in_s", format!("must be 1 to {MAX_EXPIRY_S}"))),
-    };
+    let expires_at = crate::http::validate::expires_at(ctx.now, input.expires_in_s)?;
     let token = secrets::mint(TokenKind::Share)?;
     let row: Option<ShareRow> = ctx
         .db

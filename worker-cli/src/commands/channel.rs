@@ -6,7 +6,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 use protocol::api::Page;
-use protocol::channel::{Channel, ChannelMember, CreateChannel, JoinChannel, MemberKind, PostChannelMessage};
+use protocol::api::ShareMode;
+use protocol::channel::{
+    Channel, ChannelInvite, ChannelMember, CreateChannel, CreateChannelInvite, JoinChannel, MemberKind,
+    PostChannelMessage,
+};
 use protocol::event::EventBody;
 use reqwest::Method;
 use serde_json::Value;
@@ -88,6 +92,26 @@ pub enum Command {
         /// Start after this event (default: the beginning)
         #[arg(long, default_value_t = 0)]
         after: u64,
+    },
+    /// Let an outsider into one room: prints a token (shown once) for them to use as --token
+    #[command(after_help = "Example:\n  baton channel invite 3 --write --expires-in-hours 24\n\n\
+The outsider then runs, e.g.: baton --token btc_... channel listen 3 --json")]
+    Invite {
+        channel: i64,
+        /// Also join and speak (default: read and follow only)
+        #[arg(long)]
+        write: bool,
+        /// The invite stops working after this many hours [default: until revoked]
+        #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..=8760))]
+        expires_in_hours: Option<u32>,
+    },
+    /// List a room's live invites (never their tokens)
+    Invites { channel: i64 },
+    /// Revoke an invite: its token opens nothing any more
+    Uninvite {
+        channel: i64,
+        /// The invite's id (see `baton channel invites`)
+        invite: i64,
     },
     /// Print the protocol text for agents (paste it into a prompt)
     Protocol,
@@ -173,6 +197,38 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         }
         Command::Listen { channel, name, reader, after } => {
             listen(env, *channel, name.as_deref(), reader.as_deref(), *after).await
+        }
+        Command::Invite { channel, write, expires_in_hours } => {
+            let body = CreateChannelInvite {
+                mode: if *write { ShareMode::Write } else { ShareMode::Read },
+                expires_in_s: expires_in_hours.map(|h| h * 3600),
+            };
+            let invite: ChannelInvite = c.post("invite", &format!("/api/channels/{channel}/invites"), &body).await?;
+            env.print(&invite, |i| {
+                format!(
+                    "Invite {} ({}) to channel {channel}; its token, shown only now:\n{}",
+                    i.id,
+                    if *write { "read and write" } else { "read only" },
+                    i.token.as_deref().unwrap_or_default()
+                )
+            })
+        }
+        Command::Invites { channel } => {
+            let value: Value = c.get("list invites", &format!("/api/channels/{channel}/invites")).await?;
+            let items: Vec<ChannelInvite> = serde_json::from_value(value["items"].clone())?;
+            env.print_table(&items, &["ID", "MODE", "CREATED", "EXPIRES"], |i| {
+                let mode = if i.mode == ShareMode::Write { "write" } else { "read" };
+                vec![
+                    i.id.to_string(),
+                    mode.into(),
+                    i.created_at.clone(),
+                    i.expires_at.clone().unwrap_or_else(|| "-".into()),
+                ]
+            })
+        }
+        Command::Uninvite { channel, invite } => {
+            c.delete("revoke invite", &format!("/api/channels/{channel}/invites/{invite}")).await?;
+            env.print(&serde_json::json!({"revoked": invite}), |_| format!("Invite {invite} revoked."))
         }
         Command::Protocol => {
             let text = c.send(c.request(Method::GET, "/api/channels/help")?).await?.text().await?;
