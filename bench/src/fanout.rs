@@ -1,6 +1,6 @@
-//! Fan-out: N subscribers on one session, by SSE or by WebSocket (the same URL with
-//! `Upgrade: websocket`), messages posted one at a time, latency from the start of each POST to
-//! each subscriber's receipt of that event.
+//! Fan-out: N subscribers on one session or one channel, by SSE or by WebSocket (the same URL
+//! with `Upgrade: websocket`), messages posted one at a time, latency from the start of each
+//! POST to each subscriber's receipt of that event.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,8 +21,18 @@ pub enum Transport {
     WebSocket,
 }
 
+/// What the subscribers follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// A session's transcript; a person posts messages.
+    Session,
+    /// A channel; a member posts messages as its name.
+    Channel,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Fanout {
+    pub room: Room,
     pub transport: Transport,
     pub subscribers: usize,
     pub messages: usize,
@@ -31,10 +41,27 @@ pub struct Fanout {
     pub expected: usize,
 }
 
-pub async fn run(api: &Api, transport: Transport, subscribers: usize, messages: usize) -> Result<Fanout> {
-    let (_, session) = new_session(api).await;
-    let path = format!("/api/sessions/{session}/stream?after=1");
-    // Seq 1 is the creation notice; messages get 2..=messages+1.
+pub async fn run(api: &Api, room: Room, transport: Transport, subscribers: usize, messages: usize) -> Result<Fanout> {
+    let (stream, post, from) = match room {
+        Room::Session => {
+            let (_, session) = new_session(api).await;
+            (format!("/api/sessions/{session}/stream"), format!("/api/sessions/{session}/messages"), None)
+        }
+        Room::Channel => {
+            let ws = api.create("/api/workspaces", serde_json::json!({"name": e2e::api::unique("fan")})).await;
+            let channel =
+                api.create(&format!("/api/workspaces/{}/channels", ws["id"]), serde_json::json!({"name": "fan"})).await;
+            let id = channel["id"].as_i64().unwrap_or_default();
+            let (status, _) =
+                api.send(api.request(reqwest::Method::PUT, &format!("/api/channels/{id}/members/poster"))).await;
+            if status != 201 {
+                bail!("joining the channel answered {status}");
+            }
+            (format!("/api/channels/{id}/stream"), format!("/api/channels/{id}/messages"), Some("poster"))
+        }
+    };
+    let path = format!("{stream}?after=1");
+    // Seq 1 is the session's creation notice or the poster's arrival; messages get 2..=messages+1.
     let last = messages as u64 + 1;
     let receipts: Arc<Mutex<Vec<HashMap<u64, Instant>>>> = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
@@ -62,11 +89,11 @@ pub async fn run(api: &Api, transport: Transport, subscribers: usize, messages: 
     let mut sent = HashMap::new();
     for i in 0..messages {
         let start = Instant::now();
-        let response = api
-            .request(reqwest::Method::POST, &format!("/api/sessions/{session}/messages"))
-            .json(&serde_json::json!({"text": format!("fan-out {i}")}))
-            .send()
-            .await?;
+        let mut body = serde_json::json!({"text": format!("fan-out {i}")});
+        if let Some(from) = from {
+            body["from"] = serde_json::json!(from);
+        }
+        let response = api.request(reqwest::Method::POST, &post).json(&body).send().await?;
         let event: serde_json::Value = response.json().await?;
         let Some(seq) = event["seq"].as_u64() else { bail!("POST answered {event}") };
         sent.insert(seq, start);
@@ -85,6 +112,7 @@ pub async fn run(api: &Api, transport: Transport, subscribers: usize, messages: 
         }
     }
     Ok(Fanout {
+        room,
         transport,
         subscribers,
         messages,

@@ -78,7 +78,7 @@ async fn main() -> Result<()> {
         for subscribers in [100, 1000] {
             let transport =
                 if args.iter().any(|a| a == "--ws") { fanout::Transport::WebSocket } else { fanout::Transport::Sse };
-            let f = fanout::run(&api, transport, subscribers, 100).await?;
+            let f = fanout::run(&api, fanout::Room::Session, transport, subscribers, 100).await?;
             println!(
                 "{subscribers} subscribers: p50 {:.1} / p99 {:.1} ms, {}/{} delivered",
                 f.latency.p50, f.latency.p99, f.delivered, f.expected
@@ -156,12 +156,27 @@ async fn main() -> Result<()> {
     let mut fanouts = Vec::new();
     for &subscribers in &settings.fanout_sizes {
         eprintln!("bench: fan-out to {subscribers} subscribers");
-        fanouts.push(fanout::run(&api, fanout::Transport::Sse, subscribers, settings.fanout_messages).await?);
+        fanouts.push(
+            fanout::run(&api, fanout::Room::Session, fanout::Transport::Sse, subscribers, settings.fanout_messages)
+                .await?,
+        );
     }
     for &subscribers in settings.fanout_sizes.iter().filter(|n| **n > 1) {
         eprintln!("bench: fan-out to {subscribers} WebSocket subscribers");
-        fanouts.push(fanout::run(&api, fanout::Transport::WebSocket, subscribers, settings.fanout_messages).await?);
+        fanouts.push(
+            fanout::run(
+                &api,
+                fanout::Room::Session,
+                fanout::Transport::WebSocket,
+                subscribers,
+                settings.fanout_messages,
+            )
+            .await?,
+        );
     }
+    eprintln!("bench: channel fan-out to 100 readers");
+    fanouts
+        .push(fanout::run(&api, fanout::Room::Channel, fanout::Transport::Sse, 100, settings.fanout_messages).await?);
     eprintln!("bench: worktree creation and daemon memory");
     let worker = worker::run(&api, if quick { 3 } else { 10 }).await?;
     eprintln!("bench: the web app in headless Chromium (a session of 10,000 events)");

@@ -110,8 +110,12 @@ pub fn render(f: &Figures) -> String {
             crate::fanout::Transport::Sse => "SSE",
             crate::fanout::Transport::WebSocket => "WebSocket",
         };
+        let room = match fan.room {
+            crate::fanout::Room::Session => "",
+            crate::fanout::Room::Channel => "channel ",
+        };
         out.push_str(&format!(
-            "| {transport} fan-out, {} subscriber(s): POST→receipt p50 / p99 ({} messages, {}/{} delivered) | {:.1} / {:.1} ms | {:.1}x floor p50 |\n",
+            "| {room}{transport} fan-out, {} subscriber(s): POST→receipt p50 / p99 ({} messages, {}/{} delivered) | {:.1} / {:.1} ms | {:.1}x floor p50 |\n",
             fan.subscribers,
             fan.messages,
             fan.delivered,
