@@ -20,20 +20,26 @@ pub struct SseReader {
 impl SseReader {
     /// Opens `path`; asserts a 200 `text/event-stream` answer.
     pub async fn open(api: &Api, path: &str, last_event_id: Option<u64>) -> SseReader {
+        SseReader::try_open(api, path, last_event_id).await.expect("stream answers")
+    }
+
+    /// As [`SseReader::open`], but a connection cut before the answer (a proxy cutting at
+    /// random) is `None`, for a reader that tries again.
+    pub async fn try_open(api: &Api, path: &str, last_event_id: Option<u64>) -> Option<SseReader> {
         let mut request = api.request(Method::GET, path);
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id.to_string());
         }
-        let response = request.send().await.expect("stream answers");
+        let response = request.send().await.ok()?;
         assert_eq!(response.status(), 200, "GET {path}");
         let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
         assert!(content_type.starts_with("text/event-stream"), "content-type {content_type}");
-        SseReader {
+        Some(SseReader {
             stream: Box::pin(response.bytes_stream()),
             parser: Parser::new(),
             ready: Default::default(),
             raw: String::new(),
-        }
+        })
     }
 
     /// The next frame, or None if the stream ends or nothing arrives within `wait`.

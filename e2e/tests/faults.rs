@@ -41,7 +41,12 @@ impl Lcg {
 async fn read_through_cuts(api: Api, path: String, last: u64) -> Vec<u64> {
     let mut seen: Vec<u64> = Vec::new();
     while seen.last().copied().unwrap_or(0) < last {
-        let mut reader = SseReader::open(&api, &path, seen.last().copied()).await;
+        // Regression: a cut before the answer's headers failed the test instead of being one
+        // more cut to come back from.
+        let Some(mut reader) = SseReader::try_open(&api, &path, seen.last().copied()).await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
         while let Some(frame) = reader.next(Duration::from_secs(20)).await {
             seen.extend(ids(&[frame]));
             if seen.last().copied() == Some(last) {
