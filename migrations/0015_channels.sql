@@ -8,6 +8,10 @@ CREATE TABLE channels (
   created_by   TEXT NOT NULL,
   created_at   INTEGER NOT NULL,
   updated_at   INTEGER NOT NULL,
+  -- A relay line (not listed among the channels): closed after this many seconds without a
+  -- message, counted from last_activity.
+  idle_s        INTEGER,
+  last_activity INTEGER,
   UNIQUE (workspace_id, name)
 );
 

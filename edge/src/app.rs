@@ -347,6 +347,10 @@ fn agent_may(route: Route) -> bool {
             | Route::ChannelMessagesPost
             | Route::ChannelMessagesList
             | Route::ChannelStream
+            | Route::ChannelInvitesCreate
+            | Route::ChannelInvitesList
+            | Route::ChannelInviteRevoke
+            | Route::RelaysCreate
     )
 }
 
@@ -477,6 +481,7 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::ChannelInvitesCreate => channels::invites::create(ctx, who, id()?, req).await,
         Route::ChannelInvitesList => channels::invites::list(ctx, who, id()?).await,
         Route::ChannelInviteRevoke => channels::invites::revoke(ctx, who, id()?, m.id(1, None)?).await,
+        Route::RelaysCreate => channels::relays::create(ctx, who, req).await,
         Route::Health
         | Route::OpenApi
         | Route::AuthBootstrap

@@ -175,6 +175,8 @@ mod tests {
             channel::PostChannelMessage,
             channel::CreateChannelInvite,
             channel::ChannelInvite,
+            channel::CreateRelay,
+            channel::Relay,
         );
         generator.take_definitions(true)
     }

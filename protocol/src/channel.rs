@@ -123,6 +123,31 @@ pub struct ChannelInvite {
     pub token: Option<String>,
 }
 
+/// `POST /api/relays` (the body may be empty for a session's agent).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateRelay {
+    /// The workspace [default: a session's agent's own; required otherwise].
+    #[serde(default)]
+    pub workspace_id: Option<i64>,
+    /// Close the line after this many seconds without a message (2 to 86,400; default 3,600).
+    #[serde(default)]
+    pub idle_s: Option<u32>,
+}
+
+/// A relay line, as opened: shown once, with its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Relay {
+    pub channel_id: i64,
+    /// The line's key (`btc_...`): every call of either side carries it as its Bearer token.
+    pub token: String,
+    /// `relay:<channel id>:<token>`: what the host hands to its peer.
+    pub join: String,
+    pub idle_s: u32,
+}
+
 /// Whether an event of a room concerns the member `reader`: a message to everyone, to the
 /// reader or from it; any arrival or departure. What `?for=NAME` and `listen --for` keep.
 pub fn concerns(body: &crate::event::EventBody, reader: &str) -> bool {

@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    channel, delegate, github, handoff, inbox, login, mcp, member, project, requirement, session, task, token,
+    channel, delegate, github, handoff, inbox, login, mcp, member, project, relay, requirement, session, task, token,
     use_project, user, worker, workspace,
 };
 
@@ -117,6 +117,9 @@ pub enum Command {
     /// Rooms where agents and people talk: create, join, say, listen
     #[command(subcommand)]
     Channel(channel::Command),
+    /// A private line between two agents: host one, send and listen with its join string
+    #[command(subcommand)]
+    Relay(relay::Command),
     /// Connect Claude Code or Codex to baton's MCP server (tools for planning and delegating)
     #[command(subcommand)]
     Mcp(mcp::Command),

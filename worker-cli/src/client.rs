@@ -38,6 +38,11 @@ impl Client {
         Ok(Client { http, base: settings.url.clone(), token: settings.token.clone(), asked_version: Arc::default() })
     }
 
+    /// The same server with another token (a relay line's key), sharing the connection pool.
+    pub fn with_token(&self, token: &str) -> Client {
+        Client { token: Some(token.to_owned()), ..self.clone() }
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base
     }

@@ -60,10 +60,30 @@ pub async fn create(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
     find_visible(ctx, who, id).await?;
     let input: CreateChannelInvite = body::read_json_or_default(req).await?;
     let expires_at = crate::http::validate::expires_at(ctx.now, input.expires_in_s)?;
-    let mode = match input.mode {
-        ShareMode::Read => "read",
-        ShareMode::Write => "write",
-    };
+    let (row, token) = store(ctx, who, id, input.mode == ShareMode::Write, expires_at).await?;
+    Ok(respond::created(&row.view(Some(token))))
+}
+
+/// Makes a write (or read) invite to room `id`: its id and its token (what a relay hands over).
+pub async fn mint(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    write: bool,
+    expires_at: Option<i64>,
+) -> ApiResult<(i64, String)> {
+    let (row, token) = store(ctx, who, id, write, expires_at).await?;
+    Ok((row.id, token))
+}
+
+async fn store(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    write: bool,
+    expires_at: Option<i64>,
+) -> ApiResult<(InviteRow, String)> {
+    let mode = if write { "write" } else { "read" };
     let token = secrets::mint(TokenKind::ChannelInvite)?;
     let row: Option<InviteRow> = ctx
         .db
@@ -83,7 +103,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::internal("the invite was not stored"))?;
-    Ok(respond::created(&row.view(Some(token))))
+    Ok((row, token))
 }
 
 /// `GET /api/channels/:id/invites`: the room's live invites (never their tokens).

@@ -15,6 +15,7 @@
 //! Not yet here (issue 17 goes on): private delivery, attachments.
 
 pub mod invites;
+pub mod relays;
 pub mod rules;
 
 use protocol::channel::{
@@ -67,9 +68,20 @@ pub(crate) struct ChannelRow {
     created_by: String,
     created_at: i64,
     updated_at: i64,
+    #[serde(default)]
+    idle_s: Option<i64>,
+    #[serde(default)]
+    last_activity: Option<i64>,
 }
 
 impl ChannelRow {
+    /// A relay line past its idle time.
+    fn closed(&self, now: i64) -> bool {
+        match (self.idle_s, self.last_activity) {
+            (Some(idle), Some(last)) => now - last >= idle * 1000,
+            _ => false,
+        }
+    }
     fn view(&self) -> Channel {
         Channel {
             id: self.id,
@@ -91,7 +103,8 @@ struct MemberRow {
     last_seen: i64,
 }
 
-const COLUMNS: &str = "c.id, c.workspace_id, c.name, c.topic, c.created_by, c.created_at, c.updated_at";
+const COLUMNS: &str =
+    "c.id, c.workspace_id, c.name, c.topic, c.created_by, c.created_at, c.updated_at, c.idle_s, c.last_activity";
 
 fn presence_ms(ctx: &Ctx) -> i64 {
     ctx.env.var(PRESENCE_VAR).ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(PRESENCE_MS)
@@ -112,7 +125,15 @@ pub(crate) async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResu
         "SELECT {COLUMNS} FROM channels c WHERE c.id = ?1 AND {}",
         Principal::visible_clause("c.workspace_id", 2, 3)
     );
-    ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(ROOM_NOT_FOUND))
+    let row: ChannelRow =
+        ctx.db.first(&sql, &[db::int(id), admin, user]).await?.ok_or_else(|| ApiError::not_found(ROOM_NOT_FOUND))?;
+    if row.closed(ctx.now) {
+        // A closed line goes at its first call after it closed (its log went with its silence).
+        ctx.db.run("DELETE FROM channels WHERE id = ?1", &[db::int(id)]).await?;
+        hub::wipe(&ctx.env, &key(id)).await?;
+        return Err(ApiError::not_found(ROOM_NOT_FOUND));
+    }
+    Ok(row)
 }
 
 fn topic_of(topic: Option<&str>) -> ApiResult<String> {
@@ -153,7 +174,10 @@ pub async fn list(ctx: &Ctx, who: &Principal, workspace_id: i64, query: &Query) 
     let rows: Vec<ChannelRow> = ctx
         .db
         .all(
-            &format!("SELECT {COLUMNS} FROM channels c WHERE c.workspace_id = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3"),
+            &format!(
+                "SELECT {COLUMNS} FROM channels c WHERE c.workspace_id = ?1 AND c.id > ?2 AND c.idle_s IS NULL
+                 ORDER BY c.id LIMIT ?3"
+            ),
             &[db::int(workspace_id), db::int(page.after_id), db::int(page.fetch_count().into())],
         )
         .await?;
@@ -344,6 +368,12 @@ pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
             format!("{:?} is not a name you hold in this room: join with it first", input.from),
         ));
     }
+    ctx.db
+        .run(
+            "UPDATE channels SET last_activity = ?2 WHERE id = ?1 AND idle_s IS NOT NULL",
+            &[db::int(id), db::int(ctx.now)],
+        )
+        .await?;
     let body = EventBody::ChannelMessage { from: input.from, to, text, author: who.author() };
     let stored = hub::append(&ctx.env, &key(id), &body).await?;
     Ok(respond::raw_json(stored.into_bytes(), 201))

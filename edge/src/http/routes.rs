@@ -172,6 +172,7 @@ pub enum Route {
     ChannelInvitesCreate,
     ChannelInvitesList,
     ChannelInviteRevoke,
+    RelaysCreate,
 }
 
 /// One row of the table.
@@ -317,6 +318,7 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Post, "/api/channels/:id/invites", Route::ChannelInvitesCreate),
     spec(Get, "/api/channels/:id/invites", Route::ChannelInvitesList),
     spec(Delete, "/api/channels/:id/invites/:invite_id", Route::ChannelInviteRevoke),
+    spec(Post, "/api/relays", Route::RelaysCreate),
 ];
 
 /// A matched route and its captured path parameters, in pattern order.

@@ -119,6 +119,12 @@ pub async fn deliver(env: &Env, key: &StreamKey, delivery: &crate::hub::delivery
     command(env, key, "deliver", Some(serde_json::to_string(delivery).map_err(ApiError::internal)?)).await
 }
 
+/// Makes a stream forget itself (its log, its subscriptions) after `window_ms` without an
+/// append (a relay line).
+pub async fn set_idle(env: &Env, key: &StreamKey, window_ms: i64) -> ApiResult<()> {
+    command(env, key, &format!("idle?ms={window_ms}"), None).await
+}
+
 /// Forgets a stream's whole log and ends its live subscriptions.
 pub async fn wipe(env: &Env, key: &StreamKey) -> ApiResult<()> {
     command(env, key, "wipe", None).await

@@ -14,6 +14,7 @@
 
 pub mod client;
 pub mod delivery;
+pub mod idle;
 pub mod object;
 pub mod replay;
 

@@ -134,6 +134,21 @@ impl DurableObject for Hub {
         if self.ensure_schema().is_err() || self.live.borrow().gone {
             return Response::empty();
         }
+        // A line that forgets itself: once its silence outlasts the window, the log goes.
+        match super::idle::left(&self.sql(), clock::now_ms()) {
+            Ok(Some(left)) if left <= 0 => {
+                if let Err(err) = self.wipe().await {
+                    worker::console_error!("hub alarm: {}", err.message);
+                }
+                return Response::empty();
+            }
+            Ok(Some(left)) => {
+                let _ = self.state.storage().set_alarm(left).await;
+                return Response::empty();
+            }
+            Ok(None) => {}
+            Err(err) => worker::console_error!("hub alarm: {}", err.message),
+        }
         let outcome = match super::delivery::attempt(&self.sql(), &self.state.storage(), self.webhook_retry_ms).await {
             Ok(true) => Ok(()),
             Ok(false) => self.close_abandoned_turn().await,
@@ -179,6 +194,7 @@ impl Hub {
                 let body = Body::parse(&text)?;
                 let (event, sockets) = self.append(&body)?;
                 self.watch_turn(body.turn_signal()).await?;
+                super::idle::appended(&self.sql(), &self.state.storage(), clock::now_ms()).await?;
                 let response = respond::raw_json(event.into_bytes(), 201);
                 response.headers().set(PRESENCE_HEADER, &self.presence(sockets))?;
                 Ok(response)
@@ -196,6 +212,12 @@ impl Hub {
                 let text = body::read_limited(&mut req, 2 * body::MAX_BODY_BYTES).await?;
                 let delivery = body::parse_json(&text)?;
                 super::delivery::enqueue(&self.sql(), &self.state.storage(), &delivery).await?;
+                Ok(respond::no_content())
+            }
+            (worker::Method::Post, "/idle") => {
+                let window = query.get("ms").and_then(|m| m.parse::<i64>().ok()).filter(|m| *m > 0);
+                let window = window.ok_or_else(|| ApiError::invalid_parameter("ms", "must be a positive number"))?;
+                super::idle::set(&self.sql(), &self.state.storage(), window, clock::now_ms()).await?;
                 Ok(respond::no_content())
             }
             (worker::Method::Post, "/wipe") => {

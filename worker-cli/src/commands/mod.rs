@@ -11,6 +11,7 @@ pub mod login;
 pub mod mcp;
 pub mod member;
 pub mod project;
+pub mod relay;
 pub mod requirement;
 pub mod session;
 pub mod share;
