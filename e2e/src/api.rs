@@ -145,17 +145,42 @@ pub async fn new_session(admin: &Api) -> (i64, i64) {
 /// A fresh project with a registered worker (scripted agent) and a session on it: (worker
 /// token, session id). The worker's daemon need not run: a client with the token writes as it.
 pub async fn worker_session(admin: &Api) -> (String, i64) {
-    let (_, project) = workspace_with_project(admin).await;
+    let made = session_agents(admin, 1).await;
+    (made.worker_token, made.sessions[0])
+}
+
+/// Agents of sessions in one project of a new workspace: what [`session_agents`] makes.
+pub struct SessionAgents {
+    pub workspace: i64,
+    pub project: i64,
+    /// The token of the project's worker, which minted the agents' tokens.
+    pub worker_token: String,
+    /// The sessions, and one client per session with its agent's token (`bta_`).
+    pub sessions: Vec<i64>,
+    pub agents: Vec<Api>,
+}
+
+/// `n` sessions on one worker of a new project, and their agents' clients.
+pub async fn session_agents(admin: &Api, n: usize) -> SessionAgents {
+    let (workspace, project) = workspace_with_project(admin).await;
     let registered = admin
         .create(
             "/api/workers",
             json!({"project_id": project, "name": unique("w"), "machine_id": unique("m"), "agent": "scripted", "base_branch": "main"}),
         )
         .await;
-    let token = registered["token"].as_str().expect("a worker token").to_owned();
-    let session =
-        admin.create("/api/sessions", json!({"project_id": project, "worker_id": registered["worker"]["id"]})).await;
-    (token, session["id"].as_i64().expect("a session id"))
+    let worker_token = registered["token"].as_str().expect("a worker token").to_owned();
+    let worker = Api::new(&admin.url, Some(&worker_token));
+    let (mut sessions, mut agents) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let session = admin
+            .create("/api/sessions", json!({"project_id": project, "worker_id": registered["worker"]["id"]}))
+            .await;
+        let minted = worker.create(&format!("/api/sessions/{}/token", session["id"]), json!({})).await;
+        sessions.push(session["id"].as_i64().expect("a session id"));
+        agents.push(Api::new(&admin.url, minted["token"].as_str()));
+    }
+    SessionAgents { workspace, project, worker_token, sessions, agents }
 }
 
 /// A member user (created by `admin`, password login, then a personal token), as a client.

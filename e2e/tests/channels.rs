@@ -6,7 +6,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use e2e::api::{bootstrap, new_member, unique, workspace_with_project, Api};
+use e2e::api::{bootstrap, new_member, session_agents, unique, Api};
 use e2e::cli::Baton;
 use e2e::proxy::Proxy;
 use e2e::server::Server;
@@ -14,25 +14,9 @@ use e2e::sse::SseReader;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-/// `n` agents of sessions in one project of a new workspace, each with its session token;
-/// answers the workspace and the agents.
 async fn agents(admin: &Api, n: usize) -> (i64, Vec<Api>) {
-    let (ws, project) = workspace_with_project(admin).await;
-    let registered = admin
-        .create(
-            "/api/workers",
-            json!({"project_id": project, "name": unique("w"), "machine_id": unique("m"), "agent": "scripted", "base_branch": "main"}),
-        )
-        .await;
-    let worker = Api::new(&admin.url, registered["token"].as_str());
-    let worker_id = registered["worker"]["id"].as_i64().unwrap();
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let session = admin.create("/api/sessions", json!({"project_id": project, "worker_id": worker_id})).await;
-        let minted = worker.create(&format!("/api/sessions/{}/token", session["id"]), json!({})).await;
-        out.push(Api::new(&admin.url, minted["token"].as_str()));
-    }
-    (ws, out)
+    let a = session_agents(admin, n).await;
+    (a.workspace, a.agents)
 }
 
 fn texts(page: &Value) -> Vec<String> {

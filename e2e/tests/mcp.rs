@@ -311,3 +311,31 @@ async fn the_mcp_skill_runs_as_written() {
     let plan = m.admin.fetch("/api/projects/1/tasks").await;
     assert_eq!(plan["items"].as_array().unwrap().len(), 2, "{plan}");
 }
+
+/// The agent of a session reaches baton's MCP server with its session token (`bta_`): it
+/// reads its project's plan and comments, and what its token may not do over HTTP (create a
+/// requirement) is refused over MCP too, as a tool error with the API's message.
+#[tokio::test]
+async fn a_sessions_agent_uses_the_tools_its_session_token_allows_and_no_more() {
+    let admin = Api::admin();
+    let made = e2e::api::session_agents(&admin, 1).await;
+    let (project, agent) = (made.project, made.agents[0].token.clone().unwrap());
+    admin.create(&format!("/api/projects/{project}/requirements"), json!({"title": "Speed"})).await;
+    let steps = json!([
+        {"op": "call", "name": "list_requirements", "args": {"project_id": project}},
+        {"op": "call", "name": "create_requirement", "args": {"project_id": project, "title": "not mine to add"}},
+    ]);
+    let report = mcp(&admin, &agent, "auto", steps).await;
+    let s = &report["steps"];
+    assert_eq!(ok(&s[0])["items"][0]["title"], "Speed");
+    assert_eq!(s[1]["isError"], true, "{}", s[1]);
+    assert!(s[1]["content"][0]["text"].as_str().unwrap().contains("(403)"), "{}", s[1]);
+    let report = mcp(
+        &admin,
+        &made.worker_token,
+        "auto",
+        json!([{"op": "call", "name": "list_requirements", "args": {"project_id": project}}]),
+    )
+    .await;
+    assert_eq!(report["steps"][0]["isError"], true, "a worker token reads no plan: {}", report["steps"][0]);
+}
