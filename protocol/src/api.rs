@@ -252,6 +252,18 @@ pub struct Project {
     pub created_at: String,
 }
 
+/// The name of a session opened for a brief (`baton delegate`, the MCP `delegate` tool): its
+/// first line, at most 60 characters, with `…` when anything was left out.
+pub fn session_name(brief: &str) -> String {
+    let brief = brief.trim();
+    let first = brief.lines().next().unwrap_or("");
+    if first.chars().count() <= 60 && !brief.contains('\n') {
+        return first.to_owned();
+    }
+    let kept: String = first.chars().take(59).collect();
+    format!("{kept}…")
+}
+
 /// `POST /api/sessions`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -1,6 +1,7 @@
 //! A stream that forgets itself after a silence (a relay line): `POST /idle` sets the window;
 //! every append pushes the Hub's alarm out by it; when the alarm finds the window passed with
-//! no append, the Hub wipes its log. Storage holds the window, so a restart keeps it.
+//! no append, the Hub wipes its log. Storage holds the window, so a restart keeps it; the Hub
+//! keeps it in memory once read ([`window`]), so an append to any other stream costs nothing.
 
 use serde::Deserialize;
 use worker::{SqlStorage, Storage};
@@ -21,10 +22,25 @@ struct Row {
     last: i64,
 }
 
+#[derive(Deserialize)]
+struct Count {
+    n: i64,
+}
+
+/// The row, without making the table in a stream that never expires.
 fn row(sql: &SqlStorage) -> ApiResult<Option<Row>> {
-    ensure_table(sql)?;
+    let tables: Vec<Count> =
+        sql.exec("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'idle'", None)?.to_array()?;
+    if tables.first().is_none_or(|t| t.n == 0) {
+        return Ok(None);
+    }
     let rows: Vec<Row> = sql.exec("SELECT window_ms, last FROM idle", None)?.to_array()?;
     Ok(rows.into_iter().next())
+}
+
+/// The stream's window, if it expires (read once per object: the Hub keeps it).
+pub fn window(sql: &SqlStorage) -> ApiResult<Option<i64>> {
+    Ok(row(sql)?.map(|r| r.window_ms))
 }
 
 /// Makes the stream forget itself after `window_ms` without an append, counted from `now`.
@@ -38,11 +54,11 @@ pub async fn set(sql: &SqlStorage, storage: &Storage, window_ms: i64, now: i64) 
     Ok(())
 }
 
-/// An append happened at `now`: the silence starts again.
-pub async fn appended(sql: &SqlStorage, storage: &Storage, now: i64) -> ApiResult<()> {
-    let Some(r) = row(sql)? else { return Ok(()) };
+/// An append happened at `now` on a stream whose window is `window_ms`: the silence starts
+/// again.
+pub async fn appended(sql: &SqlStorage, storage: &Storage, window_ms: i64, now: i64) -> ApiResult<()> {
     sql.exec("UPDATE idle SET last = ? WHERE id = 1", vec![now.into()])?;
-    storage.set_alarm(r.window_ms).await?;
+    storage.set_alarm(window_ms).await?;
     Ok(())
 }
 

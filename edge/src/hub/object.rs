@@ -66,6 +66,9 @@ struct Live {
     /// the presence, which then costs no SQL read (5-10% of message POST throughput at 32
     /// clients in the bench).
     open_turn: Option<Option<u64>>,
+    /// The idle window of a stream that forgets itself (`hub::idle`), once read: `Some(None)`
+    /// for every other stream, whose appends then do no idle work.
+    idle_window: Option<Option<i64>>,
 }
 
 impl DurableObject for Hub {
@@ -93,6 +96,7 @@ impl DurableObject for Hub {
                 keepalive_secs: KEEPALIVE_SECS,
                 last_touch_ms: None,
                 open_turn: None,
+                idle_window: None,
             })),
         }
     }
@@ -135,7 +139,12 @@ impl DurableObject for Hub {
             return Response::empty();
         }
         // A line that forgets itself: once its silence outlasts the window, the log goes.
-        match super::idle::left(&self.sql(), clock::now_ms()) {
+        let left = match self.idle_window() {
+            Ok(Some(_)) => super::idle::left(&self.sql(), clock::now_ms()),
+            Ok(None) => Ok(None),
+            Err(err) => Err(err),
+        };
+        match left {
             Ok(Some(left)) if left <= 0 => {
                 if let Err(err) = self.wipe().await {
                     worker::console_error!("hub alarm: {}", err.message);
@@ -194,7 +203,9 @@ impl Hub {
                 let body = Body::parse(&text)?;
                 let (event, sockets) = self.append(&body)?;
                 self.watch_turn(body.turn_signal()).await?;
-                super::idle::appended(&self.sql(), &self.state.storage(), clock::now_ms()).await?;
+                if let Some(window) = self.idle_window()? {
+                    super::idle::appended(&self.sql(), &self.state.storage(), window, clock::now_ms()).await?;
+                }
                 let response = respond::raw_json(event.into_bytes(), 201);
                 response.headers().set(PRESENCE_HEADER, &self.presence(sockets))?;
                 Ok(response)
@@ -205,6 +216,9 @@ impl Hub {
                 for body in Body::parse_all(&text)? {
                     self.append(&body)?;
                     self.watch_turn(body.turn_signal()).await?;
+                }
+                if let Some(window) = self.idle_window()? {
+                    super::idle::appended(&self.sql(), &self.state.storage(), window, clock::now_ms()).await?;
                 }
                 Ok(respond::no_content())
             }
@@ -218,6 +232,7 @@ impl Hub {
                 let window = query.get("ms").and_then(|m| m.parse::<i64>().ok()).filter(|m| *m > 0);
                 let window = window.ok_or_else(|| ApiError::invalid_parameter("ms", "must be a positive number"))?;
                 super::idle::set(&self.sql(), &self.state.storage(), window, clock::now_ms()).await?;
+                self.live.borrow_mut().idle_window = Some(Some(window));
                 Ok(respond::no_content())
             }
             (worker::Method::Post, "/wipe") => {
@@ -273,6 +288,7 @@ impl Hub {
             live.last_seq = None;
             live.last_touch_ms = None;
             live.open_turn = None;
+            live.idle_window = None;
         }
         self.state.storage().delete_alarm().await?;
         self.state.storage().delete_all().await?;
@@ -369,6 +385,16 @@ impl Hub {
             let _ = ws.send_with_str(&data);
         }
         Ok((data, sockets.len()))
+    }
+
+    /// The stream's idle window (`hub::idle`), read from storage once.
+    fn idle_window(&self) -> ApiResult<Option<i64>> {
+        if let Some(known) = self.live.borrow().idle_window {
+            return Ok(known);
+        }
+        let window = super::idle::window(&self.sql())?;
+        self.live.borrow_mut().idle_window = Some(window);
+        Ok(window)
     }
 
     /// Records a turn's sign of life (and arms the alarm) or its end (and disarms it).

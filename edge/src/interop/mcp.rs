@@ -82,7 +82,7 @@ pub async fn serve(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
         // A notification (`notifications/initialized`, `notifications/cancelled`): nothing to say.
         return Ok(Response::empty()?.with_status(202));
     };
-    let origin = origin_of(req)?;
+    let origin = crate::access::origin::public(ctx, req)?;
     let accepts_stream = req
         .headers()
         .get("accept")
@@ -101,11 +101,6 @@ pub async fn serve(ctx: &Ctx, req: &mut Request) -> ApiResult<Response> {
             Ok(rpc_response(&jsonrpc::error(&id, &err), status))
         }
     }
-}
-
-fn origin_of(req: &Request) -> ApiResult<String> {
-    let url = req.url()?;
-    Ok(url.origin().ascii_serialization())
 }
 
 fn supported() -> Vec<&'static str> {
@@ -206,7 +201,7 @@ fn tool_list() -> Value {
 }
 
 fn build_tool_list() -> Value {
-    let doc: Value = serde_json::from_str(crate::openapi::DOCUMENT).unwrap_or(Value::Null);
+    let doc = tools::document();
     let mut list: Vec<Value> = tools::API_TOOLS
         .iter()
         .map(|tool| {
@@ -283,8 +278,7 @@ async fn call_tool(
     stream: bool,
 ) -> Result<Answer, RpcError> {
     if let Some(tool) = tools::api_tool(name) {
-        let doc: Value = serde_json::from_str(crate::openapi::DOCUMENT).unwrap_or(Value::Null);
-        let planned = match tools::plan(&doc, tool, args) {
+        let planned = match tools::plan(&tools::document(), tool, args) {
             Ok(planned) => planned,
             Err(why) => return Ok(Answer::Result(tool_error(&why))),
         };
@@ -415,7 +409,7 @@ async fn delegate(ctx: &Ctx, who: &Principal, origin: &str, args: &Value) -> Res
     }
     let name = match args.get("name").and_then(Value::as_str) {
         Some(name) => name.to_owned(),
-        None => session_name(brief),
+        None => protocol::api::session_name(brief),
     };
     let mut body = json!({"project_id": worker["project_id"], "worker_id": worker_id, "name": name});
     for key in ["task", "permissions"] {
@@ -454,15 +448,6 @@ async fn delegate(ctx: &Ctx, who: &Principal, origin: &str, args: &Value) -> Res
     }
     let wait = open_wait(ctx, who, origin, session_id, seq, timeout).await?;
     Ok(waiting(started, wait))
-}
-
-/// A session's name from its brief: its first line, at most 60 characters (as the CLI names it).
-fn session_name(brief: &str) -> String {
-    let line = brief.lines().next().unwrap_or_default().trim();
-    match line.char_indices().nth(59) {
-        Some((end, _)) => format!("{}…", &line[..end]),
-        None => line.to_owned(),
-    }
 }
 
 /// The result of a finished wait.
@@ -603,14 +588,12 @@ async fn read_resource(ctx: &Ctx, who: &Principal, origin: &str, uri: &str) -> R
         }
         ["sessions", session, "transcript"] => {
             let id = id_of(Some(&json!(session)), HandleKind::Session, "session").map_err(|_| not_found())?;
-            let (status, newest) = api(ctx, who, get(origin, format!("/api/sessions/{id}/events?limit=1"))).await;
+            // The newest 200 events, oldest first, in one read.
+            let path = format!("/api/sessions/{id}/events?before={}&limit=200", i64::MAX);
+            let (status, page) = api(ctx, who, get(origin, path)).await;
             if status != 200 {
                 return Err(not_found());
             }
-            let last = newest["last_seq"].as_u64().unwrap_or_default();
-            let after = last.saturating_sub(200);
-            let (_, page) =
-                api(ctx, who, get(origin, format!("/api/sessions/{id}/events?after={after}&limit=200"))).await;
             super::render::transcript(&format!("S-{id}"), &page["items"])
         }
         _ => return Err(not_found()),
@@ -663,7 +646,7 @@ mod tests {
         assert_eq!(failed["isError"], true);
         let stopped = waited_result(started, Some(Step::Stopped("timed out: the turn goes on".into())));
         assert_eq!(stopped["structuredContent"]["stopped"], "timed out: the turn goes on");
-        assert_eq!(session_name(&"x".repeat(80)).chars().count(), 60);
+        assert_eq!(protocol::api::session_name(&"x".repeat(80)).chars().count(), 60);
     }
 
     #[test]

@@ -42,6 +42,11 @@ fn is_bearer(header: Option<&str>) -> bool {
     header.and_then(|a| a.get(..7)).is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
 }
 
+/// A string member of an API answer, or "" (the views here show what is there).
+pub(crate) fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
 /// Makes one API call as the caller: its status and JSON body (`null` when it had none).
 pub async fn api(ctx: &Ctx, who: &Principal, call: ApiCall<'_>) -> (u16, Value) {
     let mut response = app::call_as(ctx, who, call).await;

@@ -8,9 +8,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or_default()
-}
+use crate::interop::str_of;
 
 /// The plan: each requirement with its tasks, their status and dependencies.
 pub fn plan(project: &Value, requirements: &Value, tasks: &Value) -> String {

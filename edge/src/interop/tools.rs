@@ -177,6 +177,17 @@ pub const API_TOOLS: &[ApiTool] = &[
     ),
 ];
 
+thread_local! {
+    /// The OpenAPI document, parsed once per isolate (it is some 200 KB of JSON).
+    static DOCUMENT: std::rc::Rc<Value> =
+        std::rc::Rc::new(serde_json::from_str(crate::openapi::DOCUMENT).unwrap_or(Value::Null));
+}
+
+/// The OpenAPI document the tools are made from.
+pub fn document() -> std::rc::Rc<Value> {
+    DOCUMENT.with(std::rc::Rc::clone)
+}
+
 /// The tool `name`, if it is one API operation.
 pub fn api_tool(name: &str) -> Option<&'static ApiTool> {
     API_TOOLS.iter().find(|t| t.name == name)

@@ -73,7 +73,6 @@ impl TurnWait {
                 Either::Left((Some(Ok(bytes)), _)) => bytes,
                 Either::Left((None | Some(Err(_)), _)) => {
                     self.body = None;
-                    self.deadline_ms = self.deadline_ms.min(clock::now_ms() + 1);
                     self.queued.push_back(Step::Stopped("the session's stream ended".into()));
                     continue;
                 }

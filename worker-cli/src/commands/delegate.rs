@@ -90,10 +90,7 @@ pub async fn run(args: &Args, env: &Env) -> Result<()> {
     Ok(())
 }
 
-/// A session's name from its brief: the first line, at most 60 characters.
-pub fn session_name(brief: &str) -> String {
-    output::ellipsize(brief.trim(), 60)
-}
+pub use protocol::api::session_name;
 
 /// What people read once the work is handed over.
 fn started(session: &str, worker: &Worker, share_url: Option<&str>) -> String {

@@ -321,11 +321,18 @@ async fn status(a: &Asked<'_>, id: &str) -> Result<Value, RpcError> {
     read_status(a.ctx, a.who, a.origin, id).await
 }
 
-async fn read_status(ctx: &Ctx, who: &Principal, origin: &str, id: &str) -> Result<Value, RpcError> {
+/// A task id goes into an API path: only what a baton id can be, so it never changes the route.
+fn require_task_id(id: &str) -> Result<(), RpcError> {
     let safe = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !safe {
-        return Err(not_found(id));
+    if safe {
+        Ok(())
+    } else {
+        Err(not_found(id))
     }
+}
+
+async fn read_status(ctx: &Ctx, who: &Principal, origin: &str, id: &str) -> Result<Value, RpcError> {
+    require_task_id(id)?;
     let (code, baton) = api(ctx, who, get(origin, format!("/api/status/{id}"))).await;
     if code != 200 {
         return Err(refused(code, &baton, Some(id)));
@@ -394,11 +401,9 @@ async fn list(a: &Asked<'_>, p: &Value) -> Result<Value, RpcError> {
     Ok(json!({"tasks": tasks, "nextPageToken": next, "pageSize": page_size, "totalSize": tasks.len()}))
 }
 
+/// The API's cancel is idempotent already (a cancelled baton answers its record again).
 async fn cancel(a: &Asked<'_>, id: &str) -> Result<Value, RpcError> {
-    let before = status(a, id).await?;
-    if before["status"] == "cancelled" {
-        return Ok(task::task(&before, false, None, true));
-    }
+    require_task_id(id)?;
     let (code, body) = api(
         a.ctx,
         a.who,
@@ -455,8 +460,7 @@ fn stream(
         done: false,
     };
     if snapshot {
-        let current = task::task(&follow.baton, false, None, true);
-        let mut current = current;
+        let mut current = task::task(&follow.baton, false, None, true);
         current["metadata"]["baton"]["seq"] = json!(after);
         follow.queue.push_back(frame(&follow.id, after, &json!({"task": current})));
     }

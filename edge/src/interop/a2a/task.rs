@@ -26,15 +26,13 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::interop::str_of;
+
 /// The slots of a task's stream.
 pub const SUBMITTED: u64 = 1;
 pub const WORKING: u64 = 2;
 pub const ARTIFACT: u64 = 3;
 pub const FINAL: u64 = 4;
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or_default()
-}
 
 /// The task's context: the one the first message named, else the baton's own id.
 pub fn context_id(baton: &Value) -> String {
