@@ -7,6 +7,7 @@
 //! - the baton handoff: pass → catch → done round trip, alone and with 32 agents at once;
 //! - SSE fan-out latency from the start of a message POST to its receipt by each of 1, 100
 //!   and 1,000 subscribers of one session (p50 and p99 over every subscriber and message);
+//! - loop firing jitter: a loop's run against its scheduled time;
 //! - the web app: what a browser downloads, and a 10,000-event transcript rendered and
 //!   scrolled in headless Chromium.
 //!
@@ -18,6 +19,7 @@ mod fanout;
 mod handoff;
 mod hub;
 mod load;
+mod loops;
 mod report;
 mod web;
 mod worker;
@@ -177,6 +179,8 @@ async fn main() -> Result<()> {
     eprintln!("bench: channel fan-out to 100 readers");
     fanouts
         .push(fanout::run(&api, fanout::Room::Channel, fanout::Transport::Sse, 100, settings.fanout_messages).await?);
+    eprintln!("bench: loop firing jitter (20 loops every second)");
+    let jitter = loops::run(&api, 20, if quick { 5 } else { 15 }).await?;
     eprintln!("bench: worktree creation and daemon memory");
     let worker = worker::run(&api, if quick { 3 } else { 10 }).await?;
     eprintln!("bench: the web app in headless Chromium (a session of 10,000 events)");
@@ -193,6 +197,7 @@ async fn main() -> Result<()> {
         hub_reads,
         handoff,
         fanouts,
+        jitter,
         d1,
         worker,
         asking,

@@ -17,6 +17,7 @@ pub struct Figures<'a> {
     pub hub_reads: Throughput,
     pub handoff: crate::handoff::Handoff,
     pub fanouts: Vec<Fanout>,
+    pub jitter: crate::loops::Jitter,
     pub d1: Vec<crate::d1cost::Cost>,
     pub worker: crate::worker::WorkerFigures,
     pub asking: Latency,
@@ -125,6 +126,14 @@ pub fn render(f: &Figures) -> String {
             fan.latency.p50 / f.floor_latency.p50
         ));
     }
+    out.push_str(&format!(
+        "| loop firing jitter: a run's store time after its scheduled time, p50 / p99 / max ({} runs of {} loops every 1 s) | {:.1} / {:.1} / {:.1} ms | |\n",
+        f.jitter.latency.samples,
+        f.jitter.loops,
+        f.jitter.latency.p50,
+        f.jitter.latency.p99,
+        f.jitter.max_ms
+    ));
     out.push_str(&format!(
         "| a request for a person: the worker's POST → `input_requested` on a subscriber, p50 / p99 ({} requests) | {:.1} / {:.1} ms | {:.1}x floor p50 |\n",
         f.asking.samples,

@@ -101,6 +101,8 @@ impl Server {
             .args(["--var", &format!("BATON_SETUP_SECRET:{SETUP_SECRET}")])
             .args(["--var", &format!("BATON_SEALING_KEY:{SEALING_KEY}")])
             .args(["--var", &format!("BATON_TURN_TTL_MS:{TURN_TTL_MS}")])
+            // Loops may run every second (the real minimum is 30 s; edge/src/loops/rules.rs).
+            .args(["--var", "BATON_LOOP_MIN_INTERVAL_S:1"])
             // The origin every URL the server hands out is built on (never the request's Host).
             .args(["--var", &format!("BATON_PUBLIC_URL:http://127.0.0.1:{port}")])
             // Tests may inject faults (edge/src/platform/db.rs).

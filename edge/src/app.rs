@@ -11,9 +11,9 @@ use crate::http::query::Query;
 use crate::http::routes::{self, Matched, Method, NoMatch, Route};
 use crate::platform::context::Ctx;
 use crate::{
-    access::origin, batons, channels, github, http::body, http::respond, notifications, openapi, people::projects,
-    people::tokens, people::users, people::workspaces, planning::comments, planning::items, planning::requirements,
-    planning::tasks, platform::clock, platform::db, sessions, workers,
+    access::origin, batons, channels, github, http::body, http::respond, loops, notifications, openapi,
+    people::projects, people::tokens, people::users, people::workspaces, planning::comments, planning::items,
+    planning::requirements, planning::tasks, platform::clock, platform::db, sessions, workers,
 };
 use protocol::error::ErrorCode;
 
@@ -265,8 +265,15 @@ async fn call_inner(ctx: &Ctx, who: &Principal, call: Call<'_>) -> ApiResult<Res
 /// and with a write invite also join, leave and speak.
 fn invite_may(route: Route, write: bool) -> bool {
     match route {
-        Route::ChannelsGet | Route::ChannelMembersList | Route::ChannelMessagesList | Route::ChannelStream => true,
-        Route::ChannelMemberJoin | Route::ChannelMemberLeave | Route::ChannelMessagesPost => write,
+        Route::ChannelsGet
+        | Route::ChannelMembersList
+        | Route::ChannelMessagesList
+        | Route::ChannelStream
+        | Route::ChannelAttachmentDownload => true,
+        Route::ChannelMemberJoin
+        | Route::ChannelMemberLeave
+        | Route::ChannelMessagesPost
+        | Route::ChannelAttachmentUpload => write,
         _ => false,
     }
 }
@@ -347,6 +354,8 @@ fn agent_may(route: Route) -> bool {
             | Route::ChannelMessagesPost
             | Route::ChannelMessagesList
             | Route::ChannelStream
+            | Route::ChannelAttachmentUpload
+            | Route::ChannelAttachmentDownload
             | Route::ChannelInvitesCreate
             | Route::ChannelInvitesList
             | Route::ChannelInviteRevoke
@@ -467,6 +476,13 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::BatonFail => batons::handlers::fail(ctx, who, text, req).await,
         Route::BatonCancel => batons::handlers::cancel(ctx, who, text, req).await,
         Route::BatonsList => batons::handlers::list(ctx, who, req, query).await,
+        Route::LoopsCreate => loops::create(ctx, who, m.id(0, session)?, req).await,
+        Route::LoopsList => loops::list(ctx, who, m.id(0, session)?, query).await,
+        Route::LoopsGet => loops::get(ctx, who, id()?).await,
+        Route::LoopsUpdate => loops::update(ctx, who, id()?, req).await,
+        Route::LoopsDelete => loops::delete(ctx, who, id()?).await,
+        Route::ChannelAttachmentUpload => channels::upload_attachment(ctx, who, id()?, req, query).await,
+        Route::ChannelAttachmentDownload => channels::download_attachment(ctx, who, id()?, m.id(1, None)?).await,
         Route::ChannelsCreate => channels::create(ctx, who, id()?, req).await,
         Route::ChannelsList => channels::list(ctx, who, id()?, query).await,
         Route::ChannelsGet => channels::get(ctx, who, id()?).await,

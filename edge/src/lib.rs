@@ -16,7 +16,7 @@
 //!   them, rate limits, origins;
 //! - [`hub`]: the Durable Object holding each stream's log, and its client;
 //! - features: [`people`] (users, tokens, workspaces, projects), [`planning`] (requirements,
-//!   tasks, comments), [`workers`], [`sessions`], [`batons`], [`channels`], [`github`],
+//!   tasks, comments), [`workers`], [`sessions`], [`batons`], [`channels`], [`loops`], [`github`],
 //!   [`notifications`];
 //! - [`app`] wires them together; [`openapi`] serves the API's description; [`interop`] serves
 //!   the API again as MCP tools (and A2A), each call going back through [`app::call_as`].
@@ -36,6 +36,7 @@ pub mod batons;
 pub mod channels;
 pub mod github;
 pub mod interop;
+pub mod loops;
 pub mod notifications;
 pub mod people;
 pub mod planning;
@@ -47,6 +48,7 @@ pub mod app;
 pub mod openapi;
 
 pub use hub::Hub;
+pub use loops::clock::LoopClock;
 
 use worker::{event, Context, Env, Request, Response};
 
@@ -59,9 +61,10 @@ async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Respo
 #[cfg(test)]
 mod layering {
     const LAYERS: [&str; 5] = ["http", "platform", "crypto", "access", "hub"];
-    const FEATURES: [&str; 11] = [
+    const FEATURES: [&str; 12] = [
         "batons",
         "channels",
+        "loops",
         "github",
         "notifications",
         "people",

@@ -14,6 +14,10 @@ pub struct CreateChannel {
     /// What the room is for, shown to whoever joins.
     #[serde(default)]
     pub topic: Option<String>,
+    /// Private delivery: a message `to` some names is shown only to them, its sender, and the
+    /// room's creator and admins [default: false, everyone in the room sees everything].
+    #[serde(default)]
+    pub private: Option<bool>,
 }
 
 /// `PATCH /api/channels/:id`.
@@ -25,6 +29,8 @@ pub struct UpdateChannel {
     pub name: Option<String>,
     #[serde(default)]
     pub topic: Option<String>,
+    #[serde(default)]
+    pub private: Option<bool>,
 }
 
 /// A channel.
@@ -35,6 +41,9 @@ pub struct Channel {
     pub workspace_id: i64,
     pub name: String,
     pub topic: String,
+    /// Addressed messages reach only their sender and recipients (and the room's creator and
+    /// admins).
+    pub private: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -89,9 +98,13 @@ pub struct PostChannelMessage {
     /// The member name the caller holds in the room.
     pub from: String,
     pub text: String,
-    /// Members the message is for (everyone in the room still sees it); none: everyone.
+    /// Members the message is for (everyone in the room still sees it, unless the room is
+    /// private); none: everyone.
     #[serde(default)]
     pub to: Vec<String>,
+    /// Files uploaded to the room first (`POST /api/channels/:id/attachments`), at most 20.
+    #[serde(default)]
+    pub attachments: Vec<i64>,
 }
 
 /// `POST /api/channels/:id/invites`: a token that lets an outsider into this one room.
@@ -151,10 +164,15 @@ pub struct Relay {
 /// Whether an event of a room concerns the member `reader`: a message to everyone, to the
 /// reader or from it; any arrival or departure. What `?for=NAME` and `listen --for` keep.
 pub fn concerns(body: &crate::event::EventBody, reader: &str) -> bool {
+    delivered(body, &[reader])
+}
+
+/// Whether a private room delivers an event to whoever holds `names`: a message to everyone,
+/// or from or to one of the names; any arrival or departure.
+pub fn delivered<S: AsRef<str>>(body: &crate::event::EventBody, names: &[S]) -> bool {
+    let held = |name: &String| names.iter().any(|n| n.as_ref() == name);
     match body {
-        crate::event::EventBody::ChannelMessage { from, to, .. } => {
-            to.is_empty() || from == reader || to.iter().any(|n| n == reader)
-        }
+        crate::event::EventBody::ChannelMessage { from, to, .. } => to.is_empty() || held(from) || to.iter().any(held),
         _ => true,
     }
 }
@@ -172,10 +190,29 @@ mod tests {
             to: to.iter().map(|s| s.to_string()).collect(),
             text: "x".into(),
             author: author.clone(),
+            attachments: Vec::new(),
         };
         assert!(concerns(&said(&["bob"]), "bob") && concerns(&said(&["bob"]), "ann"));
         assert!(!concerns(&said(&["bob"]), "cy"));
         assert!(concerns(&said(&[]), "cy"));
         assert!(concerns(&EventBody::MemberLeft { name: "bob".into() }, "cy"));
+    }
+
+    #[test]
+    fn a_private_room_delivers_an_addressed_message_to_the_names_it_concerns_only() {
+        let said = |from: &str, to: &[&str]| EventBody::ChannelMessage {
+            from: from.into(),
+            to: to.iter().map(|s| s.to_string()).collect(),
+            text: "x".into(),
+            author: Author::new(AuthorKind::User, 1, "ann"),
+            attachments: Vec::new(),
+        };
+        let mine = ["cy", "dee"];
+        assert!(delivered(&said("ann", &["dee"]), &mine), "to one of my names");
+        assert!(delivered(&said("cy", &["bob"]), &mine), "from one of my names");
+        assert!(delivered(&said("ann", &[]), &mine), "to everyone");
+        assert!(!delivered(&said("ann", &["bob"]), &mine), "between others");
+        assert!(!delivered(&said("ann", &["bob"]), &[] as &[&str]), "a reader holding no name");
+        assert!(delivered(&EventBody::MemberJoined { name: "eve".into(), kind: MemberKind::Agent }, &mine));
     }
 }

@@ -55,6 +55,8 @@ pub enum AuthorKind {
     Agent,
     /// Someone holding a write share link of the session (`id` is the link's).
     Guest,
+    /// A loop of the session (`id` is the loop's): its scheduled message.
+    Loop,
 }
 
 impl AuthorKind {
@@ -63,6 +65,7 @@ impl AuthorKind {
             AuthorKind::User => "user",
             AuthorKind::Worker => "worker",
             AuthorKind::Agent => "agent",
+            AuthorKind::Loop => "loop",
             AuthorKind::Guest => "guest",
         }
     }
@@ -193,11 +196,18 @@ pub enum EventBody {
         to: Vec<String>,
         text: String,
         author: Author,
+        /// Files that come with it: `GET /api/channels/:id/attachments/:attachment_id`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::api::Attachment>,
     },
     /// Channel: someone took a name in the room.
     MemberJoined { name: String, kind: crate::channel::MemberKind },
     /// Channel: a name was given back.
     MemberLeft { name: String },
+    /// Transcript: a loop's run was due at `scheduled_at` and did not post its message (the
+    /// worker was offline, a turn was still running). A run that did post is the
+    /// `user_message` it wrote, by an author of kind `loop`.
+    LoopSkipped { loop_id: i64, name: String, scheduled_at: String, reason: String },
     /// A type this version does not know.
     #[serde(other)]
     Unknown,
@@ -227,6 +237,7 @@ impl EventBody {
             EventBody::ChannelMessage { .. } => "channel_message",
             EventBody::MemberJoined { .. } => "member_joined",
             EventBody::MemberLeft { .. } => "member_left",
+            EventBody::LoopSkipped { .. } => "loop_skipped",
             EventBody::Unknown => "unknown",
         }
     }
@@ -274,6 +285,7 @@ mod tests {
             | EventBody::ChannelMessage { .. }
             | EventBody::MemberJoined { .. }
             | EventBody::MemberLeft { .. }
+            | EventBody::LoopSkipped { .. }
             | EventBody::Unknown => body.type_name(),
         };
         let text = |s: &str| s.to_owned();
@@ -309,9 +321,16 @@ mod tests {
                 to: vec![text("b")],
                 text: text("x"),
                 author: Author::new(AuthorKind::User, 1, "a"),
+                attachments: Vec::new(),
             },
             EventBody::MemberJoined { name: text("a"), kind: crate::channel::MemberKind::Agent },
             EventBody::MemberLeft { name: text("a") },
+            EventBody::LoopSkipped {
+                loop_id: 1,
+                name: text("a"),
+                scheduled_at: text("2026-01-01T00:00:00.000Z"),
+                reason: text("x"),
+            },
             EventBody::TurnComplete { message_seq: 1 },
             EventBody::TurnError { message_seq: 1, message: text("x"), synthetic: false },
             EventBody::InputRequested { input: crate::api::Input::example() },

@@ -29,6 +29,7 @@ pub mod error;
 pub mod event;
 pub mod github;
 pub mod handle;
+pub mod loops;
 pub mod model;
 pub mod sse;
 pub mod time;

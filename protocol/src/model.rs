@@ -425,7 +425,12 @@ mod tests {
         check(&crate::worker::RegistrationOutcome::ALL, crate::worker::RegistrationOutcome::as_str);
         check(&crate::worker::AgentKind::ALL, crate::worker::AgentKind::as_str);
         use crate::event::AuthorKind;
-        check(&[AuthorKind::User, AuthorKind::Worker, AuthorKind::Agent, AuthorKind::Guest], AuthorKind::as_str);
+        check(
+            &[AuthorKind::User, AuthorKind::Worker, AuthorKind::Agent, AuthorKind::Guest, AuthorKind::Loop],
+            AuthorKind::as_str,
+        );
+        use crate::loops::LoopOutcome;
+        check(&[LoopOutcome::Ran, LoopOutcome::Skipped], LoopOutcome::as_str);
         assert_eq!(TaskStatus::names().len(), TaskStatus::ALL.len());
     }
 

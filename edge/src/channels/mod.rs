@@ -12,8 +12,16 @@
 //!
 //! Outsiders enter with an invite ([`invites`]): a token for one room, to read or to write.
 //!
-//! Not yet here (issue 17 goes on): private delivery, attachments.
+//! A private room (`private: true`) delivers a message `to` some names only to them and its
+//! sender: a reader sees what is for everyone and what concerns the names it holds
+//! ([`protocol::channel::delivered`]), the room's creator and admins see everything. The
+//! log stays one stream; the reading routes filter it (the stream frame by frame, [`filter`]),
+//! by the names held when the reader asks (a name taken later shows from the next read).
+//!
+//! Files come with a message as attachments uploaded to the room first (R2, as a session's:
+//! `sessions::attachments` with [`Owner::Channel`]); they go with the room.
 
+pub mod filter;
 pub mod invites;
 pub mod relays;
 pub mod rules;
@@ -34,6 +42,7 @@ use crate::http::validate;
 use crate::hub::client::{self as hub, StreamKey};
 use crate::platform::context::Ctx;
 use crate::platform::ids::{self, Sequenced};
+use crate::sessions::attachments::{self, Owner};
 use crate::{http::body, http::respond, platform::db};
 
 /// A member not heard from for this long is offline, and its name free.
@@ -72,6 +81,8 @@ pub(crate) struct ChannelRow {
     idle_s: Option<i64>,
     #[serde(default)]
     last_activity: Option<i64>,
+    #[serde(default)]
+    private: i64,
 }
 
 impl ChannelRow {
@@ -88,6 +99,7 @@ impl ChannelRow {
             workspace_id: self.workspace_id,
             name: self.name.clone(),
             topic: self.topic.clone(),
+            private: self.private != 0,
             created_at: protocol::time::rfc3339_from_ms(self.created_at),
             updated_at: protocol::time::rfc3339_from_ms(self.updated_at),
         }
@@ -104,7 +116,7 @@ struct MemberRow {
 }
 
 const COLUMNS: &str =
-    "c.id, c.workspace_id, c.name, c.topic, c.created_by, c.created_at, c.updated_at, c.idle_s, c.last_activity";
+    "c.id, c.workspace_id, c.name, c.topic, c.created_by, c.created_at, c.updated_at, c.idle_s, c.last_activity, c.private";
 
 fn presence_ms(ctx: &Ctx) -> i64 {
     ctx.env.var(PRESENCE_VAR).ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(PRESENCE_MS)
@@ -154,13 +166,19 @@ pub async fn create(ctx: &Ctx, who: &Principal, workspace_id: i64, req: &mut Req
     let name = validate::name("name", &input.name)?;
     let topic = topic_of(input.topic.as_deref())?;
     let insert = format!(
-        "INSERT INTO channels (id, workspace_id, name, topic, created_by, created_at, updated_at)
-         VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (workspace_id, name) DO NOTHING
-         RETURNING id, workspace_id, name, topic, created_by, created_at, updated_at",
+        "INSERT INTO channels (id, workspace_id, name, topic, created_by, created_at, updated_at, private)
+         VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?5, ?6) ON CONFLICT (workspace_id, name) DO NOTHING
+         RETURNING id, workspace_id, name, topic, created_by, created_at, updated_at, private",
         ids::next_id(Sequenced::Channels)
     );
-    let args =
-        [db::int(workspace_id), db::text(&name), db::text(&topic), db::text(&principal_key(who).0), db::int(ctx.now)];
+    let args = [
+        db::int(workspace_id),
+        db::text(&name),
+        db::text(&topic),
+        db::text(&principal_key(who).0),
+        db::int(ctx.now),
+        db::int(input.private.unwrap_or(false).into()),
+    ];
     let row: Option<ChannelRow> = ids::insert(ctx, Sequenced::Channels, &insert, &args).await?;
     let row =
         row.ok_or_else(|| ApiError::conflict(format!("a channel named {name:?} already exists in this workspace")))?;
@@ -213,6 +231,7 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
         Some(t) => topic_of(Some(t))?,
         None => row.topic.clone(),
     };
+    let private = input.private.map_or(row.private, i64::from);
     let clash: Option<ChannelRow> = ctx
         .db
         .first(
@@ -225,17 +244,18 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
     }
     ctx.db
         .run(
-            "UPDATE channels SET name = ?2, topic = ?3, updated_at = ?4 WHERE id = ?1",
-            &[db::int(id), db::text(&name), db::text(&topic), db::int(ctx.now)],
+            "UPDATE channels SET name = ?2, topic = ?3, updated_at = ?4, private = ?5 WHERE id = ?1",
+            &[db::int(id), db::text(&name), db::text(&topic), db::int(ctx.now), db::int(private)],
         )
         .await?;
-    Ok(respond::ok(&ChannelRow { name, topic, updated_at: ctx.now, ..row }.view()))
+    Ok(respond::ok(&ChannelRow { name, topic, private, updated_at: ctx.now, ..row }.view()))
 }
 
 /// `DELETE /api/channels/:id`: the room, its names and its log; its readers' streams end.
 pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     let row = find_visible(ctx, who, id).await?;
     require_owner(who, &row)?;
+    attachments::forget_all(ctx, Owner::Channel(id)).await?;
     ctx.db.run("DELETE FROM channels WHERE id = ?1", &[db::int(id)]).await?;
     hub::wipe(&ctx.env, &key(id)).await?;
     Ok(respond::no_content())
@@ -355,6 +375,7 @@ pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
     let input: PostChannelMessage = body::read_json(req).await?;
     let text = rules::text(&input.text).map_err(|why| ApiError::invalid_field("text", why))?;
     let to = rules::recipients(&input.to).map_err(|why| ApiError::invalid_field("to", why))?;
+    let files = attachments::for_message(ctx, Owner::Channel(id), &input.attachments).await?;
     let held = ctx
         .db
         .run(
@@ -374,33 +395,81 @@ pub async fn post_message(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
             &[db::int(id), db::int(ctx.now)],
         )
         .await?;
-    let body = EventBody::ChannelMessage { from: input.from, to, text, author: who.author() };
+    let body = EventBody::ChannelMessage { from: input.from, to, text, author: who.author(), attachments: files };
     let stored = hub::append(&ctx.env, &key(id), &body).await?;
     Ok(respond::raw_json(stored.into_bytes(), 201))
 }
 
-/// `GET /api/channels/:id/messages?after=&limit=&for=NAME`: a page of the room's log; with
-/// `for`, only what concerns NAME (messages to everyone, to NAME or from NAME; arrivals and
-/// departures).
-pub async fn messages(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
-    find_visible(ctx, who, id).await?;
-    let Some(reader) = query.get("for") else { return hub::serve_page(&ctx.env, &key(id), query).await };
-    let reader = rules::member_name(reader).map_err(|why| ApiError::invalid_parameter("for", why))?;
-    let mut page = hub::serve_page(&ctx.env, &key(id), query).await?;
-    let mut value: serde_json::Value = serde_json::from_str(&page.text().await?).map_err(ApiError::internal)?;
-    if let Some(items) = value.get_mut("items").and_then(|i| i.as_array_mut()) {
-        items.retain(|e| {
-            serde_json::from_value::<protocol::event::Event>(e.clone())
-                .is_ok_and(|e| protocol::channel::concerns(&e.body, &reader))
-        });
+/// What `who` reads of a room: everything, or (a private room) what is delivered to the
+/// names it holds there.
+async fn audience(ctx: &Ctx, who: &Principal, row: &ChannelRow) -> ApiResult<filter::Audience> {
+    if row.private == 0 || who.is_admin() || principal_key(who).0 == row.created_by {
+        return Ok(filter::Audience::Everything);
     }
-    Ok(respond::ok(&value))
+    #[derive(Deserialize)]
+    struct Name {
+        name: String,
+    }
+    let held: Vec<Name> = ctx
+        .db
+        .all(
+            "SELECT name FROM channel_members WHERE channel_id = ?1 AND holder = ?2",
+            &[db::int(row.id), db::text(&principal_key(who).0)],
+        )
+        .await?;
+    Ok(filter::Audience::Names(held.into_iter().map(|n| n.name).collect()))
 }
 
-/// `GET /api/channels/:id/stream`: live, resuming after `Last-Event-ID` or `?after=`.
+/// What a read keeps: the reader's audience, narrowed to `?for=NAME` when given.
+async fn reading(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<filter::Reading> {
+    let row = find_visible(ctx, who, id).await?;
+    let audience = audience(ctx, who, &row).await?;
+    let only = match query.get("for") {
+        Some(reader) => Some(rules::member_name(reader).map_err(|why| ApiError::invalid_parameter("for", why))?),
+        None => None,
+    };
+    Ok(filter::Reading { audience, only })
+}
+
+/// `GET /api/channels/:id/messages?after=&limit=&for=NAME`: a page of the room's log; with
+/// `for`, only what concerns NAME (messages to everyone, to NAME or from NAME; arrivals and
+/// departures). A private room's page holds only what the reader may see.
+pub async fn messages(ctx: &Ctx, who: &Principal, id: i64, query: &Query) -> ApiResult<Response> {
+    let reading = reading(ctx, who, id, query).await?;
+    let page = hub::serve_page(&ctx.env, &key(id), query).await?;
+    if reading.keeps_everything() {
+        return Ok(page);
+    }
+    filter::page(page, &reading).await
+}
+
+/// `GET /api/channels/:id/stream`: live, resuming after `Last-Event-ID` or `?after=`; with
+/// `for`, or in a private room, only what the reader may see.
 pub async fn stream(ctx: &Ctx, who: &Principal, id: i64, req: &Request, query: &Query) -> ApiResult<Response> {
+    let reading = reading(ctx, who, id, query).await?;
+    let stream = hub::serve_stream(&ctx.env, &key(id), req, query).await?;
+    if reading.keeps_everything() {
+        return Ok(stream);
+    }
+    filter::stream(stream, reading)
+}
+
+/// `POST /api/channels/:id/attachments?filename=NAME`: a file for a message (write access).
+pub async fn upload_attachment(
+    ctx: &Ctx,
+    who: &Principal,
+    id: i64,
+    req: &mut Request,
+    query: &Query,
+) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
-    hub::serve_stream(&ctx.env, &key(id), req, query).await
+    attachments::upload(ctx, who, Owner::Channel(id), req, query).await
+}
+
+/// `GET /api/channels/:id/attachments/:attachment_id`.
+pub async fn download_attachment(ctx: &Ctx, who: &Principal, id: i64, attachment: i64) -> ApiResult<Response> {
+    find_visible(ctx, who, id).await?;
+    attachments::download(ctx, Owner::Channel(id), attachment).await
 }
 
 /// `GET /api/channels/help`.

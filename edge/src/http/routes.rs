@@ -173,6 +173,13 @@ pub enum Route {
     ChannelInvitesList,
     ChannelInviteRevoke,
     RelaysCreate,
+    ChannelAttachmentUpload,
+    ChannelAttachmentDownload,
+    LoopsCreate,
+    LoopsList,
+    LoopsGet,
+    LoopsUpdate,
+    LoopsDelete,
 }
 
 /// One row of the table.
@@ -319,6 +326,13 @@ pub const ROUTES: &[RouteSpec] = &[
     spec(Get, "/api/channels/:id/invites", Route::ChannelInvitesList),
     spec(Delete, "/api/channels/:id/invites/:invite_id", Route::ChannelInviteRevoke),
     spec(Post, "/api/relays", Route::RelaysCreate),
+    spec(Post, "/api/channels/:id/attachments", Route::ChannelAttachmentUpload),
+    spec(Get, "/api/channels/:id/attachments/:attachment_id", Route::ChannelAttachmentDownload),
+    spec(Post, "/api/sessions/:id/loops", Route::LoopsCreate),
+    spec(Get, "/api/sessions/:id/loops", Route::LoopsList),
+    spec(Get, "/api/loops/:id", Route::LoopsGet),
+    spec(Patch, "/api/loops/:id", Route::LoopsUpdate),
+    spec(Delete, "/api/loops/:id", Route::LoopsDelete),
 ];
 
 /// A matched route and its captured path parameters, in pattern order.

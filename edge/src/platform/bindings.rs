@@ -6,6 +6,8 @@ pub const DB: &str = "DB";
 pub const BLOBS: &str = "BLOBS";
 /// Durable Object namespace of the Hub (event logs with live fan-out).
 pub const HUB: &str = "HUB";
+/// Durable Object namespace of the loops' clocks (one per loop, `loops::clock`).
+pub const LOOPS: &str = "LOOPS";
 /// Secret that authorizes the one-time admin bootstrap (`wrangler secret put`, or `.dev.vars`
 /// locally).
 pub const SETUP_SECRET: &str = "BATON_SETUP_SECRET";

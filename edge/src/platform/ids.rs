@@ -21,6 +21,8 @@ pub enum Sequenced {
     GithubLinks,
     /// A room names its Hub stream (`channel:<id>`).
     Channels,
+    /// A loop names its clock (`loop:<id>`).
+    Loops,
 }
 
 impl Sequenced {
@@ -31,6 +33,7 @@ impl Sequenced {
             Sequenced::Sessions => "sessions",
             Sequenced::GithubLinks => "github_links",
             Sequenced::Channels => "channels",
+            Sequenced::Loops => "loops",
         }
     }
 }

@@ -1,6 +1,8 @@
-//! Session attachments: files people add to a message. The bytes go to R2 (`BLOBS`), never
-//! into D1; the `attachments` table (owned here) holds what the API shows. The session's
-//! worker downloads them into the worktree for the turn.
+//! Attachments: files people add to a message of a session or a room ([`Owner`]). The bytes
+//! go to R2 (`BLOBS`), never into D1; the `attachments` and `channel_attachments` tables
+//! (owned here) hold what the API shows. A session's worker downloads them into the worktree
+//! for the turn; a room's members fetch them from the room. The callers have checked that the
+//! principal may see the owner.
 
 use protocol::api::Attachment;
 use serde::Deserialize;
@@ -34,6 +36,50 @@ impl From<&Row> for Attachment {
     }
 }
 
+/// What an attachment belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Session(i64),
+    Channel(i64),
+}
+
+impl Owner {
+    fn table(self) -> &'static str {
+        match self {
+            Owner::Session(_) => "attachments",
+            Owner::Channel(_) => "channel_attachments",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Owner::Session(_) => "session_id",
+            Owner::Channel(_) => "channel_id",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Owner::Session(id) | Owner::Channel(id) => id,
+        }
+    }
+
+    /// Where its bytes go in R2.
+    fn prefix(self) -> String {
+        match self {
+            Owner::Session(id) => format!("sessions/{id}"),
+            Owner::Channel(id) => format!("channels/{id}"),
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Owner::Session(_) => "this session",
+            Owner::Channel(_) => "this room",
+        }
+    }
+}
+
 /// A file name safe anywhere: its last path part, with anything but letters, digits, `.`,
 /// `_` and `-` replaced, no leading dot, at most 100 characters.
 pub fn safe_filename(given: &str) -> Option<String> {
@@ -44,14 +90,8 @@ pub fn safe_filename(given: &str) -> Option<String> {
     (!cleaned.is_empty() && cleaned.chars().any(|c| c.is_ascii_alphanumeric())).then_some(cleaned)
 }
 
-/// `POST /api/sessions/:id/attachments?filename=NAME`, the bytes as the body.
-pub async fn upload(
-    ctx: &Ctx,
-    who: &Principal,
-    session_id: i64,
-    req: &mut Request,
-    query: &Query,
-) -> ApiResult<Response> {
+/// `POST /api/{sessions,channels}/:id/attachments?filename=NAME`, the bytes as the body.
+pub async fn upload(ctx: &Ctx, who: &Principal, owner: Owner, req: &mut Request, query: &Query) -> ApiResult<Response> {
     let filename = query
         .get("filename")
         .and_then(safe_filename)
@@ -64,7 +104,7 @@ pub async fn upload(
         .filter(|t| t.len() <= 200 && !t.is_empty())
         .unwrap_or_else(|| "application/octet-stream".into());
     let bytes = body::read_limited(req, MAX_ATTACHMENT_BYTES).await?;
-    let key = format!("sessions/{session_id}/{}", hex::encode(&secrets::random_bytes()?[..16]));
+    let key = format!("{}/{}", owner.prefix(), hex::encode(&secrets::random_bytes()?[..16]));
     let bucket = ctx.env.bucket(bindings::BLOBS)?;
     let size = bytes.len() as i64;
     bucket
@@ -75,10 +115,14 @@ pub async fn upload(
     let row: Row = ctx
         .db
         .first(
-            "INSERT INTO attachments (session_id, r2_key, filename, content_type, size, created_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id, r2_key, filename, content_type, size",
+            &format!(
+                "INSERT INTO {} ({}, r2_key, filename, content_type, size, created_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id, r2_key, filename, content_type, size",
+                owner.table(),
+                owner.column()
+            ),
             &[
-                db::int(session_id),
+                db::int(owner.id()),
                 db::text(&key),
                 db::text(&filename),
                 db::text(&content_type),
@@ -92,8 +136,8 @@ pub async fn upload(
     Ok(respond::created(&Attachment::from(&row)))
 }
 
-/// The session's attachments with these ids, in the order given; 400 for any that is not.
-pub async fn for_message(ctx: &Ctx, session_id: i64, ids: &[i64]) -> ApiResult<Vec<Attachment>> {
+/// The owner's attachments with these ids, in the order given; 400 for any that is not.
+pub async fn for_message(ctx: &Ctx, owner: Owner, ids: &[i64]) -> ApiResult<Vec<Attachment>> {
     if ids.len() > 20 {
         return Err(ApiError::invalid_field("attachments", "at most 20 per message"));
     }
@@ -102,13 +146,15 @@ pub async fn for_message(ctx: &Ctx, session_id: i64, ids: &[i64]) -> ApiResult<V
     }
     // One query for all of them, then each in the order the message names them.
     let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("?{i}")).collect();
-    let mut args = vec![db::int(session_id)];
+    let mut args = vec![db::int(owner.id())];
     args.extend(ids.iter().map(|id| db::int(*id)));
     let rows: Vec<Row> = ctx
         .db
         .all(
             &format!(
-                "SELECT id, r2_key, filename, content_type, size FROM attachments WHERE session_id = ?1 AND id IN ({})",
+                "SELECT id, r2_key, filename, content_type, size FROM {} WHERE {} = ?1 AND id IN ({})",
+                owner.table(),
+                owner.column(),
                 placeholders.join(", ")
             ),
             &args,
@@ -117,19 +163,23 @@ pub async fn for_message(ctx: &Ctx, session_id: i64, ids: &[i64]) -> ApiResult<V
     ids.iter()
         .map(|id| {
             rows.iter().find(|r| r.id == *id).map(Attachment::from).ok_or_else(|| {
-                ApiError::invalid_field("attachments", format!("{id} is not an attachment of this session"))
+                ApiError::invalid_field("attachments", format!("{id} is not an attachment of {}", owner.noun()))
             })
         })
         .collect()
 }
 
-/// `GET /api/sessions/:id/attachments/:attachment_id`: the bytes.
-pub async fn download(ctx: &Ctx, session_id: i64, id: i64) -> ApiResult<Response> {
+/// `GET /api/{sessions,channels}/:id/attachments/:attachment_id`: the bytes.
+pub async fn download(ctx: &Ctx, owner: Owner, id: i64) -> ApiResult<Response> {
     let row: Row = ctx
         .db
         .first(
-            "SELECT id, r2_key, filename, content_type, size FROM attachments WHERE id = ?1 AND session_id = ?2",
-            &[db::int(id), db::int(session_id)],
+            &format!(
+                "SELECT id, r2_key, filename, content_type, size FROM {} WHERE id = ?1 AND {} = ?2",
+                owner.table(),
+                owner.column()
+            ),
+            &[db::int(id), db::int(owner.id())],
         )
         .await?
         .ok_or_else(|| ApiError::not_found(format!("attachment {id}")))?;
@@ -152,6 +202,24 @@ pub async fn download(ctx: &Ctx, session_id: i64, id: i64) -> ApiResult<Response
     headers.set("content-security-policy", "sandbox; default-src 'none'")?;
     headers.set("cache-control", "private, no-store")?;
     Ok(Response::builder().with_headers(headers).fixed(bytes))
+}
+
+/// Removes the bytes of every attachment of `owner` from R2 (its rows go with it by cascade):
+/// a room being deleted.
+pub async fn forget_all(ctx: &Ctx, owner: Owner) -> ApiResult<()> {
+    #[derive(Deserialize)]
+    struct Key {
+        r2_key: String,
+    }
+    let keys: Vec<Key> = ctx
+        .db
+        .all(&format!("SELECT r2_key FROM {} WHERE {} = ?1", owner.table(), owner.column()), &[db::int(owner.id())])
+        .await?;
+    let bucket = ctx.env.bucket(bindings::BLOBS)?;
+    for key in keys {
+        bucket.delete(&key.r2_key).await?;
+    }
+    Ok(())
 }
 
 /// Types served as uploaded: inert ones a browser shows without running anything. Everything

@@ -34,6 +34,7 @@ use crate::hub::client::{self as hub, StreamKey};
 use crate::platform::context::Ctx;
 use crate::platform::ids::{self, Sequenced};
 use crate::platform::retention;
+use crate::sessions::attachments::Owner;
 use crate::{
     http::body, http::query::Query, http::respond, http::validate, people::projects, platform::changes, platform::db,
 };
@@ -103,8 +104,9 @@ impl From<SessionRow> for Session {
 
 /// Where a session lives, if `who` may see it: cached per isolate (see `access::cache`), the
 /// hot path of message posting and watching skips the visibility query. Only what never
-/// changes is cached; handlers that show the session read it with [`find_row`].
-async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionScope> {
+/// changes is cached; handlers that show the session read it with [`find_row`]. Else the
+/// session's 404.
+pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionScope> {
     let key = (who.cache_key(), id);
     if let Some(scope) = SESSION_SCOPES.with(|c| c.borrow_mut().get(&key, ctx.now)) {
         who.require_project(scope.project_id, format!("session {}", Handle::session(id)))?;
@@ -388,12 +390,23 @@ pub async fn post_message_as(
     crate::access::throttle::message(ctx, &writer)?;
     let input: PostMessage = body::read_json(req).await?;
     validate::text("text", &input.text)?;
-    let attachments = crate::sessions::attachments::for_message(ctx, session.id, &input.attachments).await?;
-    let event = EventBody::UserMessage { text: input.text, author, attachments };
-    let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &event).await?;
+    let attachments =
+        crate::sessions::attachments::for_message(ctx, Owner::Session(session.id), &input.attachments).await?;
+    let posted = post_checked(ctx, session, EventBody::UserMessage { text: input.text, author, attachments }).await?;
+    Ok(respond::created(&posted))
+}
+
+/// Appends a `user_message` already checked (its text, its attachments) and wakes the
+/// session's worker: a member's post, a share link's, a loop's run.
+pub async fn post_checked(
+    ctx: &Ctx,
+    session: SessionScope,
+    message: EventBody,
+) -> ApiResult<protocol::api::MessagePosted> {
+    let stored = hub::append(&ctx.env, &StreamKey::session(session.id), &message).await?;
     let event: protocol::event::Event = serde_json::from_str(&stored).map_err(ApiError::internal)?;
     let queued = wake_worker(ctx, session.id, session.worker_id).await?.map(|online| !online);
-    Ok(respond::created(&protocol::api::MessagePosted { queued, event }))
+    Ok(protocol::api::MessagePosted { queued, event })
 }
 
 /// `POST /api/sessions/:id/{stop,resume,abort}`: passes the command to the session's worker
@@ -764,14 +777,14 @@ pub async fn upload_attachment(
     query: &Query,
 ) -> ApiResult<Response> {
     let session = find_visible(ctx, who, id).await?;
-    crate::sessions::attachments::upload(ctx, who, session.id, req, query).await
+    crate::sessions::attachments::upload(ctx, who, Owner::Session(session.id), req, query).await
 }
 
 /// `GET /api/sessions/:id/attachments/:attachment_id` (people of the workspace, and the
 /// session's worker).
 pub async fn download_attachment(ctx: &Ctx, who: &Principal, id: i64, attachment: i64) -> ApiResult<Response> {
     let session = find_visible(ctx, who, id).await?;
-    crate::sessions::attachments::download(ctx, session.id, attachment).await
+    crate::sessions::attachments::download(ctx, Owner::Session(session.id), attachment).await
 }
 
 /// `GET /api/sessions/:id/events?after=&limit=`.

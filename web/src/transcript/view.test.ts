@@ -490,10 +490,12 @@ describe("text rows", () => {
     h.add({ type: "system_notice", text: "model switched" });
     h.add({ type: "worker_notice", text: "worker restarted" });
     h.agent(1, { kind: "error", message: "rate limited" });
+    h.add({ type: "loop_skipped", loop_id: 3, name: "standup", scheduled_at: "2026-12-02T09:00:00.000Z", reason: "W-2 is offline" });
     expect(only(buildRows(h.events), "notice").map((n) => [n.source, n.text])).toEqual([
       ["system", "model switched"],
       ["worker", "worker restarted"],
       ["error", "rate limited"],
+      ["loop", "standup: the run due 2026-12-02T09:00:00.000Z was skipped (W-2 is offline)"],
     ]);
   });
 

@@ -52,7 +52,7 @@ export type Row = RowBase &
         /** Null when no usage of the turn reported a cost. */
         costUsd: number | null;
       }
-    | { kind: "notice"; source: "system" | "worker" | "error"; text: string }
+    | { kind: "notice"; source: "system" | "worker" | "error" | "loop"; text: string }
     | { kind: "input"; input: Input }
     | { kind: "cleared" }
   );
@@ -182,6 +182,14 @@ class RowBuilder {
         return this.push({ kind: "notice", key: `notice:${event.seq}`, seq: event.seq, source: "system", text: event.text });
       case "worker_notice":
         return this.push({ kind: "notice", key: `notice:${event.seq}`, seq: event.seq, source: "worker", text: event.text });
+      case "loop_skipped":
+        return this.push({
+          kind: "notice",
+          key: `notice:${event.seq}`,
+          seq: event.seq,
+          source: "loop",
+          text: `${event.name}: the run due ${event.scheduled_at} was skipped (${event.reason})`,
+        });
       case "context_cleared":
         return this.push({ kind: "cleared", key: `cleared:${event.seq}`, seq: event.seq });
       case "input_requested":

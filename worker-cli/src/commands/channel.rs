@@ -34,6 +34,9 @@ pub enum Command {
         /// The workspace (name or id) [default: the default project's]
         #[arg(long, short)]
         workspace: Option<String>,
+        /// Private delivery: a message --to some names reaches only them (and you)
+        #[arg(long)]
+        private: bool,
     },
     /// List a workspace's rooms
     Ls {
@@ -72,9 +75,12 @@ pub enum Command {
         /// The name you speak as
         #[arg(long = "as", value_name = "NAME")]
         from: String,
-        /// Who it is for (comma-separated names; everyone still sees it)
+        /// Who it is for (comma-separated names; everyone still sees it unless the room is private)
         #[arg(long, value_delimiter = ',')]
         to: Vec<String>,
+        /// A file to send with it (repeat for several; at most 10 MiB each)
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<std::path::PathBuf>,
         /// The message (several arguments are joined with spaces)
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
@@ -144,9 +150,9 @@ async fn workspace_id(env: &Env, given: Option<&str>) -> Result<i64> {
 pub async fn run(command: &Command, env: &Env) -> Result<()> {
     let c = &env.client;
     match command {
-        Command::Create { name, topic, workspace } => {
+        Command::Create { name, topic, workspace, private } => {
             let ws = workspace_id(env, workspace.as_deref()).await?;
-            let body = CreateChannel { name: name.clone(), topic: topic.clone() };
+            let body = CreateChannel { name: name.clone(), topic: topic.clone(), private: Some(*private) };
             let ch: Channel = c.post("create channel", &format!("/api/workspaces/{ws}/channels"), &body).await?;
             env.print(&ch, |ch| {
                 format!("Channel {} ({}) created: join it with `baton channel join {} NAME`.", ch.id, ch.name, ch.id)
@@ -190,8 +196,12 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
                 ]
             })
         }
-        Command::Say { channel, from, to, text } => {
-            let body = PostChannelMessage { from: from.clone(), text: text.join(" "), to: to.clone() };
+        Command::Say { channel, from, to, attach, text } => {
+            let mut attachments = Vec::new();
+            for file in attach {
+                attachments.push(super::session::upload_to(env, &format!("/api/channels/{channel}"), file).await?.id);
+            }
+            let body = PostChannelMessage { from: from.clone(), text: text.join(" "), to: to.clone(), attachments };
             let stored: Value = c.post("say", &format!("/api/channels/{channel}/messages"), &body).await?;
             env.print(&stored, |s| format!("Said as {from} (#{}).", s["seq"]))
         }
@@ -271,8 +281,11 @@ async fn listen(env: &Env, channel: i64, name: Option<&str>, reader: Option<&str
 
 fn line_of(seq: u64, body: &EventBody) -> Option<String> {
     match body {
-        EventBody::ChannelMessage { from, to, text, .. } if to.is_empty() => Some(format!("#{seq} {from}: {text}")),
-        EventBody::ChannelMessage { from, to, text, .. } => Some(format!("#{seq} {from} → {}: {text}", to.join(", "))),
+        EventBody::ChannelMessage { from, to, text, attachments, .. } => {
+            let to = if to.is_empty() { String::new() } else { format!(" → {}", to.join(", ")) };
+            let files: String = attachments.iter().map(|a| format!(" [file {}: {}]", a.id, a.filename)).collect();
+            Some(format!("#{seq} {from}{to}: {text}{files}"))
+        }
         EventBody::MemberJoined { name, kind } => Some(format!("#{seq} {name} joined ({})", kind.as_str())),
         EventBody::MemberLeft { name } => Some(format!("#{seq} {name} left")),
         _ => None,

@@ -8,6 +8,7 @@ pub mod github;
 pub mod handoff;
 pub mod inbox;
 pub mod login;
+pub mod loops;
 pub mod mcp;
 pub mod member;
 pub mod project;

@@ -78,7 +78,12 @@ pub async fn run(command: &Command, env: &Env) -> Result<()> {
         Command::Send { join, name, text } => {
             let (id, client) = line(env, join)?;
             enter(&client, id, name).await?;
-            let body = PostChannelMessage { from: name.clone(), text: text.join(" "), to: Vec::new() };
+            let body = PostChannelMessage {
+                from: name.clone(),
+                text: text.join(" "),
+                to: Vec::new(),
+                attachments: Vec::new(),
+            };
             let stored: Value = client.post("send", &format!("/api/channels/{id}/messages"), &body).await?;
             env.print(&stored, |s| format!("Sent (#{}).", s["seq"]))
         }

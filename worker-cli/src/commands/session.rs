@@ -310,7 +310,7 @@ pub fn render_session(view: &SessionView) -> String {
 }
 
 /// Seconds as people say them: `30 min`, `2 h`, `90 s`.
-fn duration(secs: u64) -> String {
+pub(crate) fn duration(secs: u64) -> String {
     match secs {
         s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
         s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
@@ -475,14 +475,17 @@ async fn watch(env: &Env, session: &str, after: u64, count: Option<u64>, until_t
 }
 
 async fn upload(env: &Env, session_id: i64, file: &std::path::Path) -> Result<protocol::api::Attachment> {
+    upload_to(env, &format!("/api/sessions/{session_id}"), file).await
+}
+
+/// Uploads `file` as an attachment of what `owner` names (`/api/sessions/4`,
+/// `/api/channels/3`), for a message to name.
+pub(crate) async fn upload_to(env: &Env, owner: &str, file: &std::path::Path) -> Result<protocol::api::Attachment> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let request = env
         .client
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/sessions/{session_id}/attachments?filename={}", super::encode(name)),
-        )?
+        .request(reqwest::Method::POST, &format!("{owner}/attachments?filename={}", super::encode(name)))?
         .header("content-type", "application/octet-stream")
         .body(bytes);
     let response = env.client.send(request).await?;
