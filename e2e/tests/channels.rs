@@ -233,3 +233,105 @@ async fn an_invite_admits_an_outsider_to_one_room_and_a_revoked_one_is_no_room()
     let (revoked, absent) = (revoked.text().await.unwrap(), absent.text().await.unwrap());
     assert_eq!(revoked, absent, "a revoked invite and an unknown room answer alike");
 }
+
+/// A private room: a message to some names reaches them and its sender only, in a page and
+/// live (a reader's stream skips what is not for it and resumes by the Hub's ids), while the
+/// room's creator sees everything; files go with messages and with the room.
+#[tokio::test]
+async fn a_private_room_delivers_addressed_messages_to_their_names_only_and_carries_files() {
+    let admin = Api::admin();
+    let (ws, agents) = agents(&admin, 3).await;
+    let (ann, bob, cy) = (&agents[0], &agents[1], &agents[2]);
+    let room = ann
+        .create(&format!("/api/workspaces/{ws}/channels"), json!({"name": unique("private"), "private": true}))
+        .await;
+    assert_eq!(room["private"], true);
+    let id = room["id"].as_i64().unwrap();
+    for (api, name) in [(ann, "ann"), (bob, "bob"), (cy, "cy")] {
+        let (status, _) = api
+            .send(api.request(reqwest::Method::PUT, &format!("/api/channels/{id}/members/{name}")).json(&json!({})))
+            .await;
+        assert_eq!(status, 201, "{name} joins");
+    }
+    let mut cy_live = SseReader::open(cy, &format!("/api/channels/{id}/stream"), None).await;
+
+    // A file for bob, then the messages.
+    let file = bob
+        .send(
+            bob.request(reqwest::Method::POST, &format!("/api/channels/{id}/attachments?filename=notes.txt"))
+                .header("content-type", "text/plain")
+                .body("line 12 leaks"),
+        )
+        .await;
+    assert_eq!(file.0, 201, "{}", file.1);
+    let file_id = file.1["id"].as_i64().unwrap();
+    let say = |api: &Api, from: &str, to: &[&str], text: &str, files: &[i64]| {
+        let body = json!({"from": from, "to": to, "text": text, "attachments": files});
+        let (api, path) = (api.clone(), format!("/api/channels/{id}/messages"));
+        async move { api.create(&path, body).await }
+    };
+    say(ann, "ann", &[], "hello all", &[]).await;
+    let secret = say(ann, "ann", &["bob"], "for bob only", &[file_id]).await;
+    assert_eq!(secret["attachments"][0]["filename"], "notes.txt", "{secret}");
+    say(bob, "bob", &["ann"], "got it", &[]).await;
+    let last = say(ann, "ann", &["cy"], "for cy", &[]).await;
+
+    let page = |api: &Api| {
+        let (api, path) = (api.clone(), format!("/api/channels/{id}/messages"));
+        async move { texts(&api.fetch(&path).await) }
+    };
+    assert_eq!(page(cy).await, ["hello all", "for cy"], "cy sees what is for everyone or for it");
+    assert_eq!(page(bob).await, ["hello all", "for bob only", "got it"]);
+    assert_eq!(page(ann).await, ["hello all", "for bob only", "got it", "for cy"], "the creator sees all");
+
+    // Live: cy's stream carries the joins, what is for everyone and for it, nothing else,
+    // with the Hub's ids (a resume after the last one repeats nothing).
+    let mut seen = Vec::new();
+    while !seen.iter().any(|f: &protocol::sse::Frame| f.data.contains("\"for cy\"")) {
+        seen.extend(cy_live.take(1, Duration::from_secs(20)).await);
+    }
+    let live: Vec<&str> = seen.iter().filter(|f| f.event == "channel_message").map(|f| f.data.as_str()).collect();
+    assert_eq!(live.len(), 2, "{live:#?}");
+    assert!(live[0].contains("hello all") && live[1].contains("for cy"), "{live:#?}");
+    assert!(!seen.iter().any(|f| f.data.contains("for bob only") || f.data.contains("got it")));
+    let last_seq = last["seq"].as_u64().unwrap();
+    assert_eq!(seen.last().unwrap().id.as_deref(), Some(last_seq.to_string().as_str()));
+    let mut resumed = SseReader::open(cy, &format!("/api/channels/{id}/stream"), Some(last_seq)).await;
+    say(ann, "ann", &[], "after the resume", &[]).await;
+    let next = resumed.take(1, Duration::from_secs(20)).await;
+    assert!(next[0].data.contains("after the resume"), "{next:?}");
+
+    // The file: its bytes for the room, served inert; not another room's.
+    let bytes =
+        bob.request(reqwest::Method::GET, &format!("/api/channels/{id}/attachments/{file_id}")).send().await.unwrap();
+    assert_eq!(bytes.status(), 200);
+    assert_eq!(bytes.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(bytes.text().await.unwrap(), "line 12 leaks");
+    let other = ann.create(&format!("/api/workspaces/{ws}/channels"), json!({"name": unique("other")})).await;
+    let (status, _) = ann.get(&format!("/api/channels/{}/attachments/{file_id}", other["id"])).await;
+    assert_eq!(status, 404, "a file belongs to its room");
+    let (status, err) = ann
+        .post(
+            &format!("/api/channels/{}/messages", other["id"]),
+            json!({"from": "ann", "text": "x", "attachments": [file_id]}),
+        )
+        .await;
+    assert!(status == 400, "{err}");
+
+    // Opened to everyone: cy now reads the whole room.
+    let patched = ann
+        .send(ann.request(reqwest::Method::PATCH, &format!("/api/channels/{id}")).json(&json!({"private": false})))
+        .await;
+    assert_eq!(patched.1["private"], false);
+    assert!(page(cy).await.contains(&"for bob only".to_owned()));
+
+    // Deleted: the room's files go with it.
+    let blobs = e2e::server::shared().state_dir.join("v3/r2");
+    let holding = || {
+        let out = std::process::Command::new("grep").args(["-rl", "line 12 leaks"]).arg(&blobs).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    assert_eq!(holding(), 1, "the file's bytes are in R2");
+    assert_eq!(ann.delete(&format!("/api/channels/{id}")).await.0, 204);
+    assert_eq!(holding(), 0, "the file's bytes are gone from R2");
+}

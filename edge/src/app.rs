@@ -100,7 +100,7 @@ async fn serve(mut req: Request, env: Env, context: worker::Context) -> ApiResul
 /// What every request must satisfy before its handler runs: JSON bodies declared as JSON
 /// (attachments are raw bytes), and a login only from the app's own origin.
 fn guard(ctx: &Ctx, req: &Request, route: Route) -> ApiResult<()> {
-    if route != Route::AttachmentUpload {
+    if !matches!(route, Route::AttachmentUpload | Route::ChannelAttachmentUpload) {
         body::require_json(req)?;
     }
     if route == Route::AuthLogin {

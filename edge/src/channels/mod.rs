@@ -19,7 +19,9 @@
 //! by the names held when the reader asks (a name taken later shows from the next read).
 //!
 //! Files come with a message as attachments uploaded to the room first (R2, as a session's:
-//! `sessions::attachments` with [`Owner::Channel`]); they go with the room.
+//! `sessions::attachments` with [`Owner::Channel`]); they go with the room. A file is the
+//! room's, not a message's: in a private room, whoever may read the room may fetch a file by
+//! its id (files meant for one agent alone go over a relay, a room of two).
 
 pub mod filter;
 pub mod invites;
