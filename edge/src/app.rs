@@ -11,7 +11,7 @@ use crate::http::query::Query;
 use crate::http::routes::{self, Matched, Method, NoMatch, Route};
 use crate::platform::context::Ctx;
 use crate::{
-    access::origin, batons, channels, github, http::body, http::respond, loops, notifications, openapi,
+    access::origin, batons, bridges, channels, github, http::body, http::respond, loops, notifications, openapi,
     people::projects, people::tokens, people::users, people::workspaces, planning::comments, planning::items,
     planning::requirements, planning::tasks, platform::clock, platform::db, sessions, workers,
 };
@@ -164,6 +164,22 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
                 }
             }
         }
+        Route::BridgeHelp => {
+            use protocol::bridge::Platform;
+            let platform = matched.params.first().and_then(|p| Platform::parse(p));
+            let platform =
+                platform.ok_or_else(|| ApiError::not_found("help page: there are /help/dingtalk and /help/feishu"))?;
+            let bridge = query.get("bridge").and_then(|b| b.parse::<i64>().ok()).filter(|b| *b > 0);
+            crate::bridges::help::page(platform, &origin::public(ctx, req)?, bridge)
+        }
+        Route::BridgeDingtalk => match matched.id(0, None) {
+            Ok(bridge) => crate::bridges::inbound::dingtalk(ctx, req, bridge).await,
+            Err(err) => Err(err),
+        },
+        Route::BridgeFeishu => match matched.id(0, None) {
+            Ok(bridge) => crate::bridges::inbound::feishu(ctx, req, bridge).await,
+            Err(err) => Err(err),
+        },
         Route::GithubWebhook => match matched.id(0, None) {
             Ok(link) => github::webhook::receive(ctx, req, link).await,
             Err(err) => Err(err),
@@ -476,6 +492,11 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         Route::BatonFail => batons::handlers::fail(ctx, who, text, req).await,
         Route::BatonCancel => batons::handlers::cancel(ctx, who, text, req).await,
         Route::BatonsList => batons::handlers::list(ctx, who, req, query).await,
+        Route::BridgesCreate => bridges::create(ctx, who, id()?, req).await,
+        Route::BridgesList => bridges::list(ctx, who, id()?, req).await,
+        Route::BridgesGet => bridges::get(ctx, who, id()?, req).await,
+        Route::BridgesUpdate => bridges::update(ctx, who, id()?, req).await,
+        Route::BridgesDelete => bridges::delete(ctx, who, id()?).await,
         Route::LoopsCreate => loops::create(ctx, who, m.id(0, session)?, req).await,
         Route::LoopsList => loops::list(ctx, who, m.id(0, session)?, query).await,
         Route::LoopsGet => loops::get(ctx, who, id()?).await,
@@ -503,6 +524,9 @@ async fn dispatch(ctx: &Ctx, who: &Principal, m: &Matched, req: &mut Request, qu
         | Route::AuthBootstrap
         | Route::AuthLogin
         | Route::GithubWebhook
+        | Route::BridgeDingtalk
+        | Route::BridgeFeishu
+        | Route::BridgeHelp
         | Route::Mcp
         | Route::ChannelHelp
         | Route::A2aCard

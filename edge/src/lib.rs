@@ -16,7 +16,7 @@
 //!   them, rate limits, origins;
 //! - [`hub`]: the Durable Object holding each stream's log, and its client;
 //! - features: [`people`] (users, tokens, workspaces, projects), [`planning`] (requirements,
-//!   tasks, comments), [`workers`], [`sessions`], [`batons`], [`channels`], [`loops`], [`github`],
+//!   tasks, comments), [`workers`], [`sessions`], [`batons`], [`channels`], [`loops`], [`bridges`], [`github`],
 //!   [`notifications`];
 //! - [`app`] wires them together; [`openapi`] serves the API's description; [`interop`] serves
 //!   the API again as MCP tools (and A2A), each call going back through [`app::call_as`].
@@ -33,6 +33,7 @@ pub mod platform;
 
 // Features.
 pub mod batons;
+pub mod bridges;
 pub mod channels;
 pub mod github;
 pub mod interop;
@@ -61,8 +62,9 @@ async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Respo
 #[cfg(test)]
 mod layering {
     const LAYERS: [&str; 5] = ["http", "platform", "crypto", "access", "hub"];
-    const FEATURES: [&str; 12] = [
+    const FEATURES: [&str; 13] = [
         "batons",
+        "bridges",
         "channels",
         "loops",
         "github",

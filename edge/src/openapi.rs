@@ -88,7 +88,7 @@ mod tests {
     /// The component schemas, generated from the protocol types: every type a path names, and
     /// every type those name in turn.
     fn generated_schemas() -> serde_json::Map<String, Value> {
-        use protocol::{api, baton, channel, error, event, github, loops, model, worker};
+        use protocol::{api, baton, bridge, channel, error, event, github, loops, model, worker};
         let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
             s.definitions_path = "/components/schemas".into();
             s.meta_schema = None;
@@ -181,6 +181,10 @@ mod tests {
             loops::UpdateLoop,
             loops::Loop,
             loops::LoopOutcome,
+            bridge::Platform,
+            bridge::CreateBridge,
+            bridge::UpdateBridge,
+            bridge::Bridge,
         );
         generator.take_definitions(true)
     }

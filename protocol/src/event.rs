@@ -57,6 +57,8 @@ pub enum AuthorKind {
     Guest,
     /// A loop of the session (`id` is the loop's): its scheduled message.
     Loop,
+    /// A person in a chat app, through a bridge (`id` is the bridge's; `name` the sender's).
+    Chat,
 }
 
 impl AuthorKind {
@@ -66,6 +68,7 @@ impl AuthorKind {
             AuthorKind::Worker => "worker",
             AuthorKind::Agent => "agent",
             AuthorKind::Loop => "loop",
+            AuthorKind::Chat => "chat",
             AuthorKind::Guest => "guest",
         }
     }

@@ -24,6 +24,7 @@ pub mod address;
 pub mod agent;
 pub mod api;
 pub mod baton;
+pub mod bridge;
 pub mod channel;
 pub mod error;
 pub mod event;

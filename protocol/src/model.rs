@@ -426,7 +426,14 @@ mod tests {
         check(&crate::worker::AgentKind::ALL, crate::worker::AgentKind::as_str);
         use crate::event::AuthorKind;
         check(
-            &[AuthorKind::User, AuthorKind::Worker, AuthorKind::Agent, AuthorKind::Guest, AuthorKind::Loop],
+            &[
+                AuthorKind::User,
+                AuthorKind::Worker,
+                AuthorKind::Agent,
+                AuthorKind::Guest,
+                AuthorKind::Loop,
+                AuthorKind::Chat,
+            ],
             AuthorKind::as_str,
         );
         use crate::loops::LoopOutcome;

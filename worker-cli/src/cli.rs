@@ -4,8 +4,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    channel, delegate, github, handoff, inbox, login, loops, mcp, member, project, relay, requirement, session, task,
-    token, use_project, user, worker, workspace,
+    bridge, channel, delegate, github, handoff, inbox, login, loops, mcp, member, project, relay, requirement, session,
+    task, token, use_project, user, worker, workspace,
 };
 
 const EXAMPLES: &str = "\
@@ -120,6 +120,9 @@ pub enum Command {
     /// A private line between two agents: host one, send and listen with its join string
     #[command(subcommand)]
     Relay(relay::Command),
+    /// Talk to your agents from DingTalk or Feishu: connect a chat bot to a project
+    #[command(subcommand)]
+    Bridge(bridge::Command),
     /// Messages posted into a session on a schedule: create, list, change, enable, disable
     #[command(subcommand)]
     Loop(loops::Command),

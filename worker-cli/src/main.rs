@@ -103,6 +103,7 @@ async fn dispatch(cli: &Cli, env: &Env) -> Result<()> {
         Command::Mcp(cmd) => commands::mcp::run(cmd, env).await,
         Command::Channel(cmd) => commands::channel::run(cmd, env).await,
         Command::Loop(cmd) => commands::loops::run(cmd, env).await,
+        Command::Bridge(cmd) => commands::bridge::run(cmd, env).await,
         Command::Relay(cmd) => commands::relay::run(cmd, env).await,
         Command::Requirement(cmd) => commands::requirement::run(cmd, env).await,
         Command::Task(cmd) => commands::task::run(cmd, env).await,

@@ -113,10 +113,20 @@ fn kind_name(kind: HandleKind) -> &'static str {
 
 /// A session by id or `S-N`.
 pub fn session_id(given: &str) -> Result<i64> {
+    global_id(given, HandleKind::Session)
+}
+
+/// A worker by id or `W-N`.
+pub fn worker_id(given: &str) -> Result<i64> {
+    global_id(given, HandleKind::Worker)
+}
+
+/// A thing numbered across the server (a session, a worker) by id or handle.
+fn global_id(given: &str, kind: HandleKind) -> Result<i64> {
     match given.parse::<ItemRef>() {
         Ok(ItemRef::Id(id)) => Ok(id),
-        Ok(ItemRef::Handle(h)) if h.kind == HandleKind::Session => Ok(h.number as i64),
-        _ => bail!("{given:?} is not a session: give its id (7) or handle (S-7)"),
+        Ok(ItemRef::Handle(h)) if h.kind == kind => Ok(h.number as i64),
+        _ => bail!("{given:?} is not a {}: give its id (7) or handle ({}-7)", kind_name(kind), kind.prefix()),
     }
 }
 

@@ -14,10 +14,15 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 }
 
 fn mac(secret: &str, body: &[u8]) -> Vec<u8> {
-    // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+    hmac_sha256(secret.as_bytes(), body)
+}
+
+/// HMAC-SHA256 of `message` under `key` (empty only if the MAC could not be made, which for
+/// HMAC, taking keys of any length, does not happen).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mut mac) => {
-            mac.update(body);
+            mac.update(message);
             mac.finalize().into_bytes().to_vec()
         }
         Err(_) => Vec::new(),

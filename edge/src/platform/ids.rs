@@ -23,6 +23,8 @@ pub enum Sequenced {
     Channels,
     /// A loop names its clock (`loop:<id>`).
     Loops,
+    /// A delivery signed for a deleted bridge must never reach a new one.
+    Bridges,
 }
 
 impl Sequenced {
@@ -34,6 +36,7 @@ impl Sequenced {
             Sequenced::GithubLinks => "github_links",
             Sequenced::Channels => "channels",
             Sequenced::Loops => "loops",
+            Sequenced::Bridges => "bridges",
         }
     }
 }

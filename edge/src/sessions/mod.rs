@@ -189,6 +189,20 @@ pub async fn create(ctx: &Ctx, who: &Principal, req: &mut Request) -> ApiResult<
     Ok(respond::created(&Session::from(row)))
 }
 
+/// Opens a session on `worker_id` for a conversation coming through a chat bridge; answers its
+/// scope (for posting into it).
+pub async fn open_for_chat(
+    ctx: &Ctx,
+    project_id: i64,
+    worker_id: i64,
+    name: &str,
+    notice: &str,
+) -> ApiResult<SessionScope> {
+    let settings = Settings { task_id: None, permissions: PermissionPolicy::default() };
+    let row = insert(ctx, project_id, Some(worker_id), Some(name), None, settings, notice).await?;
+    Ok(scope_and_row(ctx, row.id).await?.0)
+}
+
 /// What a new session starts with beside its place.
 struct Settings {
     task_id: Option<i64>,

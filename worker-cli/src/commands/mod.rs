@@ -2,6 +2,7 @@
 //! the [`Env`] they run in, [`turn_wait`] (waiting for a turn's answer), [`transcript`] (a
 //! session's events for people), and small renderings.
 
+pub mod bridge;
 pub mod channel;
 pub mod delegate;
 pub mod github;
