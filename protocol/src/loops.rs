@@ -20,7 +20,7 @@ pub struct CreateLoop {
     /// Seconds between runs (30 to 7,776,000, that is 90 days). The first run is one interval
     /// after creation, never at once.
     pub interval_s: u32,
-    /// A label shown as the message's author [default: `loop <id>`].
+    /// A label shown as the message's author (default: `loop <id>`).
     #[serde(default)]
     pub name: Option<String>,
     /// [default: true]

@@ -104,7 +104,7 @@ impl From<SessionRow> for Session {
 
 /// Where a session lives, if `who` may see it: cached per isolate (see `access::cache`), the
 /// hot path of message posting and watching skips the visibility query. Only what never
-/// changes is cached; handlers that show the session read it with [`find_row`]. Else the
+/// changes is cached; handlers that show the session read it with `find_row`. Else the
 /// session's 404.
 pub async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<SessionScope> {
     let key = (who.cache_key(), id);
