@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export WASM_BINDGEN_BIN := $(HOME)/.cargo/bin/wasm-bindgen
 export WRANGLER_SEND_METRICS := false
 
-EDGE_SOURCES := $(shell find edge/src protocol/src -name '*.rs') edge/openapi.json edge/Cargo.toml protocol/Cargo.toml Cargo.lock
+EDGE_SOURCES := $(shell find edge/src protocol/src -name '*.rs') edge/openapi.json edge/Cargo.toml protocol/Cargo.toml Cargo.toml Cargo.lock
 WEB_SOURCES := $(shell find web/src web/public -type f ! -name schema.d.ts) web/index.html web/vite.config.mts web/tsconfig.json
 
 .PHONY: dev test setup wasm web bench bench-hub fuzz deploy clean

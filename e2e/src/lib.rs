@@ -15,6 +15,7 @@
 pub mod api;
 pub mod cli;
 pub mod clients;
+pub mod fake_chat;
 pub mod fake_github;
 pub mod machine;
 pub mod proxy;

@@ -180,8 +180,12 @@ pub async fn feishu(ctx: &Ctx, req: &mut Request, id: i64) -> ApiResult<Response
         said: message.said.clone(),
         reply_to: json!({"message_id": message.message_id, "chat_id": message.chat_id}),
     };
-    // Feishu wants its answer at once: the agent's reply goes through its IM API later.
-    take(ctx, &bridge, delivery).await?;
+    // Feishu wants its answer at once: the agent's reply goes through its IM API when the
+    // turn ends; meanwhile a reaction says the message was taken.
+    if let Taken::Posted { .. } = take(ctx, &bridge, delivery).await? {
+        let message_id = message.message_id.clone();
+        ctx.after_response(move |ctx| async move { super::replies::react(&ctx, &bridge, &message_id).await });
+    }
     Ok(respond::ok(&json!({})))
 }
 

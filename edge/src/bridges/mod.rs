@@ -5,6 +5,7 @@
 //!   `GET/PATCH/DELETE /api/bridges/:id`), its secrets sealed at rest and never shown;
 //! - [`dingtalk`] and [`feishu`]: the platforms' signatures, encryption and payloads (pure);
 //! - [`inbound`]: the callback endpoints the platforms call;
+//! - [`replies`]: the agent's answer back into the chat when a turn ends;
 //! - [`help`]: `/help/dingtalk` and `/help/feishu`, the consoles' setup for a bridge.
 //!
 //! Who may configure: the people who can see the project (not agents, workers or invites).
@@ -13,6 +14,7 @@ pub mod dingtalk;
 pub mod feishu;
 pub mod help;
 pub mod inbound;
+pub mod replies;
 
 use protocol::bridge::{Bridge, CreateBridge, Platform, UpdateBridge, DEFAULT_PROMPT};
 use serde::Deserialize;

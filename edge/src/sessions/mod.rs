@@ -730,8 +730,15 @@ pub async fn append_event(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request
         }
         _ => None,
     };
-    if let Some((_, message_seq, _)) = ended {
+    if let Some((_, message_seq, error)) = ended {
         inputs::close_turn(ctx, session.id, message_seq).await?;
+        // A chat that talks to this session hears the answer (after the worker's answer: the
+        // platform's APIs are slow).
+        let origin = crate::access::origin::public(ctx, req)?;
+        let (id, error) = (session.id, error.cloned());
+        ctx.after_response(move |ctx| async move {
+            crate::bridges::replies::turn_ended(&ctx, &origin, id, message_seq, error.as_deref()).await;
+        });
     }
     if let Some((kind, message_seq, error)) = ended {
         let data = serde_json::json!({

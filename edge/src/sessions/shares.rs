@@ -76,6 +76,21 @@ fn url_of(ctx: &Ctx, req: &Request, token: &str) -> ApiResult<String> {
     Ok(format!("{}/s/{token}", crate::access::origin::public(ctx, req)?))
 }
 
+/// A read-only link to session `session_id` for `expires_in_s` seconds, made by the server
+/// itself (a chat answer too long for the chat links to the rest); answers its token.
+pub async fn mint_read(ctx: &Ctx, session_id: i64, expires_in_s: u32) -> ApiResult<String> {
+    let expires_at = crate::http::validate::expires_at(ctx.now, Some(expires_in_s))?;
+    let token = secrets::mint(TokenKind::Share)?;
+    ctx.db
+        .run(
+            "INSERT INTO session_shares (session_id, token_hash, mode, created_by, created_at, expires_at)
+             VALUES (?1, ?2, 'read', NULL, ?3, ?4)",
+            &[db::int(session_id), db::text(&secrets::hash(&token)), db::int(ctx.now), db::opt_int(expires_at)],
+        )
+        .await?;
+    Ok(token)
+}
+
 /// `POST /api/sessions/:id/shares` (the caller sees the session).
 pub async fn create(ctx: &Ctx, who: &Principal, session: SessionScope, req: &mut Request) -> ApiResult<Response> {
     if who.worker.is_some() {

@@ -1,0 +1,142 @@
+//! Chat bridges end to end: a real daemon with the scripted agent answers a chat message, and
+//! the answer reaches a local fake of the platform once (DingTalk through the message's
+//! session webhook, and through the robot API once that has expired; Feishu through its IM
+//! API with a tenant token fetched once and kept), however often the message was delivered.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use e2e::api::{bootstrap, unique, until_online, Api};
+use e2e::fake_chat::{FakeChat, DINGTALK_TOKEN, FEISHU_TOKEN};
+use e2e::machine::Machine;
+use e2e::server::Server;
+use serde_json::{json, Value};
+
+fn now_ms() -> i64 {
+    i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis()).unwrap()
+}
+
+/// A server whose platform APIs are `fake`, a machine with a running daemon on it, and the
+/// admin's client.
+async fn setup(fake: &FakeChat) -> (Server, Machine, Api) {
+    let server = Server::start_with_vars(&[
+        ("BATON_DINGTALK_API_URL", &fake.url),
+        ("BATON_DINGTALK_OAPI_URL", &fake.url),
+        ("BATON_FEISHU_API_URL", &fake.url),
+    ])
+    .unwrap();
+    let token = bootstrap(&server.url).await.unwrap();
+    let machine = Machine::on(&server.url, &token).await;
+    let admin = Api::new(&server.url, Some(&token));
+    (server, machine, admin)
+}
+
+async fn until_received(fake: &FakeChat, prefix: &str, n: usize) -> Vec<e2e::fake_chat::Received> {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let got = fake.received(prefix);
+        if got.len() >= n {
+            return got;
+        }
+        assert!(Instant::now() < deadline, "{n} requests to {prefix} did not arrive: {got:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_dingtalk_message_is_answered_in_its_chat_once() {
+    let fake = FakeChat::start();
+    let (_server, machine, admin) = setup(&fake).await;
+    let _daemon = machine.daemon();
+    until_online(&admin, machine.worker, "the daemon").await;
+    let secret = "dingtalk-secret";
+    let bridge = admin
+        .create(
+            &format!("/api/projects/{}/bridges", machine.project),
+            json!({"platform": "dingtalk", "worker_id": machine.worker, "app_key": "dingbot", "app_secret": secret}),
+        )
+        .await;
+    let id = bridge["id"].as_i64().unwrap();
+    let outside = Api::new(&admin.url, None);
+    let deliver = |msg: Value| {
+        let outside = outside.clone();
+        async move {
+            let timestamp = now_ms().to_string();
+            let sign = edge::bridges::dingtalk::sign(&timestamp, secret);
+            outside
+                .send(
+                    outside
+                        .request(reqwest::Method::POST, &format!("/api/bridges/dingtalk/{id}"))
+                        .header("timestamp", timestamp)
+                        .header("sign", sign)
+                        .json(&msg),
+                )
+                .await
+        }
+    };
+    let message = |text: &str, expires: i64| {
+        json!({"msgId": unique("msg"), "msgtype": "text", "conversationId": "cid-group", "conversationType": "2",
+               "senderId": "$:LWCP_v1:$ann", "senderNick": "Ann", "senderStaffId": "staff-ann",
+               "sessionWebhook": format!("{}/robot/sendBySession?session=s1", fake.url),
+               "sessionWebhookExpiredTime": expires, "robotCode": "dingbot", "text": {"content": text}})
+    };
+
+    // Delivered five times at once: one turn, one answer in the chat, the sender @-ed.
+    let first = message("hello agent", now_ms() + 3_600_000);
+    let storm = (0..5).map(|_| deliver(first.clone()));
+    for (status, body) in futures_util::future::join_all(storm).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let replies = until_received(&fake, "/robot/sendBySession", 1).await;
+    let text = replies[0].body["markdown"]["text"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("@staff-ann ") && text.contains("done"), "{replies:?}");
+    assert_eq!(replies[0].body["at"]["atUserIds"], json!(["staff-ann"]));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(fake.received("/robot/sendBySession").len(), 1, "answered once");
+
+    // Its session webhook expired: the robot API, with an access token.
+    let (status, _) = deliver(message("and again", now_ms() - 1)).await;
+    assert_eq!(status, 200);
+    let sent = until_received(&fake, "/v1.0/robot/groupMessages/send", 1).await;
+    assert_eq!(sent[0].token.as_deref(), Some(DINGTALK_TOKEN));
+    assert_eq!(sent[0].body["openConversationId"], "cid-group");
+    assert_eq!(fake.received("/v1.0/oauth2/accessToken").len(), 1);
+    let sessions = admin.fetch(&format!("/api/projects/{}/sessions", machine.project)).await;
+    assert_eq!(sessions["items"].as_array().unwrap().len(), 1, "both messages in one session: {sessions}");
+}
+
+#[tokio::test]
+async fn a_feishu_message_gets_a_reaction_and_a_reply_with_one_tenant_token() {
+    let fake = FakeChat::start();
+    let (_server, machine, admin) = setup(&fake).await;
+    let _daemon = machine.daemon();
+    until_online(&admin, machine.worker, "the daemon").await;
+    let token = "feishu-token";
+    let bridge = admin
+        .create(
+            &format!("/api/projects/{}/bridges", machine.project),
+            json!({"platform": "feishu", "worker_id": machine.worker, "app_key": "cli_app", "app_secret": "s3cret",
+                   "verification_token": token}),
+        )
+        .await;
+    let id = bridge["id"].as_i64().unwrap();
+    let outside = Api::new(&admin.url, None);
+    let event = |message_id: &str, text: &str| {
+        json!({"schema": "2.0",
+               "header": {"event_id": unique("ev"), "event_type": "im.message.receive_v1", "token": token},
+               "event": {"sender": {"sender_id": {"open_id": "ou_ann"}, "sender_type": "user"},
+                         "message": {"message_id": message_id, "chat_id": "oc_chat", "chat_type": "p2p",
+                                     "message_type": "text", "content": json!({"text": text}).to_string()}}})
+    };
+    for (message_id, text) in [("om_first", "hello"), ("om_second", "more")] {
+        let (status, _) = outside.post(&format!("/api/bridges/feishu/{id}"), event(message_id, text)).await;
+        assert_eq!(status, 200);
+        let replies = until_received(&fake, &format!("/open-apis/im/v1/messages/{message_id}/reply"), 1).await;
+        assert_eq!(replies[0].token.as_deref(), Some(format!("Bearer {FEISHU_TOKEN}").as_str()));
+        let content: Value = serde_json::from_str(replies[0].body["content"].as_str().unwrap()).unwrap();
+        assert!(content["text"].as_str().unwrap().contains("done"), "{content}");
+        until_received(&fake, &format!("/open-apis/im/v1/messages/{message_id}/reactions"), 1).await;
+    }
+    let fetched = fake.received("/open-apis/auth/v3/tenant_access_token/internal");
+    assert_eq!(fetched.len(), 1, "the tenant token is kept until it expires");
+    assert_eq!(fetched[0].body["app_id"], "cli_app");
+}
