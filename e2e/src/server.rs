@@ -80,7 +80,23 @@ impl Server {
         Server::launch(state_dir, vars, None)
     }
 
+    /// Starts wrangler; when it lost a port it was given to another process in the moment
+    /// between choosing the port and binding it (tests start servers side by side), again on
+    /// other ports, up to three times. A port the caller chose is not changed.
     fn launch(state_dir: &Path, vars: &[(&str, &str)], port: Option<u16>) -> Result<Server> {
+        let mut attempt = 1;
+        loop {
+            match Server::launch_once(state_dir, vars, port) {
+                Err(err) if port.is_none() && attempt < 3 && err.to_string().contains("Address already in use") => {
+                    eprintln!("e2e: wrangler lost its port to another process; starting it again");
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn launch_once(state_dir: &Path, vars: &[(&str, &str)], port: Option<u16>) -> Result<Server> {
         let root = repo_root();
         if !root.join("edge/build/index.js").exists() {
             bail!("the Worker is not built: run `make wasm` (or `make test`, which does)");

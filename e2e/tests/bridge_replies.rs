@@ -140,3 +140,60 @@ async fn a_feishu_message_gets_a_reaction_and_a_reply_with_one_tenant_token() {
     assert_eq!(fetched.len(), 1, "the tenant token is kept until it expires");
     assert_eq!(fetched[0].body["app_id"], "cli_app");
 }
+
+#[tokio::test]
+async fn an_agents_question_is_asked_in_the_chat_and_the_chats_reply_answers_it() {
+    let fake = FakeChat::start();
+    let (_server, machine, admin) = setup(&fake).await;
+    let _daemon = machine.daemon();
+    until_online(&admin, machine.worker, "the daemon").await;
+    let secret = "dingtalk-secret";
+    let bridge = admin
+        .create(
+            &format!("/api/projects/{}/bridges", machine.project),
+            json!({"platform": "dingtalk", "worker_id": machine.worker, "app_key": "dingbot", "app_secret": secret}),
+        )
+        .await;
+    let id = bridge["id"].as_i64().unwrap();
+    let outside = Api::new(&admin.url, None);
+    let deliver = |text: &str| {
+        let body = json!({"msgId": unique("msg"), "msgtype": "text", "conversationId": "cid-1", "conversationType": "1",
+               "senderId": "$:LWCP_v1:$bo", "senderNick": "Bo", "senderStaffId": "staff-bo",
+               "sessionWebhook": format!("{}/robot/sendBySession?session=s2", fake.url),
+               "sessionWebhookExpiredTime": now_ms() + 3_600_000, "robotCode": "dingbot", "text": {"content": text}});
+        let outside = outside.clone();
+        async move {
+            let timestamp = now_ms().to_string();
+            let sign = edge::bridges::dingtalk::sign(&timestamp, secret);
+            outside
+                .send(
+                    outside
+                        .request(reqwest::Method::POST, &format!("/api/bridges/dingtalk/{id}"))
+                        .header("timestamp", timestamp)
+                        .header("sign", sign)
+                        .json(&body),
+                )
+                .await
+        }
+    };
+    assert_eq!(deliver("ask: Which color?").await.0, 200);
+    let asked = until_received(&fake, "/robot/sendBySession", 1).await;
+    let question = asked[0].body["markdown"]["text"].as_str().unwrap().to_owned();
+    assert!(question.contains("Which color?") && question.contains("your own answer"), "{question}");
+
+    // The chat's next message is the answer, not a new turn.
+    let (status, answer) = deliver("Blue").await;
+    assert_eq!(status, 200);
+    assert!(answer["text"]["content"].as_str().unwrap().contains("Answered"), "{answer}");
+    let replies = until_received(&fake, "/robot/sendBySession", 2).await;
+    let last = replies[1].body["markdown"]["text"].as_str().unwrap();
+    assert!(last.contains("done"), "the turn's answer after the question: {last}");
+    let sessions = admin.fetch(&format!("/api/projects/{}/sessions", machine.project)).await;
+    let session = sessions["items"][0]["id"].as_i64().unwrap();
+    let events = admin.fetch(&format!("/api/sessions/{session}/events?limit=1000")).await;
+    let said: Vec<&str> =
+        events["items"].as_array().unwrap().iter().filter_map(|e| e["event"]["text"].as_str()).collect();
+    assert!(said.contains(&r#"answer: {"Which color?":"Blue"}"#), "{said:?}");
+    let chat_messages = events["items"].as_array().unwrap().iter().filter(|e| e["type"] == "user_message").count();
+    assert_eq!(chat_messages, 1, "the answer was no message of its own");
+}

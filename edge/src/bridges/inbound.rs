@@ -10,7 +10,9 @@
 //!
 //! A conversation (a one-to-one chat; a group chat and its sender; a Feishu thread) keeps its
 //! session while it lives; `/new` gives it a fresh one. The message goes into the session
-//! through the bridge's prompt template, authored by the sender (kind `chat`).
+//! through the bridge's prompt template, authored by the sender (kind `chat`); while the
+//! session's agent waits for a person (a question, an approval), the message answers it
+//! instead (`asking`).
 
 use protocol::error::ErrorCode;
 use protocol::event::{Author, AuthorKind, EventBody};
@@ -112,6 +114,7 @@ pub async fn dingtalk(ctx: &Ctx, req: &mut Request, id: i64) -> ApiResult<Respon
             "Your message is in {session}; its worker is offline, so the agent answers when it is back."
         ))),
         Taken::NewSession(session) => Ok(dingtalk_reply(&format!("A new session: {session}."))),
+        Taken::Answered(session) => Ok(dingtalk_reply(&format!("Answered; the agent of {session} goes on."))),
         Taken::NoWorker => Ok(dingtalk_reply("This bot has no worker: ask its owner to set one (baton bridge set).")),
     }
 }
@@ -192,8 +195,13 @@ pub async fn feishu(ctx: &Ctx, req: &mut Request, id: i64) -> ApiResult<Response
 /// What became of a delivery.
 enum Taken {
     Duplicate,
-    Posted { session: String, queued: bool },
+    Posted {
+        session: String,
+        queued: bool,
+    },
     NewSession(String),
+    /// The message answered the agent's waiting request in the session.
+    Answered(String),
     NoWorker,
 }
 
@@ -268,6 +276,14 @@ async fn apply(ctx: &Ctx, bridge: &BridgeRow, delivery: Delivery) -> ApiResult<T
     let handle = protocol::handle::Handle::session(scope.id).to_string();
     if fresh {
         return Ok(Taken::NewSession(handle));
+    }
+    // The agent waits for an answer: this message is it (unless someone answered first).
+    if let Some(pending) = crate::sessions::inputs::oldest_pending(ctx, scope.id).await? {
+        let author = Author::new(AuthorKind::Chat, bridge.id, delivery.sender.clone());
+        let answer = super::asking::answer_from(&pending, &delivery.said.text);
+        if crate::sessions::inputs::answer_with(ctx, scope, &pending.request_id, &author, answer).await.is_ok() {
+            return Ok(Taken::Answered(handle));
+        }
     }
     let text = bridge
         .prompt()

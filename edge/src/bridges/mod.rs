@@ -3,6 +3,7 @@
 //!
 //! - this module: configuring a bridge (`POST/GET /api/projects/:id/bridges`,
 //!   `GET/PATCH/DELETE /api/bridges/:id`), its secrets sealed at rest and never shown;
+//! - [`asking`]: an agent's request put to the chat, and the chat's reply as its answer (pure);
 //! - [`dingtalk`] and [`feishu`]: the platforms' signatures, encryption and payloads (pure);
 //! - [`inbound`]: the callback endpoints the platforms call;
 //! - [`replies`]: the agent's answer back into the chat when a turn ends;
@@ -10,6 +11,7 @@
 //!
 //! Who may configure: the people who can see the project (not agents, workers or invites).
 
+pub mod asking;
 pub mod dingtalk;
 pub mod feishu;
 pub mod help;

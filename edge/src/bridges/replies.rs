@@ -10,6 +10,7 @@
 //!   The `sessionWebhook` is followed only on DingTalk's own origin.
 //! - Feishu: a reply to the message through the IM API, with the tenant access token, kept
 //!   sealed in `bridge_tokens` until five minutes before it expires.
+//! - An agent's question or approval is put to the chat the same way ([`asked`]).
 //! - A long answer is cut at [`MAX_CHARS`] and links to a read-only share page of the session
 //!   (valid for a week).
 //!
@@ -101,16 +102,7 @@ async fn try_turn_ended(
     message_seq: u64,
     error: Option<&str>,
 ) -> ApiResult<()> {
-    // The chat the session last heard from.
-    let chat: Option<ChatRow> = ctx
-        .db
-        .first(
-            "SELECT bridge_id, reply_to FROM bridge_chats WHERE session_id = ?1 ORDER BY updated_at DESC LIMIT 1",
-            &[db::int(session_id)],
-        )
-        .await?;
-    let Some(chat) = chat else { return Ok(()) };
-    let Some(bridge) = super::by_id(ctx, chat.bridge_id).await? else { return Ok(()) };
+    let Some((chat, bridge)) = chat_of(ctx, session_id).await? else { return Ok(()) };
     let seq = i64::try_from(message_seq).unwrap_or(i64::MAX);
     let claimed = ctx
         .db
@@ -134,11 +126,7 @@ async fn try_turn_ended(
         None
     };
     let text = cut(&answer, rest_at.as_deref());
-    let reply_to: Value = serde_json::from_str(&chat.reply_to).unwrap_or(Value::Null);
-    let sent = match bridge.platform() {
-        Platform::Dingtalk => send_dingtalk(ctx, &bridge, &reply_to, &text).await,
-        Platform::Feishu => send_feishu(ctx, &bridge, &reply_to, &text).await,
-    };
+    let sent = send_text(ctx, &bridge, &chat.reply_to, &text).await;
     let (status, why) = match &sent {
         Ok(()) => ("sent", None),
         Err(err) => ("failed", Some(err.message.clone())),
@@ -150,6 +138,40 @@ async fn try_turn_ended(
         )
         .await?;
     sent
+}
+
+/// Posts `text` to the chat `reply_to` (a `bridge_chats` row's) names.
+async fn send_text(ctx: &Ctx, bridge: &BridgeRow, reply_to: &str, text: &str) -> ApiResult<()> {
+    let reply_to: Value = serde_json::from_str(reply_to).unwrap_or(Value::Null);
+    match bridge.platform() {
+        Platform::Dingtalk => send_dingtalk(ctx, bridge, &reply_to, text).await,
+        Platform::Feishu => send_feishu(ctx, bridge, &reply_to, text).await,
+    }
+}
+
+/// The chat a session last heard from, and its bridge.
+async fn chat_of(ctx: &Ctx, session_id: i64) -> ApiResult<Option<(ChatRow, BridgeRow)>> {
+    let chat: Option<ChatRow> = ctx
+        .db
+        .first(
+            "SELECT bridge_id, reply_to FROM bridge_chats WHERE session_id = ?1 ORDER BY updated_at DESC LIMIT 1",
+            &[db::int(session_id)],
+        )
+        .await?;
+    let Some(chat) = chat else { return Ok(None) };
+    Ok(super::by_id(ctx, chat.bridge_id).await?.map(|bridge| (chat, bridge)))
+}
+
+/// An agent of a bridged session asks (a question, an approval): the chat is asked too, and
+/// its next message answers (see `inbound`). Never fails its caller.
+pub async fn asked(ctx: &Ctx, input: &protocol::api::Input) {
+    let go = async {
+        let Some((chat, bridge)) = chat_of(ctx, input.session_id).await? else { return Ok(()) };
+        send_text(ctx, &bridge, &chat.reply_to, &super::asking::prompt_for(input)).await
+    };
+    if let Err(err) = go.await {
+        worker::console_error!("S-{}: the chat was not asked: {}", input.session_id, err.message);
+    }
 }
 
 /// POSTs `body` as JSON to `url` with `headers`; answers the platform's JSON.

@@ -193,6 +193,8 @@ pub async fn request(ctx: &Ctx, who: &Principal, session: SessionScope, req: &mu
     changes::emit_change(ctx, session.project_id, change).await;
     let data = serde_json::to_value(&view).map_err(ApiError::internal)?;
     crate::notifications::notify(ctx, session.project_id, protocol::api::NotifyEvent::InputRequested, data).await;
+    let asked = view.clone();
+    ctx.after_response(move |ctx| async move { crate::bridges::replies::asked(&ctx, &asked).await });
     Ok(respond::created(&view))
 }
 
@@ -246,6 +248,18 @@ pub async fn answer(
     req: &mut Request,
 ) -> ApiResult<Response> {
     let answer: AnswerInput = body::read_json(req).await?;
+    Ok(respond::ok(&answer_with(ctx, session, request_id, by, answer).await?))
+}
+
+/// Answers a request as `by` (a person's post, or a chat's reply through a bridge); answers
+/// the request as it ends up.
+pub async fn answer_with(
+    ctx: &Ctx,
+    session: SessionScope,
+    request_id: &str,
+    by: &Author,
+    answer: AnswerInput,
+) -> ApiResult<Input> {
     if answer.message.as_deref().is_some_and(|m| m.chars().count() > MAX_MESSAGE_CHARS) {
         return Err(ApiError::invalid_field("message", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
     }
@@ -255,7 +269,7 @@ pub async fn answer(
     let row = find(ctx, session.id, request_id).await?;
     let stored = (row.decision(), row.message.as_deref(), row.answers());
     match decide(row.status(), row.expires_at, (stored.0, stored.1, stored.2.as_ref()), &answer, ctx.now) {
-        Ok(Outcome::Replay) => return Ok(respond::ok(&row.view(ctx.now))),
+        Ok(Outcome::Replay) => return Ok(row.view(ctx.now)),
         Err(refusal) => return Err(refused(refusal, request_id)),
         Ok(Outcome::Apply) => {}
     }
@@ -289,12 +303,12 @@ pub async fn answer(
         let row = find(ctx, session.id, request_id).await?;
         let stored = (row.decision(), row.message.as_deref(), row.answers());
         return match decide(row.status(), row.expires_at, (stored.0, stored.1, stored.2.as_ref()), &answer, ctx.now) {
-            Ok(_) => Ok(respond::ok(&row.view(ctx.now))),
+            Ok(_) => Ok(row.view(ctx.now)),
             Err(refusal) => Err(refused(refusal, request_id)),
         };
     };
     answered(ctx, session, &written).await?;
-    Ok(respond::ok(&written.view(ctx.now)))
+    Ok(written.view(ctx.now))
 }
 
 /// `POST /api/sessions/:id/inputs/:request_id/expire` (the session's worker): nobody answered
@@ -363,6 +377,21 @@ pub async fn close_turn(ctx: &Ctx, session_id: i64, message_seq: u64) -> ApiResu
         )
         .await?;
     Ok(())
+}
+
+/// The session's oldest request still waiting for a person, if any.
+pub async fn oldest_pending(ctx: &Ctx, session_id: i64) -> ApiResult<Option<Input>> {
+    let row: Option<InputRow> = ctx
+        .db
+        .first(
+            &format!(
+                "SELECT {COLUMNS} FROM session_inputs i WHERE i.session_id = ?1 AND i.status = 'pending'
+                 AND i.expires_at > ?2 ORDER BY i.id LIMIT 1"
+            ),
+            &[db::int(session_id), db::int(ctx.now)],
+        )
+        .await?;
+    Ok(row.map(|r| r.view(ctx.now)))
 }
 
 /// Whether the session has a request waiting for a person.
