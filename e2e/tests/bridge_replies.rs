@@ -197,3 +197,69 @@ async fn an_agents_question_is_asked_in_the_chat_and_the_chats_reply_answers_it(
     let chat_messages = events["items"].as_array().unwrap().iter().filter(|e| e["type"] == "user_message").count();
     assert_eq!(chat_messages, 1, "the answer was no message of its own");
 }
+
+#[tokio::test]
+async fn pictures_from_either_platform_arrive_in_the_worktree() {
+    let fake = FakeChat::start();
+    let (_server, machine, admin) = setup(&fake).await;
+    let _daemon = machine.daemon();
+    until_online(&admin, machine.worker, "the daemon").await;
+    let bridge = admin
+        .create(
+            &format!("/api/projects/{}/bridges", machine.project),
+            json!({"platform": "feishu", "worker_id": machine.worker, "app_key": "cli_app", "app_secret": "s3cret",
+                   "verification_token": "tok"}),
+        )
+        .await;
+    let id = bridge["id"].as_i64().unwrap();
+    let outside = Api::new(&admin.url, None);
+    let image = json!({"schema": "2.0",
+        "header": {"event_id": unique("ev"), "event_type": "im.message.receive_v1", "token": "tok"},
+        "event": {"sender": {"sender_id": {"open_id": "ou_cy"}, "sender_type": "user"},
+                  "message": {"message_id": "om_pic", "chat_id": "oc_pic", "chat_type": "p2p", "message_type": "image",
+                              "content": json!({"image_key": "img_v2_abc"}).to_string()}}});
+    assert_eq!(outside.post(&format!("/api/bridges/feishu/{id}"), image).await.0, 200);
+    let fetched = until_received(&fake, "/open-apis/im/v1/messages/om_pic/resources/img_v2_abc", 1).await;
+    assert_eq!(fetched[0].token.as_deref(), Some(format!("Bearer {FEISHU_TOKEN}").as_str()));
+    until_received(&fake, "/open-apis/im/v1/messages/om_pic/reply", 1).await;
+    let sessions = admin.fetch(&format!("/api/projects/{}/sessions", machine.project)).await;
+    let session = sessions["items"][0]["id"].as_i64().unwrap();
+    let saved = machine.worktrees.join(format!("S-{session}")).join("attachments/picture-1.png");
+    assert_eq!(std::fs::read(&saved).unwrap(), e2e::fake_chat::PICTURE, "the picture is in the worktree");
+
+    // DingTalk: the download code is exchanged for a URL through the robot API.
+    let secret = "dingtalk-secret";
+    let ding = admin
+        .create(
+            &format!("/api/projects/{}/bridges", machine.project),
+            json!({"platform": "dingtalk", "worker_id": machine.worker, "app_key": "dingbot", "app_secret": secret}),
+        )
+        .await;
+    let picture = json!({"msgId": unique("msg"), "msgtype": "picture", "conversationId": "cid-pic", "conversationType": "1",
+        "senderId": "$:LWCP_v1:$dee", "senderNick": "Dee", "senderStaffId": "staff-dee",
+        "sessionWebhook": format!("{}/robot/sendBySession?session=p", fake.url),
+        "sessionWebhookExpiredTime": now_ms() + 3_600_000, "robotCode": "dingbot",
+        "content": {"downloadCode": "code1", "pictureDownloadCode": "code2"}});
+    let timestamp = now_ms().to_string();
+    let sign = edge::bridges::dingtalk::sign(&timestamp, secret);
+    let (status, _) = outside
+        .send(
+            outside
+                .request(reqwest::Method::POST, &format!("/api/bridges/dingtalk/{}", ding["id"]))
+                .header("timestamp", timestamp)
+                .header("sign", sign)
+                .json(&picture),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let asked = until_received(&fake, "/v1.0/robot/messageFiles/download", 1).await;
+    assert_eq!(asked[0].body["downloadCode"], "code1");
+    assert_eq!(asked[0].token.as_deref(), Some(DINGTALK_TOKEN));
+    until_received(&fake, "/files/code1.png", 1).await;
+    until_received(&fake, "/robot/sendBySession", 1).await;
+    let sessions = admin.fetch(&format!("/api/projects/{}/sessions", machine.project)).await;
+    let newest = sessions["items"].as_array().unwrap().iter().filter_map(|s| s["id"].as_i64()).max().unwrap();
+    assert_ne!(newest, session);
+    let saved = machine.worktrees.join(format!("S-{newest}")).join("attachments/picture-1.png");
+    assert_eq!(std::fs::read(&saved).unwrap(), e2e::fake_chat::PICTURE);
+}

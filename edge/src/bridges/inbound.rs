@@ -285,13 +285,23 @@ async fn apply(ctx: &Ctx, bridge: &BridgeRow, delivery: Delivery) -> ApiResult<T
             return Ok(Taken::Answered(handle));
         }
     }
+    let (attachments, lost) =
+        super::media::pictures(ctx, bridge, &delivery.reply_to, scope.id, &delivery.said.pictures).await;
+    let mut said = delivery.said.text.clone();
+    if said.is_empty() && !attachments.is_empty() {
+        said = "(a picture)".to_owned();
+    }
+    for line in lost {
+        said.push('\n');
+        said.push_str(&line);
+    }
     let text = bridge
         .prompt()
         .replace("{sender}", &delivery.sender)
         .replace("{chat}", &delivery.chat)
-        .replace("{text}", &delivery.said.text);
+        .replace("{text}", said.trim());
     let author = Author::new(AuthorKind::Chat, bridge.id, delivery.sender.clone());
-    let message = EventBody::UserMessage { text, author, attachments: Vec::new() };
+    let message = EventBody::UserMessage { text, author, attachments };
     let posted = crate::sessions::post_checked(ctx, scope, message).await?;
     Ok(Taken::Posted { session: handle, queued: posted.queued == Some(true) })
 }

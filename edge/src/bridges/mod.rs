@@ -6,6 +6,7 @@
 //! - [`asking`]: an agent's request put to the chat, and the chat's reply as its answer (pure);
 //! - [`dingtalk`] and [`feishu`]: the platforms' signatures, encryption and payloads (pure);
 //! - [`inbound`]: the callback endpoints the platforms call;
+//! - [`media`]: pictures from the chat, kept as session attachments;
 //! - [`replies`]: the agent's answer back into the chat when a turn ends;
 //! - [`help`]: `/help/dingtalk` and `/help/feishu`, the consoles' setup for a bridge.
 //!
@@ -16,6 +17,7 @@ pub mod dingtalk;
 pub mod feishu;
 pub mod help;
 pub mod inbound;
+pub mod media;
 pub mod replies;
 
 use protocol::bridge::{Bridge, CreateBridge, Platform, UpdateBridge, DEFAULT_PROMPT};

@@ -41,7 +41,7 @@ fn var(ctx: &Ctx, name: &str, default: &str) -> String {
     value.trim_end_matches('/').to_owned()
 }
 
-fn dingtalk_api(ctx: &Ctx) -> String {
+pub(super) fn dingtalk_api(ctx: &Ctx) -> String {
     var(ctx, "BATON_DINGTALK_API_URL", "https://api.dingtalk.com")
 }
 
@@ -49,7 +49,7 @@ fn dingtalk_oapi(ctx: &Ctx) -> String {
     var(ctx, "BATON_DINGTALK_OAPI_URL", "https://oapi.dingtalk.com")
 }
 
-fn feishu_api(ctx: &Ctx) -> String {
+pub(super) fn feishu_api(ctx: &Ctx) -> String {
     var(ctx, "BATON_FEISHU_API_URL", "https://open.feishu.cn")
 }
 
@@ -175,7 +175,7 @@ pub async fn asked(ctx: &Ctx, input: &protocol::api::Input) {
 }
 
 /// POSTs `body` as JSON to `url` with `headers`; answers the platform's JSON.
-async fn post_json(url: &str, headers: &[(&str, &str)], body: &Value) -> ApiResult<Value> {
+pub(super) async fn post_json(url: &str, headers: &[(&str, &str)], body: &Value) -> ApiResult<Value> {
     let h = Headers::new();
     h.set("content-type", "application/json; charset=utf-8")?;
     for (name, value) in headers {
@@ -305,7 +305,7 @@ where
     Ok(token)
 }
 
-async fn dingtalk_token(ctx: &Ctx, bridge: &BridgeRow) -> ApiResult<String> {
+pub(super) async fn dingtalk_token(ctx: &Ctx, bridge: &BridgeRow) -> ApiResult<String> {
     let url = format!("{}/v1.0/oauth2/accessToken", dingtalk_api(ctx));
     cached_token(ctx, bridge, |secret| async move {
         let answer = post_json(&url, &[], &json!({"appKey": bridge.app_key, "appSecret": secret})).await?;
@@ -317,7 +317,7 @@ async fn dingtalk_token(ctx: &Ctx, bridge: &BridgeRow) -> ApiResult<String> {
     .await
 }
 
-async fn feishu_token(ctx: &Ctx, bridge: &BridgeRow) -> ApiResult<String> {
+pub(super) async fn feishu_token(ctx: &Ctx, bridge: &BridgeRow) -> ApiResult<String> {
     let url = format!("{}/open-apis/auth/v3/tenant_access_token/internal", feishu_api(ctx));
     cached_token(ctx, bridge, |secret| async move {
         let answer = post_json(&url, &[], &json!({"app_id": bridge.app_key, "app_secret": secret})).await?;

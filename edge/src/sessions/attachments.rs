@@ -104,12 +104,26 @@ pub async fn upload(ctx: &Ctx, who: &Principal, owner: Owner, req: &mut Request,
         .filter(|t| t.len() <= 200 && !t.is_empty())
         .unwrap_or_else(|| "application/octet-stream".into());
     let bytes = body::read_limited(req, MAX_ATTACHMENT_BYTES).await?;
+    let created_by = Some(who.user_id).filter(|id| *id > 0);
+    Ok(respond::created(&store(ctx, owner, &filename, &content_type, bytes, created_by).await?))
+}
+
+/// Keeps `bytes` as an attachment of `owner` named `filename` (already safe): the bytes in
+/// R2, the row in D1.
+pub async fn store(
+    ctx: &Ctx,
+    owner: Owner,
+    filename: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    created_by: Option<i64>,
+) -> ApiResult<Attachment> {
     let key = format!("{}/{}", owner.prefix(), hex::encode(&secrets::random_bytes()?[..16]));
     let bucket = ctx.env.bucket(bindings::BLOBS)?;
     let size = bytes.len() as i64;
     bucket
         .put(&key, bytes)
-        .http_metadata(HttpMetadata { content_type: Some(content_type.clone()), ..HttpMetadata::default() })
+        .http_metadata(HttpMetadata { content_type: Some(content_type.to_owned()), ..HttpMetadata::default() })
         .execute()
         .await?;
     let row: Row = ctx
@@ -124,16 +138,16 @@ pub async fn upload(ctx: &Ctx, who: &Principal, owner: Owner, req: &mut Request,
             &[
                 db::int(owner.id()),
                 db::text(&key),
-                db::text(&filename),
-                db::text(&content_type),
+                db::text(filename),
+                db::text(content_type),
                 db::int(size),
-                db::opt_int(Some(who.user_id).filter(|id| *id > 0)),
+                db::opt_int(created_by),
                 db::int(ctx.now),
             ],
         )
         .await?
         .ok_or_else(|| ApiError::internal("attachment insert returned no row"))?;
-    Ok(respond::created(&Attachment::from(&row)))
+    Ok(Attachment::from(&row))
 }
 
 /// The owner's attachments with these ids, in the order given; 400 for any that is not.
