@@ -80,9 +80,9 @@ async fn a_dingtalk_message_is_answered_in_its_chat_once() {
                "sessionWebhookExpiredTime": expires, "robotCode": "dingbot", "text": {"content": text}})
     };
 
-    // Delivered five times at once: one turn, one answer in the chat, the sender @-ed.
+    // Delivered ten times at once: one turn, one answer in the chat, the sender @-ed.
     let first = message("hello agent", now_ms() + 3_600_000);
-    let storm = (0..5).map(|_| deliver(first.clone()));
+    let storm = (0..10).map(|_| deliver(first.clone()));
     for (status, body) in futures_util::future::join_all(storm).await {
         assert_eq!(status, 200, "{body}");
     }
@@ -139,6 +139,29 @@ async fn a_feishu_message_gets_a_reaction_and_a_reply_with_one_tenant_token() {
     let fetched = fake.received("/open-apis/auth/v3/tenant_access_token/internal");
     assert_eq!(fetched.len(), 1, "the tenant token is kept until it expires");
     assert_eq!(fetched[0].body["app_id"], "cli_app");
+
+    // A bridge whose worker is offline: the chat is told at once that its message waits.
+    let idle = admin
+        .create(
+            "/api/workers",
+            json!({"project_id": machine.project, "name": unique("idle"), "machine_id": unique("m"),
+                   "agent": "scripted", "base_branch": "main"}),
+        )
+        .await;
+    let waiting = admin
+        .create(
+            &format!("/api/projects/{}/bridges", machine.project),
+            json!({"platform": "feishu", "worker_id": idle["worker"]["id"], "app_key": "cli_app",
+                   "app_secret": "s3cret", "verification_token": token}),
+        )
+        .await;
+    let (status, _) =
+        outside.post(&format!("/api/bridges/feishu/{}", waiting["id"]), event("om_wait", "anyone?")).await;
+    assert_eq!(status, 200);
+    let told = until_received(&fake, "/open-apis/im/v1/messages/om_wait/reply", 1).await;
+    let content: Value = serde_json::from_str(told[0].body["content"].as_str().unwrap()).unwrap();
+    assert!(content["text"].as_str().unwrap().contains("offline"), "{content}");
+    assert!(fake.received("/open-apis/im/v1/messages/om_wait/reactions").is_empty(), "told, not reacted to");
 }
 
 #[tokio::test]

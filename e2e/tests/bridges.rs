@@ -82,6 +82,8 @@ async fn a_dingtalk_chat_talks_to_one_session_once_per_message_and_bad_deliverie
     let page = help.text().await.unwrap();
     assert!(page.contains(bridge["callback_url"].as_str().unwrap()) && page.contains("AppSecret"), "{page}");
     assert_eq!(outside.get("/help/slack").await.0, 404);
+    // Regression (found by the fuzz run): a bridge that is not an id was ignored, not refused.
+    assert_eq!(outside.get("/help/dingtalk?bridge=abc").await.0, 400);
 
     // A retry storm: the same delivery ten times at once is one message in one new session.
     let sender = unique("ann");

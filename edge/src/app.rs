@@ -169,7 +169,12 @@ async fn route(ctx: &Ctx, matched: &Matched, req: &mut Request, query: &Query) -
             let platform = matched.params.first().and_then(|p| Platform::parse(p));
             let platform =
                 platform.ok_or_else(|| ApiError::not_found("help page: there are /help/dingtalk and /help/feishu"))?;
-            let bridge = query.get("bridge").and_then(|b| b.parse::<i64>().ok()).filter(|b| *b > 0);
+            let bridge = match query.get("bridge") {
+                None => None,
+                Some(b) => Some(b.parse::<i64>().ok().filter(|b| *b > 0).ok_or_else(|| {
+                    ApiError::invalid_parameter("bridge", "must be a bridge's id (a positive integer)")
+                })?),
+            };
             crate::bridges::help::page(platform, &origin::public(ctx, req)?, bridge)
         }
         Route::BridgeDingtalk => match matched.id(0, None) {

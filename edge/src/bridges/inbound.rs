@@ -110,14 +110,19 @@ pub async fn dingtalk(ctx: &Ctx, req: &mut Request, id: i64) -> ApiResult<Respon
     };
     match take(ctx, &bridge, delivery).await? {
         Taken::Duplicate | Taken::Posted { queued: false, .. } => Ok(respond::ok(&json!({}))),
-        Taken::Posted { queued: true, session } => Ok(dingtalk_reply(&format!(
-            "Your message is in {session}; its worker is offline, so the agent answers when it is back."
-        ))),
+        Taken::Posted { queued: true, session } => Ok(dingtalk_reply(&offline(&session))),
         Taken::NewSession(session) => Ok(dingtalk_reply(&format!("A new session: {session}."))),
         Taken::Answered(session) => Ok(dingtalk_reply(&format!("Answered; the agent of {session} goes on."))),
-        Taken::NoWorker => Ok(dingtalk_reply("This bot has no worker: ask its owner to set one (baton bridge set).")),
+        Taken::NoWorker => Ok(dingtalk_reply(NO_WORKER)),
     }
 }
+
+/// What the chat is told when its message waits for an offline worker.
+fn offline(session: &str) -> String {
+    format!("Your message is in {session}; its worker is offline, so the agent answers when it is back.")
+}
+
+const NO_WORKER: &str = "This bot has no worker: ask its owner to set one (baton bridge set).";
 
 /// An answer DingTalk posts into the chat itself.
 fn dingtalk_reply(text: &str) -> Response {
@@ -185,10 +190,23 @@ pub async fn feishu(ctx: &Ctx, req: &mut Request, id: i64) -> ApiResult<Response
     };
     // Feishu wants its answer at once: the agent's reply goes through its IM API when the
     // turn ends; meanwhile a reaction says the message was taken.
-    if let Taken::Posted { .. } = take(ctx, &bridge, delivery).await? {
-        let message_id = message.message_id.clone();
-        ctx.after_response(move |ctx| async move { super::replies::react(&ctx, &bridge, &message_id).await });
-    }
+    let reply_to = delivery.reply_to.to_string();
+    let said = match take(ctx, &bridge, delivery).await? {
+        Taken::Posted { queued: false, .. } => None,
+        Taken::Posted { queued: true, session } => Some(offline(&session)),
+        Taken::NewSession(session) => Some(format!("A new session: {session}.")),
+        Taken::NoWorker => Some(NO_WORKER.to_owned()),
+        Taken::Duplicate | Taken::Answered(_) => return Ok(respond::ok(&json!({}))),
+    };
+    let message_id = message.message_id.clone();
+    ctx.after_response(move |ctx| async move {
+        match said {
+            // Told at once, in the chat: the message waits, or a new session began.
+            Some(text) => super::replies::tell(&ctx, &bridge, &reply_to, &text).await,
+            // Taken: a reaction says so while the agent works.
+            None => super::replies::react(&ctx, &bridge, &message_id).await,
+        }
+    });
     Ok(respond::ok(&json!({})))
 }
 

@@ -149,6 +149,14 @@ async fn send_text(ctx: &Ctx, bridge: &BridgeRow, reply_to: &str, text: &str) ->
     }
 }
 
+/// Tells the chat `reply_to` something at once (a Feishu message waits for an offline worker,
+/// a new session began). Never fails its caller.
+pub(crate) async fn tell(ctx: &Ctx, bridge: &BridgeRow, reply_to: &str, text: &str) {
+    if let Err(err) = send_text(ctx, bridge, reply_to, text).await {
+        worker::console_error!("bridge {}: the chat was not told: {}", bridge.id, err.message);
+    }
+}
+
 /// The chat a session last heard from, and its bridge.
 async fn chat_of(ctx: &Ctx, session_id: i64) -> ApiResult<Option<(ChatRow, BridgeRow)>> {
     let chat: Option<ChatRow> = ctx
