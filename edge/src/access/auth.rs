@@ -132,6 +132,15 @@ pub struct WorkerScope {
 }
 
 impl Principal {
+    /// A person's own token or login: not a worker's, a session's agent's or an invite's.
+    /// `what` says what only people do ("manages loops").
+    pub fn require_person(&self, what: &str) -> ApiResult<()> {
+        if self.worker.is_some() || self.agent.is_some() || self.invite.is_some() {
+            return Err(ApiError::forbidden(format!("only a person's token {what}")));
+        }
+        Ok(())
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

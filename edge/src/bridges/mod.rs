@@ -97,13 +97,6 @@ async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<BridgeRo
     who.find_in_project(&ctx.db, &select, id, &format!("bridge {id}"), |b: &BridgeRow| b.project_id).await
 }
 
-fn require_person(who: &Principal) -> ApiResult<()> {
-    if who.worker.is_some() || who.agent.is_some() || who.invite.is_some() {
-        return Err(ApiError::forbidden("only a person's token configures chat bridges"));
-    }
-    Ok(())
-}
-
 /// A credential as given: trimmed, 1 to 500 characters, no whitespace inside.
 fn credential(field: &str, value: &str) -> ApiResult<String> {
     let value = value.trim();
@@ -133,7 +126,7 @@ async fn worker_of(ctx: &Ctx, who: &Principal, project_id: i64, worker_id: i64) 
 /// `POST /api/projects/:id/bridges`.
 pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Request) -> ApiResult<Response> {
     let project = projects::find_visible(ctx, who, project_id).await?;
-    require_person(who)?;
+    who.require_person("configures chat bridges")?;
     let input: CreateBridge = body::read_json(req).await?;
     let worker_id = worker_of(ctx, who, project.id, input.worker_id).await?;
     let name = match &input.name {
@@ -187,7 +180,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, project_id: i64, req: &mut Reque
 /// `GET /api/projects/:id/bridges`.
 pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, req: &Request) -> ApiResult<Response> {
     let project = projects::find_visible(ctx, who, project_id).await?;
-    require_person(who)?;
+    who.require_person("configures chat bridges")?;
     let rows: Vec<BridgeRow> = ctx
         .db
         .all(&format!("SELECT {COLUMNS} FROM bridges b WHERE b.project_id = ?1 ORDER BY b.id"), &[db::int(project.id)])
@@ -200,14 +193,14 @@ pub async fn list(ctx: &Ctx, who: &Principal, project_id: i64, req: &Request) ->
 /// `GET /api/bridges/:id`.
 pub async fn get(ctx: &Ctx, who: &Principal, id: i64, req: &Request) -> ApiResult<Response> {
     let row = find_visible(ctx, who, id).await?;
-    require_person(who)?;
+    who.require_person("configures chat bridges")?;
     Ok(respond::ok(&row.view(&crate::access::origin::public(ctx, req)?)))
 }
 
 /// `PATCH /api/bridges/:id`.
 pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
     let row = find_visible(ctx, who, id).await?;
-    require_person(who)?;
+    who.require_person("configures chat bridges")?;
     let input: UpdateBridge = body::read_json(req).await?;
     let key = sealed::key(&ctx.env)?;
     let seal = |field: &str, value: &str| -> ApiResult<String> { sealed::seal(&key, &credential(field, value)?) };
@@ -269,7 +262,7 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
 /// `DELETE /api/bridges/:id`: its callback URL stops working; its sessions stay.
 pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
-    require_person(who)?;
+    who.require_person("configures chat bridges")?;
     ctx.db.run("DELETE FROM bridges WHERE id = ?1", &[db::int(id)]).await?;
     Ok(respond::no_content())
 }

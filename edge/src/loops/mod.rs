@@ -116,22 +116,15 @@ fn message_of(message: &str) -> ApiResult<String> {
     Ok(message.to_owned())
 }
 
-/// People only: a session's agent, a worker or an invite manages no loop.
-fn require_person(who: &Principal) -> ApiResult<()> {
-    if who.worker.is_some() || who.agent.is_some() || who.invite.is_some() {
-        return Err(ApiError::forbidden("only a person's token manages loops"));
-    }
-    Ok(())
+/// A loop by id, whoever asks (its clock, or a handler before its check).
+async fn by_id(ctx: &Ctx, id: i64) -> ApiResult<Option<LoopRow>> {
+    ctx.db.first(&format!("SELECT {COLUMNS} FROM loops l WHERE l.id = ?1"), &[db::int(id)]).await
 }
 
 /// The loop if `who` may see its session, else the loop's 404 (alike for none).
 async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<LoopRow> {
     let not_found = || ApiError::not_found(format!("loop {id}"));
-    let row: LoopRow = ctx
-        .db
-        .first(&format!("SELECT {COLUMNS} FROM loops l WHERE l.id = ?1"), &[db::int(id)])
-        .await?
-        .ok_or_else(not_found)?;
+    let row = by_id(ctx, id).await?.ok_or_else(not_found)?;
     match crate::sessions::find_visible(ctx, who, row.session_id).await {
         Ok(_) => Ok(row),
         Err(err) if err.status() == 404 => Err(not_found()),
@@ -142,7 +135,7 @@ async fn find_visible(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<LoopRow>
 /// `POST /api/sessions/:id/loops`.
 pub async fn create(ctx: &Ctx, who: &Principal, session_id: i64, req: &mut Request) -> ApiResult<Response> {
     let session = crate::sessions::find_visible(ctx, who, session_id).await?;
-    require_person(who)?;
+    who.require_person("manages loops")?;
     let input: CreateLoop = body::read_json(req).await?;
     let message = message_of(&input.message)?;
     let interval = interval_of(ctx, input.interval_s)?;
@@ -196,7 +189,7 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
 /// `PATCH /api/loops/:id`: a new interval, or enabling, starts the schedule again from now.
 pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> ApiResult<Response> {
     let row = find_visible(ctx, who, id).await?;
-    require_person(who)?;
+    who.require_person("manages loops")?;
     let input: UpdateLoop = body::read_json(req).await?;
     let message = match &input.message {
         Some(m) => message_of(m)?,
@@ -247,7 +240,7 @@ pub async fn update(ctx: &Ctx, who: &Principal, id: i64, req: &mut Request) -> A
 /// `DELETE /api/loops/:id`.
 pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> {
     find_visible(ctx, who, id).await?;
-    require_person(who)?;
+    who.require_person("manages loops")?;
     ctx.db.run("DELETE FROM loops WHERE id = ?1", &[db::int(id)]).await?;
     clock::stop(&ctx.env, id).await?;
     Ok(respond::no_content())
@@ -256,9 +249,7 @@ pub async fn delete(ctx: &Ctx, who: &Principal, id: i64) -> ApiResult<Response> 
 /// A due run of loop `id`, from its clock's alarm: posts the message, or records the skip and
 /// why. Answers when the clock should wake next (none: the loop is gone or disabled).
 pub async fn fire(ctx: &Ctx, id: i64) -> ApiResult<Option<i64>> {
-    let found: Option<LoopRow> =
-        ctx.db.first(&format!("SELECT {COLUMNS} FROM loops l WHERE l.id = ?1"), &[db::int(id)]).await?;
-    let Some(row) = found.filter(LoopRow::enabled) else { return Ok(None) };
+    let Some(row) = by_id(ctx, id).await?.filter(LoopRow::enabled) else { return Ok(None) };
     if ctx.now < row.next_run_at {
         // Armed for an earlier schedule that a change has since moved.
         return Ok(Some(row.next_run_at));
@@ -293,9 +284,7 @@ pub async fn fire(ctx: &Ctx, id: i64) -> ApiResult<Option<i64>> {
         )
         .await?;
     if taken == 0 {
-        let now: Option<LoopRow> =
-            ctx.db.first(&format!("SELECT {COLUMNS} FROM loops l WHERE l.id = ?1"), &[db::int(id)]).await?;
-        return Ok(now.filter(LoopRow::enabled).map(|r| r.next_run_at));
+        return Ok(by_id(ctx, id).await?.filter(LoopRow::enabled).map(|r| r.next_run_at));
     }
     let scheduled_at = protocol::time::rfc3339_from_ms(row.next_run_at);
     match skipped {
